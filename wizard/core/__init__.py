@@ -1,0 +1,1 @@
+"""The domain of the wizard. Nothing here may import Textual (import-linter contract)."""

@@ -1,0 +1,65 @@
+"""Turn an exception from any client library into one sentence and a remedy.
+
+Checks map the errors they expect themselves; this is the safety net for the
+rest, so that no traceback ever reaches a user. Exception *messages* are
+never shown verbatim: they can contain URLs with credentials or tokens.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+
+from wizard.core.i18n import N_
+from wizard.core.model import Msg
+
+
+class UserFacingError(Exception):
+    """An error whose sentence and remedy are meant for the user."""
+
+    def __init__(self, sentence: Msg | str, remedy: Msg | str = "") -> None:
+        super().__init__(str(sentence))
+        self.sentence = sentence
+        self.remedy = remedy
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def describe(exc: BaseException) -> tuple[Msg | str, Msg | str]:
+    """(sentence, remedy) for an unexpected exception."""
+    for err in _chain(exc):
+        if isinstance(err, UserFacingError):
+            return err.sentence, err.remedy
+        if isinstance(err, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(
+            err
+        ):
+            return (
+                Msg(N_("The server's TLS certificate is not trusted.")),
+                Msg(N_("Pass the internal CA with --ca-bundle FILE (PEM).")),
+            )
+        if isinstance(err, socket.gaierror) or "Name or service not known" in str(err):
+            return (
+                Msg(N_("The host name could not be resolved (DNS).")),
+                Msg(N_("Check the spelling of the address and the DNS of this machine.")),
+            )
+        if isinstance(err, ConnectionRefusedError) or "Connection refused" in str(err):
+            return (
+                Msg(N_("The connection was refused: nothing listens at that address.")),
+                Msg(N_("Check the host and port, and that the service is running.")),
+            )
+        if isinstance(err, TimeoutError | socket.timeout) or "timed out" in str(err).lower():
+            return (
+                Msg(N_("The server did not answer in time.")),
+                Msg(N_("Check the network path (proxy, firewall) or raise --timeout.")),
+            )
+    return (
+        Msg(N_("Unexpected error ({kind})."), kind=type(exc).__name__),
+        Msg(N_("Run the check again; if it persists, send `roomcal report` to support.")),
+    )

@@ -1,0 +1,95 @@
+"""gettext in one place: the current language, ``_()`` and ``N_()``.
+
+msgids are English. Strings defined at import time (check titles, field
+labels) are marked with ``N_()`` and translated with ``_()`` when shown, so a
+runtime language switch (ctrl+l) re-renders them in the new language.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+DOMAIN = "roomcal"
+SUPPORTED = ("de", "en")
+DEFAULT = "en"
+LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
+
+_translation: gettext.NullTranslations = gettext.NullTranslations()
+_language = DEFAULT
+_listeners: list[Callable[[str], None]] = []
+
+
+class UnknownLanguageError(ValueError):
+    def __init__(self, lang: str) -> None:
+        super().__init__(lang)
+        self.lang = lang
+
+
+def _(message: str) -> str:
+    """Translate ``message`` into the current language."""
+    return _translation.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _translation.ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention
+    """Mark ``message`` for extraction; translate later with ``_()``."""
+    return message
+
+
+def current_language() -> str:
+    return _language
+
+
+def normalize(lang: str) -> str | None:
+    """'de_DE.UTF-8' -> 'de'; unsupported -> None."""
+    base = lang.split(".")[0].split("@")[0].replace("-", "_").split("_")[0].lower()
+    return base if base in SUPPORTED else None
+
+
+def from_environment(env: Mapping[str, str] | None = None) -> str:
+    """Language from LANGUAGE, LC_ALL, LC_MESSAGES, LANG (gettext order), else English."""
+    env = os.environ if env is None else env
+    for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(var, "")
+        for candidate in value.split(":"):
+            if candidate and candidate not in ("C", "POSIX") and (lang := normalize(candidate)):
+                return lang
+    return DEFAULT
+
+
+def set_language(lang: str) -> str:
+    """Switch the process-wide language and tell listeners (the UI re-renders)."""
+    global _translation, _language
+    code = normalize(lang) if lang else None
+    if code is None or len(lang.split("_")[0].split(".")[0]) != 2:
+        raise UnknownLanguageError(lang)
+    _translation = gettext.translation(
+        DOMAIN, localedir=str(LOCALE_DIR), languages=[code], fallback=True
+    )
+    _language = code
+    for listener in list(_listeners):
+        listener(code)
+    return code
+
+
+def catalog_loaded(lang: str) -> bool:
+    return gettext.find(DOMAIN, localedir=str(LOCALE_DIR), languages=[lang]) is not None
+
+
+def add_listener(listener: Callable[[str], None]) -> None:
+    _listeners.append(listener)
+
+
+def remove_listener(listener: Callable[[str], None]) -> None:
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
+def next_language(lang: str) -> str:
+    return SUPPORTED[(SUPPORTED.index(lang) + 1) % len(SUPPORTED)]

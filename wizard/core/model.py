@@ -1,0 +1,269 @@
+"""Domain types shared by the checks, the runner, the store, the CLI and the UI."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Literal
+
+from wizard.core.i18n import N_, _
+
+if TYPE_CHECKING:
+    from wizard.core.endpoints import Endpoints
+    from wizard.core.interaction import Interaction
+
+
+class Provider(StrEnum):
+    GOOGLE = "google"
+    MICROSOFT365 = "microsoft365"
+    EXCHANGE = "exchange"
+
+    @property
+    def title(self) -> str:
+        return _(PROVIDER_TITLES[self])
+
+
+PROVIDER_TITLES = {
+    Provider.GOOGLE: N_("Google Workspace"),
+    Provider.MICROSOFT365: N_("Microsoft 365"),
+    Provider.EXCHANGE: N_("Exchange Server (on-premises)"),
+}
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    CHECKING = "checking"
+    PASS = "pass"
+    FAIL = "fail"
+    WARN = "warn"
+    SKIP = "skip"
+    MANUAL = "manual"
+
+    @property
+    def label(self) -> str:
+        return _(STATUS_LABELS[self])
+
+    @property
+    def done(self) -> bool:
+        return self not in (Status.PENDING, Status.CHECKING)
+
+
+STATUS_LABELS = {
+    Status.PENDING: N_("pending"),
+    Status.CHECKING: N_("checking"),
+    Status.PASS: N_("pass"),
+    Status.FAIL: N_("fail"),
+    Status.WARN: N_("warning"),
+    Status.SKIP: N_("skipped"),
+    Status.MANUAL: N_("confirm"),
+}
+
+
+class Msg:
+    """A translatable message rendered in the *current* language when shown.
+
+    ``Msg(N_("Found {count} rooms"), count=3)``. Parameters are inserted after
+    translation and are never translated or parsed as markup: server text
+    (room names, error strings) goes into parameters, never into the msgid.
+    """
+
+    __slots__ = ("msgid", "params")
+
+    def __init__(self, msgid: str, **params: Any) -> None:
+        self.msgid = msgid
+        self.params = params
+
+    def __str__(self) -> str:
+        text = _(self.msgid)
+        if not self.params:
+            return text
+        return text.format(**{k: str(v) for k, v in self.params.items()})
+
+    def __repr__(self) -> str:
+        return f"Msg({self.msgid!r}, **{self.params!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Msg) and (self.msgid, self.params) == (other.msgid, other.params)
+
+    def __hash__(self) -> int:
+        return hash(self.msgid)
+
+    def __bool__(self) -> bool:
+        return bool(self.msgid)
+
+
+Text = Msg | str
+
+
+def render(text: Text | None) -> str:
+    return "" if text is None else str(text)
+
+
+@dataclass(frozen=True)
+class SubResult:
+    """One part of a check, e.g. the impersonation result for one room mailbox."""
+
+    name: str
+    status: Status
+    detail: Text = ""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check_id: str
+    status: Status
+    detail: Text = ""
+    remedy: Text = ""
+    command: str = ""  # a copyable fix, e.g. PowerShell; never translated
+    items: tuple[SubResult, ...] = ()
+    elapsed: float = 0.0
+
+    def to_json(self, title: str = "") -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.check_id,
+            "title": title,
+            "status": self.status.value,
+            "detail": render(self.detail),
+            "remedy": render(self.remedy),
+        }
+        if self.command:
+            data["command"] = self.command
+        if self.items:
+            data["items"] = [
+                {"name": i.name, "status": i.status.value, "detail": render(i.detail)}
+                for i in self.items
+            ]
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CheckResult:
+        return cls(
+            check_id=str(data["id"]),
+            status=Status(data["status"]),
+            detail=str(data.get("detail", "")),
+            remedy=str(data.get("remedy", "")),
+            command=str(data.get("command", "")),
+            items=tuple(
+                SubResult(str(i["name"]), Status(i["status"]), str(i.get("detail", "")))
+                for i in data.get("items", ())
+            ),
+        )
+
+
+FieldKind = Literal["text", "password", "choice", "url", "email", "path"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of a provider's step-1 form (rendered by the UI, read by the CLI)."""
+
+    key: str
+    label: str  # msgid
+    kind: FieldKind = "text"
+    required: bool = True
+    placeholder: str = ""
+    help: str = ""  # msgid
+    choices: tuple[tuple[str, str], ...] = ()  # (value, msgid label)
+    default: str = ""
+    validate: Callable[[str], Text | None] | None = None
+
+    @property
+    def secret(self) -> bool:
+        return self.kind == "password"
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A manual item the user confirms with a toggle (e.g. Marketplace install + terms)."""
+
+    toggle_label: str  # msgid
+    hint: str = ""  # msgid
+
+
+@dataclass
+class CheckContext:
+    """What a check may use. Checks are blocking functions run in worker threads."""
+
+    values: Mapping[str, str]
+    secrets: Mapping[str, str]
+    endpoints: Endpoints
+    interaction: Interaction
+    cancel: threading.Event = field(default_factory=threading.Event)
+    shared: dict[str, Any] = field(default_factory=dict)
+    confirmations: frozenset[str] = frozenset()
+    report_progress: Callable[[CheckResult], None] = lambda result: None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    demo: bool = False
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    id: str
+    title: str  # msgid
+    run: Callable[[CheckContext], CheckResult]
+    needs: tuple[str, ...] = ()  # ids that must pass (or warn) first
+    inputs: tuple[str, ...] = ()  # field keys: re-check when one changes
+    timeout: float = 60.0
+    required: bool = True
+    confirmation: Confirmation | None = None
+    help: str = ""  # msgid: the help-page item this check stands for
+
+
+@dataclass(frozen=True)
+class ProviderPlugin:
+    provider: Provider
+    fields: tuple[Field, ...]
+    checks: tuple[CheckSpec, ...]
+    notice: str = ""  # msgid shown above the checklist (e.g. the EWS retirement)
+    sign_in_label: str = ""  # msgid: what "sign in" means in step 2 for this service
+
+    def spec(self, check_id: str) -> CheckSpec:
+        for spec in self.checks:
+            if spec.id == check_id:
+                return spec
+        raise KeyError(check_id)
+
+
+def overall_ok(plugin: ProviderPlugin, results: Mapping[str, CheckResult]) -> bool:
+    """All required checks passed (warnings and open confirmations do not fail)."""
+    for spec in plugin.checks:
+        if not spec.required:
+            continue
+        result = results.get(spec.id)
+        if result is None or result.status in (Status.FAIL, Status.SKIP, Status.PENDING,
+                                                Status.CHECKING):
+            return False
+    return True
+
+
+@dataclass
+class RoomMapping:
+    resource_id: str
+    calendar: str  # the calendar's name as Cronofy lists it
+    email: str
+    room: str  # the conference room it belongs to
+    authorization: str = ""  # "", "pending", "authorized", "failed"
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "resource_id": self.resource_id,
+            "calendar": self.calendar,
+            "email": self.email,
+            "room": self.room,
+            "authorization": self.authorization,
+        }
+
+
+@dataclass
+class Connection:
+    provider: str
+    account: str
+    region: str
+    service_account_id: str = ""
+    rooms: int = 0
+    linked_at: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)

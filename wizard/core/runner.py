@@ -1,0 +1,137 @@
+"""Run a provider's checks concurrently and stream the results as they finish.
+
+Each check is a blocking function (exchangelib, google-auth and msal block),
+so it runs in a thread of a pool owned by this run; the event loop only
+waits. Dependencies (``needs``) are honoured: a check whose prerequisite did
+not pass is skipped with a sentence saying why. Timeouts are per check;
+cancelling the consumer cancels the run and tells the threads via
+``ctx.cancel``. The same runner serves the TUI (in a Textual worker) and the
+CLI (``asyncio.run``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+
+from wizard.core.errors import describe
+from wizard.core.i18n import N_, _
+from wizard.core.model import CheckContext, CheckResult, CheckSpec, Msg, Status
+
+log = logging.getLogger(__name__)
+
+OK_STATUSES = (Status.PASS, Status.WARN, Status.MANUAL)
+
+
+def _run_one(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
+    started = time.perf_counter()
+    try:
+        result = spec.run(ctx)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence
+        log.info("check %s raised %s", spec.id, type(exc).__name__)
+        sentence, remedy = describe(exc)
+        result = CheckResult(spec.id, Status.FAIL, sentence, remedy)
+    elapsed = time.perf_counter() - started
+    return CheckResult(
+        spec.id, result.status, result.detail, result.remedy, result.command, result.items,
+        elapsed,
+    )
+
+
+async def run_checks(
+    specs: Iterable[CheckSpec],
+    ctx: CheckContext,
+    *,
+    only: set[str] | None = None,
+    previous: Mapping[str, CheckResult] | None = None,
+    timeout_scale: float = 1.0,
+) -> AsyncIterator[CheckResult]:
+    """Yield a CHECKING result when a check starts, progress, then its final result.
+
+    ``only``: run just these ids (and take the others' outcome from ``previous``).
+    """
+    specs = list(specs)
+    previous = dict(previous or {})
+    loop = asyncio.get_running_loop()
+    events: asyncio.Queue[CheckResult | None] = asyncio.Queue()
+    finals: dict[str, asyncio.Future[CheckResult]] = {s.id: loop.create_future() for s in specs}
+    executor = ThreadPoolExecutor(max_workers=max(1, len(specs)), thread_name_prefix="check")
+
+    def progress(result: CheckResult) -> None:  # called from worker threads
+        loop.call_soon_threadsafe(events.put_nowait, result)
+
+    ctx.report_progress = progress
+
+    async def one(spec: CheckSpec) -> None:
+        if only is not None and spec.id not in only and spec.id in previous:
+            finals[spec.id].set_result(previous[spec.id])
+            return
+        for need in spec.needs:
+            if need not in finals:
+                continue
+            dependency = await finals[need]
+            if dependency.status not in OK_STATUSES:
+                result = CheckResult(
+                    spec.id,
+                    Status.SKIP,
+                    Msg(N_("Not checked: \"{check}\" has not passed."), check=_title(specs, need)),
+                )
+                finals[spec.id].set_result(result)
+                await events.put(result)
+                return
+        await events.put(CheckResult(spec.id, Status.CHECKING))
+        timeout = spec.timeout * timeout_scale
+        try:
+            result = await asyncio.wait_for(
+                loop.run_in_executor(executor, _run_one, spec, ctx), timeout
+            )
+        except TimeoutError:
+            result = CheckResult(
+                spec.id,
+                Status.FAIL,
+                Msg(N_("No answer within {seconds} s."), seconds=f"{timeout:g}"),
+                Msg(N_("Check the network path to the server, then re-check (r).")),
+            )
+        finals[spec.id].set_result(result)
+        await events.put(result)
+
+    async def all_checks() -> None:
+        try:
+            await asyncio.gather(*(one(s) for s in specs))
+        finally:
+            await events.put(None)
+
+    runner = asyncio.create_task(all_checks())
+    try:
+        while (event := await events.get()) is not None:
+            yield event
+    finally:
+        if not runner.done():
+            ctx.cancel.set()
+            runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await runner
+        # Threads stuck in a blocking call are abandoned, not joined: the UI must not wait.
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _title(specs: list[CheckSpec], check_id: str) -> str:
+    for spec in specs:
+        if spec.id == check_id:
+            return _(spec.title)
+    return check_id
+
+
+async def collect(
+    specs: Iterable[CheckSpec], ctx: CheckContext, **kwargs: object
+) -> dict[str, CheckResult]:
+    """Run to completion; the final result per check id."""
+    results: dict[str, CheckResult] = {}
+    async for result in run_checks(specs, ctx, **kwargs):  # type: ignore[arg-type]
+        if result.status.done:
+            results[result.check_id] = result
+    return results

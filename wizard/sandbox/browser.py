@@ -1,0 +1,39 @@
+"""The demo's stand-in for a browser: follows a sign-in URL through the sandbox.
+
+On a jump host there is no browser; in the demo there is no account either.
+``follow`` requests the authorize URL from the sandbox (which signs the demo
+admin in and consents), follows its redirects, and stops at the first URL
+that leaves the sandbox — the wizard's own loopback redirect. ``complete``
+then requests that URL too (the loopback path); a guide can instead paste it
+(the paste path). Either way the wizard's real redirect handling runs.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+
+def follow(url: str, sandbox_ports: set[int], *, ca_bundle: str = "", max_hops: int = 10) -> str:
+    """Return the first redirect target outside the sandbox (the final redirect URL)."""
+    verify: str | bool = ca_bundle or True
+    with httpx.Client(verify=verify, follow_redirects=False, timeout=10.0) as client:
+        for _hop in range(max_hops):
+            parts = urlsplit(url)
+            if parts.port not in sandbox_ports:
+                return url
+            response = client.get(url)
+            location = response.headers.get("location")
+            if response.status_code not in (301, 302, 303, 307, 308) or not location:
+                raise RuntimeError(f"sandbox sign-in stopped with HTTP {response.status_code}")
+            url = urljoin(url, location)
+    raise RuntimeError("too many redirects")
+
+
+def complete(url: str, sandbox_ports: set[int], *, ca_bundle: str = "") -> str:
+    """Follow the sign-in and deliver the final redirect to the wizard's loopback server."""
+    final = follow(url, sandbox_ports, ca_bundle=ca_bundle)
+    with httpx.Client(timeout=10.0) as client:
+        client.get(final)
+    return final

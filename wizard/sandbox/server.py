@@ -1,0 +1,183 @@
+"""A small loopback HTTP(S) server with a router, latency and fault injection.
+
+Every sandbox service (EWS, Graph, Google, Cronofy) is one of these: a real
+socket on 127.0.0.1, so the real client libraries speak real HTTP, TLS, auth
+and timeouts to it. Never binds anything but loopback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+log = logging.getLogger(__name__)
+
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    match: re.Match[str] | None = None
+    server: LoopbackServer | None = None
+
+    def arg(self, name: str, default: str = "") -> str:
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def form(self) -> dict[str, str]:
+        return {k: v[0] for k, v in parse_qs(self.body.decode("utf-8", "replace")).items()}
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+    def header(self, name: str, default: str = "") -> str:
+        return self.headers.get(name.lower(), default)
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes | str = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+
+    @classmethod
+    def json(cls, data: Any, status: int = 200, **headers: str) -> Response:
+        return cls(status, json.dumps(data), dict(headers))
+
+    @classmethod
+    def redirect(cls, location: str, status: int = 302) -> Response:
+        return cls(status, b"", {"Location": location}, "text/plain")
+
+
+Handler = Callable[[Request], Response]
+
+
+class Router:
+    def __init__(self) -> None:
+        self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
+
+    def add(self, method: str, pattern: str, handler: Handler) -> None:
+        self.routes.append((method.upper(), re.compile(f"^{pattern}$"), handler))
+
+    def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
+        def decorate(handler: Handler) -> Handler:
+            self.add(method, pattern, handler)
+            return handler
+
+        return decorate
+
+    def dispatch(self, request: Request) -> Response:
+        allowed = False
+        for method, pattern, handler in self.routes:
+            match = pattern.match(request.path)
+            if not match:
+                continue
+            allowed = True
+            if method in (request.method, "*"):
+                request.match = match
+                return handler(request)
+        if allowed:
+            return Response.json({"error": "method not allowed"}, 405)
+        return Response.json({"error": "not found", "path": request.path}, 404)
+
+
+class LoopbackServer:
+    """Serve a Router on 127.0.0.1 in a daemon thread; optionally with TLS."""
+
+    def __init__(
+        self,
+        router: Router,
+        *,
+        name: str,
+        port: int = 0,
+        ssl_context: ssl.SSLContext | None = None,
+        latency: float = 0.0,
+    ) -> None:
+        self.router = router
+        self.name = name
+        self.latency = latency
+        self.requests: list[tuple[str, str]] = []  # (method, path) seen, for tests
+        self._ssl = ssl_context
+        outer = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            server_version = f"roomcal-sandbox-{name}"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                log.debug("%s: " + format, name, *args)
+
+            def _handle(self) -> None:
+                outer._serve(self)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle  # noqa: N815
+
+        self._httpd = ThreadingHTTPServer((LOOPBACK, port), _Handler)
+        self._httpd.daemon_threads = True
+        if ssl_context is not None:
+            self._httpd.socket = ssl_context.wrap_socket(self._httpd.socket, server_side=True)
+        self.port = self._httpd.server_address[1]
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name=f"sandbox-{name}", daemon=True
+        )
+
+    @property
+    def base_url(self) -> str:
+        scheme = "https" if self._ssl else "http"
+        return f"{scheme}://{LOOPBACK}:{self.port}"
+
+    def start(self) -> LoopbackServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        split = urlsplit(handler.path)
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else b""
+        request = Request(
+            method=handler.command,
+            path=split.path,
+            query=parse_qs(split.query, keep_blank_values=True),
+            headers={k.lower(): v for k, v in handler.headers.items()},
+            body=body,
+            server=self,
+        )
+        self.requests.append((request.method, request.path))
+        if self.latency:
+            time.sleep(self.latency)
+        try:
+            response = self.router.dispatch(request)
+        except Exception:  # a sandbox bug must not look like a network fault
+            log.exception("sandbox %s failed on %s %s", self.name, request.method, request.path)
+            response = Response.json({"error": "sandbox internal error"}, 500)
+        payload = response.body.encode() if isinstance(response.body, str) else response.body
+        try:
+            handler.send_response(response.status)
+            handler.send_header("Content-Type", response.content_type)
+            handler.send_header("Content-Length", str(len(payload)))
+            for key, value in response.headers.items():
+                handler.send_header(key, value)
+            handler.end_headers()
+            if handler.command != "HEAD":
+                handler.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
