@@ -108,6 +108,7 @@ class SubResult:
     name: str
     status: Status
     detail: Text = ""
+    key: str = ""  # a stable id, e.g. the room's email address
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,8 @@ class CheckResult:
             data["command"] = self.command
         if self.items:
             data["items"] = [
-                {"name": i.name, "status": i.status.value, "detail": render(i.detail)}
+                {"name": i.name, "key": i.key, "status": i.status.value,
+                 "detail": render(i.detail)}
                 for i in self.items
             ]
         return data
@@ -146,7 +148,10 @@ class CheckResult:
             remedy=str(data.get("remedy", "")),
             command=str(data.get("command", "")),
             items=tuple(
-                SubResult(str(i["name"]), Status(i["status"]), str(i.get("detail", "")))
+                SubResult(
+                    str(i["name"]), Status(i["status"]), str(i.get("detail", "")),
+                    str(i.get("key", "")),
+                )
                 for i in data.get("items", ())
             ),
         )

@@ -1,0 +1,44 @@
+"""Shared fixtures: an isolated config dir, an in-memory keyring, English by default."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from memory_keyring import MemoryKeyring  # noqa: E402
+
+from wizard.core import catalogs, i18n  # noqa: E402
+
+# Compile the .po fragments once per run when they changed in this checkout.
+catalogs.compile_all(i18n.LOCALE_DIR, only_stale=True)
+
+# Tests must be reproducible whatever the developer's shell says.
+for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+    os.environ.pop(var, None)
+os.environ["TEXTUAL_ANIMATIONS"] = "none"
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("ROOMCAL_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("ROOMCAL_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("ROOMCAL_PASSWORD", raising=False)
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
