@@ -38,12 +38,16 @@ class Interaction(Protocol):
     def end_sign_in(self) -> None:
         """The sign-in finished (or failed): close whatever was shown."""
 
+    def notify(self, text: Text) -> None:
+        """Tell the user something while the sign-in waits (e.g. a pasted URL was wrong)."""
+
 
 class NoInteraction:
     """For non-interactive runs: a sign-in cannot be completed by anybody."""
 
     def __init__(self) -> None:
         self.requests: list[SignInRequest] = []
+        self.notes: list[str] = []
 
     def begin_sign_in(self, request: SignInRequest) -> queue.Queue[str]:
         self.requests.append(request)
@@ -51,3 +55,6 @@ class NoInteraction:
 
     def end_sign_in(self) -> None:
         pass
+
+    def notify(self, text: Text) -> None:
+        self.notes.append(str(text))
