@@ -79,7 +79,9 @@ class Msg:
         text = _(self.msgid)
         if not self.params:
             return text
-        return text.format(**{k: str(v) for k, v in self.params.items()})
+        from wizard.core.text import printable
+
+        return text.format(**{k: printable(str(v)) for k, v in self.params.items()})
 
     def __repr__(self) -> str:
         return f"Msg({self.msgid!r}, **{self.params!r})"

@@ -37,3 +37,21 @@ def complete(url: str, sandbox_ports: set[int], *, ca_bundle: str = "") -> str:
     with httpx.Client(timeout=10.0) as client:
         client.get(final)
     return final
+
+
+def approve(request: object, sandbox_ports: set[int], *, ca_bundle: str = "") -> str:
+    """Do what a person in a browser would do with a SignInRequest, against the sandbox.
+
+    Redirect flows are followed to the wizard's loopback server; device-code
+    flows (``user_code`` set) are approved by opening the verification page
+    with the code.
+    """
+    url: str = request.url  # type: ignore[attr-defined]
+    user_code: str = getattr(request, "user_code", "")
+    if user_code:
+        separator = "&" if "?" in url else "?"
+        with httpx.Client(verify=ca_bundle or True, timeout=10.0) as client:
+            response = client.get(f"{url}{separator}user_code={user_code}")
+            response.raise_for_status()
+        return url
+    return complete(url, sandbox_ports, ca_bundle=ca_bundle)

@@ -1,0 +1,122 @@
+"""Pieces shared by the subcommands: logging, the sandbox, the CLI's interaction."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sys
+import threading
+from typing import TYPE_CHECKING
+
+from wizard.cli import UsageError
+from wizard.core import redact
+from wizard.core.i18n import _
+from wizard.core.interaction import SignInRequest, ssh_hint
+from wizard.core.model import Text
+from wizard.core.text import printable
+
+if TYPE_CHECKING:
+    from wizard.sandbox import Sandbox
+
+log = logging.getLogger(__name__)
+
+
+def setup_logging() -> None:
+    """Log to a file in the state dir (never the terminal), scrubbed of secrets."""
+    from wizard.core.store import state_dir
+
+    root = logging.getLogger()
+    if any(getattr(h, "roomcal", False) for h in root.handlers):
+        return
+    try:
+        directory = state_dir()
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handler: logging.Handler = logging.FileHandler(directory / "roomcal.log",
+                                                       encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.roomcal = True  # type: ignore[attr-defined]
+    handler.addFilter(redact.RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def open_sandbox(scenario: str) -> Sandbox:
+    from wizard.sandbox import Sandbox
+    from wizard.sandbox.scenario import ScenarioFileError, UnknownScenarioError, load
+
+    try:
+        loaded = load(scenario)
+    except UnknownScenarioError as exc:
+        raise UsageError(
+            _("unknown scenario {name!r}. Available: {known}").format(
+                name=exc.name, known=", ".join(exc.known)
+            )
+        ) from None
+    except ScenarioFileError as exc:
+        raise UsageError(
+            _("cannot read the scenario file {path} ({reason})").format(
+                path=exc.path, reason=exc.reason
+            )
+        ) from None
+    return Sandbox(loaded).start()
+
+
+class CliInteraction:
+    """Sign-ins on a terminal: the URL on stderr on a line of its own, pasted URLs on stdin.
+
+    With a sandbox, nobody needs to open the URL: the sandbox's browser completes it,
+    through the same loopback redirect a real browser would use.
+    """
+
+    def __init__(self, sandbox: Sandbox | None = None) -> None:
+        self.sandbox = sandbox
+        self._queue: queue.Queue[str] = queue.Queue()
+        self._reader: threading.Thread | None = None
+
+    def begin_sign_in(self, request: SignInRequest) -> queue.Queue[str]:
+        err = sys.stderr
+        print(printable(str(request.message)) or _("Sign in to continue."), file=err)
+        print(request.url, file=err)
+        if request.user_code:
+            print(_("Code: {code}").format(code=request.user_code), file=err)
+        if request.port:
+            print(_("If the browser runs on another machine, forward the port first:"),
+                  file=err)
+            print(f"  {ssh_hint(request.port)}", file=err)
+        if request.accepts_paste:
+            print(_("Or paste the browser's final address here and press Enter."), file=err)
+            self._start_reader()
+        err.flush()
+        if self.sandbox is not None:
+            threading.Thread(target=self._sandbox_browser, args=(request,), daemon=True).start()
+        return self._queue
+
+    def _start_reader(self) -> None:
+        if self._reader is not None or sys.stdin is None or sys.stdin.closed:
+            return
+
+        def read() -> None:
+            for line in sys.stdin:
+                if line.strip():
+                    redact.register(line.strip())
+                    self._queue.put(line.strip())
+
+        self._reader = threading.Thread(target=read, daemon=True, name="paste-reader")
+        self._reader.start()
+
+    def _sandbox_browser(self, request: SignInRequest) -> None:
+        from wizard.sandbox import browser
+
+        assert self.sandbox is not None
+        try:
+            browser.approve(request, self.sandbox.ports(), ca_bundle=self.sandbox.endpoints.ca_bundle)
+        except Exception as exc:  # noqa: BLE001 - the check reports the missing sign-in
+            log.warning("sandbox browser failed: %s", type(exc).__name__)
+
+    def end_sign_in(self) -> None:
+        pass
+
+    def notify(self, text: Text) -> None:
+        print(printable(str(text)), file=sys.stderr)

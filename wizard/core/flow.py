@@ -1,0 +1,107 @@
+"""The step graph: which screen comes next, what gates it, where to resume."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from wizard.core.i18n import N_, _
+from wizard.core.model import CheckResult, Msg, ProviderPlugin, Status
+
+
+class Step(StrEnum):
+    WELCOME = "welcome"
+    PREPARE = "prepare"
+    CONNECT = "connect"
+    CONNECTED = "connected"
+    ASSIGN = "assign"
+
+    @property
+    def title(self) -> str:
+        return _(STEP_TITLES[self])
+
+    @property
+    def number(self) -> int:
+        return ORDER.index(self) + 1
+
+
+ORDER = (Step.WELCOME, Step.PREPARE, Step.CONNECT, Step.CONNECTED, Step.ASSIGN)
+
+STEP_TITLES = {
+    Step.WELCOME: N_("Welcome"),
+    Step.PREPARE: N_("Step 1: Prepare"),
+    Step.CONNECT: N_("Step 2: Connect"),
+    Step.CONNECTED: N_("Connected"),
+    Step.ASSIGN: N_("Assign rooms"),
+}
+
+
+def next_step(step: Step) -> Step | None:
+    index = ORDER.index(step)
+    return ORDER[index + 1] if index + 1 < len(ORDER) else None
+
+
+def previous_step(step: Step) -> Step | None:
+    index = ORDER.index(step)
+    return ORDER[index - 1] if index > 0 else None
+
+
+@dataclass(frozen=True)
+class Gate:
+    open: bool
+    reason: Msg | None = None
+    failures: tuple[str, ...] = ()  # check ids that failed or were skipped
+    needs_override: bool = False  # "continue anyway" would open it
+
+
+def prepare_gate(
+    plugin: ProviderPlugin,
+    results: Mapping[str, CheckResult],
+    *,
+    continue_anyway: bool,
+    confirmations: frozenset[str] | set[str],
+) -> Gate:
+    """May the user leave step 1? Failures only with an explicit "continue anyway"."""
+    running = [s.id for s in plugin.checks if results.get(s.id, None) is not None
+               and results[s.id].status == Status.CHECKING]
+    if running:
+        return Gate(False, Msg(N_("Wait until the checks have finished.")))
+    failures = tuple(
+        s.id
+        for s in plugin.checks
+        if s.required
+        and (
+            (r := results.get(s.id)) is None
+            or r.status in (Status.FAIL, Status.SKIP, Status.PENDING)
+            or (s.confirmation is not None and s.id not in confirmations)
+        )
+    )
+    if not failures:
+        return Gate(True)
+    if continue_anyway:
+        return Gate(True, failures=failures)
+    return Gate(
+        False,
+        Msg(N_("{count} prerequisite(s) not met: fix them and re-check, or tick "
+               "\"Continue anyway\"."), count=len(failures)),
+        failures=failures,
+        needs_override=True,
+    )
+
+
+@dataclass(frozen=True)
+class ConnectGate:
+    """Step 2: the help page's reminder, then one terms toggle before each action."""
+
+    reminder_acknowledged: bool
+    terms_connect: bool
+    terms_link: bool
+
+    @property
+    def can_link(self) -> bool:
+        return self.reminder_acknowledged and self.terms_connect
+
+    @property
+    def can_sign_in(self) -> bool:
+        return self.can_link and self.terms_link

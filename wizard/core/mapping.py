@@ -1,0 +1,64 @@
+"""Room calendars → conference rooms: assign, export (JSON/CSV), idempotent."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from wizard.core.model import RoomMapping
+
+CSV_FIELDS = ("room", "calendar", "email", "resource_id", "authorization")
+
+
+def assign(
+    mappings: Iterable[RoomMapping], *, resource_id: str, calendar: str, email: str, room: str
+) -> list[RoomMapping]:
+    """Set (or clear, with an empty room) the room of one calendar; order is kept."""
+    result: list[RoomMapping] = []
+    found = False
+    for mapping in mappings:
+        if mapping.resource_id == resource_id:
+            found = True
+            if room:
+                result.append(RoomMapping(resource_id, calendar, email, room,
+                                          mapping.authorization if mapping.room == room else ""))
+            continue
+        result.append(mapping)
+    if not found and room:
+        result.append(RoomMapping(resource_id, calendar, email, room))
+    return result
+
+
+def _safe_cell(value: str) -> str:
+    # A room named "=HYPERLINK(…)" must not become a formula in a spreadsheet.
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def to_csv(mappings: Iterable[RoomMapping]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS)
+    writer.writeheader()
+    for mapping in mappings:
+        row = mapping.to_json()
+        writer.writerow({k: _safe_cell(row[k]) for k in CSV_FIELDS})
+    return buffer.getvalue()
+
+
+def to_json(mappings: Iterable[RoomMapping]) -> str:
+    return json.dumps({"rooms": [m.to_json() for m in mappings]}, ensure_ascii=False, indent=2)
+
+
+def export(mappings: Iterable[RoomMapping], path: Path) -> Path:
+    """Write JSON or CSV (by suffix) atomically."""
+    text = to_csv(mappings) if path.suffix.lower() == ".csv" else to_json(mappings)
+    path = path.resolve()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,120 @@
+"""Redacted diagnostic reports, and how a report becomes a sandbox scenario.
+
+Support reproduces a customer's setup from the report: ``roomcal demo
+--scenario report.json`` starts the sandbox with the same rooms and the same
+failing prerequisites. So the report keeps what is needed to replay (room
+names and addresses, which checks failed for which rooms, the non-secret
+inputs) and nothing secret: passwords and tokens are never written, and the
+whole text is scrubbed of every registered secret before it is saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from wizard import __version__
+from wizard.core import redact
+from wizard.core.model import CheckResult, ProviderPlugin, Status
+
+REPORT_FORMAT = 1
+_SECRET_WORDS = ("password", "secret", "token", "code_verifier", "assertion")
+# Inputs that point at the customer's network: a replay uses the sandbox's instead.
+_NOT_REPLAYED = ("ews_url", "ca_bundle", "client_secrets", "port", "email")
+
+
+def _safe_inputs(values: Mapping[str, str]) -> dict[str, str]:
+    return {k: str(v) for k, v in values.items()
+            if not any(word in k.lower() for word in _SECRET_WORDS)}
+
+
+def build_report(
+    *,
+    provider: str,
+    values: Mapping[str, str],
+    results: Mapping[str, CheckResult],
+    plugin: ProviderPlugin | None = None,
+    scenario: str | None = None,
+    connection: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    from wizard.core.i18n import _
+
+    titles = {s.id: _(s.title) for s in plugin.checks} if plugin else {}
+    rooms: list[dict[str, str]] = []
+    rooms_result = results.get("rooms")
+    if rooms_result is not None:
+        rooms = [{"name": i.name, "email": i.key} for i in rooms_result.items]
+    return {
+        "roomcal_report": REPORT_FORMAT,
+        "roomcal_version": __version__,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "platform": {
+            "python": platform.python_version(),
+            "system": platform.system(),
+            "release": platform.release(),
+            "term": os.environ.get("TERM", ""),
+            "no_color": bool(os.environ.get("NO_COLOR")),
+        },
+        "scenario": scenario or "",
+        "provider": provider,
+        "inputs": {provider: _safe_inputs(values)},
+        "checks": [results[i].to_json(titles.get(i, i)) for i in results],
+        "rooms": rooms,
+        "connection": dict(connection or {}),
+    }
+
+
+def dumps(report: Mapping[str, Any]) -> str:
+    return redact.scrub(json.dumps(report, ensure_ascii=False, indent=2))
+
+
+def write_report(path: str | Path, **kwargs: Any) -> Path:
+    """Build, scrub and atomically write a report (0600: it names the customer's rooms)."""
+    target = Path(path)
+    text = dumps(build_report(**kwargs))
+    fd, tmp = tempfile.mkstemp(dir=target.parent or Path("."), prefix=".report.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(text)
+    os.replace(tmp, target)
+    return target
+
+
+# (provider, check id) -> function(result) -> fault keys for the sandbox's service table.
+# Filled by the provider sandboxes' documented scenario keys.
+def _failing_rooms(result: Mapping[str, Any]) -> list[str]:
+    return [i.get("key") or i["name"] for i in result.get("items", ())
+            if i.get("status") == Status.FAIL.value]
+
+
+def scenario_from_report(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The scenario data (as if read from TOML) that replays a report."""
+    if report.get("roomcal_report") != REPORT_FORMAT:
+        raise ValueError("not a roomcal report")
+    provider = str(report["provider"])
+    checks = {c["id"]: c for c in report.get("checks", ())}
+    inputs = {k: v for k, v in report.get("inputs", {}).get(provider, {}).items()
+              if k not in _NOT_REPLAYED}
+    section: dict[str, Any] = {}
+    from wizard.core.replay import faults_for
+
+    section.update(faults_for(provider, checks))
+    data: dict[str, Any] = {
+        "description": {
+            "en": f"Replay of a report ({provider}, {report.get('created', '')})",
+            "de": f"Nachstellung eines Berichts ({provider}, {report.get('created', '')})",
+        },
+        "inputs": {provider: inputs},
+        provider: section,
+    }
+    rooms = [r for r in report.get("rooms", ()) if r.get("name")]
+    if rooms:
+        data["rooms"] = {"list": [{"name": r["name"], "email": r.get("email", "")}
+                                  for r in rooms]}
+    return data

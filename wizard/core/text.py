@@ -1,0 +1,24 @@
+"""Make server text safe to show: no control characters, no terminal escapes.
+
+Room names come from servers and may contain ESC sequences or BEL; printed
+raw they would recolour or retitle the admin's terminal. Markup is a
+separate concern, handled where text is rendered (Textual ``Content``/``Text``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+_REPLACEMENTS = {"\x1b": "␛", "\x07": "␇", "\t": " ", "\r": " ", "\n": " "}
+
+
+def printable(text: str) -> str:
+    out = []
+    for char in text:
+        if char in _REPLACEMENTS:
+            out.append(_REPLACEMENTS[char])
+        elif unicodedata.category(char) in ("Cc", "Cf") and char not in "\u200d":
+            out.append(f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return "".join(out)

@@ -1,0 +1,114 @@
+"""The Textual application: screens per step, the session, the language switch."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App
+from textual.binding import Binding
+from textual.events import Resize
+from textual.screen import Screen
+
+from wizard.core import i18n
+from wizard.core.flow import Step
+from wizard.core.i18n import N_, _
+from wizard.core.model import render
+from wizard.core.session import Session
+from wizard.ui.text import translate_bindings
+
+if TYPE_CHECKING:
+    from wizard.sandbox import Sandbox
+
+STYLES = Path(__file__).resolve().parents[1] / "styles" / "wizard.tcss"
+MIN_SIZE = (80, 24)
+
+
+def screen_for(step: Step) -> Screen[None]:
+    from wizard.ui.screens.assign import AssignScreen
+    from wizard.ui.screens.connect import ConnectScreen
+    from wizard.ui.screens.connected import ConnectedScreen
+    from wizard.ui.screens.prepare import PrepareScreen
+    from wizard.ui.screens.welcome import WelcomeScreen
+
+    screens = {
+        Step.WELCOME: WelcomeScreen,
+        Step.PREPARE: PrepareScreen,
+        Step.CONNECT: ConnectScreen,
+        Step.CONNECTED: ConnectedScreen,
+        Step.ASSIGN: AssignScreen,
+    }
+    return screens[step]()
+
+
+class WizardApp(App[int]):
+    CSS_PATH: ClassVar[list[str | Path]] = [STYLES]  # absolute: works from any cwd
+    TITLE = "roomcal"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("ctrl+l", "switch_language", N_("Deutsch/English"), id="app.language"),
+        Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        *,
+        profile_name: str = "default",
+        language: str | None = None,
+        sandbox: Sandbox | None = None,
+        session: Session | None = None,
+    ) -> None:
+        self.session = session or Session(profile_name, sandbox=sandbox)
+        lang = language or self.session.profile.language or i18n.from_environment()
+        i18n.set_language(lang)
+        super().__init__()
+        if os.environ.get("NO_COLOR"):
+            self.theme = "textual-ansi"
+        translate_bindings(self)
+
+    @property
+    def demo(self) -> bool:
+        return self.session.sandbox is not None
+
+    def on_mount(self) -> None:
+        if self.session.profile.language != i18n.current_language():
+            self.session.update(language=i18n.current_language())
+        self.push_screen(screen_for(self.session.step))
+        for warning in self.session.warnings:
+            self.notify(render(warning), severity="warning", timeout=12, markup=False)
+        if self.session.secrets.warning is not None and not self.demo:
+            self.notify(render(self.session.secrets.warning), severity="warning", markup=False)
+
+    def goto(self, step: Step) -> None:
+        """Show a step's screen; sub-screens and modals of the old step are closed."""
+        self.session.set_step(step)
+        self.call_later(self._goto, step)
+
+    async def _goto(self, step: Step) -> None:
+        while len(self.screen_stack) > 2:
+            await self.pop_screen()
+        await self.switch_screen(screen_for(step))
+
+    async def action_switch_language(self) -> None:
+        lang = i18n.set_language(i18n.next_language(i18n.current_language()))
+        self.session.update(language=lang)
+        translate_bindings(self)
+        # State lives in the session, so re-composing loses nothing the user typed.
+        for screen in self.screen_stack:
+            if hasattr(screen, "on_language_changed"):
+                screen.on_language_changed()
+            else:
+                translate_bindings(screen)
+                await screen.recompose()
+                if hasattr(screen, "after_mount"):
+                    screen.after_mount()
+        self.notify(_("Language: English") if lang == "en" else _("Language: German"),
+                    timeout=2)
+
+    def on_resize(self, event: Resize) -> None:
+        self.apply_size_class(self.screen)
+
+    def apply_size_class(self, screen: Screen[object]) -> None:
+        small = self.size.width < MIN_SIZE[0] or self.size.height < MIN_SIZE[1]
+        screen.set_class(small, "-too-small")

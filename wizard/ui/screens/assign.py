@@ -1,0 +1,193 @@
+"""Assign room calendars to conference rooms: searchable, 5 000 rows, exportable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.timer import Timer
+from textual.widgets import Button, DataTable, Input, Static
+
+from wizard.core import mapping
+from wizard.core.errors import UserFacingError, describe
+from wizard.core.flow import Step
+from wizard.core.i18n import N_, _
+from wizard.core.model import RoomMapping, render
+from wizard.core.text import printable
+from wizard.ui.screens.base import StepScreen
+from wizard.ui.text import plain
+
+FILTER_DELAY = 0.25
+EXPORT_NAME = "roomcal-rooms"
+
+
+class AssignScreen(StepScreen):
+    STEP = Step.ASSIGN
+    BINDINGS = [
+        *StepScreen.BINDINGS,
+        Binding("ctrl+f", "focus_search", N_("Search"), id="assign.search"),
+        Binding("ctrl+e", "export_json", N_("Export JSON"), id="assign.export_json"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._filter_timer: Timer | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(plain(_("Which calendar belongs to which conference room? Select a "
+                             "calendar, type the room's name, press Enter.")), classes="hint")
+        yield Input(placeholder=_("Search room calendars…"), id="search", compact=True)
+        table: DataTable[str] = DataTable(id="resources", cursor_type="row", zebra_stripes=True)
+        yield table
+        with Horizontal(id="assign-row"):
+            yield Static(plain(_("Conference room") + ": "), classes="field-label")
+            yield Input(placeholder=_("e.g. Raum Alster"), id="room", compact=True)
+        yield Static(plain(""), id="assign-status", classes="hint")
+
+    def compose_actions(self) -> ComposeResult:
+        yield Button(_("Export JSON"), id="export-json", compact=True)
+        yield Button(_("Export CSV"), id="export-csv", compact=True)
+        yield Button(_("Authorize rooms"), id="authorize", compact=True)
+        yield Button(_("Finish"), id="finish", variant="primary", compact=True)
+
+    def after_mount(self) -> None:
+        table = self.query_one("#resources", DataTable)
+        table.add_column(_("Calendar"), key="calendar", width=26)
+        table.add_column(_("Email"), key="email", width=24)
+        table.add_column(_("Conference room"), key="room")
+        if self.session.resources:
+            self.fill_table("")
+        else:
+            self.query_one("#assign-status", Static).update(
+                plain(_("Reading the room calendars from Cronofy…")))
+            self.reload_worker()
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def reload_worker(self) -> None:
+        from wizard.ui.linking import reload
+
+        try:
+            reload(self.wizard)
+        except Exception as exc:  # noqa: BLE001 - shown as a sentence
+            sentence, remedy = (exc.sentence, exc.remedy) if isinstance(
+                exc, UserFacingError) else describe(exc)
+            self.app.call_from_thread(self._status, f"{render(sentence)} {render(remedy)}")
+            return
+        self.app.call_from_thread(self.fill_table, "")
+
+    def _status(self, text: str) -> None:
+        self.query_one("#assign-status", Static).update(plain(text))
+
+    def _rooms(self) -> dict[str, RoomMapping]:
+        return {m.resource_id: m for m in self.session.profile.mappings}
+
+    def fill_table(self, query: str) -> None:
+        table = self.query_one("#resources", DataTable)
+        table.clear()
+        rooms = self._rooms()
+        needle = query.casefold()
+        rows = []
+        for resource in self.session.resources:
+            name, email = str(resource.name), str(resource.email)
+            assigned = rooms.get(resource.id)
+            room = assigned.room if assigned else ""
+            if needle and needle not in f"{name} {email} {room}".casefold():
+                continue
+            rows.append(((plain(name), plain(email), plain(room)), resource.id))
+        for cells, key in rows:
+            table.add_row(*cells, key=key)
+        total = len(self.session.resources)
+        self._status(_("{shown} of {total} calendars shown, {assigned} assigned.").format(
+            shown=len(rows), total=total, assigned=len(rooms)))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "search":
+            return
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(FILTER_DELAY, lambda: self.fill_table(event.value))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        key = event.row_key.value if event.row_key else None
+        assigned = self._rooms().get(key or "")
+        self.query_one("#room", Input).value = assigned.room if assigned else ""
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.query_one("#room", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "room":
+            return
+        table = self.query_one("#resources", DataTable)
+        if table.row_count == 0:
+            return
+        row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        resource = next((r for r in self.session.resources if r.id == row_key.value), None)
+        if resource is None:
+            return
+        room = printable(event.value.strip())
+        self.session.update(mappings=mapping.assign(
+            self.session.profile.mappings, resource_id=resource.id,
+            calendar=str(resource.name), email=str(resource.email), room=room))
+        table.update_cell(row_key, "room", plain(room))
+        if table.cursor_row + 1 < table.row_count:
+            table.move_cursor(row=table.cursor_row + 1)
+        table.focus()
+        self._status(_("Saved: {calendar} → {room}").format(
+            calendar=printable(str(resource.name)), room=room or "—"))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        handlers = {
+            "export-json": self.action_export_json,
+            "export-csv": self.action_export_csv,
+            "authorize": self.authorize_worker,
+            "finish": self.action_finish,
+        }
+        if event.button.id in handlers:
+            event.stop()
+            handlers[event.button.id]()
+            return
+        super().on_button_pressed(event)
+
+    def _export(self, suffix: str) -> None:
+        try:
+            path = mapping.export(self.session.profile.mappings,
+                                  Path.cwd() / f"{EXPORT_NAME}.{suffix}")
+        except OSError as exc:
+            self._status(_("Could not write the export ({reason}).").format(
+                reason=exc.strerror or type(exc).__name__))
+            return
+        self._status(_("Exported to {path}").format(path=str(path)))
+
+    def action_export_json(self) -> None:
+        self._export("json")
+
+    def action_export_csv(self) -> None:
+        self._export("csv")
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def authorize_worker(self) -> None:
+        from wizard.ui.linking import authorize
+
+        self.app.call_from_thread(self._status, _("Authorizing the assigned rooms…"))
+        try:
+            done = authorize(self.wizard)
+        except Exception as exc:  # noqa: BLE001 - shown as a sentence
+            sentence, remedy = (exc.sentence, exc.remedy) if isinstance(
+                exc, UserFacingError) else describe(exc)
+            self.app.call_from_thread(self._status, f"{render(sentence)} {render(remedy)}")
+            return
+        self.app.call_from_thread(self._status, _("{count} room(s) authorized.").format(
+            count=done))
+
+    def action_finish(self) -> None:
+        self.app.exit(0)
+
+    def action_back(self) -> None:
+        self.wizard.goto(Step.CONNECTED)

@@ -1,0 +1,87 @@
+"""What every step screen shares: step indicator, body, Back/Next bar, footer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Button, Footer, Header, Static
+
+from wizard.core.flow import Step, previous_step
+from wizard.core.i18n import N_, _
+from wizard.ui.text import plain, translate_bindings
+from wizard.ui.widgets.step_indicator import StepIndicator
+
+if TYPE_CHECKING:
+    from wizard.core.session import Session
+    from wizard.ui.app import WizardApp
+
+
+class StepScreen(Screen[None]):
+    STEP: Step = Step.WELCOME
+    BINDINGS = [Binding("escape", "back", N_("Back"), id="nav.back")]
+
+    @property
+    def wizard(self) -> WizardApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def session(self) -> Session:
+        return self.wizard.session
+
+    def compose(self) -> ComposeResult:
+        translate_bindings(self)
+        yield Header(show_clock=False, icon="")
+        yield StepIndicator(self.STEP)
+        with VerticalScroll(id="body"):
+            yield from self.compose_body()
+        with Horizontal(id="nav"):
+            if previous_step(self.STEP) is not None:
+                yield Button(_("Back"), id="back", compact=True)
+            yield Static(classes="spacer")
+            yield from self.compose_actions()
+        yield Static(
+            plain(_("The terminal is too small: please enlarge it to at least 80×24.")),
+            id="too-small",
+        )
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def compose_actions(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.title = "roomcal"
+        self.sub_title = self.STEP.title
+        self.wizard.apply_size_class(self)
+        self.after_mount()
+
+    def after_mount(self) -> None:
+        pass
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "back":
+            event.stop()
+            self.action_back()
+        elif event.button.id == "next":
+            event.stop()
+            self.action_next()
+
+    def action_back(self) -> None:
+        previous = previous_step(self.STEP)
+        if previous is not None:
+            self.wizard.goto(previous)
+
+    def action_next(self) -> None:
+        pass
+
+    def set_enabled(self, selector: str, enabled: bool) -> None:
+        for widget in self.query(selector):
+            if isinstance(widget, Widget):
+                widget.disabled = not enabled

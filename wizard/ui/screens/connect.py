@@ -1,0 +1,239 @@
+"""Step 2: Connect → reminder → terms → Link → service, region, terms → sign in."""
+
+from __future__ import annotations
+
+import threading
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Select, Static
+
+from wizard.core.endpoints import REGIONS
+from wizard.core.errors import UserFacingError, describe
+from wizard.core.flow import ConnectGate, Step
+from wizard.core.i18n import N_, _
+from wizard.core.model import Provider, render
+from wizard.ui.interaction import TuiInteraction
+from wizard.ui.screens.base import StepScreen
+from wizard.ui.text import plain, styled, translate_bindings
+
+TERMS = N_("I accept the terms of use and the privacy policy")
+REGION_NAMES = {
+    "us": N_("United States"),
+    "uk": N_("United Kingdom"),
+    "de": N_("Germany (EU)"),
+    "au": N_("Australia"),
+    "ca": N_("Canada"),
+    "sg": N_("Singapore"),
+}
+DEFAULT_LINK_PORT = 8751
+
+
+class ReminderModal(ModalScreen[bool]):
+    """The help page's reminder: complete step 1 first (Weiter / Zurück)."""
+
+    BINDINGS = [Binding("escape", "back", N_("Back"), id="reminder.back")]
+
+    def __init__(self, failures: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.failures = failures  # (title, detail)
+
+    def compose(self) -> ComposeResult:
+        translate_bindings(self)
+        with Vertical(classes="modal"):
+            yield Static(styled((_("Reminder: complete step 1 first"), "bold")))
+            yield Static(plain(_("Cronofy can only connect a calendar service whose "
+                                 "preparation (step 1) is complete. Continue when you have "
+                                 "gone through all of step 1.")))
+            if self.failures:
+                yield Static(plain(_("Still open in step 1:")), classes="section-title")
+                lines = [f"✗ {title}" + (f": {detail}" if detail else "")
+                         for title, detail in self.failures[:6]]
+                yield Static(plain("\n".join(lines)), classes="error-line")
+            with Horizontal(classes="buttons"):
+                yield Button(_("Back"), id="reminder-back", compact=True)
+                yield Button(_("Continue"), id="reminder-continue", variant="primary",
+                             compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#reminder-continue", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "reminder-continue")
+
+    def action_back(self) -> None:
+        self.dismiss(False)
+
+
+class ConnectScreen(StepScreen):
+    """The first half of step 2: Connect, the reminder, terms, Link."""
+
+    STEP = Step.CONNECT
+
+    def _gate(self) -> ConnectGate:
+        p = self.session.profile
+        return ConnectGate(p.reminder_acknowledged, p.terms_connect, p.terms_link)
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(plain(_("Connect the calendar service through Cronofy")),
+                     classes="section-title")
+        yield Static(plain(_("Cronofy Enterprise Connect links your calendar service to the "
+                             "meeting-room product. You sign in once as an administrator (or "
+                             "with the service account); Cronofy then reads the room "
+                             "calendars.")), classes="intro")
+        failures = self._failure_lines()
+        if failures:
+            yield Static(plain(_("Step 1 has {count} open item(s).").format(
+                count=len(failures))), classes="notice")
+        else:
+            yield Static(plain(_("Step 1 is complete.")), classes="hint")
+        with Vertical(id="connect-actions"):
+            yield Button(_("Connect"), id="connect", variant="primary", compact=True)
+            yield Checkbox(_(TERMS), value=self.session.profile.terms_connect,
+                           id="terms-connect", compact=True)
+            yield Button(_("Link"), id="link", variant="primary", compact=True)
+
+    def after_mount(self) -> None:
+        self.refresh_gate()
+
+    def _failure_lines(self) -> list[tuple[str, str]]:
+        return [(_(title), render(result.detail) if result else _("not checked"))
+                for title, result in self.session.failures()]
+
+    def refresh_gate(self) -> None:
+        gate = self._gate()
+        self.query_one("#terms-connect", Checkbox).display = gate.reminder_acknowledged
+        link = self.query_one("#link", Button)
+        link.display = gate.reminder_acknowledged
+        link.disabled = not gate.can_link
+        self.query_one("#connect", Button).display = not gate.reminder_acknowledged
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "connect":
+            event.stop()
+            self.app.push_screen(ReminderModal(self._failure_lines()), self._reminder_done)
+        elif event.button.id == "link":
+            event.stop()
+            if self._gate().can_link:
+                self.app.push_screen(LinkScreen())
+        else:
+            super().on_button_pressed(event)
+
+    def _reminder_done(self, proceed: bool | None) -> None:
+        if proceed:
+            self.session.update(reminder_acknowledged=True)
+            self.refresh_gate()
+            self.query_one("#terms-connect", Checkbox).focus()
+        else:
+            self.wizard.goto(Step.PREPARE)
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if event.checkbox.id == "terms-connect":
+            self.session.update(terms_connect=event.value)
+            self.refresh_gate()
+
+    def action_back(self) -> None:
+        self.wizard.goto(Step.PREPARE)
+
+
+class LinkScreen(StepScreen):
+    """The Enterprise Connect dashboard: service, data centre, terms again, sign in."""
+
+    STEP = Step.CONNECT
+    BINDINGS = [Binding("escape", "back", N_("Back"), id="nav.back")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._cancel = threading.Event()
+
+    def compose_body(self) -> ComposeResult:
+        profile = self.session.profile
+        service = profile.service or profile.provider
+        yield Static(plain(_("Enterprise Connect: choose the calendar service")),
+                     classes="section-title")
+        with Horizontal(classes="field-row"):
+            yield Static(plain(_("Calendar service")), classes="field-label")
+            yield Select([(p.title, p.value) for p in Provider], value=service,
+                         allow_blank=False, id="service", compact=True)
+        with Horizontal(classes="field-row"):
+            yield Static(plain(_("Cronofy data centre")), classes="field-label")
+            yield Select([(f"{_(REGION_NAMES[r])} ({r})", r) for r in REGIONS],
+                         value=profile.region or "de", allow_blank=False, id="region",
+                         compact=True)
+        if service != profile.provider:
+            yield Static(plain(_("Step 1 was prepared for {provider}.").format(
+                provider=Provider(profile.provider).title)), classes="notice")
+        yield Static(plain(self._sign_in_text(service)), classes="intro")
+        with Vertical(id="link-actions"):
+            yield Checkbox(_(TERMS), value=profile.terms_link, id="terms-link", compact=True)
+            yield Button(_("Sign in"), id="sign-in", variant="primary", compact=True,
+                         disabled=not profile.terms_link)
+        yield Static(plain(""), id="link-error", classes="error-line")
+        yield Static(plain(""), id="link-remedy")
+
+    def _sign_in_text(self, service: str) -> str:
+        if service == Provider.GOOGLE:
+            return _("You will sign in with the Google administrator account of the "
+                     "organisation.")
+        if service == Provider.MICROSOFT365:
+            return _("You will sign in with a Microsoft 365 administrator account and grant "
+                     "admin consent.")
+        return _("You will sign in with the service account that holds the "
+                 "ApplicationImpersonation role.")
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if not isinstance(event.value, str):
+            return
+        if event.select.id == "service" and event.value != self.session.profile.service:
+            self.session.update(service=event.value)
+        elif event.select.id == "region":
+            self.session.update(region=event.value)
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if event.checkbox.id == "terms-link":
+            self.session.update(terms_link=event.value)
+            self.query_one("#sign-in", Button).disabled = not event.value
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "sign-in":
+            event.stop()
+            if self.session.profile.terms_link:
+                self.start_link()
+        else:
+            super().on_button_pressed(event)
+
+    def show_error(self, sentence: str, remedy: str) -> None:
+        self.query_one("#link-error", Static).update(plain(sentence))
+        self.query_one("#link-remedy", Static).update(plain(remedy))
+        self.query_one("#sign-in", Button).disabled = not self.session.profile.terms_link
+
+    def start_link(self) -> None:
+        self.query_one("#sign-in", Button).disabled = True
+        self.show_error("", "")
+        self.query_one("#sign-in", Button).disabled = True
+        self._cancel = threading.Event()
+        self.link_worker()
+
+    @work(thread=True, exclusive=True, group="link", exit_on_error=False)
+    def link_worker(self) -> None:
+        from wizard.ui.linking import link
+
+        try:
+            link(self.wizard, TuiInteraction(self.wizard, cancel_callback=self._cancel.set),
+                 self._cancel)
+        except UserFacingError as exc:
+            self.app.call_from_thread(self.show_error, render(exc.sentence), render(exc.remedy))
+            return
+        except Exception as exc:  # noqa: BLE001 - one sentence, never a traceback
+            sentence, remedy = describe(exc)
+            self.app.call_from_thread(self.show_error, render(sentence), render(remedy))
+            return
+        self.app.call_from_thread(self.wizard.goto, Step.CONNECTED)
+
+    def action_back(self) -> None:
+        self._cancel.set()
+        self.dismiss()

@@ -1,0 +1,198 @@
+"""Step 1: the provider's form and its live checklist."""
+
+from __future__ import annotations
+
+import threading
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.timer import Timer
+from textual.widgets import Button, Checkbox, Input, Select, Static
+
+from wizard.core.flow import Step
+from wizard.core.i18n import N_, _
+from wizard.core.model import CheckResult, Status
+from wizard.core.runner import run_checks
+from wizard.ui.interaction import TuiInteraction
+from wizard.ui.screens.base import StepScreen
+from wizard.ui.text import plain
+from wizard.ui.widgets.check_item import CheckItem
+from wizard.ui.widgets.field_row import FieldRow
+
+RECHECK_DELAY = 1.0  # seconds after the last keystroke
+
+
+class PrepareScreen(StepScreen):
+    STEP = Step.PREPARE
+    BINDINGS = [
+        *StepScreen.BINDINGS,
+        Binding("r", "recheck", N_("Re-check"), id="prepare.recheck"),
+        Binding("ctrl+n", "next", N_("Next"), id="nav.next"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pending_keys: set[str] = set()
+        self._timer: Timer | None = None
+        self._cancel = threading.Event()
+
+    def compose_body(self) -> ComposeResult:
+        session = self.session
+        plugin = session.plugin()
+        yield Static(plain(_("Prepare {provider}").format(provider=plugin.provider.title)),
+                     classes="section-title")
+        if plugin.notice:
+            yield Static(plain(_(plugin.notice)), classes="notice")
+        values = session.values()
+        for field in plugin.fields:
+            value = session.secret(field.key) if field.secret else values.get(field.key, "")
+            yield FieldRow(field, value)
+        yield Static(plain(_("Checklist")), classes="section-title")
+        confirmations = set(session.profile.confirmations)
+        for spec in plugin.checks:
+            yield CheckItem(spec, session.results.get(spec.id), spec.id in confirmations)
+        yield Static(plain(""), id="gate-reason", classes="hint")
+        yield Checkbox(_("Continue anyway (I will fix the remaining items later)"),
+                       value=session.profile.continue_anyway, id="continue-anyway",
+                       compact=True)
+
+    def compose_actions(self) -> ComposeResult:
+        yield Button(_("Re-check"), id="recheck", compact=True)
+        yield Button(_("Next"), id="next", variant="primary", compact=True)
+
+    def after_mount(self) -> None:
+        self.update_gate()
+        plugin = self.session.plugin()
+        missing = [s.id for s in plugin.checks if s.id not in self.session.results]
+        if missing:
+            self.start_checks(None)
+
+    # -- input --------------------------------------------------------------------------
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._field_changed(event.input.id, event.value)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self._field_changed(event.select.id, event.value)
+
+    def _field_changed(self, widget_id: str | None, value: str) -> None:
+        if not widget_id or not widget_id.startswith("field-"):
+            return
+        key = widget_id.removeprefix("field-")
+        row = self.query_one(f"#row-{key}", FieldRow)
+        if row.field.secret:
+            self.session.set_secret(key, value)
+        elif self.session.values().get(key) != value:
+            self.session.set_value(key, value)
+        else:
+            return
+        if not row.show_problem(value):
+            return
+        self._pending_keys.add(key)
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(RECHECK_DELAY, self._recheck_changed)
+
+    def _recheck_changed(self) -> None:
+        keys, self._pending_keys = self._pending_keys, set()
+        plugin = self.session.plugin()
+        affected = {s.id for s in plugin.checks if set(s.inputs) & keys}
+        # Everything downstream of a changed check must run again too.
+        changed = True
+        while changed:
+            changed = False
+            for spec in plugin.checks:
+                if spec.id not in affected and set(spec.needs) & affected:
+                    affected.add(spec.id)
+                    changed = True
+        if affected:
+            self.start_checks(affected)
+
+    # -- checks -------------------------------------------------------------------------
+    def action_recheck(self) -> None:
+        if self._form_valid():
+            self.start_checks(None)
+
+    def _form_valid(self) -> bool:
+        ok = True
+        for row in self.query(FieldRow):
+            value = self.session.secret(row.field.key) if row.field.secret else \
+                self.session.values().get(row.field.key, "")
+            ok = row.show_problem(value) and ok
+        return ok
+
+    def start_checks(self, only: set[str] | None) -> None:
+        if not self._form_valid():
+            self.update_gate()
+            return
+        self._cancel.set()
+        self._cancel = threading.Event()
+        for item in self.query(CheckItem):
+            if only is None or item.spec.id in only:
+                item.update_result(CheckResult(item.spec.id, Status.PENDING))
+        self.run_checks_worker(only)
+
+    @work(exclusive=True, group="checks", exit_on_error=False)
+    async def run_checks_worker(self, only: set[str] | None) -> None:
+        session = self.session
+        plugin = session.plugin()
+        cancel = self._cancel
+        interaction = TuiInteraction(self.wizard, cancel_callback=cancel.set)
+        ctx = session.context(interaction)
+        ctx.cancel = cancel
+        async for result in run_checks(plugin.checks, ctx, only=only,
+                                       previous=session.results):
+            if cancel.is_set() and not result.status.done:
+                continue
+            session.record(result)
+            try:
+                item = self.query_one(f"#check-{result.check_id}", CheckItem)
+            except Exception:  # noqa: BLE001 - the screen was left or recomposed
+                continue
+            item.update_result(result)
+            if result.status.done:
+                self.update_gate()
+        self.update_gate()
+
+    def on_check_item_confirmation_changed(self, event: CheckItem.ConfirmationChanged) -> None:
+        self.session.set_confirmation(event.check_id, event.confirmed)
+        self.start_checks({event.check_id})
+
+    # -- gate ---------------------------------------------------------------------------
+    def update_gate(self) -> None:
+        gate = self.session.gate()
+        try:
+            reason = self.query_one("#gate-reason", Static)
+            override = self.query_one("#continue-anyway", Checkbox)
+            next_button = self.query_one("#next", Button)
+        except Exception:  # noqa: BLE001 - not composed yet
+            return
+        reason.update(plain(str(gate.reason) if gate.reason else ""))
+        override.display = gate.needs_override or bool(gate.failures)
+        next_button.disabled = not gate.open
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if event.checkbox.id == "continue-anyway":
+            self.session.update(continue_anyway=event.value)
+            self.update_gate()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "recheck":
+            event.stop()
+            self.action_recheck()
+            return
+        super().on_button_pressed(event)
+
+    def action_next(self) -> None:
+        if self.session.gate().open:
+            self._cancel.set()
+            self.wizard.goto(Step.CONNECT)
+        else:
+            self.update_gate()
+            self.notify(str(self.session.gate().reason or ""), severity="warning",
+                        markup=False)
+
+    def action_back(self) -> None:
+        self._cancel.set()
+        super().action_back()

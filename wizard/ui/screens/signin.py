@@ -1,0 +1,135 @@
+"""Sign in somewhere else: the URL in full (copyable), ssh -L, paste-back, device code."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+from wizard.core import redact
+from wizard.core.i18n import N_, _
+from wizard.core.interaction import SignInRequest, ssh_hint
+from wizard.core.model import render
+from wizard.ui.text import plain, styled, translate_bindings
+
+SERVICE_NAMES = {
+    "google": N_("Google (administrator account)"),
+    "microsoft365": N_("Microsoft 365 (administrator account)"),
+    "cronofy": N_("Cronofy Enterprise Connect"),
+}
+
+
+class SignInModal(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape", "cancel", N_("Cancel"), id="signin.cancel"),
+        Binding("ctrl+y", "copy_url", N_("Copy link"), id="signin.copy"),
+    ]
+
+    def __init__(
+        self,
+        request: SignInRequest,
+        pasted: queue.Queue[str],
+        on_cancel: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.request = request
+        self.pasted = pasted
+        self.on_cancel = on_cancel
+
+    @property
+    def demo(self) -> bool:
+        return getattr(self.app, "demo", False)
+
+    def compose(self) -> ComposeResult:
+        translate_bindings(self)
+        request = self.request
+        with VerticalScroll(classes="modal"):
+            yield Static(styled((_("Sign in: {service}").format(
+                service=_(SERVICE_NAMES.get(request.service, request.service))), "bold")))
+            if message := render(request.message):
+                yield Static(plain(message))
+            if request.user_code:
+                yield Static(plain(_("Open this page in any browser and enter the code:")))
+                yield Static(plain(request.url), classes="url")
+                yield Static(styled((request.user_code, "bold reverse")), classes="code")
+            else:
+                yield Static(plain(_("Open this link in a browser (ctrl+y copies it):")))
+                yield Static(plain(request.url), classes="url", id="url")
+            if request.port:
+                yield Static(plain(_("Browser on another machine? Forward the port first:")))
+                yield Static(plain(ssh_hint(request.port)), classes="url")
+            if request.accepts_paste:
+                yield Static(plain(_("Or paste the browser's final address (http://127.0.0.1…) "
+                                     "here and press Enter:")))
+                yield Input(placeholder="http://127.0.0.1:…", id="paste", password=False,
+                            compact=True)
+            yield Static(plain(""), id="note", classes="error-line")
+            with Horizontal(classes="buttons"):
+                yield Button(_("Cancel"), id="cancel", compact=True)
+                yield Button(_("Copy link"), id="copy", compact=True)
+                if self.demo:
+                    yield Button(_("Sign in with the sandbox (demo)"), id="sandbox",
+                                 variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        if self.demo:
+            self.query_one("#sandbox", Button).focus()
+        elif self.request.accepts_paste:
+            self.query_one("#paste", Input).focus()
+
+    def show_note(self, text: str) -> None:
+        self.query_one("#note", Static).update(plain(text))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        if value:
+            redact.register(value)
+            self.pasted.put(value)
+            event.input.value = ""
+            self.show_note(_("Checking the pasted address…"))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "cancel":
+            self.action_cancel()
+        elif event.button.id == "copy":
+            self.action_copy_url()
+        elif event.button.id == "sandbox":
+            event.button.disabled = True
+            self.show_note(_("The sandbox signs the demo administrator in…"))
+            self._sandbox_browser()
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _sandbox_browser(self) -> None:
+        from wizard.sandbox import browser
+
+        sandbox = self.app.session.sandbox  # type: ignore[attr-defined]
+        try:
+            browser.approve(self.request, sandbox.ports(),
+                            ca_bundle=sandbox.endpoints.ca_bundle)
+        except Exception as exc:  # noqa: BLE001 - shown as a sentence, the sign-in waits on
+            self.app.call_from_thread(
+                self.show_note,
+                _("The sandbox could not complete the sign-in ({kind}).").format(
+                    kind=type(exc).__name__),
+            )
+
+    def action_copy_url(self) -> None:
+        self.app.copy_to_clipboard(self.request.url)
+        self.notify(_("Copied to the clipboard (if your terminal allows it)."))
+
+    def action_cancel(self) -> None:
+        if self.on_cancel is not None:
+            self.on_cancel()
+        self.dismiss()
+
+
+def cancel_event_callback(event: threading.Event) -> Callable[[], None]:
+    return event.set

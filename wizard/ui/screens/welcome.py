@@ -1,0 +1,90 @@
+"""Welcome: language, profile (resume or start over), calendar service."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, RadioButton, RadioSet, Static
+
+from wizard.core import i18n
+from wizard.core.flow import Step
+from wizard.core.i18n import _
+from wizard.core.model import Provider
+from wizard.ui.screens.base import StepScreen
+from wizard.ui.text import plain, styled
+
+PROVIDER_ORDER = (Provider.GOOGLE, Provider.MICROSOFT365, Provider.EXCHANGE)
+LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
+
+
+class WelcomeScreen(StepScreen):
+    STEP = Step.WELCOME
+
+    def compose_body(self) -> ComposeResult:
+        session = self.session
+        yield Static(
+            plain(_("roomcal connects your organisation's room calendars to the meeting-room "
+                    "product through Cronofy Enterprise Connect, in two steps: prepare the "
+                    "calendar service, then connect it. Every prerequisite is checked live.")),
+            classes="intro",
+        )
+        if self.wizard.demo:
+            yield Static(
+                styled((_("Demo mode") + ": ", "bold"),
+                       session.demo_description(i18n.current_language())
+                       + " " + _("No real accounts are used.")),
+                classes="notice",
+            )
+        yield Static(plain(_("Language")), classes="section-title")
+        with RadioSet(id="language", compact=True):
+            for code in i18n.SUPPORTED:
+                yield RadioButton(LANGUAGE_NAMES[code], value=code == i18n.current_language(),
+                                  id=f"lang-{code}", compact=True)
+        yield Static(plain(_("Profile")), classes="section-title")
+        with Horizontal(classes="field-row"):
+            yield Static(self._profile_line(), id="profile-line")
+            yield Button(_("Start over"), id="reset", compact=True)
+        yield Static(plain(_("Calendar service")), classes="section-title")
+        with RadioSet(id="provider", compact=True):
+            for provider in PROVIDER_ORDER:
+                yield RadioButton(provider.title, value=session.provider == provider,
+                                  id=f"provider-{provider.value}", compact=True)
+
+    def compose_actions(self) -> ComposeResult:
+        yield Button(_("Next"), id="next", variant="primary", compact=True,
+                     disabled=self.session.provider is None)
+
+    def _profile_line(self):
+        profile = self.session.profile
+        if profile.provider:
+            step = Step(self.session.step)
+            return styled((profile.name, "bold"), " — " + _("resumes at: {step}").format(
+                step=step.title))
+        return styled((profile.name, "bold"), " — " + _("new profile"))
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        button_id = event.pressed.id or ""
+        if event.radio_set.id == "provider":
+            provider = Provider(button_id.removeprefix("provider-"))
+            self.session.choose_provider(provider)
+            self.query_one("#next", Button).disabled = False
+        elif event.radio_set.id == "language":
+            code = button_id.removeprefix("lang-")
+            if code != i18n.current_language():
+                self.run_worker(self.wizard.action_switch_language(), exclusive=True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "reset":
+            event.stop()
+            self.session.reset()
+            self.run_worker(self.recompose())
+            self.notify(_("Started over; the previous profile was kept as a .bak file."))
+            return
+        super().on_button_pressed(event)
+
+    def action_next(self) -> None:
+        if self.session.provider is not None:
+            self.wizard.goto(Step.PREPARE)
+
+    def action_back(self) -> None:
+        pass  # the first screen: escape does nothing (ctrl+q quits)

@@ -1,0 +1,128 @@
+"""One prerequisite in the checklist: status, what was found, and the exact fix."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Checkbox, Static
+
+from wizard.core.i18n import N_, _
+from wizard.core.model import CheckResult, CheckSpec, Status, render
+from wizard.ui.text import plain, styled
+
+SYMBOLS = {
+    Status.PENDING: "○",
+    Status.CHECKING: "…",
+    Status.PASS: "✓",
+    Status.FAIL: "✗",
+    Status.WARN: "!",
+    Status.SKIP: "-",
+    Status.MANUAL: "?",
+}
+STYLES = {
+    Status.PASS: "bold green",
+    Status.FAIL: "bold red",
+    Status.WARN: "bold yellow",
+    Status.MANUAL: "bold cyan",
+}
+MAX_ITEMS_SHOWN = 8
+
+
+class CheckItem(Vertical, can_focus=True):
+    BINDINGS = [
+        Binding("enter", "toggle_details", N_("Details"), id="check.details"),
+        Binding("c", "copy_command", N_("Copy fix"), id="check.copy"),
+    ]
+
+    class ConfirmationChanged(Message):
+        def __init__(self, check_id: str, confirmed: bool) -> None:
+            super().__init__()
+            self.check_id = check_id
+            self.confirmed = confirmed
+
+    def __init__(self, spec: CheckSpec, result: CheckResult | None, confirmed: bool) -> None:
+        super().__init__(id=f"check-{spec.id}")
+        self.spec = spec
+        self.result = result or CheckResult(spec.id, Status.PENDING)
+        self.confirmed = confirmed
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._line(), classes="check-line")
+        if self.spec.confirmation is not None:
+            yield Checkbox(
+                _(self.spec.confirmation.toggle_label),
+                value=self.confirmed,
+                id=f"confirm-{self.spec.id}",
+                compact=True,
+            )
+            if self.spec.confirmation.hint:
+                yield Static(plain(_(self.spec.confirmation.hint)), classes="hint")
+        with Vertical(classes="check-details"):
+            yield Static(self._remedy(), classes="check-remedy")
+            yield Static(self._command(), classes="check-command")
+            yield Static(self._items(), classes="check-items")
+
+    def _line(self):
+        status = self.result.status
+        detail = render(self.result.detail)
+        parts: list[tuple[str, str] | str] = [
+            (f"{SYMBOLS[status]} ", STYLES.get(status, "")),
+            (_(self.spec.title), "bold"),
+            (f"  [{status.label}]", STYLES.get(status, "dim")),
+        ]
+        if detail:
+            parts.append(f"\n  {detail}")
+        return styled(*parts)
+
+    def _remedy(self):
+        remedy = render(self.result.remedy)
+        if self.result.status in (Status.PASS, Status.PENDING, Status.CHECKING) or not remedy:
+            return plain(_(self.spec.help)) if self.spec.help else plain("")
+        return styled(("→ ", "bold"), remedy)
+
+    def _command(self):
+        if not self.result.command:
+            return plain("")
+        return plain(self.result.command + "\n" + _("(c copies the fix)"))
+
+    def _items(self):
+        problems = [i for i in self.result.items if i.status in (Status.FAIL, Status.WARN)]
+        if not problems:
+            return plain("")
+        lines = [f"{SYMBOLS[i.status]} {i.name}: {render(i.detail)}"
+                 for i in problems[:MAX_ITEMS_SHOWN]]
+        if len(problems) > MAX_ITEMS_SHOWN:
+            lines.append(_("… and {count} more").format(count=len(problems) - MAX_ITEMS_SHOWN))
+        return plain("\n".join(lines))
+
+    def update_result(self, result: CheckResult) -> None:
+        self.result = result
+        if not self.is_mounted:
+            return
+        self.query_one(".check-line", Static).update(self._line())
+        self.query_one(".check-remedy", Static).update(self._remedy())
+        self.query_one(".check-command", Static).update(self._command())
+        self.query_one(".check-items", Static).update(self._items())
+        failing = result.status in (Status.FAIL, Status.WARN, Status.MANUAL)
+        self.set_class(failing, "-expanded")
+        for status in ("pass", "fail", "warn"):
+            self.set_class(result.status.value == status, f"status-{status}")
+
+    def on_mount(self) -> None:
+        self.update_result(self.result)
+
+    def action_toggle_details(self) -> None:
+        self.toggle_class("-expanded")
+
+    def action_copy_command(self) -> None:
+        text = self.result.command or render(self.result.remedy)
+        if text:
+            self.app.copy_to_clipboard(text)
+            self.notify(_("Copied to the clipboard (if your terminal allows it)."))
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        event.stop()
+        self.confirmed = event.value
+        self.post_message(self.ConfirmationChanged(self.spec.id, event.value))

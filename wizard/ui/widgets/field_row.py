@@ -1,0 +1,55 @@
+"""One labelled input of a provider's form; validation shown right below it."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Select, Static
+
+from wizard.core.i18n import _
+from wizard.core.model import Field, render
+from wizard.ui.text import plain
+
+
+class FieldRow(Vertical):
+    DEFAULT_CSS = "FieldRow { height: auto; }"
+
+    def __init__(self, field: Field, value: str) -> None:
+        super().__init__(id=f"row-{field.key}")
+        self.field = field
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        field = self.field
+        label = _(field.label) + ("" if field.required else " " + _("(optional)"))
+        with Horizontal(classes="field-row"):
+            yield Static(plain(label), classes="field-label")
+            if field.choices:
+                yield Select(
+                    [(_(text), value) for value, text in field.choices],
+                    value=self.value or field.choices[0][0],
+                    allow_blank=False,
+                    id=f"field-{field.key}",
+                    compact=True,
+                )
+            else:
+                yield Input(
+                    value=self.value,
+                    placeholder=field.placeholder,
+                    password=field.secret,
+                    id=f"field-{field.key}",
+                    compact=True,
+                )
+        yield Static(plain(self.problem(self.value) or ""), classes="field-error")
+
+    def problem(self, value: str) -> str | None:
+        if not value:
+            return _("Required.") if self.field.required else None
+        if self.field.validate is not None and (problem := self.field.validate(value)):
+            return render(problem)
+        return None
+
+    def show_problem(self, value: str) -> bool:
+        problem = self.problem(value)
+        self.query_one(".field-error", Static).update(plain(problem or ""))
+        return problem is None
