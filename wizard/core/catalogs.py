@@ -27,7 +27,7 @@ def merged_catalog(locale_dir: Path, lang: str):  # -> babel.messages.Catalog
             part = read_po(handle, locale=lang)
         for message in part:
             if message.id and message.string and not message.fuzzy:
-                merged[message.id] = message.string
+                merged.add(message.id, message.string)
     return merged
 
 

@@ -69,6 +69,7 @@ async def run_checks(
     async def one(spec: CheckSpec) -> None:
         if only is not None and spec.id not in only and spec.id in previous:
             finals[spec.id].set_result(previous[spec.id])
+            await events.put(previous[spec.id])
             return
         for need in spec.needs:
             if need not in finals:
