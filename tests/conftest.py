@@ -12,9 +12,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from memory_keyring import MemoryKeyring  # noqa: E402
+from memory_keyring import MemoryKeyring
 
-from wizard.core import catalogs, i18n  # noqa: E402
+from wizard.core import catalogs, i18n
 
 # Compile the .po fragments once per run when they changed in this checkout.
 catalogs.compile_all(i18n.LOCALE_DIR, only_stale=True)

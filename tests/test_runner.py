@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 
 from wizard.core.endpoints import Endpoints
@@ -92,10 +93,8 @@ async def test_cancelling_the_consumer_sets_the_cancel_event() -> None:
     task = asyncio.create_task(consume())
     await asyncio.to_thread(started.wait, 5)
     task.cancel()
-    try:
+    with contextlib.suppress(asyncio.CancelledError):
         await task
-    except asyncio.CancelledError:
-        pass
     assert context.cancel.is_set()
 
 

@@ -111,8 +111,9 @@ class CliInteraction:
 
         assert self.sandbox is not None
         try:
-            browser.approve(request, self.sandbox.ports(), ca_bundle=self.sandbox.endpoints.ca_bundle)
-        except Exception as exc:  # noqa: BLE001 - the check reports the missing sign-in
+            browser.approve(request, self.sandbox.ports(),
+                            ca_bundle=self.sandbox.endpoints.ca_bundle)
+        except Exception as exc:
             log.warning("sandbox browser failed: %s", type(exc).__name__)
 
     def end_sign_in(self) -> None:

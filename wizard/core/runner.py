@@ -31,7 +31,7 @@ def _run_one(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     started = time.perf_counter()
     try:
         result = spec.run(ctx)
-    except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence
+    except Exception as exc:
         log.info("check %s raised %s", spec.id, type(exc).__name__)
         sentence, remedy = describe(exc)
         result = CheckResult(spec.id, Status.FAIL, sentence, remedy)

@@ -50,7 +50,7 @@ class SecretStore:
             log.warning("keyring %s failed: %s", name, type(exc).__name__)
             if name != "delete_password":
                 self._disable()
-        except Exception as exc:  # noqa: BLE001 - broken D-Bus setups raise anything
+        except Exception as exc:
             log.warning("keyring %s failed: %s", name, type(exc).__name__)
             self._disable()
         return None

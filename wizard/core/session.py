@@ -8,7 +8,6 @@ a dropped SSH session resumes exactly where it was.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from wizard.core import redact
@@ -214,9 +213,9 @@ class Session:
         self.save()
 
     def save(self) -> None:
-        if not self.store.save(self.profile) and self.store.warning is not None:
-            if self.store.warning not in self.warnings:
-                self.warnings.append(self.store.warning)
+        saved = self.store.save(self.profile)
+        if not saved and self.store.warning and self.store.warning not in self.warnings:
+            self.warnings.append(self.store.warning)
 
     def reset(self) -> None:
         """Start over with this profile name (the old file is kept as .bak)."""
@@ -237,7 +236,3 @@ class Session:
 
     def demo_description(self, lang: str) -> str:
         return self.sandbox.scenario.describe(lang) if self.sandbox else ""
-
-    @staticmethod
-    def mapping_from(values: Mapping[str, str]) -> dict[str, str]:
-        return dict(values)

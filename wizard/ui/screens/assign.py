@@ -71,7 +71,7 @@ class AssignScreen(StepScreen):
 
         try:
             reload(self.wizard)
-        except Exception as exc:  # noqa: BLE001 - shown as a sentence
+        except Exception as exc:
             sentence, remedy = (exc.sentence, exc.remedy) if isinstance(
                 exc, UserFacingError) else describe(exc)
             self.app.call_from_thread(self._status, f"{render(sentence)} {render(remedy)}")
@@ -178,7 +178,7 @@ class AssignScreen(StepScreen):
         self.app.call_from_thread(self._status, _("Authorizing the assigned rooms…"))
         try:
             done = authorize(self.wizard)
-        except Exception as exc:  # noqa: BLE001 - shown as a sentence
+        except Exception as exc:
             sentence, remedy = (exc.sentence, exc.remedy) if isinstance(
                 exc, UserFacingError) else describe(exc)
             self.app.call_from_thread(self._status, f"{render(sentence)} {render(remedy)}")

@@ -228,7 +228,7 @@ class LinkScreen(StepScreen):
         except UserFacingError as exc:
             self.app.call_from_thread(self.show_error, render(exc.sentence), render(exc.remedy))
             return
-        except Exception as exc:  # noqa: BLE001 - one sentence, never a traceback
+        except Exception as exc:
             sentence, remedy = describe(exc)
             self.app.call_from_thread(self.show_error, render(sentence), render(remedy))
             return

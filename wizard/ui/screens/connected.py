@@ -76,7 +76,7 @@ class ConnectedScreen(StepScreen):
 
         try:
             reload(self.wizard)
-        except Exception as exc:  # noqa: BLE001 - shown as a sentence
+        except Exception as exc:
             sentence, remedy = (exc.sentence, exc.remedy) if isinstance(
                 exc, UserFacingError) else describe(exc)
             self.app.call_from_thread(self._show_error, f"{render(sentence)} {render(remedy)}")
@@ -97,7 +97,7 @@ class ConnectedScreen(StepScreen):
 
         try:
             disconnect(self.wizard)
-        except Exception as exc:  # noqa: BLE001 - shown as a sentence
+        except Exception as exc:
             sentence, remedy = describe(exc)
             self.app.call_from_thread(self._show_error, f"{render(sentence)} {render(remedy)}")
             return

@@ -148,7 +148,7 @@ class PrepareScreen(StepScreen):
             session.record(result)
             try:
                 item = self.query_one(f"#check-{result.check_id}", CheckItem)
-            except Exception:  # noqa: BLE001 - the screen was left or recomposed
+            except Exception:
                 continue
             item.update_result(result)
             if result.status.done:
@@ -166,7 +166,7 @@ class PrepareScreen(StepScreen):
             reason = self.query_one("#gate-reason", Static)
             override = self.query_one("#continue-anyway", Checkbox)
             next_button = self.query_one("#next", Button)
-        except Exception:  # noqa: BLE001 - not composed yet
+        except Exception:
             return
         reason.update(plain(str(gate.reason) if gate.reason else ""))
         override.display = gate.needs_override or bool(gate.failures)

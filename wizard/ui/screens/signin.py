@@ -114,7 +114,7 @@ class SignInModal(ModalScreen[None]):
         try:
             browser.approve(self.request, sandbox.ports(),
                             ca_bundle=sandbox.endpoints.ca_bundle)
-        except Exception as exc:  # noqa: BLE001 - shown as a sentence, the sign-in waits on
+        except Exception as exc:
             self.app.call_from_thread(
                 self.show_note,
                 _("The sandbox could not complete the sign-in ({kind}).").format(

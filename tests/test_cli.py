@@ -1,0 +1,131 @@
+"""The CLI contract: help, version, bad input, exit codes, lazy imports."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from wizard import __version__
+from wizard.cli import main
+
+
+def run(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> \
+        subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "wizard", *args], capture_output=True,
+                          text=True, env=full_env, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def test_help_does_not_import_heavy_modules() -> None:
+    code = (
+        "import sys, runpy\n"
+        "sys.argv = ['roomcal', '--help']\n"
+        "try:\n"
+        "    runpy.run_module('wizard', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('textual', 'exchangelib', 'msal', 'httpx', 'google_auth_oauthlib',"
+        " 'keyring', 'rich') if m in sys.modules]\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert "HEAVY []" in result.stderr
+    assert "demo" in result.stdout and "check" in result.stdout
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert __version__ in capsys.readouterr().out
+
+
+def test_unknown_language_lists_supported(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--lang", "fr", "demo"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "fr" in err and "de, en" in err
+    assert "Traceback" not in err
+
+
+def test_help_in_german() -> None:
+    result = run("--lang", "de", "--help")
+    assert result.returncode == 0
+    assert "Sandbox" in result.stdout or "sandbox" in result.stdout
+    assert "the wizard against" not in result.stdout  # translated, not English
+
+
+def test_unknown_scenario_lists_scenarios(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["demo", "--scenario", "no-such-thing"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "no-such-thing" in err and "healthy" in err and "many-rooms" in err
+
+
+def test_unreadable_scenario_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text("this is = = not toml", encoding="utf-8")
+    assert main(["demo", "--scenario", str(broken)]) == 2
+    assert "broken.toml" in capsys.readouterr().err
+
+
+def test_invalid_profile_name(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--profile", "../etc/passwd"]) == 2
+    assert "profile" in capsys.readouterr().err
+
+
+def test_check_without_required_arguments_is_a_usage_error() -> None:
+    result = run("check", "exchange", env={"ROOMCAL_PASSWORD": "x"})
+    assert result.returncode == 2, result.stderr
+    assert "--ews-url" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_without_password_and_tty_exits_2() -> None:
+    result = run("check", "exchange", "--ews-url", "https://127.0.0.1:9/EWS/Exchange.asmx",
+                 "--username", "svc@example.com", "--room-list", "rooms@example.com")
+    assert result.returncode == 2
+    assert "ROOMCAL_PASSWORD" in result.stderr
+
+
+def test_password_is_not_an_option() -> None:
+    result = run("check", "exchange", "--help")
+    assert result.returncode == 0
+    assert "--password" not in result.stdout
+    assert "--ews-url" in result.stdout
+
+
+def test_check_json_against_sandbox_healthy() -> None:
+    result = run("check", "exchange", "--scenario", "healthy", "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["provider"] == "exchange" and payload["ok"] is True
+    assert {c["id"] for c in payload["checks"]} >= {"endpoint", "credentials", "impersonation"}
+    for check in payload["checks"]:
+        assert set(check) >= {"id", "title", "status", "detail", "remedy"}
+
+
+def test_check_failure_exits_1_and_report_has_no_password(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    result = run("check", "exchange", "--scenario", "impersonation-denied", "--report",
+                 str(report))
+    assert result.returncode == 1, result.stderr
+    assert "ApplicationImpersonation" in result.stdout
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["provider"] == "exchange"
+    from wizard.sandbox import Sandbox
+
+    password = Sandbox("healthy").start(("exchange",))
+    try:
+        secret = password.demo_secrets("exchange")["password"]
+    finally:
+        password.stop()
+    assert secret not in report.read_text(encoding="utf-8")
+    assert secret not in result.stdout + result.stderr
