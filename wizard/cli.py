@@ -114,6 +114,8 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
 
     sandbox = sub.add_parser("sandbox", parents=[common], help=_("run the sandbox servers alone"))
     sandbox.add_argument("--scenario", default="healthy", metavar="NAME|FILE")
+    sandbox.add_argument("--port", type=int, default=0,
+                         help=_("first port to use (default: random free ports)"))
 
     report = sub.add_parser("report", parents=[common],
                             help=_("write redacted diagnostics of a profile"))

@@ -77,10 +77,10 @@ class RedirectServer:
         outer = self
 
         class _Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass  # the request line contains the code: never log it
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 if parts.path != outer.path:
                     self.send_error(404)

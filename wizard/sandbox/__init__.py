@@ -33,8 +33,12 @@ class ServiceHandle:
 
 
 class Sandbox:
-    def __init__(self, scenario: Scenario | str = "healthy") -> None:
+    def __init__(self, scenario: Scenario | str = "healthy", *, port_base: int = 0) -> None:
         self.scenario = load(scenario) if isinstance(scenario, str) else scenario
+        # 0: random free ports. A fixed base makes URLs repeatable (screenshots,
+        # `roomcal sandbox --port`), one port per server counting up from it.
+        self.port_base = port_base
+        self._next_port = port_base
         self.tls: TlsMaterial | None = None
         self.services: dict[str, ServiceHandle] = {}
         self.endpoints = Endpoints(sandbox=True)
@@ -70,8 +74,12 @@ class Sandbox:
     def serve(self, router: Any, name: str, *, tls: bool = False) -> LoopbackServer:
         """Start a LoopbackServer for a service with the scenario's latency."""
         context = self.tls.server_context() if (tls and self.tls) else None
+        port = 0
+        if self.port_base:
+            port, self._next_port = self._next_port, self._next_port + 1
         server = LoopbackServer(
-            router, name=name, ssl_context=context, latency=self.scenario.latency_for(name)
+            router, name=name, port=port, ssl_context=context,
+            latency=self.scenario.latency_for(name.split("-")[0]),
         )
         return server.start()
 

@@ -119,13 +119,13 @@ class LoopbackServer:
             protocol_version = "HTTP/1.1"
             server_version = f"roomcal-sandbox-{name}"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 log.debug("%s: " + format, name, *args)
 
             def _handle(self) -> None:
                 outer._serve(self)
 
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle  # noqa: N815
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
         self._httpd = ThreadingHTTPServer((LOOPBACK, port), _Handler)
         self._httpd.daemon_threads = True
