@@ -17,7 +17,7 @@ from memory_keyring import MemoryKeyring
 from wizard.core import catalogs, i18n
 
 # Compile the .po fragments once per run when they changed in this checkout.
-catalogs.compile_all(i18n.LOCALE_DIR, only_stale=True)
+catalogs.compile_all(Path(i18n.LOCALE_DIR), only_stale=True)
 
 # Tests must be reproducible whatever the developer's shell says.
 for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):

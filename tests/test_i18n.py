@@ -19,20 +19,20 @@ PLACEHOLDER = re.compile(r"\{[a-z_]*\}")
 
 
 def test_every_message_has_a_german_translation() -> None:
-    german = catalogs.merged_catalog(i18n.LOCALE_DIR, "de")
+    german = catalogs.merged_catalog(Path(i18n.LOCALE_DIR), "de")
     missing = sorted({m for m, _path, _line in extract() if not german.get(m)})
     assert missing == [], f"untranslated in de: {missing[:20]}"
 
 
 def test_english_catalog_is_complete() -> None:
-    english = catalogs.merged_catalog(i18n.LOCALE_DIR, "en")
+    english = catalogs.merged_catalog(Path(i18n.LOCALE_DIR), "en")
     missing = sorted({m for m, _path, _line in extract() if not english.get(m)})
     assert missing == [], "run scripts/update_catalogs.py"
 
 
 @pytest.mark.parametrize("lang", catalogs.LANGUAGES)
 def test_no_fuzzy_entries_and_placeholders_match(lang: str) -> None:
-    for path in catalogs.po_files(i18n.LOCALE_DIR, lang):
+    for path in catalogs.po_files(Path(i18n.LOCALE_DIR), lang):
         with path.open("rb") as handle:
             catalog = read_po(handle)
         for message in catalog:

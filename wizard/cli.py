@@ -127,10 +127,16 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     return parser
 
 
-def _provider_help(name: str) -> str:
-    from wizard.core.model import Provider
+# Kept here (not imported from wizard.core.model) so --help stays import-light.
+PROVIDER_TITLES = {
+    "exchange": i18n.N_("Exchange Server (on-premises)"),
+    "microsoft365": i18n.N_("Microsoft 365"),
+    "google": i18n.N_("Google Workspace"),
+}
 
-    return Provider(name).title
+
+def _provider_help(name: str) -> str:
+    return _(PROVIDER_TITLES[name])
 
 
 def _add_field_options(parser: argparse.ArgumentParser, provider: str) -> None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import gettext
 import os
 from collections.abc import Callable, Mapping
-from pathlib import Path
 
 DOMAIN = "roomcal"
 SUPPORTED = ("de", "en")
 DEFAULT = "en"
-LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
+# os.path, not pathlib: this module is on the `roomcal --help` start-up path.
+LOCALE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "locale")
 
 _translation: gettext.NullTranslations = gettext.NullTranslations()
 _language = DEFAULT
@@ -70,7 +70,7 @@ def set_language(lang: str) -> str:
     if code is None or len(lang.split("_")[0].split(".")[0]) != 2:
         raise UnknownLanguageError(lang)
     _translation = gettext.translation(
-        DOMAIN, localedir=str(LOCALE_DIR), languages=[code], fallback=True
+        DOMAIN, localedir=LOCALE_DIR, languages=[code], fallback=True
     )
     _language = code
     for listener in list(_listeners):
@@ -79,7 +79,7 @@ def set_language(lang: str) -> str:
 
 
 def catalog_loaded(lang: str) -> bool:
-    return gettext.find(DOMAIN, localedir=str(LOCALE_DIR), languages=[lang]) is not None
+    return gettext.find(DOMAIN, localedir=LOCALE_DIR, languages=[lang]) is not None
 
 
 def add_listener(listener: Callable[[str], None]) -> None:

@@ -1,0 +1,65 @@
+"""Start-up budgets, measured as ratios against a baseline in the same run.
+
+    python benchmarks/startup.py [--runs N]
+
+* first screen painted: the wizard vs a minimal Textual app (Header, Static,
+  Checkbox, Footer) — budget ≤ 1.15×
+* ``roomcal --help`` vs ``python -c pass`` — budget ≤ 1.5×
+
+Runs alternate between the two sides so drift on a busy machine hits both;
+the median of each side is compared. Exit 1 when a budget is exceeded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BUDGETS = {"first paint": 1.15, "--help": 1.5}
+
+
+def _time(command: Sequence[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def compare(candidate: Sequence[str], baseline: Sequence[str], runs: int) -> tuple[float, float]:
+    _time(candidate), _time(baseline)  # warm the file cache for both
+    cand, base = [], []
+    for _ in range(runs):
+        cand.append(_time(candidate))
+        base.append(_time(baseline))
+    return statistics.median(cand), statistics.median(base)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=11)
+    args = parser.parse_args()
+    py = sys.executable
+    cases = {
+        "first paint": ([py, str(HERE / "first_paint.py"), "wizard"],
+                        [py, str(HERE / "first_paint.py"), "minimal"]),
+        "--help": ([py, "-m", "wizard", "--help"], [py, "-c", "pass"]),
+    }
+    failed = False
+    for name, (candidate, baseline) in cases.items():
+        cand, base = compare(candidate, baseline, args.runs)
+        ratio = cand / base
+        budget = BUDGETS[name]
+        verdict = "ok" if ratio <= budget else "OVER BUDGET"
+        failed |= ratio > budget
+        print(f"{name:<12} wizard {cand * 1000:7.1f} ms   baseline {base * 1000:7.1f} ms   "
+              f"ratio {ratio:5.2f}  (budget {budget})  {verdict}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
