@@ -8,14 +8,29 @@ so ``roomcal --help`` costs about as much as starting Python.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from collections.abc import Sequence
 
 from wizard import __version__
-from wizard.core import i18n
-from wizard.core.i18n import _
+from wizard.core import lang as languages
+
+TYPE_CHECKING = False  # not `from typing import …`: typing costs ~7 ms of start-up
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+
+HELP_FLAGS = ("-h", "--help")
+
+
+def _(message: str) -> str:
+    """gettext, imported on first use: `roomcal --help` from the cache never needs it."""
+    from wizard.core.i18n import _ as translate
+
+    return translate(message)
+
+
+def N_(message: str) -> str:
+    return message
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -30,28 +45,30 @@ class UsageError(Exception):
 
 
 def _language(value: str) -> str:
-    code = i18n.normalize(value)
+    import argparse
+
+    code = languages.normalize(value)
     if code is None or len(value) > 5:
         raise argparse.ArgumentTypeError(
             _("unsupported language {lang!r} (supported: {supported})").format(
-                lang=value, supported=", ".join(i18n.SUPPORTED)
+                lang=value, supported=", ".join(languages.SUPPORTED)
             )
         )
     return code
 
 
-def _preselect_language(argv: Sequence[str]) -> None:
+def _requested_language(argv: Sequence[str]) -> str:
     """Help texts are translated, so the language must be known before parsing."""
-    lang = i18n.from_environment()
+    lang = languages.from_environment()
     for i, arg in enumerate(argv):
         value = None
         if arg == "--lang" and i + 1 < len(argv):
             value = argv[i + 1]
         elif arg.startswith("--lang="):
             value = arg.split("=", 1)[1]
-        if value and (code := i18n.normalize(value)):
+        if value and (code := languages.normalize(value)):
             lang = code
-    i18n.set_language(lang)
+    return lang
 
 
 def _command(argv: Sequence[str]) -> str | None:
@@ -70,6 +87,8 @@ def _command(argv: Sequence[str]) -> str | None:
 
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    import argparse
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--lang", type=_language, metavar="de|en",
                         help=_("language of the wizard (default: from the environment)"))
@@ -129,9 +148,9 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
 
 # Kept here (not imported from wizard.core.model) so --help stays import-light.
 PROVIDER_TITLES = {
-    "exchange": i18n.N_("Exchange Server (on-premises)"),
-    "microsoft365": i18n.N_("Microsoft 365"),
-    "google": i18n.N_("Google Workspace"),
+    "exchange": N_("Exchange Server (on-premises)"),
+    "microsoft365": N_("Microsoft 365"),
+    "google": N_("Google Workspace"),
 }
 
 
@@ -163,7 +182,14 @@ def _add_field_options(parser: argparse.ArgumentParser, provider: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    _preselect_language(argv)
+    lang = _requested_language(argv)
+    if len(argv) == 1 and argv[0] in HELP_FLAGS:
+        from wizard.help_cache import print_help
+
+        return print_help(lang, lambda: _help_text(argv, lang))
+    from wizard.core import i18n
+
+    i18n.set_language(lang)
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.lang:
@@ -201,6 +227,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     parser.error(_("unknown command"))
     return EXIT_USAGE
+
+
+def _help_text(argv: Sequence[str], lang: str) -> str:
+    from wizard.core import i18n
+
+    i18n.set_language(lang)
+    return build_parser(argv).format_help()
 
 
 def _run_tui(args: argparse.Namespace, demo: str | None) -> int:

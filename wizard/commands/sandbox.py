@@ -31,7 +31,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
         for name, handle in sandbox.services.items():
             for server in handle.servers:
                 print(f"  {name:<14} {server.name:<22} {server.base_url}")
-        print(f"  CA bundle      {sandbox.endpoints.ca_bundle}")
+        print(f"  {_('CA bundle'):<14} {sandbox.endpoints.ca_bundle}")
         for var, value in _environment(sandbox).items():
             print(f"  export {var}={value}")
         sys.stdout.flush()

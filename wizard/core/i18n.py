@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import gettext
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+
+from wizard.core.lang import DEFAULT, SUPPORTED, from_environment, normalize
 
 DOMAIN = "roomcal"
-SUPPORTED = ("de", "en")
-DEFAULT = "en"
+__all__ = ["DEFAULT", "N_", "SUPPORTED", "_", "from_environment", "normalize", "set_language"]
 # os.path, not pathlib: this module is on the `roomcal --help` start-up path.
 LOCALE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "locale")
 
@@ -44,23 +45,6 @@ def N_(message: str) -> str:
 
 def current_language() -> str:
     return _language
-
-
-def normalize(lang: str) -> str | None:
-    """'de_DE.UTF-8' -> 'de'; unsupported -> None."""
-    base = lang.split(".")[0].split("@")[0].replace("-", "_").split("_")[0].lower()
-    return base if base in SUPPORTED else None
-
-
-def from_environment(env: Mapping[str, str] | None = None) -> str:
-    """Language from LANGUAGE, LC_ALL, LC_MESSAGES, LANG (gettext order), else English."""
-    env = os.environ if env is None else env
-    for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = env.get(var, "")
-        for candidate in value.split(":"):
-            if candidate and candidate not in ("C", "POSIX") and (lang := normalize(candidate)):
-                return lang
-    return DEFAULT
 
 
 def set_language(lang: str) -> str:
