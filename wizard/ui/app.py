@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -25,21 +26,19 @@ STYLES = Path(__file__).resolve().parents[1] / "styles" / "wizard.tcss"
 MIN_SIZE = (80, 24)
 
 
-def screen_for(step: Step) -> Screen[None]:
-    from wizard.ui.screens.assign import AssignScreen
-    from wizard.ui.screens.connect import ConnectScreen
-    from wizard.ui.screens.connected import ConnectedScreen
-    from wizard.ui.screens.prepare import PrepareScreen
-    from wizard.ui.screens.welcome import WelcomeScreen
+SCREENS = {
+    Step.WELCOME: ("wizard.ui.screens.welcome", "WelcomeScreen"),
+    Step.PREPARE: ("wizard.ui.screens.prepare", "PrepareScreen"),
+    Step.CONNECT: ("wizard.ui.screens.connect", "ConnectScreen"),
+    Step.CONNECTED: ("wizard.ui.screens.connected", "ConnectedScreen"),
+    Step.ASSIGN: ("wizard.ui.screens.assign", "AssignScreen"),
+}
 
-    screens = {
-        Step.WELCOME: WelcomeScreen,
-        Step.PREPARE: PrepareScreen,
-        Step.CONNECT: ConnectScreen,
-        Step.CONNECTED: ConnectedScreen,
-        Step.ASSIGN: AssignScreen,
-    }
-    return screens[step]()
+
+def screen_for(step: Step) -> Screen[None]:
+    """A new screen for ``step``; its module is imported on first use (start-up time)."""
+    module, name = SCREENS[step]
+    return getattr(importlib.import_module(module), name)()
 
 
 class WizardApp(App[int]):
