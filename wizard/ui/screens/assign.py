@@ -27,7 +27,6 @@ EXPORT_NAME = "roomcal-rooms"
 class AssignScreen(StepScreen):
     STEP = Step.ASSIGN
     BINDINGS = [
-        *StepScreen.BINDINGS,
         Binding("ctrl+f", "focus_search", N_("Search"), id="assign.search"),
         Binding("ctrl+e", "export_json", N_("Export JSON"), id="assign.export_json"),
     ]

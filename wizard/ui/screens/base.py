@@ -21,9 +21,16 @@ if TYPE_CHECKING:
     from wizard.ui.app import WizardApp
 
 
+class Body(VerticalScroll, can_focus=False):
+    """The scrolling body: focus goes to the widgets in it, which scroll into view."""
+
+
 class StepScreen(Screen[None]):
     STEP: Step = Step.WELCOME
-    BINDINGS = [Binding("escape", "back", N_("Back"), id="nav.back")]
+    BINDINGS = [
+        Binding("escape", "back", N_("Back"), id="nav.back"),
+        Binding("ctrl+n", "next", N_("Next"), id="nav.next"),
+    ]
 
     @property
     def wizard(self) -> WizardApp:
@@ -37,7 +44,7 @@ class StepScreen(Screen[None]):
         translate_bindings(self)
         yield Header(show_clock=False, icon="")
         yield StepIndicator(self.STEP)
-        with VerticalScroll(id="body"):
+        with Body(id="body"):
             yield from self.compose_body()
         with Horizontal(id="nav"):
             if previous_step(self.STEP) is not None:
@@ -61,9 +68,17 @@ class StepScreen(Screen[None]):
         self.sub_title = self.STEP.title
         self.wizard.apply_size_class(self)
         self.after_mount()
+        self.focus_start()
 
     def after_mount(self) -> None:
         pass
+
+    def focus_start(self) -> None:
+        """Put the cursor where the user most likely acts first."""
+        primary = [b for b in self.query(Button) if b.variant == "primary" and not b.disabled
+                   and b.display]
+        if primary:
+            primary[-1].focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "back":
@@ -80,6 +95,17 @@ class StepScreen(Screen[None]):
 
     def action_next(self) -> None:
         pass
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next":
+            # Shown only where there is a Next button; dimmed while it is disabled.
+            buttons = self.query("#next")
+            if not buttons:
+                return False
+            return None if buttons.first(Button).disabled else True
+        if action == "back":
+            return previous_step(self.STEP) is not None
+        return True
 
     def set_enabled(self, selector: str, enabled: bool) -> None:
         for widget in self.query(selector):

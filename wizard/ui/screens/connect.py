@@ -144,7 +144,6 @@ class LinkScreen(StepScreen):
     """The Enterprise Connect dashboard: service, data centre, terms again, sign in."""
 
     STEP = Step.CONNECT
-    BINDINGS = [Binding("escape", "back", N_("Back"), id="nav.back")]
 
     def __init__(self) -> None:
         super().__init__()

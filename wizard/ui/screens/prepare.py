@@ -26,9 +26,7 @@ RECHECK_DELAY = 1.0  # seconds after the last keystroke
 class PrepareScreen(StepScreen):
     STEP = Step.PREPARE
     BINDINGS = [
-        *StepScreen.BINDINGS,
         Binding("r", "recheck", N_("Re-check"), id="prepare.recheck"),
-        Binding("ctrl+n", "next", N_("Next"), id="nav.next"),
     ]
 
     def __init__(self) -> None:
@@ -67,6 +65,13 @@ class PrepareScreen(StepScreen):
         missing = [s.id for s in plugin.checks if s.id not in self.session.results]
         if missing:
             self.start_checks(None)
+
+    def focus_start(self) -> None:
+        for field_input in self.query(Input):
+            if not field_input.value:
+                field_input.focus()
+                return
+        super().focus_start()
 
     # -- input --------------------------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -171,6 +176,7 @@ class PrepareScreen(StepScreen):
         reason.update(plain(str(gate.reason) if gate.reason else ""))
         override.display = gate.needs_override or bool(gate.failures)
         next_button.disabled = not gate.open
+        self.refresh_bindings()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         if event.checkbox.id == "continue-anyway":

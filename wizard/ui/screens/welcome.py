@@ -68,6 +68,7 @@ class WelcomeScreen(StepScreen):
             provider = Provider(button_id.removeprefix("provider-"))
             self.session.choose_provider(provider)
             self.query_one("#next", Button).disabled = False
+            self.refresh_bindings()
         elif event.radio_set.id == "language":
             code = button_id.removeprefix("lang-")
             if code != i18n.current_language():
@@ -86,5 +87,11 @@ class WelcomeScreen(StepScreen):
         if self.session.provider is not None:
             self.wizard.goto(Step.PREPARE)
 
+    def focus_start(self) -> None:
+        if self.session.provider is None:
+            self.query_one("#provider", RadioSet).focus()
+        else:
+            super().focus_start()
+
     def action_back(self) -> None:
-        pass  # the first screen: escape does nothing (ctrl+q quits)
+        pass
