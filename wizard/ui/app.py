@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding
-from textual.events import Resize
 from textual.screen import Screen
 
 from wizard.core import i18n
@@ -105,9 +104,6 @@ class WizardApp(App[int]):
         self.notify(_("Language: English") if lang == "en" else _("Language: German"),
                     timeout=2)
 
-    def on_resize(self, event: Resize) -> None:
-        self.apply_size_class(self.screen)
-
     def apply_size_class(self, screen: Screen[object]) -> None:
-        small = self.size.width < MIN_SIZE[0] or self.size.height < MIN_SIZE[1]
-        screen.set_class(small, "-too-small")
+        width, height = screen.size if screen.size.area else self.size
+        screen.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "-too-small")

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.events import Resize
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
@@ -69,6 +70,9 @@ class StepScreen(Screen[None]):
         self.wizard.apply_size_class(self)
         self.after_mount()
         self.focus_start()
+
+    def on_resize(self, event: Resize) -> None:
+        self.wizard.apply_size_class(self)
 
     def after_mount(self) -> None:
         pass

@@ -77,11 +77,26 @@ class WelcomeScreen(StepScreen):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "reset":
             event.stop()
-            self.session.reset()
-            self.run_worker(self.recompose())
-            self.notify(_("Started over; the previous profile was kept as a .bak file."))
+            from wizard.ui.screens.confirm import ConfirmModal
+
+            self.app.push_screen(
+                ConfirmModal(
+                    _("Start over?"),
+                    _("Everything entered in profile {name} is cleared (a copy is kept as "
+                      ".bak).").format(name=self.session.profile.name),
+                    _("Start over"),
+                ),
+                self._reset_confirmed,
+            )
             return
         super().on_button_pressed(event)
+
+    def _reset_confirmed(self, confirmed: bool | None) -> None:
+        if not confirmed:
+            return
+        self.session.reset()
+        self.run_worker(self.recompose())
+        self.notify(_("Started over; the previous profile was kept as a .bak file."))
 
     def action_next(self) -> None:
         if self.session.provider is not None:

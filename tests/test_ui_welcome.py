@@ -1,0 +1,90 @@
+"""Pilot: the welcome screen, language switching, start over, a too-small terminal."""
+
+from __future__ import annotations
+
+from textual.widgets import Button, RadioSet, Static
+
+from ui_support import make_app, settle
+from wizard.core import i18n
+from wizard.core.flow import Step
+from wizard.core.model import Provider
+from wizard.ui.screens.confirm import ConfirmModal
+from wizard.ui.screens.welcome import WelcomeScreen
+
+
+async def test_next_is_gated_by_the_provider_choice() -> None:
+    app = make_app(None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+        assert app.screen.query_one("#next", Button).disabled
+        assert app.focused is app.screen.query_one("#provider", RadioSet)
+        await pilot.press("down", "down", "enter")  # Exchange Server
+        assert app.session.provider == Provider.EXCHANGE
+        assert not app.screen.query_one("#next", Button).disabled
+        assert app.session.store.path("test").exists()  # saved at once
+
+
+async def test_escape_on_the_first_screen_stays() -> None:
+    app = make_app(None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+
+
+async def test_language_switch_keeps_state_and_is_saved() -> None:
+    app = make_app(None, provider=Provider.GOOGLE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one("#next", Button).label.plain == "Next"
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert i18n.current_language() == "de"
+        assert app.screen.query_one("#next", Button).label.plain == "Weiter"
+        assert app.session.provider == Provider.GOOGLE
+        assert app.session.profile.language == "de"
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert app.screen.query_one("#next", Button).label.plain == "Next"
+
+
+async def test_start_over_asks_first_and_keeps_a_backup() -> None:
+    app = make_app(None, provider=Provider.GOOGLE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.click("#reset")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("enter")  # the focused default is "Cancel"
+        await settle(pilot)
+        assert app.session.provider == Provider.GOOGLE
+        await pilot.click("#reset")
+        await settle(pilot)
+        await pilot.click("#confirm-yes")
+        await settle(pilot)
+        assert app.session.provider is None
+        assert app.session.store.path("test").with_suffix(".json.bak").exists()
+
+
+async def test_too_small_terminal_shows_a_notice() -> None:
+    app = make_app(None)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        notice = app.screen.query_one("#too-small", Static)
+        assert notice.display and notice.region.width > 0
+        assert "80×24" in str(notice.render())
+        assert not app.screen.query_one("#body").region.width
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert not app.screen.query_one("#too-small", Static).region.width
+
+
+async def test_resume_opens_the_saved_step() -> None:
+    app = make_app(None, provider=Provider.GOOGLE, step=Step.PREPARE)
+    app.session.set_step(Step.WELCOME)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+        assert "resumes at" in str(app.screen.query_one("#profile-line", Static).render())

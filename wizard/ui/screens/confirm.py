@@ -1,0 +1,42 @@
+"""Ask before doing something the user might regret (yes/no)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from wizard.core.i18n import N_, _
+from wizard.ui.text import plain, styled, translate_bindings
+
+
+class ConfirmModal(ModalScreen[bool]):
+    BINDINGS = [Binding("escape", "no", N_("Cancel"), id="confirm.cancel")]
+
+    def __init__(self, title: str, text: str, confirm_label: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+        self.confirm_label = confirm_label
+
+    def compose(self) -> ComposeResult:
+        translate_bindings(self)
+        with Vertical(classes="modal"):
+            yield Static(styled((self.title_text, "bold")))
+            yield Static(plain(self.text))
+            with Horizontal(classes="buttons"):
+                yield Button(_("Cancel"), id="confirm-no", variant="primary", compact=True)
+                yield Button(self.confirm_label, id="confirm-yes", variant="error",
+                             compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "confirm-yes")
+
+    def action_no(self) -> None:
+        self.dismiss(False)
