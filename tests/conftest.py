@@ -13,7 +13,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from memory_keyring import MemoryKeyring
-
 from wizard.core import catalogs, i18n
 
 # Compile the .po fragments once per run when they changed in this checkout.
