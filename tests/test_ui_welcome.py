@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import Button, RadioSet, Static
+from textual.widgets import Button, Static
 
 from ui_support import make_app, settle
 from wizard.core import i18n
@@ -18,7 +18,7 @@ async def test_next_is_gated_by_the_provider_choice() -> None:
         await settle(pilot)
         assert isinstance(app.screen, WelcomeScreen)
         assert app.screen.query_one("#next", Button).disabled
-        assert app.focused is app.screen.query_one("#provider", RadioSet)
+        assert app.focused is app.screen.query_one("#provider")
         await pilot.press("down", "down", "enter")  # Exchange Server
         assert app.session.provider == Provider.EXCHANGE
         assert not app.screen.query_one("#next", Button).disabled

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, RadioButton, RadioSet, Static
+from textual.widgets import Button, Static
 
 from wizard.core import i18n
 from wizard.core.flow import Step
@@ -12,6 +12,7 @@ from wizard.core.i18n import _
 from wizard.core.model import Provider
 from wizard.ui.screens.base import StepScreen
 from wizard.ui.text import plain, styled
+from wizard.ui.widgets.choice_list import ChoiceList
 
 PROVIDER_ORDER = (Provider.GOOGLE, Provider.MICROSOFT365, Provider.EXCHANGE)
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
@@ -36,19 +37,15 @@ class WelcomeScreen(StepScreen):
                 classes="notice",
             )
         yield Static(plain(_("Language")), classes="section-title")
-        with RadioSet(id="language", compact=True):
-            for code in i18n.SUPPORTED:
-                yield RadioButton(LANGUAGE_NAMES[code], value=code == i18n.current_language(),
-                                  id=f"lang-{code}", compact=True)
+        yield ChoiceList([(code, LANGUAGE_NAMES[code]) for code in i18n.SUPPORTED],
+                         i18n.current_language(), id="language")
         yield Static(plain(_("Profile")), classes="section-title")
         with Horizontal(classes="field-row"):
             yield Static(self._profile_line(), id="profile-line")
             yield Button(_("Start over"), id="reset", compact=True)
         yield Static(plain(_("Calendar service")), classes="section-title")
-        with RadioSet(id="provider", compact=True):
-            for provider in PROVIDER_ORDER:
-                yield RadioButton(provider.title, value=session.provider == provider,
-                                  id=f"provider-{provider.value}", compact=True)
+        yield ChoiceList([(p.value, p.title) for p in PROVIDER_ORDER],
+                         session.provider.value if session.provider else None, id="provider")
 
     def compose_actions(self) -> ComposeResult:
         yield Button(_("Next"), id="next", variant="primary", compact=True,
@@ -62,17 +59,13 @@ class WelcomeScreen(StepScreen):
                 step=step.title))
         return styled((profile.name, "bold"), " — " + _("new profile"))
 
-    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
-        button_id = event.pressed.id or ""
-        if event.radio_set.id == "provider":
-            provider = Provider(button_id.removeprefix("provider-"))
-            self.session.choose_provider(provider)
+    def on_choice_list_chosen(self, event: ChoiceList.Chosen) -> None:
+        if event.choice_list.id == "provider":
+            self.session.choose_provider(Provider(event.value))
             self.query_one("#next", Button).disabled = False
             self.refresh_bindings()
-        elif event.radio_set.id == "language":
-            code = button_id.removeprefix("lang-")
-            if code != i18n.current_language():
-                self.run_worker(self.wizard.action_switch_language(), exclusive=True)
+        elif event.choice_list.id == "language" and event.value != i18n.current_language():
+            self.run_worker(self.wizard.action_switch_language(), exclusive=True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "reset":
@@ -104,7 +97,7 @@ class WelcomeScreen(StepScreen):
 
     def focus_start(self) -> None:
         if self.session.provider is None:
-            self.query_one("#provider", RadioSet).focus()
+            self.query_one("#provider", ChoiceList).focus()
         else:
             super().focus_start()
 
