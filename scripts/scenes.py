@@ -1,0 +1,127 @@
+"""Every screen of the wizard as a reproducible scene, driven through the demo.
+
+Used by ``scripts/export_screenshots.py`` (SVGs for the README) and by the
+snapshot tests, so both show exactly what a person walking the demo sees.
+Each scene starts the sandbox on fixed ports (repeatable URLs), builds the
+app at the right step, and drives it with the Pilot — the same clicks and
+keys a guide would use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from textual.pilot import Pilot
+
+from wizard.core.flow import Step
+from wizard.core.interaction import SignInRequest
+from wizard.core.model import Provider
+
+PORT_BASE = 47310
+Drive = Callable[[Pilot], Awaitable[None]]
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait for screen changes and every worker (checks, sign-ins) to finish."""
+    app = pilot.app
+    for _round in range(3):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def _nothing(pilot: Pilot) -> None:
+    await settle(pilot)
+
+
+async def _confirm_google_app(pilot: Pilot) -> None:
+    await settle(pilot)
+    await pilot.click("#confirm-cronofy_app")
+    await settle(pilot)
+
+
+async def _step1_done(pilot: Pilot) -> None:
+    """Step 1 checked against the sandbox, then on to step 2 — as a person would."""
+    await settle(pilot)
+    await pilot.click("#next")
+    await settle(pilot)
+
+
+async def _open_reminder(pilot: Pilot) -> None:
+    await _step1_done(pilot)
+    await pilot.click("#connect")
+    await settle(pilot)
+
+
+async def _after_reminder(pilot: Pilot) -> None:
+    await _open_reminder(pilot)
+    await pilot.click("#reminder-continue")
+    await settle(pilot)
+
+
+async def _link_screen(pilot: Pilot) -> None:
+    await _after_reminder(pilot)
+    await pilot.click("#terms-connect")
+    await pilot.click("#link")
+    await settle(pilot)
+
+
+async def _sign_in_modal(pilot: Pilot) -> None:
+    from wizard.ui.screens.signin import SignInModal
+
+    await _link_screen(pilot)
+    request = SignInRequest(
+        service="cronofy",
+        url="https://app-de.cronofy.com/enterprise_connect/oauth/authorize?response_type=code"
+        "&client_id=demo&redirect_uri=http%3A%2F%2F127.0.0.1%3A8751%2F&state=STATE",
+        port=8751,
+    )
+    import queue
+
+    await pilot.app.push_screen(SignInModal(request, queue.Queue()))
+    await settle(pilot)
+
+
+async def _connected(pilot: Pilot) -> None:
+    await _link_screen(pilot)
+    await pilot.click("#terms-link")
+    await pilot.click("#sign-in")
+    await settle(pilot)
+    await pilot.click("#sandbox")
+    await settle(pilot)
+
+
+async def _assign(pilot: Pilot) -> None:
+    await _connected(pilot)
+    await pilot.click("#next")
+    await settle(pilot)
+
+
+@dataclass(frozen=True)
+class Scene:
+    name: str
+    provider: Provider | None
+    step: Step
+    drive: Drive = _nothing
+    scenario: str = "healthy"
+    size: tuple[int, int] = (80, 24)
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+SCENES = (
+    Scene("01-welcome", None, Step.WELCOME),
+    Scene("02-prepare-exchange", Provider.EXCHANGE, Step.PREPARE),
+    Scene("03-prepare-exchange-impersonation-denied", Provider.EXCHANGE, Step.PREPARE,
+          scenario="impersonation-denied"),
+    Scene("04-prepare-microsoft365", Provider.MICROSOFT365, Step.PREPARE),
+    Scene("05-prepare-google", Provider.GOOGLE, Step.PREPARE, _confirm_google_app),
+    Scene("06-connect", Provider.EXCHANGE, Step.PREPARE, _step1_done),
+    Scene("07-connect-reminder", Provider.EXCHANGE, Step.PREPARE, _open_reminder),
+    Scene("08-connect-terms", Provider.EXCHANGE, Step.PREPARE, _after_reminder),
+    Scene("09-link", Provider.EXCHANGE, Step.PREPARE, _link_screen),
+    Scene("10-sign-in", Provider.EXCHANGE, Step.PREPARE, _sign_in_modal),
+    Scene("11-connected", Provider.EXCHANGE, Step.PREPARE, _connected),
+    Scene("12-assign", Provider.EXCHANGE, Step.PREPARE, _assign),
+    Scene("13-too-small", None, Step.WELCOME, size=(60, 20)),
+)

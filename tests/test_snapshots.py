@@ -1,0 +1,46 @@
+"""Every screen at 80×24 in German and English (pytest-textual-snapshot).
+
+The scenes come from scripts/scenes.py — the same ones that produce the README's
+screenshots — and run against the sandbox on fixed ports.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+
+from scenes import PORT_BASE, SCENES, Scene  # noqa: E402
+
+from wizard.core.session import Session  # noqa: E402
+from wizard.sandbox import Sandbox  # noqa: E402
+from wizard.ui.app import WizardApp  # noqa: E402
+
+
+@pytest.fixture
+def scene_app(request: pytest.FixtureRequest) -> Iterator[tuple[WizardApp, Scene]]:
+    scene, lang = request.param
+    box = Sandbox(scene.scenario, port_base=PORT_BASE).start()
+    try:
+        session = Session(f"snap-{scene.name}", sandbox=box)
+        if scene.provider is not None:
+            session.choose_provider(scene.provider)
+        session.set_step(scene.step)
+        yield WizardApp(language=lang, session=session), scene
+    finally:
+        box.stop()
+
+
+@pytest.mark.parametrize(
+    "scene_app",
+    [(scene, lang) for scene in SCENES for lang in ("de", "en")],
+    ids=[f"{scene.name}-{lang}" for scene in SCENES for lang in ("de", "en")],
+    indirect=True,
+)
+def test_screen(scene_app: tuple[WizardApp, Scene], snap_compare) -> None:  # noqa: ANN001
+    app, scene = scene_app
+    assert snap_compare(app, terminal_size=scene.size, run_before=scene.drive)
