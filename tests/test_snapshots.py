@@ -14,11 +14,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from scenes import PORT_BASE, SCENES, Scene  # noqa: E402
+from scenes import PORT_BASE, SCENES, Scene
 
-from wizard.core.session import Session  # noqa: E402
-from wizard.sandbox import Sandbox  # noqa: E402
-from wizard.ui.app import WizardApp  # noqa: E402
+from wizard.core.session import Session
+from wizard.sandbox import Sandbox
+from wizard.ui.app import WizardApp
 
 
 @pytest.fixture
@@ -41,6 +41,6 @@ def scene_app(request: pytest.FixtureRequest) -> Iterator[tuple[WizardApp, Scene
     ids=[f"{scene.name}-{lang}" for scene in SCENES for lang in ("de", "en")],
     indirect=True,
 )
-def test_screen(scene_app: tuple[WizardApp, Scene], snap_compare) -> None:  # noqa: ANN001
+def test_screen(scene_app: tuple[WizardApp, Scene], snap_compare) -> None:
     app, scene = scene_app
     assert snap_compare(app, terminal_size=scene.size, run_before=scene.drive)
