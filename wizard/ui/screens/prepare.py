@@ -21,6 +21,7 @@ from wizard.ui.widgets.check_item import CheckItem
 from wizard.ui.widgets.field_row import FieldRow
 
 RECHECK_DELAY = 1.0  # seconds after the last keystroke
+PROGRESS_INTERVAL = 0.1  # at most ten checklist repaints a second per streaming check
 
 
 class PrepareScreen(StepScreen):
@@ -34,6 +35,7 @@ class PrepareScreen(StepScreen):
         self._pending_keys: set[str] = set()
         self._timer: Timer | None = None
         self._cancel = threading.Event()
+        self._progress: dict[str, CheckResult] = {}
 
     def compose_body(self) -> ComposeResult:
         session = self.session
@@ -60,6 +62,9 @@ class PrepareScreen(StepScreen):
         yield Button(_("Next"), id="next", variant="primary", compact=True)
 
     def after_mount(self) -> None:
+        # Progress of long checks (one event per room, 5 000 rooms) is coalesced:
+        # repainting per event would stall the event loop.
+        self.set_interval(PROGRESS_INTERVAL, self._flush_progress)
         self.update_gate()
         plugin = self.session.plugin()
         missing = [s.id for s in plugin.checks if s.id not in self.session.results]
