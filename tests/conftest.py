@@ -11,6 +11,7 @@ import keyring
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 from memory_keyring import MemoryKeyring
 from wizard.core import catalogs, i18n

@@ -1,0 +1,188 @@
+"""Pilot: walk the whole flow against the sandbox, forward, back, gated and resumed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from scenes import settle
+from textual.widgets import Button, Checkbox, Input
+
+from ui_support import make_app, sandbox
+from wizard.core import i18n
+from wizard.core.flow import Step
+from wizard.core.model import Provider, Status
+from wizard.ui.screens.assign import AssignScreen
+from wizard.ui.screens.connect import ConnectScreen, LinkScreen, ReminderModal
+from wizard.ui.screens.connected import ConnectedScreen
+from wizard.ui.screens.prepare import PrepareScreen
+from wizard.ui.screens.signin import SignInModal
+from wizard.ui.screens.welcome import WelcomeScreen
+from wizard.ui.widgets.check_item import CheckItem
+
+
+async def _walk_to_connected(pilot, app) -> None:
+    """From step 1 (checked) to the connected screen, exactly as a person clicks."""
+    await settle(pilot)
+    assert isinstance(app.screen, PrepareScreen)
+    await pilot.click("#next")
+    await settle(pilot)
+    assert isinstance(app.screen, ConnectScreen)
+    await pilot.click("#connect")
+    await settle(pilot)
+    assert isinstance(app.screen, ReminderModal)
+    await pilot.click("#reminder-continue")
+    await settle(pilot)
+    link = app.screen.query_one("#link", Button)
+    assert link.disabled  # the terms toggle gates "Link"
+    await pilot.click("#terms-connect")
+    await settle(pilot)
+    assert not link.disabled
+    await pilot.click("#link")
+    await settle(pilot)
+    assert isinstance(app.screen, LinkScreen)
+    assert app.screen.query_one("#sign-in", Button).disabled  # terms again
+    await pilot.click("#terms-link")
+    await pilot.click("#sign-in")
+    await settle(pilot)
+    assert isinstance(app.screen, SignInModal)
+    await pilot.click("#sandbox")
+    await settle(pilot)
+    assert isinstance(app.screen, ConnectedScreen), app.screen
+
+
+@pytest.mark.parametrize("provider", [Provider.EXCHANGE, Provider.MICROSOFT365])
+async def test_healthy_walk_to_connected_and_assign(provider: Provider, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with sandbox("healthy") as box:
+        app = make_app(box, provider=provider, step=Step.PREPARE, language="de")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            results = app.session.results
+            assert results and all(r.status in (Status.PASS, Status.WARN)
+                                   for r in results.values()), results
+            await _walk_to_connected(pilot, app)
+            banner = str(app.screen.query_one("#banner").render())
+            assert "Der Kalenderdienst ist verbunden" in banner
+            assert app.session.profile.connection is not None
+            await pilot.click("#next")
+            await settle(pilot)
+            assert isinstance(app.screen, AssignScreen)
+            table = app.screen.query_one("#resources")
+            assert table.row_count == len(box.scenario.rooms)
+            await pilot.click("#room")
+            await pilot.press(*"Alster", "enter")
+            await settle(pilot)
+            assert [m.room for m in app.session.profile.mappings] == ["Alster"]
+            await pilot.click("#export-json")
+            await pilot.click("#export-csv")
+            await settle(pilot)
+    exported = json.loads((tmp_path / "roomcal-rooms.json").read_text(encoding="utf-8"))
+    assert exported["rooms"][0]["room"] == "Alster"
+    assert "Alster" in (tmp_path / "roomcal-rooms.csv").read_text(encoding="utf-8")
+
+
+async def test_failures_need_continue_anyway() -> None:
+    with sandbox("impersonation-denied") as box:
+        app = make_app(box, provider=Provider.EXCHANGE, step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert app.session.results["impersonation"].status == Status.FAIL
+            item = app.screen.query_one("#check-impersonation", CheckItem)
+            assert "ApplicationImpersonation" in item.result.command
+            assert app.screen.query_one("#next", Button).disabled
+            await pilot.click("#continue-anyway")
+            await settle(pilot)
+            assert not app.screen.query_one("#next", Button).disabled
+            await pilot.click("#next")
+            await settle(pilot)
+            await pilot.click("#connect")
+            await settle(pilot)
+            # The reminder lists what is still open in step 1.
+            assert isinstance(app.screen, ReminderModal)
+            assert any("mperson" in title for title, _detail in app.screen.failures)
+            await pilot.click("#reminder-back")
+            await settle(pilot)
+            assert isinstance(app.screen, PrepareScreen)
+
+
+async def test_escape_walks_back_through_every_screen() -> None:
+    with sandbox("healthy") as box:
+        app = make_app(box, provider=Provider.EXCHANGE, step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _walk_to_connected(pilot, app)
+            await pilot.click("#next")
+            await settle(pilot)
+            seen = []
+            for _ in range(4):
+                seen.append(type(app.screen).__name__)
+                await pilot.press("escape")
+                await settle(pilot)
+            seen.append(type(app.screen).__name__)
+            assert seen == ["AssignScreen", "ConnectedScreen", "ConnectScreen",
+                            "PrepareScreen", "WelcomeScreen"]
+
+
+async def test_typed_values_survive_language_switch_and_password_stays_secret() -> None:
+    with sandbox("healthy", services=("exchange",)) as box:
+        app = make_app(box, provider=Provider.EXCHANGE, step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            field = app.screen.query_one("#field-username", Input)
+            field.value = "svc-other@demo.example.com"
+            password = app.screen.query_one("#field-password", Input)
+            password.value = "Typed-Secret-42"
+            await settle(pilot)
+            await pilot.press("ctrl+l")
+            await settle(pilot)
+            assert i18n.current_language() == "de"
+            assert app.screen.query_one("#field-username", Input).value == \
+                "svc-other@demo.example.com"
+            assert app.screen.query_one("#field-password", Input).value == "Typed-Secret-42"
+            profile_text = app.session.store.path("test").read_text(encoding="utf-8")
+            assert "svc-other@demo.example.com" in profile_text
+            assert "Typed-Secret-42" not in profile_text
+
+
+async def test_resume_after_a_lost_session_lands_on_the_same_step() -> None:
+    with sandbox("healthy", services=("exchange",)) as box:
+        app = make_app(box, provider=Provider.EXCHANGE, step=Step.PREPARE, profile="resume")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.click("#next")
+            await settle(pilot)
+            assert isinstance(app.screen, ConnectScreen)
+        # A new process (the SSH connection dropped): same profile, same screen.
+        again = make_app(box, profile="resume")
+        async with again.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert isinstance(again.screen, ConnectScreen)
+            assert again.session.results["rooms"].status == Status.PASS
+
+
+async def test_terms_toggles_are_checkboxes_and_primary_buttons_are_primary() -> None:
+    with sandbox("healthy", services=("exchange", "cronofy")) as box:
+        app = make_app(box, provider=Provider.EXCHANGE, step=Step.CONNECT)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert app.screen.query_one("#connect", Button).variant == "primary"
+            await pilot.click("#connect")
+            await settle(pilot)
+            await pilot.click("#reminder-continue")
+            await settle(pilot)
+            assert isinstance(app.screen.query_one("#terms-connect"), Checkbox)
+            assert app.screen.query_one("#link", Button).variant == "primary"
+
+
+async def test_welcome_to_prepare_prefills_the_demo_values() -> None:
+    with sandbox("healthy", services=("exchange",)) as box:
+        app = make_app(box)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, WelcomeScreen)
+            await pilot.press("down", "down", "enter", "ctrl+n")
+            await settle(pilot)
+            assert isinstance(app.screen, PrepareScreen)
+            assert app.screen.query_one("#field-ews_url", Input).value.startswith("http")
