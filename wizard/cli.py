@@ -256,6 +256,23 @@ def _run_tui(args: argparse.Namespace, demo: str | None) -> int:
     return app.return_code or EXIT_OK
 
 
+def run() -> None:
+    """Console-script entry: exit without waiting for abandoned check threads.
+
+    A check stuck in a blocking call (exchangelib's HTTP timeout is minutes)
+    was already reported as timed out; the process must not hang on exit
+    joining its thread, least of all after Ctrl+C.
+    """
+    import threading
+
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate()
+           if t is not threading.main_thread()):
+        os._exit(code)
+    raise SystemExit(code)
+
+
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
-    raise SystemExit(main())
+    run()

@@ -40,6 +40,16 @@ def screen_for(step: Step) -> Screen[None]:
     return getattr(importlib.import_module(module), name)()
 
 
+def parse_keymap(text: str) -> dict[str, str]:
+    """``ROOMCAL_KEYMAP="nav.next=ctrl+right,prepare.recheck=f5"`` → binding id → keys."""
+    keymap = {}
+    for item in text.split(","):
+        binding_id, _sep, keys = item.partition("=")
+        if binding_id.strip() and keys.strip():
+            keymap[binding_id.strip()] = keys.strip()
+    return keymap
+
+
 class WizardApp(App[int]):
     CSS_PATH: ClassVar[list[str | Path]] = [STYLES]  # absolute: works from any cwd
     TITLE = "roomcal"
@@ -64,6 +74,8 @@ class WizardApp(App[int]):
         if os.environ.get("NO_COLOR"):
             self.theme = "textual-ansi"
         translate_bindings(self)
+        if keymap := parse_keymap(os.environ.get("ROOMCAL_KEYMAP", "")):
+            self.set_keymap(keymap)
 
     @property
     def demo(self) -> bool:
