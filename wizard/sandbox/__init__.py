@@ -66,7 +66,7 @@ class Sandbox:
                 server.stop()
 
     def __enter__(self) -> Sandbox:
-        return self.start()
+        return self if self.tls is not None else self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
