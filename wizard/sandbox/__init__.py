@@ -9,6 +9,7 @@ endpoints and the demo values that pre-fill the wizard's forms.
 from __future__ import annotations
 
 import importlib
+import shutil
 import logging
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -64,6 +65,8 @@ class Sandbox:
         for handle in self.services.values():
             for server in handle.servers:
                 server.stop()
+        if self.tls is not None:
+            shutil.rmtree(self.tls.ca_pem.parent, ignore_errors=True)
 
     def __enter__(self) -> Sandbox:
         return self if self.tls is not None else self.start()

@@ -1,0 +1,65 @@
+"""Run the wizard headless against a sandbox scenario; print peak RSS and event-loop stalls.
+
+    python benchmarks/app_probe.py idle|checks SCENARIO PROVIDER
+
+``idle``: the welcome screen only. ``checks``: step 1 for PROVIDER with every
+check run to completion. A 5 ms timer measures how late the event loop serves
+it: the longest delay is the worst stall a user would feel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import sys
+import time
+
+
+async def run(mode: str, scenario: str, provider: str) -> dict[str, float]:
+    from wizard.core.flow import Step
+    from wizard.core.model import Provider
+    from wizard.core.session import Session
+    from wizard.sandbox import Sandbox
+    from wizard.ui.app import WizardApp
+
+    box = Sandbox(scenario).start((provider,))
+    try:
+        session = Session("probe", sandbox=box)
+        if mode == "checks":
+            session.choose_provider(Provider(provider))
+            session.set_step(Step.PREPARE)
+        app = WizardApp(language="en", session=session)
+        stalls: list[float] = []
+        async with app.run_test(size=(80, 24)) as pilot:
+            last = time.perf_counter()
+
+            def tick() -> None:
+                nonlocal last
+                now = time.perf_counter()
+                stalls.append(now - last - 0.005)
+                last = now
+
+            app.set_interval(0.005, tick)
+            await pilot.pause()
+            if mode == "checks":
+                deadline = time.monotonic() + 300
+                while time.monotonic() < deadline:
+                    await pilot.pause(0.05)
+                    if app.session.results and all(
+                        r.status.done for r in app.session.results.values()
+                    ) and len(app.session.results) == len(app.session.plugin().checks):
+                        break
+                await pilot.pause(0.2)
+            else:
+                await pilot.pause(0.5)
+        rooms = len(box.scenario.rooms)
+    finally:
+        box.stop()
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"max_rss_mb": peak_kb / 1024, "max_stall_ms": max(stalls, default=0) * 1000,
+            "rooms": rooms}
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(run(*sys.argv[1:4]))))

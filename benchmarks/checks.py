@@ -1,0 +1,107 @@
+"""Step-1 budgets with many rooms, measured against the sandbox.
+
+    python benchmarks/checks.py [--provider exchange] [--rooms 200] [--latency-ms 100]
+                                [--big 5000]
+
+1. Overlap: all step-1 checks with N rooms at L ms per request, wall time vs
+   the critical path (the dependency chain plus ceil(N / concurrency) rounds
+   of per-room requests) — budget ≤ 1.2×.
+2. Memory: peak RSS of the wizard after step 1 with 5 000 rooms vs an idle
+   wizard on the welcome screen — budget ≤ 1.5×.
+3. Responsiveness: the longest event-loop stall while 5 000 results stream
+   into the checklist — budget < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def overlap(provider: str, rooms: int, latency_ms: int) -> dict[str, float]:
+    from wizard.checks import plugin
+    from wizard.core.interaction import NoInteraction
+    from wizard.core.model import CheckContext
+    from wizard.core.runner import collect
+    from wizard.sandbox import Sandbox
+    from wizard.sandbox.scenario import Scenario
+
+    scenario = Scenario("bench", data={"rooms": {"count": rooms}, "latency_ms": latency_ms})
+    box = Sandbox(scenario).start((provider,))
+    try:
+        checks = plugin(provider)
+        ctx = CheckContext(values=box.demo_values(provider), secrets=box.demo_secrets(provider),
+                           endpoints=box.endpoints, interaction=NoInteraction(), demo=True)
+        started = time.perf_counter()
+        results = asyncio.run(collect(checks.checks, ctx))
+        wall = time.perf_counter() - started
+        requests = sum(len(s.requests) for h in box.services.values() for s in h.servers)
+    finally:
+        box.stop()
+    bound = getattr(__import__(f"wizard.checks.{provider}", fromlist=["x"]),
+                    "ROOM_CONCURRENCY", 8)
+    per_room = max(1, round((requests - _chain_requests(results)) / max(rooms, 1)))
+    critical = (_chain_requests(results) + -(-rooms // bound) * per_room) * latency_ms / 1000
+    return {"wall_s": wall, "critical_path_s": critical, "ratio": wall / critical,
+            "requests": requests, "concurrency": bound,
+            "statuses": {k: v.status.value for k, v in results.items()}}
+
+
+def _chain_requests(results: dict) -> int:
+    # One request per check in the chain before the per-room fan-out.
+    return max(1, len(results) - 1)
+
+
+def app_probe(mode: str, scenario: str, provider: str) -> dict[str, float]:
+    """Run the wizard headless in a fresh process; report peak RSS and the longest stall."""
+    env = {**os.environ, "ROOMCAL_CONFIG_DIR": tempfile.mkdtemp(prefix="roomcal-bench-")}
+    output = subprocess.run(
+        [sys.executable, str(HERE / "app_probe.py"), mode, scenario, provider],
+        check=True, capture_output=True, text=True, env=env, timeout=600,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--provider", default="exchange")
+    parser.add_argument("--rooms", type=int, default=200)
+    parser.add_argument("--latency-ms", type=int, default=100)
+    parser.add_argument("--big-scenario", default="many-rooms")
+    args = parser.parse_args()
+    failed = False
+
+    o = overlap(args.provider, args.rooms, args.latency_ms)
+    ok = o["ratio"] <= 1.2
+    failed |= not ok
+    print(f"overlap      {args.rooms} rooms @ {args.latency_ms} ms: wall {o['wall_s']:.2f} s, "
+          f"critical path {o['critical_path_s']:.2f} s (concurrency {o['concurrency']}, "
+          f"{o['requests']} requests)  ratio {o['ratio']:.2f} (budget 1.2) "
+          f"{'ok' if ok else 'OVER BUDGET'}")
+
+    idle = app_probe("idle", args.big_scenario, args.provider)
+    busy = app_probe("checks", args.big_scenario, args.provider)
+    ratio = busy["max_rss_mb"] / idle["max_rss_mb"]
+    ok = ratio <= 1.5
+    failed |= not ok
+    print(f"memory       idle {idle['max_rss_mb']:.0f} MB, after step 1 with "
+          f"{busy['rooms']} rooms {busy['max_rss_mb']:.0f} MB  ratio {ratio:.2f} (budget 1.5) "
+          f"{'ok' if ok else 'OVER BUDGET'}")
+    ok = busy["max_stall_ms"] < 50
+    failed |= not ok
+    print(f"event loop   longest stall while results stream: {busy['max_stall_ms']:.0f} ms "
+          f"(budget < 50)  {'ok' if ok else 'OVER BUDGET'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
