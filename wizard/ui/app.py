@@ -111,8 +111,8 @@ class WizardApp(App[int]):
             else:
                 translate_bindings(screen)
                 await screen.recompose()
-                if hasattr(screen, "after_mount"):
-                    screen.after_mount()
+                if hasattr(screen, "after_recompose"):
+                    screen.after_recompose()
         self.notify(_("Language: English") if lang == "en" else _("Language: German"),
                     timeout=2)
 

@@ -77,6 +77,11 @@ class StepScreen(Screen[None]):
     def after_mount(self) -> None:
         pass
 
+    def after_recompose(self) -> None:
+        """After a language switch: the widgets are new, the state is the session's."""
+        self.after_mount()
+        self.focus_start()
+
     def focus_start(self) -> None:
         """Put the cursor where the user most likely acts first."""
         primary = [b for b in self.query(Button) if b.variant == "primary" and not b.disabled

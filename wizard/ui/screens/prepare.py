@@ -71,6 +71,10 @@ class PrepareScreen(StepScreen):
         if missing:
             self.start_checks(None)
 
+    def after_recompose(self) -> None:
+        self.update_gate()  # checks keep running; their results land in the new widgets
+        self.focus_start()
+
     def focus_start(self) -> None:
         for field_input in self.query(Input):
             if not field_input.value:
