@@ -1,9 +1,8 @@
-"""Command line entry point.
+"""Command line entry point, kept tiny: ``roomcal --help`` must start fast.
 
-Start-up matters on a jump host: this module imports only the standard
-library and ``wizard.core.i18n`` at the top. Textual, the checks' client
-libraries and the sandbox are imported inside the command that needs them,
-so ``roomcal --help`` costs about as much as starting Python.
+Only the standard library's ``os``/``sys`` and a language sniffer are imported
+here. ``--help`` is answered from a cache (wizard.help_cache); everything else
+goes to wizard.commands.dispatch, which imports what the command needs.
 """
 
 from __future__ import annotations
@@ -11,50 +10,13 @@ from __future__ import annotations
 import os
 import sys
 
-from wizard import __version__
 from wizard.core import lang as languages
 
 TYPE_CHECKING = False  # not `from typing import …`: typing costs ~7 ms of start-up
 if TYPE_CHECKING:
-    import argparse
     from collections.abc import Sequence
 
 HELP_FLAGS = ("-h", "--help")
-
-
-def _(message: str) -> str:
-    """gettext, imported on first use: `roomcal --help` from the cache never needs it."""
-    from wizard.core.i18n import _ as translate
-
-    return translate(message)
-
-
-def N_(message: str) -> str:
-    return message
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-
-PROVIDERS = ("exchange", "microsoft365", "google")
-
-
-class UsageError(Exception):
-    """A problem with the command line or configuration: exit 2 with one sentence."""
-
-
-def _language(value: str) -> str:
-    import argparse
-
-    code = languages.normalize(value)
-    if code is None or len(value) > 5:
-        raise argparse.ArgumentTypeError(
-            _("unsupported language {lang!r} (supported: {supported})").format(
-                lang=value, supported=", ".join(languages.SUPPORTED)
-            )
-        )
-    return code
 
 
 def _requested_language(argv: Sequence[str]) -> str:
@@ -71,189 +33,21 @@ def _requested_language(argv: Sequence[str]) -> str:
     return lang
 
 
-def _command(argv: Sequence[str]) -> str | None:
-    commands = {"demo", "check", "connect", "sandbox", "report", "serve"}
-    skip = False
-    for arg in argv:
-        if skip:
-            skip = False
-            continue
-        if arg in ("--lang", "--profile"):
-            skip = True
-            continue
-        if not arg.startswith("-"):
-            return arg if arg in commands else None
-    return None
-
-
-def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
-    import argparse
-
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--lang", type=_language, metavar="de|en",
-                        help=_("language of the wizard (default: from the environment)"))
-    common.add_argument("--profile", default="default", metavar="NAME",
-                        help=_("profile to resume or create (default: %(default)s)"))
-
-    parser = argparse.ArgumentParser(
-        prog="roomcal",
-        parents=[common],
-        description=_("Connect room calendars to your meeting-room product through Cronofy "
-                      "Enterprise Connect, step by step, checked live."),
-    )
-    parser.add_argument("--version", action="version", version=f"roomcal {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    demo = sub.add_parser("demo", parents=[common],
-                          help=_("run the wizard against the built-in sandbox (no accounts)"))
-    demo.add_argument("--scenario", default="healthy", metavar="NAME|FILE",
-                      help=_("sandbox scenario or diagnostic report (default: %(default)s)"))
-
-    check = sub.add_parser("check", parents=[common],
-                           help=_("check a provider's prerequisites without the TUI"))
-    providers = check.add_subparsers(dest="provider", metavar="PROVIDER", required=True)
-    detailed = _command(argv) == "check"
-    for name in PROVIDERS:
-        p = providers.add_parser(name, parents=[common], help=_provider_help(name))
-        if detailed:
-            _add_field_options(p, name)
-        p.add_argument("--json", action="store_true", help=_("print one JSON object"))
-        p.add_argument("--report", metavar="FILE",
-                       help=_("also write the redacted diagnostic report of this run"))
-        p.add_argument("--scenario", metavar="NAME|REPORT",
-                       help=_("run against the sandbox (a report replays a customer's setup)"))
-
-    connect = sub.add_parser("connect", parents=[common],
-                             help=_("step 2 alone: link Cronofy and list the rooms"))
-    connect.add_argument("--region", default="de", choices=("us", "uk", "de", "au", "ca", "sg"))
-    connect.add_argument("--provider", default="exchange", choices=PROVIDERS)
-    connect.add_argument("--port", type=int, default=8751, help=_("loopback port"))
-    connect.add_argument("--json", action="store_true", help=_("print one JSON object"))
-    connect.add_argument("--scenario", metavar="NAME|REPORT", help=_("run against the sandbox"))
-
-    sandbox = sub.add_parser("sandbox", parents=[common], help=_("run the sandbox servers alone"))
-    sandbox.add_argument("--scenario", default="healthy", metavar="NAME|FILE")
-    sandbox.add_argument("--port", type=int, default=0,
-                         help=_("first port to use (default: random free ports)"))
-
-    report = sub.add_parser("report", parents=[common],
-                            help=_("write redacted diagnostics of a profile"))
-    report.add_argument("-o", "--output", metavar="FILE", help=_("file to write (default: stdout)"))
-
-    serve = sub.add_parser("serve", parents=[common],
-                           help=_("serve the wizard in a browser on 127.0.0.1"))
-    serve.add_argument("--port", type=int, default=8000)
-    return parser
-
-
-# Kept here (not imported from wizard.core.model) so --help stays import-light.
-PROVIDER_TITLES = {
-    "exchange": N_("Exchange Server (on-premises)"),
-    "microsoft365": N_("Microsoft 365"),
-    "google": N_("Google Workspace"),
-}
-
-
-def _provider_help(name: str) -> str:
-    return _(PROVIDER_TITLES[name])
-
-
-def _add_field_options(parser: argparse.ArgumentParser, provider: str) -> None:
-    """One option per non-secret form field: the CLI and the TUI check the same inputs."""
-    try:
-        from wizard.checks import plugin
-    except ImportError:
-        return
-    try:
-        fields = plugin(provider).fields
-    except (ImportError, AttributeError):
-        return
-    for field in fields:
-        if field.secret:
-            continue  # never on argv: visible in `ps` and shell history
-        option = "--" + field.key.replace("_", "-")
-        kwargs: dict[str, object] = {"dest": f"field_{field.key}", "metavar": field.key.upper(),
-                                     "help": _(field.label)}
-        if field.choices:
-            kwargs["choices"] = [value for value, _label in field.choices]
-            kwargs.pop("metavar")
-        parser.add_argument(option, **kwargs)  # type: ignore[arg-type]
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     lang = _requested_language(argv)
     if len(argv) == 1 and argv[0] in HELP_FLAGS:
         from wizard.help_cache import print_help
 
-        return print_help(lang, lambda: _help_text(argv, lang))
-    from wizard.core import i18n
+        def render() -> str:
+            from wizard.commands.dispatch import help_text
 
-    i18n.set_language(lang)
-    parser = build_parser(argv)
-    args = parser.parse_args(argv)
-    if args.lang:
-        i18n.set_language(args.lang)
-    try:
-        if args.command is None:
-            return _run_tui(args, demo=None)
-        if args.command == "demo":
-            return _run_tui(args, demo=args.scenario)
-        if args.command == "check":
-            from wizard.commands.check import run_check
+            return help_text(argv, lang)
 
-            return run_check(args)
-        if args.command == "connect":
-            from wizard.commands.connect import run_connect
+        return print_help(lang, render)
+    from wizard.commands.dispatch import dispatch
 
-            return run_connect(args)
-        if args.command == "sandbox":
-            from wizard.commands.sandbox import run_sandbox
-
-            return run_sandbox(args)
-        if args.command == "report":
-            from wizard.commands.report import run_report
-
-            return run_report(args)
-        if args.command == "serve":
-            from wizard.commands.serve import run_serve
-
-            return run_serve(args)
-    except UsageError as exc:
-        print(f"roomcal: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print(_("Interrupted."), file=sys.stderr)
-        return EXIT_INTERRUPTED
-    parser.error(_("unknown command"))
-    return EXIT_USAGE
-
-
-def _help_text(argv: Sequence[str], lang: str) -> str:
-    from wizard.core import i18n
-
-    i18n.set_language(lang)
-    return build_parser(argv).format_help()
-
-
-def _run_tui(args: argparse.Namespace, demo: str | None) -> int:
-    from wizard.commands.common import open_sandbox, setup_logging
-    from wizard.core.store import ProfileStore
-
-    if not ProfileStore.valid_name(args.profile):
-        raise UsageError(_("invalid profile name {name!r}: use letters, digits, '.', '_' "
-                           "and '-'").format(name=args.profile))
-    setup_logging()
-    sandbox = open_sandbox(demo) if demo else None
-    from wizard.ui.app import WizardApp
-
-    app = WizardApp(profile_name=args.profile, language=args.lang, sandbox=sandbox)
-    try:
-        app.run()
-    finally:
-        if sandbox is not None:
-            sandbox.stop()
-    return app.return_code or EXIT_OK
+    return dispatch(argv, lang)
 
 
 def run() -> None:
@@ -263,13 +57,14 @@ def run() -> None:
     was already reported as timed out; the process must not hang on exit
     joining its thread, least of all after Ctrl+C.
     """
-    import threading
-
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()
-    if any(t.is_alive() and not t.daemon for t in threading.enumerate()
-           if t is not threading.main_thread()):
+    threading = sys.modules.get("threading")  # not imported at all on the --help path
+    if threading is not None and any(
+        t.is_alive() and not t.daemon for t in threading.enumerate()
+        if t is not threading.main_thread()
+    ):
         os._exit(code)
     raise SystemExit(code)
 

@@ -10,7 +10,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from wizard.cli import EXIT_FAILED, EXIT_OK, UsageError
+from wizard.commands import EXIT_FAILED, EXIT_OK, UsageError
 from wizard.commands.common import CliInteraction, open_sandbox, setup_logging
 from wizard.core import redact
 from wizard.core.i18n import _

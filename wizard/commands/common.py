@@ -8,7 +8,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
-from wizard.cli import UsageError
+from wizard.commands import UsageError
 from wizard.core import redact
 from wizard.core.i18n import _
 from wizard.core.interaction import SignInRequest, ssh_hint

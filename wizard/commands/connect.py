@@ -7,7 +7,7 @@ import json
 import sys
 import threading
 
-from wizard.cli import EXIT_FAILED, EXIT_OK
+from wizard.commands import EXIT_FAILED, EXIT_OK
 from wizard.commands.common import CliInteraction, open_sandbox, setup_logging
 from wizard.core import redact
 from wizard.core.i18n import _

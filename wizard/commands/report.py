@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from wizard.cli import EXIT_OK, UsageError
+from wizard.commands import EXIT_OK, UsageError
 from wizard.core.i18n import _
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 import threading
 
-from wizard.cli import EXIT_INTERRUPTED, EXIT_OK, UsageError
+from wizard.commands import EXIT_INTERRUPTED, EXIT_OK, UsageError
 from wizard.commands.common import setup_logging
 from wizard.core.i18n import _
 

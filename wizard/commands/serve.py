@@ -10,7 +10,7 @@ import argparse
 import shlex
 import sys
 
-from wizard.cli import EXIT_OK, UsageError
+from wizard.commands import EXIT_OK, UsageError
 from wizard.core.i18n import _
 
 

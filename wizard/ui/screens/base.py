@@ -28,6 +28,9 @@ class Body(VerticalScroll, can_focus=False):
 
 class StepScreen(Screen[None]):
     STEP: Step = Step.WELCOME
+    # Focus is placed by focus_start() once the screen is painted: focusing a
+    # widget inside the scrolling body first costs a second layout pass.
+    AUTO_FOCUS = None
     BINDINGS = [
         Binding("escape", "back", N_("Back"), id="nav.back"),
         Binding("ctrl+n", "next", N_("Next"), id="nav.next"),
@@ -69,7 +72,7 @@ class StepScreen(Screen[None]):
         self.sub_title = self.STEP.title
         self.wizard.apply_size_class(self)
         self.after_mount()
-        self.focus_start()
+        self.call_after_refresh(self.focus_start)
 
     def on_resize(self, event: Resize) -> None:
         self.wizard.apply_size_class(self)

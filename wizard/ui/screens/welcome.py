@@ -96,8 +96,9 @@ class WelcomeScreen(StepScreen):
             self.wizard.goto(Step.PREPARE)
 
     def focus_start(self) -> None:
-        if self.session.provider is None:
-            self.query_one("#provider", ChoiceList).focus()
+        choices = self.query("#provider")
+        if self.session.provider is None and choices:
+            choices.first().focus()
         else:
             super().focus_start()
 
