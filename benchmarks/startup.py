@@ -52,6 +52,11 @@ def main() -> int:
         "--help": ([shutil.which("roomcal", path=str(Path(py).parent)) or "roomcal", "--help"],
                    [py, "-c", "pass"]),
     }
+    # pip byte-compiles an installed package; an editable checkout under
+    # PYTHONDONTWRITEBYTECODE=1 would recompile every module on every start.
+    import compileall
+
+    compileall.compile_dir(str(HERE.parent / "wizard"), quiet=1)
     failed = False
     for name, (candidate, baseline) in cases.items():
         cand, base = compare(candidate, baseline, args.runs)
