@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Button, Static
 
 from ui_support import make_app, settle
@@ -88,3 +89,13 @@ async def test_resume_opens_the_saved_step() -> None:
         await settle(pilot)
         assert isinstance(app.screen, WelcomeScreen)
         assert "resumes at" in str(app.screen.query_one("#profile-line", Static).render())
+
+
+async def test_no_color_and_no_animations(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    app = make_app(None, language="de")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+        assert app.no_color

@@ -71,8 +71,7 @@ class WizardApp(App[int]):
         lang = language or self.session.profile.language or i18n.from_environment()
         i18n.set_language(lang)
         super().__init__()
-        if os.environ.get("NO_COLOR"):
-            self.theme = "textual-ansi"
+        # NO_COLOR is honoured by Textual itself (no colours, styles kept).
         translate_bindings(self)
         if keymap := parse_keymap(os.environ.get("ROOMCAL_KEYMAP", "")):
             self.set_keymap(keymap)
