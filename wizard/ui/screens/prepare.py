@@ -160,14 +160,26 @@ class PrepareScreen(StepScreen):
             if cancel.is_set() and not result.status.done:
                 continue
             session.record(result)
-            try:
-                item = self.query_one(f"#check-{result.check_id}", CheckItem)
-            except Exception:
+            if not result.status.done and result.items:
+                self._progress[result.check_id] = result
                 continue
-            item.update_result(result)
+            self._progress.pop(result.check_id, None)
+            self._show(result)
             if result.status.done:
                 self.update_gate()
         self.update_gate()
+
+    def _show(self, result: CheckResult) -> None:
+        try:
+            item = self.query_one(f"#check-{result.check_id}", CheckItem)
+        except Exception:  # the screen was left or recomposed meanwhile
+            return
+        item.update_result(result)
+
+    def _flush_progress(self) -> None:
+        pending, self._progress = self._progress, {}
+        for result in pending.values():
+            self._show(result)
 
     def on_check_item_confirmation_changed(self, event: CheckItem.ConfirmationChanged) -> None:
         self.session.set_confirmation(event.check_id, event.confirmed)
