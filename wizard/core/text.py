@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import unicodedata
 
-_REPLACEMENTS = {"\x1b": "␛", "\x07": "␇", "\t": " ", "\r": " ", "\n": " "}
+_REPLACEMENTS = {"\x1b": "␛", "\x07": "␇", "\t": " ", "\r": " "}
+KEEP = "\n\u200d"  # line breaks are harmless; zero-width joiner builds emoji
 
 
 def printable(text: str) -> str:
@@ -17,7 +18,7 @@ def printable(text: str) -> str:
     for char in text:
         if char in _REPLACEMENTS:
             out.append(_REPLACEMENTS[char])
-        elif unicodedata.category(char) in ("Cc", "Cf") and char not in "\u200d":
+        elif unicodedata.category(char) in ("Cc", "Cf") and char not in KEEP:
             out.append(f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
         else:
             out.append(char)

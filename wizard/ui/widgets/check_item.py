@@ -99,16 +99,22 @@ class CheckItem(Vertical, can_focus=True):
 
     def update_result(self, result: CheckResult) -> None:
         self.result = result
-        if not self.is_mounted:
-            return
-        self.query_one(".check-line", Static).update(self._line())
-        self.query_one(".check-remedy", Static).update(self._remedy())
-        self.query_one(".check-command", Static).update(self._command())
-        self.query_one(".check-items", Static).update(self._items())
+        # Failures open up to show their fix; classes work before the children exist.
         failing = result.status in (Status.FAIL, Status.WARN, Status.MANUAL)
         self.set_class(failing, "-expanded")
         for status in ("pass", "fail", "warn"):
             self.set_class(result.status.value == status, f"status-{status}")
+        parts = {
+            ".check-line": self._line,
+            ".check-remedy": self._remedy,
+            ".check-command": self._command,
+            ".check-items": self._items,
+        }
+        for selector, render_part in parts.items():
+            content = render_part()
+            for widget in self.query(selector).results(Static):
+                widget.update(content)
+                widget.display = bool(content.plain)
 
     def on_mount(self) -> None:
         self.update_result(self.result)

@@ -40,7 +40,10 @@ class FieldRow(Vertical):
                     id=f"field-{field.key}",
                     compact=True,
                 )
-        yield Static(plain(self.problem(self.value) or ""), classes="field-error")
+        problem = self.problem(self.value)
+        error = Static(plain(problem or ""), classes="field-error")
+        error.display = bool(problem)
+        yield error
 
     def problem(self, value: str) -> str | None:
         if not value:
@@ -51,5 +54,7 @@ class FieldRow(Vertical):
 
     def show_problem(self, value: str) -> bool:
         problem = self.problem(value)
-        self.query_one(".field-error", Static).update(plain(problem or ""))
+        error = self.query_one(".field-error", Static)
+        error.update(plain(problem or ""))
+        error.display = bool(problem)
         return problem is None
