@@ -9,8 +9,8 @@ endpoints and the demo values that pre-fill the wizard's forms.
 from __future__ import annotations
 
 import importlib
-import shutil
 import logging
+import shutil
 from dataclasses import dataclass, field, replace
 from typing import Any
 
