@@ -1,0 +1,412 @@
+"""Exchange Server (on-premises): EWS + ApplicationImpersonation, as the help page asks.
+
+Each prerequisite of the help page's "Office 365 und Microsoft Exchange" list
+is a check, run with exchangelib (imported inside the checks: it costs ~0.4 s).
+exchangelib's own retry policy is FailFast — its FaultTolerance would retry a
+401 for up to an hour, so a wrong password would look like a hang — and the
+only retries are ours: ErrorServerBusy, a bounded number of times, honouring
+the server's BackOffMilliseconds.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Any
+from urllib.parse import urlsplit
+
+from wizard.core.i18n import N_
+from wizard.core.model import (
+    CheckContext,
+    CheckResult,
+    CheckSpec,
+    Field,
+    Msg,
+    Provider,
+    ProviderPlugin,
+    Status,
+    SubResult,
+)
+
+ROOM_CONCURRENCY = 8  # parallel impersonation checks (and exchangelib connections)
+BUSY_RETRIES = 3
+MAX_BACK_OFF = 10.0
+PROGRESS_EVERY = 25  # rooms between progress reports
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PERMISSION_DELAY = N_("Permission changes can take up to 30 minutes to take effect: re-check "
+                      "(r) later.")
+
+
+def _valid_url(value: str) -> Msg | None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return Msg(N_("Enter the full EWS address, e.g. "
+                      "https://mail.example.com/EWS/Exchange.asmx."))
+    return None
+
+
+def _valid_email(value: str) -> Msg | None:
+    return None if EMAIL.match(value) else Msg(N_("Enter an email address, e.g. "
+                                                  "rooms@example.com."))
+
+
+def _valid_timeout(value: str) -> Msg | None:
+    try:
+        ok = 1 <= float(value) <= 600
+    except ValueError:
+        ok = False
+    return None if ok else Msg(N_("Enter a number of seconds between 1 and 600."))
+
+
+# -- TLS: an explicit CA bundle must win over REQUESTS_CA_BUNDLE and friends ---------------
+
+_bundles: dict[str, str] = {}
+_adapter_lock = threading.Lock()
+
+
+def _install_adapter() -> None:
+    """exchangelib's adapter class is process-global: install ours once, look up per host."""
+    import requests.adapters
+    from exchangelib.protocol import BaseProtocol
+
+    with _adapter_lock:
+        if getattr(BaseProtocol.HTTP_ADAPTER_CLS, "roomcal", False):
+            return
+
+        class BundleAdapter(requests.adapters.HTTPAdapter):
+            roomcal = True
+
+            def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+                bundle = _bundles.get(urlsplit(url).netloc)
+                super().cert_verify(conn=conn, url=url, verify=bundle or verify, cert=cert)
+
+        BaseProtocol.HTTP_ADAPTER_CLS = BundleAdapter
+
+
+def _bundle(ctx: CheckContext) -> str:
+    return ctx.values.get("ca_bundle") or ctx.endpoints.ca_bundle or ""
+
+
+# -- exchangelib plumbing ---------------------------------------------------------------------
+
+def _config(ctx: CheckContext) -> Any:
+    with ctx.lock:
+        if "exchange.config" in ctx.shared:
+            return ctx.shared["exchange.config"]
+    from exchangelib import BASIC, NTLM, Build, Configuration, Credentials, Version
+    from exchangelib.protocol import BaseProtocol, FailFast
+
+    _install_adapter()
+    url = ctx.values["ews_url"]
+    if bundle := _bundle(ctx):
+        _bundles[urlsplit(url).netloc] = bundle
+    BaseProtocol.TIMEOUT = float(ctx.values.get("timeout") or 30)
+    config = Configuration(
+        service_endpoint=url,
+        credentials=Credentials(ctx.values["username"], ctx.secrets.get("password", "")),
+        auth_type=BASIC if ctx.values.get("auth") == "basic" else NTLM,
+        version=Version(build=Build(15, 1)),  # Exchange 2016/2019: no version guessing
+        retry_policy=FailFast(),
+        max_connections=ROOM_CONCURRENCY,
+    )
+    with ctx.lock:
+        ctx.shared["exchange.config"] = config
+    return config
+
+
+def _with_busy_retry(ctx: CheckContext, call: Any) -> Any:
+    from exchangelib.errors import ErrorServerBusy
+
+    for attempt in range(BUSY_RETRIES + 1):
+        try:
+            return call()
+        except ErrorServerBusy as exc:
+            if attempt == BUSY_RETRIES or ctx.cancel.is_set():
+                raise
+            ctx.cancel.wait(min(exc.back_off or 1.0, MAX_BACK_OFF))
+    raise AssertionError("unreachable")
+
+
+def _account(ctx: CheckContext, address: str, *, impersonate: bool) -> Any:
+    from exchangelib import DELEGATE, IMPERSONATION, Account
+
+    return Account(primary_smtp_address=address, config=_config(ctx), autodiscover=False,
+                   access_type=IMPERSONATION if impersonate else DELEGATE)
+
+
+def _transport_failure(check_id: str, exc: Exception) -> CheckResult | None:
+    """The failures every EWS call can meet, as one sentence and a remedy."""
+    from exchangelib.errors import (
+        ErrorServerBusy,
+        MalformedResponseError,
+        TransportError,
+        UnauthorizedError,
+    )
+
+    text = str(exc)
+    if isinstance(exc, UnauthorizedError) or "401" in text:
+        return CheckResult(check_id, Status.FAIL,
+                           Msg(N_("The server rejected the service account's user name or "
+                                  "password (HTTP 401).")),
+                           Msg(N_("Check the user name (user@domain), the password and the "
+                                  "authentication method (NTLM or Basic); a locked account "
+                                  "fails the same way.")))
+    if isinstance(exc, ErrorServerBusy):
+        return CheckResult(check_id, Status.FAIL,
+                           Msg(N_("The server stayed busy (ErrorServerBusy) after {count} "
+                                  "attempts."), count=BUSY_RETRIES + 1),
+                           Msg(N_("Exchange is throttling this account: wait a few minutes, "
+                                  "then re-check (r).")))
+    if "CERTIFICATE_VERIFY_FAILED" in text or "SSLError" in type(exc).__name__:
+        return CheckResult(check_id, Status.FAIL,
+                           Msg(N_("The server's TLS certificate is not trusted.")),
+                           Msg(N_("Enter the internal CA's certificate file (PEM) as CA "
+                                  "bundle, or pass --ca-bundle FILE.")))
+    if isinstance(exc, MalformedResponseError) or "403" in text or "SOAP" in text:
+        return CheckResult(check_id, Status.FAIL,
+                           Msg(N_("The server did not answer with EWS (an HTML page or broken "
+                                  "XML): EWS may be disabled or blocked by a proxy.")),
+                           Msg(N_("Enable EWS for the service account, and check that the URL "
+                                  "ends in /EWS/Exchange.asmx.")),
+                           command="Set-CASMailbox -Identity <service account> "
+                                   "-EwsEnabled $true")
+    if isinstance(exc, TransportError | OSError):
+        from wizard.core.errors import describe
+
+        sentence, remedy = describe(exc)
+        return CheckResult(check_id, Status.FAIL, sentence, remedy)
+    return None
+
+
+def _guarded(check_id: str, body: Any) -> Any:
+    def run(ctx: CheckContext) -> CheckResult:
+        try:
+            return body(ctx)
+        except Exception as exc:
+            failure = _transport_failure(check_id, exc)
+            if failure is None:
+                raise
+            return failure
+
+    return run
+
+
+# -- the checks --------------------------------------------------------------------------------
+
+def check_endpoint(ctx: CheckContext) -> CheckResult:
+    import requests
+
+    url = ctx.values["ews_url"]
+    verify: str | bool = _bundle(ctx) or True
+    timeout = float(ctx.values.get("timeout") or 30)
+    try:
+        response = requests.get(url, verify=verify, timeout=timeout, allow_redirects=False)
+    except requests.exceptions.SSLError:
+        return CheckResult("endpoint", Status.FAIL,
+                           Msg(N_("The server's TLS certificate is not trusted.")),
+                           Msg(N_("Enter the internal CA's certificate file (PEM) as CA "
+                                  "bundle, or pass --ca-bundle FILE.")))
+    except requests.exceptions.RequestException as exc:
+        from wizard.core.errors import describe
+
+        sentence, remedy = describe(exc)
+        return CheckResult("endpoint", Status.FAIL, sentence, remedy)
+    if response.status_code == 403:
+        return CheckResult("endpoint", Status.FAIL,
+                           Msg(N_("The server refuses EWS (HTTP 403): EWS is disabled for this "
+                                  "server or blocked by a proxy.")),
+                           Msg(N_("Allow EWS on the server and for the service account.")),
+                           command=f"Set-CASMailbox -Identity {ctx.values['username']} "
+                                   "-EwsEnabled $true")
+    if response.status_code == 404:
+        return CheckResult("endpoint", Status.FAIL,
+                           Msg(N_("Nothing found at this address (HTTP 404).")),
+                           Msg(N_("The EWS address usually ends in /EWS/Exchange.asmx.")))
+    return CheckResult("endpoint", Status.PASS,
+                       Msg(N_("EWS answers at {host} (HTTP {status})."),
+                           host=urlsplit(url).netloc, status=response.status_code))
+
+
+def check_credentials(ctx: CheckContext) -> CheckResult:
+    from exchangelib.errors import ErrorNonExistentMailbox
+
+    username = ctx.values["username"]
+    try:
+        _with_busy_retry(ctx, lambda: _account(ctx, username, impersonate=False).calendar)
+    except ErrorNonExistentMailbox:
+        return CheckResult("credentials", Status.FAIL,
+                           Msg(N_("The service account {account} signs in but has no mailbox."),
+                               account=username),
+                           Msg(N_("Give the service account a mailbox.")),
+                           command=f"Enable-Mailbox -Identity {username}")
+    return CheckResult("credentials", Status.PASS,
+                       Msg(N_("{account} signs in and has its own mailbox."), account=username))
+
+
+def check_room_list(ctx: CheckContext) -> CheckResult:
+    wanted = ctx.values["room_list"].lower()
+    protocol = _account(ctx, ctx.values["username"], impersonate=False).protocol
+    lists = _with_busy_retry(ctx, protocol.get_roomlists)
+    addresses = [r.email_address for r in lists]
+    create = (f'New-DistributionGroup -Name "Rooms" -RoomList '
+              f'-PrimarySmtpAddress {ctx.values["room_list"]}')
+    if not addresses:
+        return CheckResult("room_list", Status.FAIL,
+                           Msg(N_("The organisation has no room list yet (normal on a fresh "
+                                  "organisation).")),
+                           Msg(N_("Create a room-list distribution group for the conference "
+                                  "rooms, then add the rooms to it.")),
+                           command=create)
+    if wanted not in [a.lower() for a in addresses]:
+        return CheckResult("room_list", Status.FAIL,
+                           Msg(N_("{address} is not a room list. Room lists found: {lists}"),
+                               address=ctx.values["room_list"], lists=", ".join(addresses)),
+                           Msg(N_("Use one of the room lists found, or create this one.")),
+                           command=create)
+    return CheckResult("room_list", Status.PASS,
+                       Msg(N_("{address} is a room list ({count} room lists in total)."),
+                           address=ctx.values["room_list"], count=len(addresses)))
+
+
+def check_rooms(ctx: CheckContext) -> CheckResult:
+    from exchangelib.errors import ErrorNameResolutionNoResults
+
+    room_list = ctx.values["room_list"]
+    protocol = _account(ctx, ctx.values["username"], impersonate=False).protocol
+    try:
+        rooms = _with_busy_retry(ctx, lambda: protocol.get_rooms(room_list))
+    except ErrorNameResolutionNoResults:
+        return CheckResult("rooms", Status.FAIL,
+                           Msg(N_("Exchange cannot resolve the room list {address}."),
+                               address=room_list),
+                           Msg(N_("Check the address, or create the room list.")),
+                           command=f'New-DistributionGroup -Name "Rooms" -RoomList '
+                                   f"-PrimarySmtpAddress {room_list}")
+    rooms = list(rooms)
+    with ctx.lock:
+        ctx.shared["exchange.rooms"] = rooms
+    if not rooms:
+        return CheckResult("rooms", Status.FAIL,
+                           Msg(N_("The room list {address} contains no rooms."),
+                               address=room_list),
+                           Msg(N_("Add the conference rooms to the room list.")),
+                           command=f"Add-DistributionGroupMember -Identity {room_list} "
+                                   "-Member <room mailbox>")
+    items = tuple(SubResult(r.name or r.email_address, Status.PASS, "", r.email_address)
+                  for r in rooms)
+    return CheckResult("rooms", Status.PASS,
+                       Msg(N_("{count} rooms in {address}."), count=len(rooms),
+                           address=room_list), items=items)
+
+
+def _impersonate(ctx: CheckContext, room: Any) -> SubResult:
+    from exchangelib.errors import ErrorImpersonateUserDenied, ErrorNonExistentMailbox
+
+    name = room.name or room.email_address
+    try:
+        _with_busy_retry(ctx, lambda: _account(ctx, room.email_address,
+                                               impersonate=True).calendar)
+    except ErrorImpersonateUserDenied:
+        return SubResult(name, Status.FAIL, Msg(N_("impersonation denied")), room.email_address)
+    except ErrorNonExistentMailbox:
+        return SubResult(name, Status.FAIL, Msg(N_("no such mailbox")), room.email_address)
+    except Exception as exc:
+        failure = _transport_failure("impersonation", exc)
+        if failure is None:
+            raise
+        return SubResult(name, Status.FAIL, failure.detail, room.email_address)
+    return SubResult(name, Status.PASS, Msg(N_("calendar readable")), room.email_address)
+
+
+def check_impersonation(ctx: CheckContext) -> CheckResult:
+    rooms = ctx.shared.get("exchange.rooms", [])
+    account = ctx.values["username"]
+    results: list[SubResult] = []
+    with ThreadPoolExecutor(max_workers=ROOM_CONCURRENCY,
+                            thread_name_prefix="impersonate") as pool:
+        futures = [pool.submit(_impersonate, ctx, room) for room in rooms]
+        last_report = time.monotonic()
+        for future in as_completed(futures):
+            if ctx.cancel.is_set():
+                for pending in futures:
+                    pending.cancel()
+                break
+            results.append(future.result())
+            if len(results) % PROGRESS_EVERY == 0 or time.monotonic() - last_report > 0.5:
+                last_report = time.monotonic()
+                ctx.report_progress(CheckResult(
+                    "impersonation", Status.CHECKING,
+                    Msg(N_("{done} of {total} rooms checked…"), done=len(results),
+                        total=len(rooms)),
+                    items=tuple(results)))
+    denied = [r for r in results if r.status == Status.FAIL]
+    order = {r.email_address: i for i, r in enumerate(rooms)}
+    results.sort(key=lambda r: order.get(r.key, 0))
+    if not denied:
+        return CheckResult("impersonation", Status.PASS,
+                           Msg(N_("{account} can impersonate all {count} rooms and read their "
+                                  "calendars."), account=account, count=len(results)),
+                           items=tuple(results))
+    command = (
+        'New-ManagementScope -Name "Room mailboxes" -RecipientRestrictionFilter '
+        '{RecipientTypeDetails -eq "RoomMailbox"}\n'
+        f"New-ManagementRoleAssignment -Name \"Cronofy impersonation\" "
+        f"-Role ApplicationImpersonation -User {account} "
+        '-CustomRecipientWriteScope "Room mailboxes"'
+    )
+    if len(denied) == len(results):
+        detail = Msg(N_("{account} may not impersonate any of the {count} rooms "
+                        "(ApplicationImpersonation missing)."), account=account,
+                     count=len(results))
+    else:
+        detail = Msg(N_("{account} may not impersonate {denied} of {count} rooms: the "
+                        "management scope leaves them out."), account=account,
+                     denied=len(denied), count=len(results))
+    return CheckResult(
+        "impersonation", Status.FAIL, detail,
+        Msg(N_("Assign the ApplicationImpersonation role to the service account, scoped to "
+               "the room mailboxes. {delay}"), delay=Msg(PERMISSION_DELAY)),
+        command=command, items=tuple(results))
+
+
+PLUGIN = ProviderPlugin(
+    provider=Provider.EXCHANGE,
+    fields=(
+        Field("ews_url", N_("EWS URL"), kind="url",
+              placeholder="https://mail.example.com/EWS/Exchange.asmx", validate=_valid_url),
+        Field("username", N_("Service account"), kind="email",
+              placeholder="svc-cronofy@example.com", validate=_valid_email),
+        Field("password", N_("Password"), kind="password"),
+        Field("auth", N_("Authentication"), kind="choice",
+              choices=(("ntlm", N_("NTLM")), ("basic", N_("Basic"))), default="ntlm"),
+        Field("room_list", N_("Room list"), kind="email", placeholder="rooms@example.com",
+              validate=_valid_email),
+        Field("ca_bundle", N_("CA bundle (PEM)"), kind="path", required=False),
+        Field("timeout", N_("Timeout (seconds)"), required=False, default="30",
+              validate=_valid_timeout),
+    ),
+    checks=(
+        CheckSpec("endpoint", N_("EWS endpoint reachable"), _guarded("endpoint", check_endpoint),
+                  inputs=("ews_url", "ca_bundle", "timeout"),
+                  help=N_("Office 365 and Microsoft Exchange need access to the Exchange Web "
+                          "Services API.")),
+        CheckSpec("credentials", N_("Service account signs in"),
+                  _guarded("credentials", check_credentials), needs=("endpoint",),
+                  inputs=("username", "password", "auth"),
+                  help=N_("Create a new service account.")),
+        CheckSpec("room_list", N_("Room list exists"), _guarded("room_list", check_room_list),
+                  needs=("credentials",), inputs=("room_list",),
+                  help=N_("Create a distribution group for the conference rooms.")),
+        CheckSpec("rooms", N_("Rooms in the room list"), _guarded("rooms", check_rooms),
+                  needs=("room_list",), inputs=("room_list",),
+                  help=N_("Add your conference rooms to the room list.")),
+        CheckSpec("impersonation", N_("ApplicationImpersonation for every room"),
+                  _guarded("impersonation", check_impersonation), needs=("rooms",),
+                  timeout=600,
+                  help=N_("Create a management role with ApplicationImpersonation and assign "
+                          "it to the service account.")),
+    ),
+    sign_in_label=N_("the service account with the ApplicationImpersonation role"),
+)

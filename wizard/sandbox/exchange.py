@@ -1,0 +1,241 @@
+"""A loopback Exchange Web Services server: the SOAP subset the wizard's checks send.
+
+Built from Microsoft's documented responses (GetRoomLists, GetRooms,
+GetFolder with the ExchangeImpersonation header, SOAP faults such as
+ErrorServerBusy with BackOffMilliseconds) so that the real exchangelib talks
+to it over HTTP(S) with Basic auth. Scenario keys (``[exchange]``):
+
+* ``password``: the service account's password (default below)
+* ``room_lists``: list of room-list addresses (default ``["rooms@…"]``; ``[]`` = none)
+* ``impersonation_denied``: ``true`` for every room, or a list of room addresses
+* ``no_impersonation_role``: the service account lacks the role entirely (same as all denied)
+* ``busy_requests``: the first N requests answer ErrorServerBusy (``busy_back_off_ms``)
+* ``malformed``: answer with broken XML; ``ews_disabled``: answer 403 with an HTML page
+* ``no_mailbox``: the service account has no mailbox (ErrorNonExistentMailbox)
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Any
+from xml.sax.saxutils import escape
+
+from wizard.sandbox.rooms import DOMAIN, Room
+from wizard.sandbox.server import Request, Response, Router
+
+SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
+M = "http://schemas.microsoft.com/exchange/services/2006/messages"
+T = "http://schemas.microsoft.com/exchange/services/2006/types"
+EWS_PATH = "/EWS/Exchange.asmx"
+SERVICE_ACCOUNT = f"svc-cronofy@{DOMAIN}"
+ROOM_LIST = f"rooms@{DOMAIN}"
+DEMO_PASSWORD = "Sandbox-Passw0rd!"  # the sandbox's, not a real secret
+
+HEADER = (
+    '<s:Header><h:ServerVersionInfo MajorVersion="15" MinorVersion="1" '
+    'MajorBuildNumber="2507" MinorBuildNumber="6" Version="V2017_07_11" '
+    f'xmlns:h="{T}" xmlns="{T}"/></s:Header>'
+)
+
+
+def _envelope(body: str, header: bool = True) -> str:
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="{SOAP}" '
+        f'xmlns:m="{M}" xmlns:t="{T}">{HEADER if header else ""}<s:Body>{body}</s:Body>'
+        "</s:Envelope>"
+    )
+
+
+def _fault(code: str, message: str, back_off_ms: int | None = None) -> str:
+    extra = ""
+    if back_off_ms is not None:
+        extra = (f'<t:MessageXml xmlns:t="{T}"><t:Value Name="BackOffMilliseconds">'
+                 f"{back_off_ms}</t:Value></t:MessageXml>")
+    return _envelope(
+        "<s:Fault><faultcode xmlns:a=\"http://schemas.microsoft.com/exchange/services/2006/"
+        f"types\">a:{code}</faultcode><faultstring xml:lang=\"en-US\">{escape(message)}"
+        "</faultstring><detail><e:ResponseCode xmlns:e=\"http://schemas.microsoft.com/exchange/"
+        f"services/2006/errors\">{code}</e:ResponseCode><e:Message xmlns:e=\"http://schemas."
+        f"microsoft.com/exchange/services/2006/errors\">{escape(message)}</e:Message>{extra}"
+        "</detail></s:Fault>",
+        header=False,
+    )
+
+
+def _error_message(service: str, code: str, text: str) -> str:
+    return (f'<m:{service}ResponseMessage ResponseClass="Error"><m:MessageText>{escape(text)}'
+            f"</m:MessageText><m:ResponseCode>{code}</m:ResponseCode>"
+            f"<m:DescriptiveLinkKey>0</m:DescriptiveLinkKey></m:{service}ResponseMessage>")
+
+
+@dataclass
+class ExchangeState:
+    rooms: list[Room]
+    password: str
+    room_lists: list[str]
+    denied: set[str] | bool
+    busy_requests: int = 0
+    busy_back_off_ms: int = 200
+    malformed: bool = False
+    ews_disabled: bool = False
+    no_mailbox: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    seen: int = 0
+    impersonated: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_scenario(cls, rooms: list[Room], section: dict[str, Any]) -> ExchangeState:
+        denied = section.get("impersonation_denied", False)
+        if section.get("no_impersonation_role"):
+            denied = True
+        return cls(
+            rooms=rooms,
+            password=str(section.get("password", DEMO_PASSWORD)),
+            room_lists=[str(x) for x in section.get("room_lists", [ROOM_LIST])],
+            denied=set(denied) if isinstance(denied, list) else bool(denied),
+            busy_requests=int(section.get("busy_requests", 0)),
+            busy_back_off_ms=int(section.get("busy_back_off_ms", 200)),
+            malformed=bool(section.get("malformed", False)),
+            ews_disabled=bool(section.get("ews_disabled", False)),
+            no_mailbox=bool(section.get("no_mailbox", False)),
+        )
+
+    def is_denied(self, room: str) -> bool:
+        return self.denied is True or (isinstance(self.denied, set) and room in self.denied)
+
+
+class EwsHandler:
+    def __init__(self, state: ExchangeState) -> None:
+        self.state = state
+        self.by_email = {r.email.lower(): r for r in state.rooms}
+
+    def __call__(self, request: Request) -> Response:
+        state = self.state
+        if state.ews_disabled:
+            return Response(403, "<html><body><h1>403 - Forbidden: Access is denied.</h1>"
+                                 "</body></html>", content_type="text/html")
+        if not self._authorized(request):
+            return Response(401, "", {"WWW-Authenticate": 'Basic realm="sandbox"'},
+                            "text/plain")
+        with state.lock:
+            state.seen += 1
+            busy = state.seen <= state.busy_requests
+        if busy:
+            return Response(500, _fault("ErrorServerBusy", "The server cannot service this "
+                                        "request right now. Try again later.",
+                                        state.busy_back_off_ms), content_type="text/xml")
+        if state.malformed:
+            return Response(200, "<s:Envelope><s:Body><unclosed>", content_type="text/xml")
+        try:
+            root = ET.fromstring(request.body)
+        except ET.ParseError:
+            return Response(400, "bad request", content_type="text/plain")
+        body = root.find(f"{{{SOAP}}}Body")
+        operation = body[0] if body is not None and len(body) else None
+        if operation is None:
+            return Response(400, "no operation", content_type="text/plain")
+        name = operation.tag.rsplit("}", 1)[-1]
+        impersonated = root.findtext(f".//{{{T}}}ExchangeImpersonation//{{{T}}}PrimarySmtpAddress")
+        handler = getattr(self, f"op_{name}", None)
+        if handler is None:
+            return Response(500, _fault("ErrorInvalidRequest", f"{name} is not supported by "
+                                        "the sandbox"), content_type="text/xml")
+        return Response(200, handler(operation, impersonated), content_type="text/xml")
+
+    def _authorized(self, request: Request) -> bool:
+        header = request.header("authorization")
+        if not header.lower().startswith("basic "):
+            return False
+        try:
+            user, _sep, password = base64.b64decode(header[6:]).decode().partition(":")
+        except ValueError:
+            return False
+        return user.lower() in (SERVICE_ACCOUNT, SERVICE_ACCOUNT.split("@")[0]) and \
+            password == self.state.password
+
+    # -- operations --------------------------------------------------------------------
+    def op_GetRoomLists(self, _op: ET.Element, _imp: str | None) -> str:
+        lists = "".join(
+            f"<t:Address><t:Name>{escape(a.split('@')[0].title())}</t:Name>"
+            f"<t:EmailAddress>{escape(a)}</t:EmailAddress><t:RoutingType>SMTP</t:RoutingType>"
+            "<t:MailboxType>PublicDL</t:MailboxType></t:Address>"
+            for a in self.state.room_lists
+        )
+        return _envelope('<m:GetRoomListsResponse ResponseClass="Success">'
+                         f"<m:ResponseCode>NoError</m:ResponseCode><m:RoomLists>{lists}"
+                         "</m:RoomLists></m:GetRoomListsResponse>")
+
+    def op_GetRooms(self, op: ET.Element, _imp: str | None) -> str:
+        wanted = (op.findtext(f".//{{{T}}}EmailAddress") or "").lower()
+        if wanted not in [a.lower() for a in self.state.room_lists]:
+            return _envelope(
+                '<m:GetRoomsResponse ResponseClass="Error"><m:MessageText>No results were '
+                "found.</m:MessageText><m:ResponseCode>ErrorNameResolutionNoResults"
+                "</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>"
+                "</m:GetRoomsResponse>")
+        rooms = "".join(
+            f"<t:Room><t:Id><t:Name>{escape(r.name)}</t:Name><t:EmailAddress>{escape(r.email)}"
+            "</t:EmailAddress><t:RoutingType>SMTP</t:RoutingType><t:MailboxType>Mailbox"
+            "</t:MailboxType></t:Id></t:Room>"
+            for r in self.state.rooms
+        )
+        return _envelope('<m:GetRoomsResponse ResponseClass="Success"><m:ResponseCode>NoError'
+                         f"</m:ResponseCode><m:Rooms>{rooms}</m:Rooms></m:GetRoomsResponse>")
+
+    def op_GetFolder(self, op: ET.Element, impersonated: str | None) -> str:
+        mailbox = (impersonated or op.findtext(f".//{{{T}}}EmailAddress") or
+                   SERVICE_ACCOUNT).lower()
+        if impersonated:
+            with self.state.lock:
+                self.state.impersonated.append(mailbox)
+            if mailbox not in self.by_email:
+                message = _error_message("GetFolder", "ErrorNonExistentMailbox",
+                                         "The SMTP address has no mailbox associated with it.")
+            elif self.state.is_denied(mailbox):
+                message = _error_message(
+                    "GetFolder", "ErrorImpersonateUserDenied",
+                    "The account does not have permission to impersonate the requested user.")
+            else:
+                message = self._calendar_folder(mailbox)
+        elif self.state.no_mailbox:
+            message = _error_message("GetFolder", "ErrorNonExistentMailbox",
+                                     "The SMTP address has no mailbox associated with it.")
+        else:
+            message = self._calendar_folder(mailbox)
+        return _envelope("<m:GetFolderResponse><m:ResponseMessages>"
+                         f"{message}</m:ResponseMessages></m:GetFolderResponse>")
+
+    @staticmethod
+    def _calendar_folder(mailbox: str) -> str:
+        folder_id = base64.b64encode(f"calendar:{mailbox}".encode()).decode()
+        return ('<m:GetFolderResponseMessage ResponseClass="Success"><m:ResponseCode>NoError'
+                f'</m:ResponseCode><m:Folders><t:CalendarFolder><t:FolderId Id="{folder_id}" '
+                'ChangeKey="AgAAABYAAAA="/><t:FolderClass>IPF.Appointment</t:FolderClass>'
+                "<t:DisplayName>Calendar</t:DisplayName><t:TotalCount>0</t:TotalCount>"
+                "<t:ChildFolderCount>0</t:ChildFolderCount></t:CalendarFolder></m:Folders>"
+                "</m:GetFolderResponseMessage>")
+
+
+def start(sandbox: Any) -> Any:
+    from wizard.sandbox import ServiceHandle
+
+    state = ExchangeState.from_scenario(sandbox.scenario.rooms,
+                                        sandbox.scenario.section("exchange"))
+    router = Router()
+    router.add("*", EWS_PATH, EwsHandler(state))  # GET too: unauthenticated probes get 401
+    server = sandbox.serve(router, "exchange", tls=True)
+    return ServiceHandle(
+        servers=[server],
+        demo_values={"exchange": {
+            "ews_url": f"{server.base_url}{EWS_PATH}",
+            "username": SERVICE_ACCOUNT,
+            "room_list": ROOM_LIST,
+            "auth": "basic",
+        }},
+        # The demo form holds the usual demo password; a scenario may expect another.
+        demo_secrets={"exchange": {"password": DEMO_PASSWORD}},
+        state=state,
+    )
