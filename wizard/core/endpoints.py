@@ -53,5 +53,9 @@ class Endpoints:
         return replace(cls(), **overrides)
 
     def cronofy(self, region: str) -> tuple[str, str]:
+        """(app, api) base URLs; an override may contain ``{region}`` (the sandbox does)."""
         app, api = cronofy_hosts(region)
-        return (self.cronofy_app_url or app, self.cronofy_api_url or api)
+        return (
+            (self.cronofy_app_url or app).replace("{region}", region),
+            (self.cronofy_api_url or api).replace("{region}", region),
+        )

@@ -1,0 +1,255 @@
+"""The Cronofy API client for step 2: tokens, userinfo, resources, authorizations, revoke.
+
+httpx with an SSLContext built from the CA bundle (never the environment's
+REQUESTS_CA_BUNDLE). Every error becomes ``CronofyError`` — one sentence and
+what to do — including 422s field by field, 429 after a bounded back-off and
+a 401 that a refresh could not cure.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from wizard.core import redact
+from wizard.core.errors import UserFacingError
+from wizard.core.i18n import N_
+from wizard.core.model import Msg
+from wizard.core.secrets import SecretStore
+
+MAX_429_RETRIES = 3
+MAX_BACK_OFF = 10.0
+TIMEOUT = 30.0
+
+
+class CronofyError(UserFacingError):
+    def __init__(self, sentence: Msg, remedy: Msg | str = "", status: int = 0) -> None:
+        super().__init__(sentence, remedy)
+        self.status = status
+
+
+@dataclass
+class Tokens:
+    access_token: str
+    refresh_token: str
+    expires_at: float
+    service_account_id: str = ""
+
+    @classmethod
+    def from_response(cls, data: Mapping[str, Any], refresh_token: str = "") -> Tokens:
+        tokens = cls(
+            access_token=str(data["access_token"]),
+            refresh_token=str(data.get("refresh_token") or refresh_token),
+            expires_at=time.time() + float(data.get("expires_in", 1800)),
+            service_account_id=str(data.get("service_account_id", "")),
+        )
+        redact.register(tokens.access_token)
+        redact.register(tokens.refresh_token)
+        return tokens
+
+
+@dataclass(frozen=True)
+class Resource:
+    id: str
+    name: str
+    email: str
+
+
+def client_credentials(
+    secrets: SecretStore, profile: str, demo: Mapping[str, str] | None = None
+) -> tuple[str, str]:
+    """Cronofy client id/secret: environment, else keyring, else the sandbox's (demo)."""
+    client_id = os.environ.get("ROOMCAL_CRONOFY_CLIENT_ID") or secrets.get(
+        profile, "cronofy_client_id") or (demo or {}).get("client_id", "")
+    client_secret = os.environ.get("ROOMCAL_CRONOFY_CLIENT_SECRET") or secrets.get(
+        profile, "cronofy_client_secret") or (demo or {}).get("client_secret", "")
+    if not client_id or not client_secret:
+        raise UserFacingError(
+            Msg(N_("No Cronofy client id and secret are configured.")),
+            Msg(N_("Set ROOMCAL_CRONOFY_CLIENT_ID and ROOMCAL_CRONOFY_CLIENT_SECRET (or store "
+                   "them in the keyring); your meeting-room vendor provides them.")),
+        )
+    redact.register(client_secret)
+    return client_id, client_secret
+
+
+def ssl_context(ca_bundle: str) -> ssl.SSLContext | bool:
+    return ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
+
+
+STATUS_SENTENCES = {
+    401: (N_("Cronofy rejected the credentials (HTTP 401)."),
+          N_("Link again; if it keeps failing, check the Cronofy client id and secret and the "
+             "data centre.")),
+    402: (N_("The Cronofy plan does not include this feature (HTTP 402)."),
+          N_("Ask your meeting-room vendor to enable Enterprise Connect for the account.")),
+    403: (N_("Cronofy refused the request (HTTP 403): the link lacks a permission."),
+          N_("Link again and accept all requested permissions.")),
+    404: (N_("Cronofy does not know this resource (HTTP 404)."),
+          N_("Check the data centre and link again.")),
+    429: (N_("Cronofy is rate-limiting the requests (HTTP 429)."),
+          N_("Wait a minute and try again.")),
+}
+
+
+class CronofyClient:
+    def __init__(
+        self,
+        api_url: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        ca_bundle: str = "",
+        tokens: Tokens | None = None,
+        on_tokens: Callable[[Tokens], None] | None = None,
+    ) -> None:
+        self.api_url = api_url.rstrip("/")
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.tokens = tokens
+        self.on_tokens = on_tokens
+        self.http = httpx.Client(verify=ssl_context(ca_bundle), timeout=TIMEOUT)
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- plumbing --------------------------------------------------------------------------
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        for attempt in range(MAX_429_RETRIES + 1):
+            try:
+                response = self.http.request(method, f"{self.api_url}{path}", **kwargs)
+            except httpx.HTTPError as exc:
+                from wizard.core.errors import describe
+
+                sentence, remedy = describe(exc)
+                raise CronofyError(Msg(N_("Cronofy could not be reached: {reason}"),
+                                       reason=str(sentence)), remedy) from None
+            if response.status_code != 429 or attempt == MAX_429_RETRIES:
+                return response
+            try:
+                wait = float(response.headers.get("retry-after", "1"))
+            except ValueError:
+                wait = 1.0
+            time.sleep(min(max(wait, 0.1), MAX_BACK_OFF))
+        raise AssertionError("unreachable")
+
+    def _fail(self, response: httpx.Response) -> CronofyError:
+        status = response.status_code
+        if status == 422:
+            return CronofyError(Msg(N_("Cronofy rejected the request: {fields}"),
+                                    fields=_field_errors(response)),
+                                Msg(N_("Correct the values named and try again.")), 422)
+        if status >= 500:
+            return CronofyError(Msg(N_("Cronofy had a server error (HTTP {status})."),
+                                    status=status),
+                                Msg(N_("Try again in a few minutes.")), status)
+        sentence, remedy = STATUS_SENTENCES.get(
+            status, (N_("Cronofy answered HTTP {status}."), N_("Try again.")))
+        return CronofyError(Msg(sentence, status=status), Msg(remedy), status)
+
+    def _json(self, response: httpx.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            raise CronofyError(Msg(N_("Cronofy sent an answer that is not JSON.")),
+                               Msg(N_("Check for a proxy between this machine and Cronofy.")),
+                               response.status_code) from None
+
+    def _token_request(self, data: dict[str, str]) -> Tokens:
+        response = self._send("POST", "/oauth/token", json={
+            "client_id": self.client_id, "client_secret": self.client_secret, **data})
+        if response.status_code == 401:
+            raise CronofyError(
+                Msg(N_("This Cronofy data centre does not know the client (invalid_client).")),
+                Msg(N_("Choose the data centre where your Cronofy application is registered "
+                       "(often Germany for EU customers), then link again.")), 401)
+        if response.status_code == 400:
+            error = str(self._json(response).get("error", ""))
+            raise CronofyError(
+                Msg(N_("Cronofy did not accept the sign-in ({error})."), error=error),
+                Msg(N_("Link again: codes are single-use and expire after a few minutes.")),
+                400)
+        if response.status_code >= 300:
+            raise self._fail(response)
+        tokens = Tokens.from_response(self._json(response),
+                                      data.get("refresh_token", ""))
+        self.tokens = tokens
+        if self.on_tokens is not None:
+            self.on_tokens(tokens)
+        return tokens
+
+    def exchange_code(self, code: str, redirect_uri: str) -> Tokens:
+        redact.register(code)
+        return self._token_request({"grant_type": "authorization_code", "code": code,
+                                    "redirect_uri": redirect_uri})
+
+    def refresh(self) -> Tokens:
+        if self.tokens is None or not self.tokens.refresh_token:
+            raise CronofyError(Msg(N_("The Cronofy link has no refresh token.")),
+                               Msg(N_("Link again.")), 401)
+        try:
+            return self._token_request({"grant_type": "refresh_token",
+                                        "refresh_token": self.tokens.refresh_token})
+        except CronofyError as exc:
+            raise CronofyError(Msg(N_("The Cronofy link has expired or was revoked.")),
+                               Msg(N_("Link again (step 2).")), exc.status) from None
+
+    def _api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """An authenticated call; on 401 refresh once and retry, then give up."""
+        if self.tokens is None:
+            raise CronofyError(Msg(N_("Not linked to Cronofy yet.")), Msg(N_("Link first.")))
+        for attempt in range(2):
+            headers = {"Authorization": f"Bearer {self.tokens.access_token}"}
+            response = self._send(method, path, headers=headers, **kwargs)
+            if response.status_code != 401 or attempt == 1:
+                break
+            self.refresh()
+        if response.status_code == 401:
+            raise CronofyError(Msg(N_("Cronofy does not accept the link's token in this data "
+                                      "centre.")),
+                               Msg(N_("Check the data centre, then link again.")), 401)
+        if response.status_code >= 300:
+            raise self._fail(response)
+        return response
+
+    # -- API -------------------------------------------------------------------------------
+    def userinfo(self) -> dict[str, Any]:
+        return dict(self._json(self._api("GET", "/v1/userinfo")))
+
+    def resources(self) -> list[Resource]:
+        data = self._json(self._api("GET", "/v1/resources"))
+        return [Resource(id=str(r.get("email", "")), name=str(r.get("name", "")),
+                         email=str(r.get("email", "")))
+                for r in data.get("resources", [])]
+
+    def authorize_resource(self, email: str, callback_url: str, state: str) -> None:
+        self._api("POST", "/v1/service_account_authorizations", json={
+            "email": email, "callback_url": callback_url, "state": state,
+            "scope": "read_write"})
+
+    def revoke(self) -> None:
+        if self.tokens is None:
+            return
+        for token in (self.tokens.refresh_token, self.tokens.access_token):
+            if token:
+                self._send("POST", "/oauth/token/revoke", json={
+                    "client_id": self.client_id, "client_secret": self.client_secret,
+                    "token": token})
+
+
+def _field_errors(response: httpx.Response) -> str:
+    try:
+        errors = response.json().get("errors", {})
+    except ValueError:
+        return ""
+    parts = []
+    for field_name, problems in errors.items():
+        for problem in problems:
+            parts.append(f"{field_name}: {problem.get('description') or problem.get('key')}")
+    return "; ".join(parts)

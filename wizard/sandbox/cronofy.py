@@ -1,0 +1,269 @@
+"""A loopback Cronofy: the Enterprise Connect authorize page and the API the wizard uses.
+
+Every data centre is served under its own path prefix (``/de/…``, ``/us/…``)
+so the wizard's region choice is real: the sandbox's application is
+registered in one region (scenario key ``region``, default ``de``) and other
+regions do not know its client id, as with the real data centres.
+
+Scenario keys (``[cronofy]``): ``region``; ``deny`` (the admin refuses
+consent: ``error=access_denied``); ``hidden_rooms`` (room addresses Cronofy
+cannot see); ``fail`` = {endpoint = status} with endpoint one of ``token``,
+``userinfo``, ``resources``, ``authorizations`` and status 401/402/403/404/
+422/429/500 (429s and 500s only for the first ``fail_times`` requests,
+default 2); ``expire_first_token`` (the first access token is rejected: the
+refresh path).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+
+from wizard.sandbox.rooms import DOMAIN, Room
+from wizard.sandbox.server import Request, Response, Router
+
+CLIENT_ID = "sandbox-client-id"
+CLIENT_SECRET = "sandbox-client-secret-not-real"  # the sandbox's, not a real secret
+REGIONS = ("us", "uk", "de", "au", "ca", "sg")
+PREFIX = "/(?P<region>us|uk|de|au|ca|sg)"
+
+
+@dataclass
+class CronofyState:
+    rooms: list[Room]
+    region: str = "de"
+    deny: bool = False
+    hidden: set[str] = field(default_factory=set)
+    fail: dict[str, int] = field(default_factory=dict)
+    fail_times: int = 2
+    expire_first_token: bool = False
+    codes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    access: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refresh: dict[str, str] = field(default_factory=dict)  # refresh token -> provider
+    failures_served: dict[str, int] = field(default_factory=dict)
+    authorizations: list[dict[str, Any]] = field(default_factory=list)
+    revoked: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    tokens_issued: int = 0
+
+    @classmethod
+    def from_scenario(cls, rooms: list[Room], section: dict[str, Any]) -> CronofyState:
+        return cls(
+            rooms=rooms,
+            region=str(section.get("region", "de")),
+            deny=bool(section.get("deny", False)),
+            hidden={str(x).lower() for x in section.get("hidden_rooms", [])},
+            fail={str(k): int(v) for k, v in section.get("fail", {}).items()},
+            fail_times=int(section.get("fail_times", 2)),
+            expire_first_token=bool(section.get("expire_first_token", False)),
+        )
+
+
+def _error(status: int, error: str, description: str = "", **headers: str) -> Response:
+    return Response.json({"error": error, "error_description": description}, status, **headers)
+
+
+class Cronofy:
+    def __init__(self, state: CronofyState) -> None:
+        self.state = state
+
+    # -- app: the Enterprise Connect dashboard ------------------------------------------
+    def authorize(self, request: Request) -> Response:
+        state = self.state
+        redirect_uri = request.arg("redirect_uri")
+        host = urlsplit(redirect_uri).hostname
+        if host not in ("127.0.0.1", "localhost"):
+            return Response(400, "redirect_uri must be a loopback address",
+                            content_type="text/plain")
+        params = {"state": request.arg("state")}
+        region = request.match["region"] if request.match else "us"
+        scopes = set(request.arg("scope").split())
+        if request.arg("client_id") != CLIENT_ID or region != state.region:
+            params["error"] = "unauthorized_client"
+        elif request.arg("response_type") != "code" or not scopes >= {
+            "service_account/accounts/manage", "service_account/resources/manage"
+        }:
+            params["error"] = "invalid_request"
+        elif state.deny:
+            params["error"] = "access_denied"
+        else:
+            code = secrets.token_urlsafe(16)
+            with state.lock:
+                state.codes[code] = {"redirect_uri": redirect_uri, "expires": time.time() + 300,
+                                     "provider": request.arg("provider_name", "exchange")}
+            params["code"] = code
+        separator = "&" if "?" in redirect_uri else "?"
+        return Response.redirect(f"{redirect_uri}{separator}{urlencode(params)}")
+
+    # -- api -------------------------------------------------------------------------------
+    def _wrong_region(self, request: Request) -> bool:
+        return bool(request.match) and request.match["region"] != self.state.region
+
+    def _injected(self, endpoint: str) -> Response | None:
+        status = self.state.fail.get(endpoint)
+        if status is None:
+            return None
+        with self.state.lock:
+            served = self.state.failures_served.get(endpoint, 0)
+            if status in (429, 500, 502, 503) and served >= self.state.fail_times:
+                return None
+            self.state.failures_served[endpoint] = served + 1
+        if status == 422:
+            return Response.json({"errors": {"email": [
+                {"key": "errors.required", "description": "email must be specified"}],
+                "callback_url": [{"key": "errors.invalid", "description": "must be https or "
+                                  "loopback"}]}}, 422)
+        if status == 429:
+            return Response.json({}, 429, **{"Retry-After": "1"})
+        return Response.json({}, status)
+
+    def token(self, request: Request) -> Response:
+        state = self.state
+        try:
+            body = request.json() if request.header("content-type").startswith(
+                "application/json") else request.form()
+        except ValueError:
+            return _error(400, "invalid_request")
+        if self._wrong_region(request) or body.get("client_id") != CLIENT_ID or \
+                body.get("client_secret") != CLIENT_SECRET:
+            return _error(401, "invalid_client")
+        if (injected := self._injected("token")) is not None:
+            return injected
+        grant = body.get("grant_type")
+        if grant == "authorization_code":
+            with state.lock:
+                entry = state.codes.pop(str(body.get("code")), None)  # single use
+            if entry is None or entry["expires"] < time.time() or \
+                    entry["redirect_uri"] != body.get("redirect_uri"):
+                return _error(400, "invalid_grant")
+            provider = entry["provider"]
+        elif grant == "refresh_token":
+            with state.lock:
+                provider = state.refresh.get(str(body.get("refresh_token")))
+            if provider is None:
+                return _error(400, "invalid_grant")
+        else:
+            return _error(400, "unsupported_grant_type")
+        return Response.json(self._issue(provider, body.get("refresh_token")))
+
+    def _issue(self, provider: str, refresh_token: str | None) -> dict[str, Any]:
+        state = self.state
+        access = secrets.token_urlsafe(24)
+        refresh = refresh_token or secrets.token_urlsafe(24)
+        with state.lock:
+            state.tokens_issued += 1
+            valid = not (state.expire_first_token and state.tokens_issued == 1)
+            state.access[access] = {"provider": provider, "valid": valid,
+                                    "expires": time.time() + 1800}
+            state.refresh[refresh] = provider
+        return {"token_type": "bearer", "access_token": access, "expires_in": 1800,
+                "refresh_token": refresh,
+                "scope": "service_account/accounts/manage service_account/resources/manage",
+                "service_account_id": "ser_5a1dbbx0c0ffee"}
+
+    def _bearer(self, request: Request) -> dict[str, Any] | None:
+        token = request.header("authorization").removeprefix("Bearer ").strip()
+        with self.state.lock:
+            entry = self.state.access.get(token)
+        if self._wrong_region(request) or entry is None or not entry["valid"] or \
+                entry["expires"] < time.time() or token in self.state.revoked:
+            return None
+        return entry
+
+    def userinfo(self, request: Request) -> Response:
+        entry = self._bearer(request)
+        if entry is None:
+            return _error(401, "invalid_token")
+        if (injected := self._injected("userinfo")) is not None:
+            return injected
+        return Response.json({
+            "sub": "ser_5a1dbbx0c0ffee",
+            "cronofy.type": "service_account",
+            "cronofy.service_account.domain": DOMAIN,
+            "cronofy.service_account.provider_name": entry["provider"],
+            "email": f"svc-cronofy@{DOMAIN}",
+        })
+
+    def resources(self, request: Request) -> Response:
+        if self._bearer(request) is None:
+            return _error(401, "invalid_token")
+        if (injected := self._injected("resources")) is not None:
+            return injected
+        visible = [r for r in self.state.rooms if r.email.lower() not in self.state.hidden]
+        return Response.json({"resources": [{"email": r.email, "name": r.name}
+                                            for r in visible]})
+
+    def authorizations(self, request: Request) -> Response:
+        if self._bearer(request) is None:
+            return _error(401, "invalid_token")
+        if (injected := self._injected("authorizations")) is not None:
+            return injected
+        body = request.json() or {}
+        email = str(body.get("email", "")).lower()
+        callback = str(body.get("callback_url", ""))
+        if not email or urlsplit(callback).hostname not in ("127.0.0.1", "localhost"):
+            return self._injected_422()
+        with self.state.lock:
+            self.state.authorizations.append(body)
+        known = {r.email.lower() for r in self.state.rooms} - self.state.hidden
+        payload = ({"authorization": {"code": secrets.token_urlsafe(12),
+                                      "state": body.get("state", "")}}
+                   if email in known else
+                   {"authorization": {"error": "access_denied", "state": body.get("state", "")}})
+        threading.Thread(target=self._callback, args=(callback, payload), daemon=True).start()
+        return Response(202, b"", content_type="application/json")
+
+    @staticmethod
+    def _injected_422() -> Response:
+        return Response.json({"errors": {"email": [
+            {"key": "errors.required", "description": "email must be specified"}]}}, 422)
+
+    @staticmethod
+    def _callback(url: str, payload: dict[str, Any]) -> None:
+        time.sleep(0.05)  # asynchronous, like the real service
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.post(url, content=json.dumps(payload),
+                       headers={"Content-Type": "application/json"}, timeout=5)
+
+    def revoke(self, request: Request) -> Response:
+        body = request.json() if request.header("content-type").startswith(
+            "application/json") else request.form()
+        if body.get("client_id") != CLIENT_ID or body.get("client_secret") != CLIENT_SECRET:
+            return _error(401, "invalid_client")
+        with self.state.lock:
+            self.state.revoked.append(str(body.get("token")))
+            self.state.refresh.pop(str(body.get("token")), None)
+        return Response.json({})
+
+
+def start(sandbox: Any) -> Any:
+    from wizard.sandbox import ServiceHandle
+
+    state = CronofyState.from_scenario(sandbox.scenario.rooms,
+                                       sandbox.scenario.section("cronofy"))
+    service = Cronofy(state)
+    app = Router()
+    app.add("GET", f"{PREFIX}/enterprise_connect/oauth/authorize", service.authorize)
+    api = Router()
+    api.add("POST", f"{PREFIX}/oauth/token", service.token)
+    api.add("POST", f"{PREFIX}/oauth/token/revoke", service.revoke)
+    api.add("GET", f"{PREFIX}/v1/userinfo", service.userinfo)
+    api.add("GET", f"{PREFIX}/v1/resources", service.resources)
+    api.add("POST", f"{PREFIX}/v1/service_account_authorizations", service.authorizations)
+    app_server = sandbox.serve(app, "cronofy-app", tls=True)
+    api_server = sandbox.serve(api, "cronofy-api", tls=True)
+    return ServiceHandle(
+        servers=[app_server, api_server],
+        endpoints={"cronofy_app_url": f"{app_server.base_url}/{{region}}",
+                   "cronofy_api_url": f"{api_server.base_url}/{{region}}"},
+        demo_secrets={"cronofy": {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}},
+        state=state,
+    )
