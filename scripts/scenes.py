@@ -9,6 +9,7 @@ keys a guide would use.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -24,10 +25,19 @@ Drive = Callable[[Pilot], Awaitable[None]]
 
 async def settle(pilot: Pilot) -> None:
     """Wait for screen changes and every worker (checks, sign-ins) to finish."""
+    from textual.worker import WorkerCancelled, WorkerFailed
+
     app = pilot.app
-    for _round in range(3):
+    quiet_rounds = 0
+    for _round in range(50):
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        busy = any(not w.is_finished for w in app.workers)
+        # A superseded (exclusive) worker ends cancelled; a failed one shows its own error.
+        with contextlib.suppress(WorkerCancelled, WorkerFailed):
+            await app.workers.wait_for_complete()
+        quiet_rounds = 0 if busy else quiet_rounds + 1
+        if quiet_rounds >= 2:
+            break
     await pilot.pause()
 
 
@@ -87,7 +97,10 @@ async def _connected(pilot: Pilot) -> None:
     await _link_screen(pilot)
     await pilot.click("#terms-link")
     await pilot.click("#sign-in")
-    await settle(pilot)
+    for _attempt in range(100):  # not settle(): the link worker waits for this sign-in
+        await pilot.pause(0.05)
+        if pilot.app.screen.query("#sandbox"):
+            break
     await pilot.click("#sandbox")
     await settle(pilot)
 

@@ -22,13 +22,24 @@ from wizard.ui.screens.welcome import WelcomeScreen
 from wizard.ui.widgets.check_item import CheckItem
 
 
+async def wait_for_screen(pilot, screen_type: type, attempts: int = 100) -> None:
+    for _ in range(attempts):
+        await pilot.pause(0.05)
+        if isinstance(pilot.app.screen, screen_type):
+            return
+    raise AssertionError(f"{screen_type.__name__} did not appear: {pilot.app.screen}")
+
+
 async def _walk_to_connected(pilot, app) -> None:
     """From step 1 (checked) to the connected screen, exactly as a person clicks."""
     await settle(pilot)
     assert isinstance(app.screen, PrepareScreen)
+    button = app.screen.query_one("#next", Button)
+    debug = (button.disabled, button.region, app.session.gate(),
+             app.screen.get_widget_at(button.region.x + 1, button.region.y))
     await pilot.click("#next")
     await settle(pilot)
-    assert isinstance(app.screen, ConnectScreen)
+    assert isinstance(app.screen, ConnectScreen), debug
     await pilot.click("#connect")
     await settle(pilot)
     assert isinstance(app.screen, ReminderModal)
@@ -45,8 +56,7 @@ async def _walk_to_connected(pilot, app) -> None:
     assert app.screen.query_one("#sign-in", Button).disabled  # terms again
     await pilot.click("#terms-link")
     await pilot.click("#sign-in")
-    await settle(pilot)
-    assert isinstance(app.screen, SignInModal)
+    await wait_for_screen(pilot, SignInModal)  # the link worker now waits for the sign-in
     await pilot.click("#sandbox")
     await settle(pilot)
     assert isinstance(app.screen, ConnectedScreen), app.screen
@@ -93,7 +103,8 @@ async def test_failures_need_continue_anyway() -> None:
             item = app.screen.query_one("#check-impersonation", CheckItem)
             assert "ApplicationImpersonation" in item.result.command
             assert app.screen.query_one("#next", Button).disabled
-            await pilot.click("#continue-anyway")
+            app.screen.query_one("#continue-anyway", Checkbox).focus()  # keyboard, as on SSH
+            await pilot.press("space")
             await settle(pilot)
             assert not app.screen.query_one("#next", Button).disabled
             await pilot.click("#next")

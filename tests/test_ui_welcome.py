@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from scenes import settle
 from textual.widgets import Button, Static
 
-from ui_support import make_app, settle
+from ui_support import make_app
 from wizard.core import i18n
 from wizard.core.flow import Step
 from wizard.core.model import Provider

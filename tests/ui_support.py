@@ -1,4 +1,4 @@
-"""Building wizard apps for Pilot and snapshot tests, against the sandbox."""
+"""Building wizard apps for Pilot tests, against the sandbox (settle() is in scripts/scenes)."""
 
 from __future__ import annotations
 
@@ -39,13 +39,3 @@ def make_app(
     if step is not None:
         session.set_step(step)
     return WizardApp(language=language, session=session)
-
-
-async def settle(pilot: object) -> None:
-    """Wait for screen changes and every worker (checks, sign-ins) to finish."""
-    app = pilot.app  # type: ignore[attr-defined]
-    await pilot.pause()  # type: ignore[attr-defined]
-    await app.workers.wait_for_complete()
-    for screen in app.screen_stack:
-        await screen.workers.wait_for_complete() if hasattr(screen, "workers") else None
-    await pilot.pause()  # type: ignore[attr-defined]

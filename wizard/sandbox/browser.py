@@ -10,15 +10,19 @@ then requests that URL too (the loopback path); a guide can instead paste it
 
 from __future__ import annotations
 
+import ssl
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 
+def _verify(ca_bundle: str) -> ssl.SSLContext | bool:
+    return ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
+
+
 def follow(url: str, sandbox_ports: set[int], *, ca_bundle: str = "", max_hops: int = 10) -> str:
     """Return the first redirect target outside the sandbox (the final redirect URL)."""
-    verify: str | bool = ca_bundle or True
-    with httpx.Client(verify=verify, follow_redirects=False, timeout=10.0) as client:
+    with httpx.Client(verify=_verify(ca_bundle), follow_redirects=False, timeout=10.0) as client:
         for _hop in range(max_hops):
             parts = urlsplit(url)
             if parts.port not in sandbox_ports:
@@ -50,7 +54,7 @@ def approve(request: object, sandbox_ports: set[int], *, ca_bundle: str = "") ->
     user_code: str = getattr(request, "user_code", "")
     if user_code:
         separator = "&" if "?" in url else "?"
-        with httpx.Client(verify=ca_bundle or True, timeout=10.0) as client:
+        with httpx.Client(verify=_verify(ca_bundle), timeout=10.0) as client:
             response = client.get(f"{url}{separator}user_code={user_code}")
             response.raise_for_status()
         return url

@@ -149,7 +149,6 @@ class AssignScreen(StepScreen):
             event.stop()
             handlers[event.button.id]()
             return
-        super().on_button_pressed(event)
 
     def _export(self, suffix: str) -> None:
         try:

@@ -93,6 +93,8 @@ class StepScreen(Screen[None]):
             primary[-1].focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        # Textual also calls this for subclasses (handlers run along the MRO), so
+        # subclasses handle only their own buttons and never call super().
         if event.button.id == "back":
             event.stop()
             self.action_back()

@@ -120,8 +120,6 @@ class ConnectScreen(StepScreen):
             event.stop()
             if self._gate().can_link:
                 self.app.push_screen(LinkScreen())
-        else:
-            super().on_button_pressed(event)
 
     def _reminder_done(self, proceed: bool | None) -> None:
         if proceed:
@@ -202,8 +200,6 @@ class LinkScreen(StepScreen):
             event.stop()
             if self.session.profile.terms_link:
                 self.start_link()
-        else:
-            super().on_button_pressed(event)
 
     def show_error(self, sentence: str, remedy: str) -> None:
         self.query_one("#link-error", Static).update(plain(sentence))

@@ -89,7 +89,6 @@ class ConnectedScreen(StepScreen):
             event.stop()
             self.disconnect_worker()
             return
-        super().on_button_pressed(event)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def disconnect_worker(self) -> None:

@@ -209,7 +209,6 @@ class PrepareScreen(StepScreen):
             event.stop()
             self.action_recheck()
             return
-        super().on_button_pressed(event)
 
     def action_next(self) -> None:
         if self.session.gate().open:

@@ -82,7 +82,6 @@ class WelcomeScreen(StepScreen):
                 self._reset_confirmed,
             )
             return
-        super().on_button_pressed(event)
 
     def _reset_confirmed(self, confirmed: bool | None) -> None:
         if not confirmed:
