@@ -162,9 +162,10 @@ async def test_resume_after_a_lost_session_lands_on_the_same_step() -> None:
         app = make_app(box, provider=Provider.EXCHANGE, step=Step.PREPARE, profile="resume")
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
+            debug = (app.session.gate(), {k: v.status for k, v in app.session.results.items()})
             await pilot.click("#next")
             await settle(pilot)
-            assert isinstance(app.screen, ConnectScreen)
+            assert isinstance(app.screen, ConnectScreen), debug
         # A new process (the SSH connection dropped): same profile, same screen.
         again = make_app(box, profile="resume")
         async with again.run_test(size=(80, 24)) as pilot:

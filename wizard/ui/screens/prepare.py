@@ -95,7 +95,11 @@ class PrepareScreen(StepScreen):
             return
         key = widget_id.removeprefix("field-")
         row = self.query_one(f"#row-{key}", FieldRow)
+        # Inputs also report their initial value when mounted: only real edits count,
+        # or every visit to this screen would re-check a second later.
         if row.field.secret:
+            if self.session.secret(key) == value:
+                return
             self.session.set_secret(key, value)
         elif self.session.values().get(key) != value:
             self.session.set_value(key, value)
