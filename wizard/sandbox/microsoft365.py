@@ -1,0 +1,210 @@
+"""A loopback Microsoft identity platform + Microsoft Graph, for the Microsoft 365 checks.
+
+msal insists on an https authority, so both servers run TLS with the
+sandbox's CA. The device-code flow is real: the wizard shows the code, the
+demo's "browser" opens the verification page with it, msal polls the token
+endpoint until it is approved. Scenario keys (``[microsoft365]``):
+``not_admin`` (the admin holds no role able to consent), ``room_lists``
+(list of ``{email, rooms = "all" | [addresses]}``; default one list with all
+rooms), ``calendar_denied`` (room addresses), ``throttle_requests`` (the
+first N Graph requests answer 429 with Retry-After), ``decline`` (the
+sign-in is declined), ``page_size`` (Graph paging, default 100).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from wizard.sandbox.rooms import DOMAIN, Room
+from wizard.sandbox.server import Request, Response, Router
+
+ADMIN = f"admin@{DOMAIN}"
+GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
+
+
+@dataclass
+class M365State:
+    rooms: list[Room]
+    section: dict[str, Any]
+    device_codes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tokens: set[str] = field(default_factory=set)
+    graph_requests: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def room_lists(self) -> list[tuple[str, list[Room]]]:
+        configured = self.section.get("room_lists")
+        if configured is None:
+            return [(f"rooms@{DOMAIN}", list(self.rooms))]
+        lists = []
+        for entry in configured:
+            members = entry.get("rooms", "all")
+            rooms = list(self.rooms) if members == "all" else [
+                r for r in self.rooms if r.email in members]
+            lists.append((str(entry["email"]), rooms))
+        return lists
+
+
+class Login:
+    def __init__(self, state: M365State) -> None:
+        self.state = state
+
+    def openid(self, request: Request) -> Response:
+        tenant = request.match["tenant"] if request.match else "common"
+        base = f"https://127.0.0.1:{request.server.port}/{tenant}" if request.server else ""
+        return Response.json({
+            "issuer": f"{base}/v2.0",
+            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+            "token_endpoint": f"{base}/oauth2/v2.0/token",
+            "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+            "end_session_endpoint": f"{base}/oauth2/v2.0/logout",
+            "jwks_uri": f"{base}/discovery/v2.0/keys",
+            "response_types_supported": ["code"],
+            "token_endpoint_auth_methods_supported": ["client_secret_post"],
+        })
+
+    def devicecode(self, request: Request) -> Response:
+        device_code = secrets.token_urlsafe(16)
+        user_code = "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(9))
+        with self.state.lock:
+            self.state.device_codes[device_code] = {"user_code": user_code, "approved": False,
+                                                    "expires": time.time() + 900}
+        port = request.server.port if request.server else 0
+        uri = f"https://127.0.0.1:{port}/devicelogin"
+        return Response.json({
+            "device_code": device_code, "user_code": user_code, "verification_uri": uri,
+            "expires_in": 900, "interval": 1,
+            "message": f"To sign in, open {uri} and enter the code {user_code}.",
+        })
+
+    def approve(self, request: Request) -> Response:
+        code = request.arg("user_code")
+        with self.state.lock:
+            for entry in self.state.device_codes.values():
+                if entry["user_code"] == code:
+                    entry["approved"] = True
+                    return Response(200, "<h1>Signed in</h1>", content_type="text/html")
+        return Response(404, "<h1>Unknown code</h1>", content_type="text/html")
+
+    def token(self, request: Request) -> Response:
+        form = request.form()
+        with self.state.lock:
+            entry = self.state.device_codes.get(form.get("device_code", ""))
+        if entry is None or entry["expires"] < time.time():
+            return Response.json({"error": "expired_token"}, 400)
+        if self.state.section.get("decline"):
+            return Response.json({"error": "authorization_declined"}, 400)
+        if not entry["approved"]:
+            return Response.json({"error": "authorization_pending"}, 400)
+        token = secrets.token_urlsafe(24)
+        with self.state.lock:
+            self.state.tokens.add(token)
+        return Response.json({"token_type": "Bearer", "access_token": token, "expires_in": 3600,
+                              "scope": form.get("scope", "")})
+
+
+class Graph:
+    def __init__(self, state: M365State) -> None:
+        self.state = state
+
+    def _guard(self, request: Request) -> Response | None:
+        token = request.header("authorization").removeprefix("Bearer ").strip()
+        if token not in self.state.tokens:
+            return Response.json({"error": {"code": "InvalidAuthenticationToken"}}, 401)
+        with self.state.lock:
+            self.state.graph_requests += 1
+            throttled = self.state.graph_requests <= int(
+                self.state.section.get("throttle_requests", 0))
+        if throttled:
+            return Response.json({"error": {"code": "TooManyRequests"}}, 429,
+                                 **{"Retry-After": "1"})
+        return None
+
+    def _page(self, request: Request, items: list[dict[str, Any]]) -> Response:
+        size = int(self.state.section.get("page_size", 100))
+        skip = int(request.arg("$skip", "0") or 0)
+        page = items[skip:skip + size]
+        body: dict[str, Any] = {"value": page}
+        if skip + size < len(items) and request.server is not None:
+            body["@odata.nextLink"] = (f"{request.server.base_url}{request.path}"
+                                       f"?$skip={skip + size}")
+        return Response.json(body)
+
+    def me(self, request: Request) -> Response:
+        return self._guard(request) or Response.json(
+            {"userPrincipalName": ADMIN, "displayName": "Demo Admin", "mail": ADMIN})
+
+    def member_of(self, request: Request) -> Response:
+        if (denied := self._guard(request)) is not None:
+            return denied
+        roles = [] if self.state.section.get("not_admin") else [{
+            "@odata.type": "#microsoft.graph.directoryRole", "displayName":
+            "Global Administrator", "roleTemplateId": GLOBAL_ADMIN}]
+        return Response.json({"value": roles})
+
+    @staticmethod
+    def _room(room: Room) -> dict[str, Any]:
+        return {"id": room.email, "emailAddress": room.email, "displayName": room.name,
+                "building": room.building, "capacity": room.capacity}
+
+    def rooms(self, request: Request) -> Response:
+        return self._guard(request) or self._page(
+            request, [self._room(r) for r in self.state.rooms])
+
+    def room_lists(self, request: Request) -> Response:
+        return self._guard(request) or self._page(request, [
+            {"id": email, "emailAddress": email, "displayName": email.split("@")[0].title()}
+            for email, _rooms in self.state.room_lists()])
+
+    def list_rooms(self, request: Request) -> Response:
+        if (denied := self._guard(request)) is not None:
+            return denied
+        wanted = unquote(request.match["list"]) if request.match else ""
+        for email, rooms in self.state.room_lists():
+            if email == wanted:
+                return self._page(request, [self._room(r) for r in rooms])
+        return Response.json({"error": {"code": "ErrorItemNotFound"}}, 404)
+
+    def calendar(self, request: Request) -> Response:
+        if (denied := self._guard(request)) is not None:
+            return denied
+        user = unquote(request.match["user"]) if request.match else ""
+        if user in self.state.section.get("calendar_denied", []):
+            return Response.json({"error": {"code": "ErrorAccessDenied",
+                                            "message": "Access is denied."}}, 403)
+        return Response.json({"id": f"cal-{user}", "name": "Calendar", "canEdit": True})
+
+
+def start(sandbox: Any) -> Any:
+    from wizard.sandbox import ServiceHandle
+
+    state = M365State(sandbox.scenario.rooms, sandbox.scenario.section("microsoft365"))
+    login, graph = Login(state), Graph(state)
+    login_router = Router()
+    login_router.add("GET", r"/(?P<tenant>[^/]+)/v2.0/.well-known/openid-configuration",
+                     login.openid)
+    login_router.add("POST", r"/(?P<tenant>[^/]+)/oauth2/v2.0/devicecode", login.devicecode)
+    login_router.add("POST", r"/(?P<tenant>[^/]+)/oauth2/v2.0/token", login.token)
+    login_router.add("GET", "/devicelogin", login.approve)
+    graph_router = Router()
+    graph_router.add("GET", "/v1.0/me", graph.me)
+    graph_router.add("GET", "/v1.0/me/memberOf", graph.member_of)
+    graph_router.add("GET", "/v1.0/places/microsoft.graph.room", graph.rooms)
+    graph_router.add("GET", "/v1.0/places/microsoft.graph.roomlist", graph.room_lists)
+    graph_router.add("GET", r"/v1.0/places/(?P<list>[^/]+)/microsoft.graph.roomlist/rooms",
+                     graph.list_rooms)
+    graph_router.add("GET", r"/v1.0/users/(?P<user>[^/]+)/calendar", graph.calendar)
+    login_server = sandbox.serve(login_router, "microsoft365-login", tls=True)
+    graph_server = sandbox.serve(graph_router, "microsoft365-graph", tls=True)
+    return ServiceHandle(
+        servers=[login_server, graph_server],
+        endpoints={"ms_login_url": login_server.base_url, "graph_url": graph_server.base_url},
+        demo_values={"microsoft365": {"tenant": DOMAIN}},
+        state=state,
+    )
+
+
