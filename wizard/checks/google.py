@@ -1,0 +1,299 @@
+"""Google Workspace: the help page's "Google Kalender" list, checked live.
+
+Sign-in is made for jump hosts: google-auth-oauthlib with PKCE, the redirect
+received on a fixed loopback port (forward it with ``ssh -L``) or pasted
+back from the browser's address bar. The refresh token goes to the keyring
+(memory when there is none), so a re-check does not need the browser again.
+The Marketplace install of the Cronofy app cannot be read with the admin's
+token: it is a confirmation with its own terms toggle, proven in step 2 when
+Cronofy lists the rooms.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import ssl
+from typing import Any
+from urllib.parse import quote
+
+from wizard.connect.oauth_loopback import RedirectServer
+from wizard.core import redact
+from wizard.core.errors import UserFacingError
+from wizard.core.i18n import N_
+from wizard.core.interaction import SignInRequest
+from wizard.core.model import (
+    CheckContext,
+    CheckResult,
+    CheckSpec,
+    Confirmation,
+    Field,
+    Msg,
+    Provider,
+    ProviderPlugin,
+    Status,
+    SubResult,
+)
+
+SCOPES = [
+    "openid",
+    "https://www.googleapis.com/auth/userinfo.email",
+    "https://www.googleapis.com/auth/admin.directory.user.readonly",
+    "https://www.googleapis.com/auth/admin.directory.resource.calendar.readonly",
+]
+REFRESH_KEY = "google.refresh_token"
+SIGN_IN_TIMEOUT = 15 * 60
+MAX_RETRIES = 3
+
+
+def _valid_port(value: str) -> Msg | None:
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    return None if port == 0 or 1024 <= port <= 65535 else Msg(
+        N_("Enter a port between 1024 and 65535."))
+
+
+def _client_config(ctx: CheckContext) -> dict[str, Any]:
+    path = ctx.values.get("client_secrets") or os.environ.get("ROOMCAL_GOOGLE_CLIENT_SECRETS")
+    if path:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                config = json.load(handle)
+        except (OSError, ValueError):
+            raise UserFacingError(
+                Msg(N_("The client secrets file {path} cannot be read."), path=path),
+                Msg(N_("Download the OAuth client (type \"Desktop app\") as JSON from the "
+                       "Google Cloud console."))) from None
+    elif ctx.endpoints.sandbox:
+        from wizard.sandbox.google import client_config
+
+        config = client_config(ctx.endpoints.google_auth_url, ctx.endpoints.google_token_url)
+    else:
+        raise UserFacingError(
+            Msg(N_("No Google OAuth client is configured.")),
+            Msg(N_("Pass --client-secrets FILE or set ROOMCAL_GOOGLE_CLIENT_SECRETS (the "
+                   "\"Desktop app\" client JSON).")))
+    section = config.get("installed") or config.get("web") or {}
+    # Endpoint overrides (proxies, test tenants) win over the file's.
+    section["auth_uri"] = ctx.endpoints.google_auth_url
+    section["token_uri"] = ctx.endpoints.google_token_url
+    redact.register(section.get("client_secret"))
+    return {"installed": section}
+
+
+def _verify(ctx: CheckContext) -> ssl.SSLContext | bool:
+    bundle = ctx.endpoints.ca_bundle
+    return ssl.create_default_context(cafile=bundle) if bundle else True
+
+
+def _store(ctx: CheckContext) -> Any:
+    return ctx.shared.get("secret_store")
+
+
+def _refresh(ctx: CheckContext, config: dict[str, Any], refresh_token: str) -> str | None:
+    import httpx
+
+    section = config["installed"]
+    response = httpx.post(section["token_uri"], verify=_verify(ctx), timeout=30, data={
+        "grant_type": "refresh_token", "refresh_token": refresh_token,
+        "client_id": section["client_id"], "client_secret": section["client_secret"]})
+    if response.status_code == 200:
+        return str(response.json()["access_token"])
+    return None
+
+
+def _interactive(ctx: CheckContext, config: dict[str, Any]) -> tuple[str, str]:
+    from google_auth_oauthlib.flow import Flow
+
+    flow = Flow.from_client_config(config, scopes=SCOPES, autogenerate_code_verifier=True)
+    with RedirectServer(port=int(ctx.values.get("port") or 0)) as server:
+        flow.redirect_uri = server.redirect_uri
+        extra = {"login_hint": ctx.values["admin_email"]} if ctx.values.get("admin_email") \
+            else {}
+        url, state = flow.authorization_url(access_type="offline", prompt="consent", **extra)
+        pasted = ctx.interaction.begin_sign_in(SignInRequest(
+            service="google", url=url, port=server.port,
+            message=Msg(N_("Sign in with the Google administrator account of the "
+                           "organisation."))))
+        try:
+            redirect = server.wait(state=state, pasted=pasted, cancel=ctx.cancel,
+                                   timeout=SIGN_IN_TIMEOUT, interaction=ctx.interaction)
+        finally:
+            ctx.interaction.end_sign_in()
+    redact.register(redirect.code)
+    bundle = ctx.endpoints.ca_bundle
+    # The code (not the http:// redirect URL) goes in: oauthlib insists on https URLs, and
+    # the state was verified already. Same flow object: the PKCE verifier is in it.
+    token = flow.fetch_token(code=redirect.code, verify=bundle or True)
+    redact.register(token.get("access_token"))
+    redact.register(token.get("refresh_token"))
+    return str(token["access_token"]), str(token.get("refresh_token") or "")
+
+
+def check_sign_in(ctx: CheckContext) -> CheckResult:
+    import httpx
+
+    config = _client_config(ctx)
+    store, profile = _store(ctx), str(ctx.shared.get("profile", "default"))
+    access = None
+    note = None
+    stored = store.get(profile, REFRESH_KEY) if store is not None else None
+    if stored:
+        access = _refresh(ctx, config, stored)
+        if access is None:  # expired or revoked (invalid_grant): start over, say so
+            store.delete(profile, REFRESH_KEY)
+            note = Msg(N_("The stored sign-in had expired or was revoked; signed in again."))
+    if access is None:
+        access, refresh = _interactive(ctx, config)
+        if refresh and store is not None:
+            store.set(profile, REFRESH_KEY, refresh)
+    with ctx.lock:
+        ctx.shared["google.token"] = access
+    info = httpx.get(f"{ctx.endpoints.google_api_url}/oauth2/v3/userinfo", verify=_verify(ctx),
+                     headers={"Authorization": f"Bearer {access}"}, timeout=30)
+    email = str(info.json().get("email", "")) if info.status_code == 200 else ""
+    with ctx.lock:
+        ctx.shared["google.email"] = email
+    detail = Msg(N_("Signed in as {email}."), email=email or "?")
+    return CheckResult("sign_in", Status.PASS, detail, note or "")
+
+
+def _api(ctx: CheckContext, path: str, **params: Any) -> Any:
+    import httpx
+
+    headers = {"Authorization": f"Bearer {ctx.shared.get('google.token', '')}"}
+    url = f"{ctx.endpoints.google_api_url}{path}"
+    for attempt in range(MAX_RETRIES + 1):
+        response = httpx.get(url, params=params, headers=headers, verify=_verify(ctx),
+                             timeout=30)
+        if response.status_code != 429 or attempt == MAX_RETRIES:
+            return response
+        ctx.cancel.wait(min(float(response.headers.get("retry-after", "1")), 10.0))
+    raise AssertionError("unreachable")
+
+
+def _failure(check_id: str, response: Any) -> CheckResult:
+    reasons = {e.get("reason") for e in response.json().get("error", {}).get("errors", [])} \
+        if response.headers.get("content-type", "").startswith("application/json") else set()
+    if "accessNotConfigured" in reasons:
+        return CheckResult(check_id, Status.FAIL,
+                           Msg(N_("The Admin SDK API is not enabled in the Google Cloud project "
+                                  "of this OAuth client.")),
+                           Msg(N_("Google Cloud console → APIs & Services → Library → \"Admin "
+                                  "SDK API\" → Enable; then re-check (r).")))
+    if response.status_code == 401:
+        return CheckResult(check_id, Status.FAIL,
+                           Msg(N_("Google rejected the sign-in (HTTP 401).")),
+                           Msg(N_("Re-check (r) to sign in again.")))
+    if response.status_code == 429:
+        return CheckResult(check_id, Status.FAIL,
+                           Msg(N_("Google kept rate-limiting the requests (HTTP 429).")),
+                           Msg(N_("Wait a minute, then re-check (r).")))
+    return CheckResult(check_id, Status.FAIL,
+                       Msg(N_("Google answered HTTP {status}."), status=response.status_code),
+                       Msg(N_("Re-check (r); if it persists, send `roomcal report` to "
+                              "support.")))
+
+
+def check_admin_api(ctx: CheckContext) -> CheckResult:
+    response = _api(ctx, "/admin/directory/v1/customer/my_customer/resources/calendars",
+                    maxResults=1)
+    if response.status_code != 200:
+        return _failure("admin_api", response)
+    return CheckResult("admin_api", Status.PASS,
+                       Msg(N_("The Admin SDK Directory API answers.")))
+
+
+def check_super_admin(ctx: CheckContext) -> CheckResult:
+    email = str(ctx.shared.get("google.email", ""))
+    response = _api(ctx, f"/admin/directory/v1/users/{quote(email)}")
+    if response.status_code != 200:
+        return _failure("super_admin", response)
+    user = response.json()
+    if user.get("isAdmin"):
+        return CheckResult("super_admin", Status.PASS,
+                           Msg(N_("{email} is a super administrator."), email=email))
+    if user.get("isDelegatedAdmin"):
+        detail = Msg(N_("{email} is only a delegated administrator."), email=email)
+    else:
+        detail = Msg(N_("{email} is not an administrator."), email=email)
+    return CheckResult("super_admin", Status.FAIL, detail,
+                       Msg(N_("The Cronofy app does not install properly for users who are not "
+                              "(super) administrators: sign in with a super administrator.")))
+
+
+def check_rooms(ctx: CheckContext) -> CheckResult:
+    rooms: list[dict[str, Any]] = []
+    token = ""
+    while True:
+        params: dict[str, Any] = {"maxResults": 500}
+        if token:
+            params["pageToken"] = token
+        response = _api(ctx, "/admin/directory/v1/customer/my_customer/resources/calendars",
+                        **params)
+        if response.status_code != 200:
+            return _failure("rooms", response)
+        data = response.json()
+        rooms.extend(r for r in data.get("items", [])
+                     if r.get("resourceCategory", "CONFERENCE_ROOM") == "CONFERENCE_ROOM")
+        token = data.get("nextPageToken", "")
+        if not token or ctx.cancel.is_set():
+            break
+    if not rooms:
+        return CheckResult("rooms", Status.WARN,
+                           Msg(N_("The organisation has no conference-room resources yet.")),
+                           Msg(N_("Admin console → Directory → Buildings and resources → "
+                                  "Resources: add the conference rooms.")))
+    items = tuple(SubResult(str(r.get("resourceName", "")), Status.PASS,
+                            Msg(N_("{building}, {capacity} seats"),
+                                building=r.get("buildingId", "-"),
+                                capacity=r.get("capacity", "?")),
+                            str(r.get("resourceEmail", "")))
+                  for r in rooms)
+    return CheckResult("rooms", Status.PASS,
+                       Msg(N_("{count} conference rooms found."), count=len(rooms)),
+                       items=items)
+
+
+def check_cronofy_app(ctx: CheckContext) -> CheckResult:
+    if "cronofy_app" in ctx.confirmations:
+        return CheckResult("cronofy_app", Status.PASS,
+                           Msg(N_("Confirmed; step 2 proves it when Cronofy lists the rooms.")))
+    return CheckResult(
+        "cronofy_app", Status.MANUAL,
+        Msg(N_("Cannot be read with the administrator's sign-in: confirm it below.")),
+        Msg(N_("Google Workspace Marketplace → Cronofy → \"Install app\" (top right) → choose "
+               "the administrator account → accept the terms of use and privacy policy → wait "
+               "for \"Cronofy was installed!\".")))
+
+
+PLUGIN = ProviderPlugin(
+    provider=Provider.GOOGLE,
+    fields=(
+        Field("client_secrets", N_("OAuth client JSON"), kind="path", required=False),
+        Field("port", N_("Loopback port"), default="8750", validate=_valid_port),
+        Field("admin_email", N_("Administrator (optional)"), kind="email", required=False),
+    ),
+    checks=(
+        CheckSpec("sign_in", N_("Administrator signs in"), check_sign_in,
+                  inputs=("client_secrets", "port", "admin_email"), timeout=SIGN_IN_TIMEOUT,
+                  help=N_("Choose the Google account to continue with: it needs administrator "
+                          "access to the organisation.")),
+        CheckSpec("admin_api", N_("Admin SDK API enabled"), check_admin_api,
+                  needs=("sign_in",)),
+        CheckSpec("super_admin", N_("Account is a super administrator"), check_super_admin,
+                  needs=("admin_api",)),
+        CheckSpec("rooms", N_("Conference rooms exist"), check_rooms, needs=("admin_api",),
+                  timeout=300),
+        CheckSpec("cronofy_app", N_("Cronofy app installed from the Marketplace"),
+                  check_cronofy_app,
+                  confirmation=Confirmation(
+                      N_("I installed the Cronofy app and accepted its terms of use and "
+                         "privacy policy"),
+                      N_("After \"Cronofy was installed!\" appears, come back here.")),
+                  help=N_("Install the Cronofy app for Google Apps from the Google Workspace "
+                          "Marketplace.")),
+    ),
+)

@@ -1,0 +1,181 @@
+"""A loopback Google: OAuth (PKCE) and the Admin SDK Directory calls the checks make.
+
+The authorize page signs the demo administrator in and redirects to the
+wizard's loopback address; the token endpoint verifies the PKCE verifier
+(S256) and single-use codes. Scenario keys (``[google]``):
+``not_super_admin`` (a delegated admin), ``api_disabled`` (403
+accessNotConfigured), ``throttle_requests`` (first N API calls answer 429),
+``revoked_refresh`` (refresh tokens are rejected: invalid_grant),
+``page_size`` (default 100), ``non_room_resources`` (extra non-room resources).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlencode, urlsplit
+
+from wizard.sandbox.rooms import DOMAIN, Room
+from wizard.sandbox.server import Request, Response, Router
+
+ADMIN = f"admin@{DOMAIN}"
+CLIENT_ID = "roomcal-sandbox.apps.googleusercontent.com"
+CLIENT_SECRET = "sandbox-google-secret-not-real"  # the sandbox's, not a real secret
+
+
+def client_config(auth_url: str, token_url: str) -> dict[str, Any]:
+    """An "installed app" client configuration pointing at the sandbox."""
+    return {"installed": {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+                          "auth_uri": auth_url, "token_uri": token_url,
+                          "redirect_uris": ["http://127.0.0.1"]}}
+
+
+@dataclass
+class GoogleState:
+    rooms: list[Room]
+    section: dict[str, Any]
+    codes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tokens: set[str] = field(default_factory=set)
+    refresh: set[str] = field(default_factory=set)
+    api_requests: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class Google:
+    def __init__(self, state: GoogleState) -> None:
+        self.state = state
+
+    def authorize(self, request: Request) -> Response:
+        redirect_uri = request.arg("redirect_uri")
+        if urlsplit(redirect_uri).hostname not in ("127.0.0.1", "localhost"):
+            return Response(400, "redirect_uri must be loopback", content_type="text/plain")
+        params = {"state": request.arg("state")}
+        if request.arg("client_id") != CLIENT_ID:
+            params["error"] = "invalid_client"
+        elif request.arg("code_challenge_method") != "S256" or not request.arg("code_challenge"):
+            params["error"] = "invalid_request"
+        else:
+            code = secrets.token_urlsafe(16)
+            with self.state.lock:
+                self.state.codes[code] = {"challenge": request.arg("code_challenge"),
+                                          "redirect_uri": redirect_uri,
+                                          "scope": request.arg("scope")}
+            params.update(code=code, scope=request.arg("scope"))
+        return Response.redirect(f"{redirect_uri}?{urlencode(params)}")
+
+    def token(self, request: Request) -> Response:
+        form = request.form()
+        client_id, client_secret = form.get("client_id"), form.get("client_secret")
+        basic = request.header("authorization")
+        if basic.lower().startswith("basic "):  # RFC 6749 2.3.1: either way is allowed
+            client_id, _sep, client_secret = base64.b64decode(basic[6:]).decode().partition(":")
+            client_id, client_secret = unquote(client_id), unquote(client_secret)
+        if client_id != CLIENT_ID or client_secret != CLIENT_SECRET:
+            return Response.json({"error": "invalid_client"}, 401)
+        if form.get("grant_type") == "refresh_token":
+            if self.state.section.get("revoked_refresh") or \
+                    form.get("refresh_token") not in self.state.refresh:
+                return Response.json({"error": "invalid_grant",
+                                      "error_description": "Token has been expired or revoked."},
+                                     400)
+            return Response.json(self._issue(scope=form.get("scope", ""), refresh=False))
+        with self.state.lock:
+            entry = self.state.codes.pop(form.get("code", ""), None)  # single use
+        verifier = form.get("code_verifier", "")
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()
+                                             ).decode().rstrip("=")
+        if entry is None or entry["challenge"] != challenge or \
+                entry["redirect_uri"] != form.get("redirect_uri"):
+            return Response.json({"error": "invalid_grant"}, 400)
+        return Response.json(self._issue(scope=entry["scope"], refresh=True))
+
+    def _issue(self, *, scope: str, refresh: bool) -> dict[str, Any]:
+        access = "ya29." + secrets.token_urlsafe(24)
+        data: dict[str, Any] = {"access_token": access, "expires_in": 3599,
+                                "token_type": "Bearer", "scope": scope}
+        with self.state.lock:
+            self.state.tokens.add(access)
+            if refresh:
+                data["refresh_token"] = "1//" + secrets.token_urlsafe(24)
+                self.state.refresh.add(data["refresh_token"])
+        return data
+
+    def _guard(self, request: Request, *, directory: bool = True) -> Response | None:
+        token = request.header("authorization").removeprefix("Bearer ").strip()
+        if token not in self.state.tokens:
+            return Response.json({"error": {"code": 401, "message": "Invalid Credentials"}}, 401)
+        with self.state.lock:
+            self.state.api_requests += 1
+            throttled = self.state.api_requests <= int(
+                self.state.section.get("throttle_requests", 0))
+        if throttled:
+            return Response.json({"error": {"code": 429, "message": "Rate Limit Exceeded"}},
+                                 429, **{"Retry-After": "1"})
+        if directory and self.state.section.get("api_disabled"):
+            return Response.json({"error": {"code": 403, "errors": [
+                {"reason": "accessNotConfigured", "message": "Admin SDK API has not been "
+                 "used in project 1234 before or it is disabled."}]}}, 403)
+        return None
+
+    def userinfo(self, request: Request) -> Response:
+        return self._guard(request, directory=False) or Response.json(
+            {"email": ADMIN, "email_verified": True, "hd": DOMAIN})
+
+    def user(self, request: Request) -> Response:
+        if (denied := self._guard(request)) is not None:
+            return denied
+        key = unquote(request.match["user"]) if request.match else ""
+        if key.lower() != ADMIN:
+            return Response.json({"error": {"code": 404, "message": "Resource Not Found"}}, 404)
+        delegated = bool(self.state.section.get("not_super_admin"))
+        return Response.json({"primaryEmail": ADMIN, "isAdmin": not delegated,
+                              "isDelegatedAdmin": delegated})
+
+    def calendars(self, request: Request) -> Response:
+        if (denied := self._guard(request)) is not None:
+            return denied
+        resources = [{"kind": "admin#directory#resources#calendars#CalendarResource",
+                      "resourceId": f"r{i:05d}", "resourceName": r.name,
+                      "resourceEmail": r.email, "resourceCategory": "CONFERENCE_ROOM",
+                      "buildingId": r.building, "capacity": r.capacity}
+                     for i, r in enumerate(self.state.rooms)]
+        for i in range(int(self.state.section.get("non_room_resources", 0))):
+            resources.append({"resourceId": f"o{i}", "resourceName": f"Beamer {i}",
+                              "resourceEmail": f"beamer{i}@{DOMAIN}",
+                              "resourceCategory": "OTHER"})
+        size = min(int(request.arg("maxResults", "100") or 100),
+                   int(self.state.section.get("page_size", 100)), 500)
+        start = int(request.arg("pageToken", "0") or 0)
+        body: dict[str, Any] = {"items": resources[start:start + size]}
+        if start + size < len(resources):
+            body["nextPageToken"] = str(start + size)
+        return Response.json(body)
+
+
+def start(sandbox: Any) -> Any:
+    from wizard.sandbox import ServiceHandle
+
+    state = GoogleState(sandbox.scenario.rooms, sandbox.scenario.section("google"))
+    google = Google(state)
+    router = Router()
+    router.add("GET", "/o/oauth2/auth", google.authorize)
+    router.add("POST", "/token", google.token)
+    router.add("GET", "/oauth2/v3/userinfo", google.userinfo)
+    router.add("GET", r"/admin/directory/v1/users/(?P<user>[^/]+)", google.user)
+    router.add("GET", "/admin/directory/v1/customer/my_customer/resources/calendars",
+               google.calendars)
+    server = sandbox.serve(router, "google", tls=True)
+    return ServiceHandle(
+        servers=[server],
+        endpoints={"google_auth_url": f"{server.base_url}/o/oauth2/auth",
+                   "google_token_url": f"{server.base_url}/token",
+                   "google_api_url": server.base_url},
+        demo_values={"google": {"port": "0", "admin_email": ADMIN}},
+        state=state,
+    )
+
+
