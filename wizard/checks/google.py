@@ -133,8 +133,6 @@ def _interactive(ctx: CheckContext, config: dict[str, Any]) -> tuple[str, str]:
 
 
 def check_sign_in(ctx: CheckContext) -> CheckResult:
-    import httpx
-
     config = _client_config(ctx)
     store, profile = _store(ctx), str(ctx.shared.get("profile", "default"))
     access = None
@@ -151,8 +149,7 @@ def check_sign_in(ctx: CheckContext) -> CheckResult:
             store.set(profile, REFRESH_KEY, refresh)
     with ctx.lock:
         ctx.shared["google.token"] = access
-    info = httpx.get(f"{ctx.endpoints.google_api_url}/oauth2/v3/userinfo", verify=_verify(ctx),
-                     headers={"Authorization": f"Bearer {access}"}, timeout=30)
+    info = _api(ctx, "/oauth2/v3/userinfo")
     email = str(info.json().get("email", "")) if info.status_code == 200 else ""
     with ctx.lock:
         ctx.shared["google.email"] = email
@@ -175,8 +172,12 @@ def _api(ctx: CheckContext, path: str, **params: Any) -> Any:
 
 
 def _failure(check_id: str, response: Any) -> CheckResult:
-    reasons = {e.get("reason") for e in response.json().get("error", {}).get("errors", [])} \
-        if response.headers.get("content-type", "").startswith("application/json") else set()
+    try:
+        error = response.json().get("error", {})
+        reasons = {e.get("reason") for e in error.get("errors", [])} if isinstance(
+            error, dict) else set()
+    except ValueError:
+        reasons = set()
     if "accessNotConfigured" in reasons:
         return CheckResult(check_id, Status.FAIL,
                            Msg(N_("The Admin SDK API is not enabled in the Google Cloud project "
