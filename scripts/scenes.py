@@ -23,14 +23,26 @@ PORT_BASE = 47310
 Drive = Callable[[Pilot], Awaitable[None]]
 
 
-async def settle(pilot: Pilot) -> None:
-    """Wait for screen changes and every worker (checks, sign-ins) to finish."""
+async def settle(pilot: Pilot, *, sign_in: bool = True) -> None:
+    """Wait for screen changes and every worker (checks, sign-ins) to finish.
+
+    ``sign_in``: when a check or the link waits for a sign-in, press the demo's
+    "Sign in with the sandbox" button, as a guide would (Enter).
+    """
     from textual.worker import WorkerCancelled, WorkerFailed
+
+    from wizard.ui.screens.signin import SignInModal
 
     app = pilot.app
     quiet_rounds = 0
-    for _round in range(50):
+    for _round in range(200):
         await pilot.pause()
+        if sign_in and isinstance(app.screen, SignInModal):
+            button = app.screen.query("#sandbox")
+            if button and not button.first().disabled:
+                await pilot.click("#sandbox")
+            await pilot.pause(0.05)
+            continue
         busy = any(not w.is_finished for w in app.workers)
         # A superseded (exclusive) worker ends cancelled; a failed one shows its own error.
         with contextlib.suppress(WorkerCancelled, WorkerFailed):
@@ -90,7 +102,7 @@ async def _sign_in_modal(pilot: Pilot) -> None:
     import queue
 
     await pilot.app.push_screen(SignInModal(request, queue.Queue()))
-    await settle(pilot)
+    await settle(pilot, sign_in=False)
 
 
 async def _connected(pilot: Pilot) -> None:

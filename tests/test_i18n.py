@@ -87,7 +87,7 @@ VISIBLE_KEYWORDS = {"help", "description", "placeholder", "label", "detail", "re
 ALLOWED = re.compile(
     r"^(\s*|[\W\d_]+|roomcal.*|Deutsch|English|https?://\S*|[a-z0-9_.\-]+|"
     r"[A-Z_]+|ssh -L.*|\{[a-z_]*\}.*|.*%\(default\)s.*|NAME\|FILE|NAME\|REPORT|de\|en|"
-    r"export\b.*|PROVIDER|COMMAND|NAME|FILE|.*\.(json|csv|tcss)|Select\.NULL)$"
+    r"\S+@\S+|export\b.*|PROVIDER|COMMAND|NAME|FILE|.*\.(json|csv|tcss)|Select\.NULL)$"
 )
 
 
