@@ -93,8 +93,7 @@ async def test_healthy_walk_to_connected_and_assign(provider: Provider, tmp_path
             await pilot.press(*"Alster", "enter")
             await settle(pilot)
             assert [m.room for m in app.session.profile.mappings] == ["Alster"]
-            await pilot.click("#export-json")
-            await pilot.click("#export-csv")
+            await pilot.click("#export")
             await settle(pilot)
     exported = json.loads((tmp_path / "roomcal-rooms.json").read_text(encoding="utf-8"))
     assert exported["rooms"][0]["room"] == "Alster"

@@ -28,7 +28,7 @@ class AssignScreen(StepScreen):
     STEP = Step.ASSIGN
     BINDINGS = [
         Binding("ctrl+f", "focus_search", N_("Search"), id="assign.search"),
-        Binding("ctrl+e", "export_json", N_("Export JSON"), id="assign.export_json"),
+        Binding("ctrl+e", "export", N_("Export"), id="assign.export"),
     ]
 
     def __init__(self) -> None:
@@ -47,8 +47,7 @@ class AssignScreen(StepScreen):
         yield Static(plain(""), id="assign-status", classes="hint")
 
     def compose_actions(self) -> ComposeResult:
-        yield Button(_("Export JSON"), id="export-json", compact=True)
-        yield Button(_("Export CSV"), id="export-csv", compact=True)
+        yield Button(_("Export"), id="export", compact=True)
         yield Button(_("Authorize rooms"), id="authorize", compact=True)
         yield Button(_("Finish"), id="finish", variant="primary", compact=True)
 
@@ -140,8 +139,7 @@ class AssignScreen(StepScreen):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         handlers = {
-            "export-json": self.action_export_json,
-            "export-csv": self.action_export_csv,
+            "export": self.action_export,
             "authorize": self.authorize_worker,
             "finish": self.action_finish,
         }
@@ -150,21 +148,21 @@ class AssignScreen(StepScreen):
             handlers[event.button.id]()
             return
 
-    def _export(self, suffix: str) -> None:
+    def action_export(self) -> None:
+        """Write the mapping as JSON and CSV into the current directory."""
+        paths = []
         try:
-            path = mapping.export(self.session.profile.mappings,
-                                  Path.cwd() / f"{EXPORT_NAME}.{suffix}")
+            for suffix in ("json", "csv"):
+                paths.append(mapping.export(self.session.profile.mappings,
+                                            Path.cwd() / f"{EXPORT_NAME}.{suffix}"))
         except OSError as exc:
             self._status(_("Could not write the export ({reason}).").format(
                 reason=exc.strerror or type(exc).__name__))
             return
-        self._status(_("Exported to {path}").format(path=str(path)))
+        self._status(_("Exported to {path}").format(path=", ".join(str(p) for p in paths)))
 
-    def action_export_json(self) -> None:
-        self._export("json")
-
-    def action_export_csv(self) -> None:
-        self._export("csv")
+    def focus_start(self) -> None:
+        self.query_one("#resources", DataTable).focus()
 
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()

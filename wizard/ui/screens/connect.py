@@ -100,6 +100,15 @@ class ConnectScreen(StepScreen):
     def after_mount(self) -> None:
         self.refresh_gate()
 
+    def focus_start(self) -> None:
+        gate = self._gate()
+        if gate.can_link:
+            self.query_one("#link", Button).focus()
+        elif gate.reminder_acknowledged:
+            self.query_one("#terms-connect", Checkbox).focus()
+        else:
+            self.query_one("#connect", Button).focus()
+
     def _failure_lines(self) -> list[tuple[str, str]]:
         return [(_(title), render(result.detail) if result else _("not checked"))
                 for title, result in self.session.failures()]
@@ -133,6 +142,8 @@ class ConnectScreen(StepScreen):
         if event.checkbox.id == "terms-connect":
             self.session.update(terms_connect=event.value)
             self.refresh_gate()
+            if event.value:
+                self.query_one("#link", Button).focus()
 
     def action_back(self) -> None:
         self.wizard.goto(Step.PREPARE)
@@ -172,6 +183,12 @@ class LinkScreen(StepScreen):
         yield Static(plain(""), id="link-error", classes="error-line")
         yield Static(plain(""), id="link-remedy")
 
+    def focus_start(self) -> None:
+        if self.session.profile.terms_link:
+            self.query_one("#sign-in", Button).focus()
+        else:
+            self.query_one("#terms-link", Checkbox).focus()
+
     def _sign_in_text(self, service: str) -> str:
         if service == Provider.GOOGLE:
             return _("You will sign in with the Google administrator account of the "
@@ -194,6 +211,8 @@ class LinkScreen(StepScreen):
         if event.checkbox.id == "terms-link":
             self.session.update(terms_link=event.value)
             self.query_one("#sign-in", Button).disabled = not event.value
+            if event.value:
+                self.query_one("#sign-in", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "sign-in":

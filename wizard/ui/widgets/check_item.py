@@ -10,7 +10,7 @@ from textual.widgets import Checkbox, Static
 
 from wizard.core.i18n import N_, _
 from wizard.core.model import CheckResult, CheckSpec, Status, render
-from wizard.ui.text import plain, styled
+from wizard.ui.text import plain, styled, translate_bindings
 
 SYMBOLS = {
     Status.PENDING: "○",
@@ -44,6 +44,7 @@ class CheckItem(Vertical, can_focus=True):
 
     def __init__(self, spec: CheckSpec, result: CheckResult | None, confirmed: bool) -> None:
         super().__init__(id=f"check-{spec.id}")
+        translate_bindings(self)
         self.spec = spec
         self.result = result or CheckResult(spec.id, Status.PENDING)
         self.confirmed = confirmed

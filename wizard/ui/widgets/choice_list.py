@@ -16,6 +16,7 @@ from textual.widgets import Static
 
 from wizard.core.i18n import N_
 from wizard.core.text import printable
+from wizard.ui.text import translate_bindings
 
 
 class ChoiceList(Static, can_focus=True):
@@ -45,6 +46,7 @@ class ChoiceList(Static, can_focus=True):
         self.value = value
         values = [v for v, _label in choices]
         super().__init__(id=id)
+        translate_bindings(self)
         self.set_reactive(ChoiceList.cursor, values.index(value) if value in values else 0)
 
     def render(self) -> Content:
