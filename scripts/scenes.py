@@ -9,7 +9,6 @@ keys a guide would use.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -29,13 +28,13 @@ async def settle(pilot: Pilot, *, sign_in: bool = True) -> None:
     ``sign_in``: when a check or the link waits for a sign-in, press the demo's
     "Sign in with the sandbox" button, as a guide would (Enter).
     """
-    from textual.worker import WorkerCancelled, WorkerFailed
-
     from wizard.ui.screens.signin import SignInModal
 
     app = pilot.app
     quiet_rounds = 0
-    for _round in range(200):
+    # Poll rather than block on the workers: a check may be waiting for a sign-in
+    # that only this loop completes.
+    for _round in range(1200):
         await pilot.pause()
         if sign_in and isinstance(app.screen, SignInModal):
             button = app.screen.query("#sandbox")
@@ -44,12 +43,11 @@ async def settle(pilot: Pilot, *, sign_in: bool = True) -> None:
             await pilot.pause(0.05)
             continue
         busy = any(not w.is_finished for w in app.workers)
-        # A superseded (exclusive) worker ends cancelled; a failed one shows its own error.
-        with contextlib.suppress(WorkerCancelled, WorkerFailed):
-            await app.workers.wait_for_complete()
         quiet_rounds = 0 if busy else quiet_rounds + 1
-        if quiet_rounds >= 2:
+        if quiet_rounds >= 3:
             break
+        if busy:
+            await pilot.pause(0.05)
     await pilot.pause()
 
 
@@ -58,8 +56,11 @@ async def _nothing(pilot: Pilot) -> None:
 
 
 async def _confirm_google_app(pilot: Pilot) -> None:
+    from textual.widgets import Checkbox
+
     await settle(pilot)
-    await pilot.click("#confirm-cronofy_app")
+    pilot.app.screen.query_one("#confirm-cronofy_app", Checkbox).focus()
+    await pilot.press("space")  # the terms toggle, by keyboard as over SSH
     await settle(pilot)
 
 

@@ -275,7 +275,7 @@ PLUGIN = ProviderPlugin(
     fields=(
         Field("client_secrets", N_("OAuth client JSON"), kind="path", required=False),
         Field("port", N_("Loopback port"), default="8750", validate=_valid_port),
-        Field("admin_email", N_("Administrator (optional)"), kind="email", required=False),
+        Field("admin_email", N_("Administrator"), kind="email", required=False),
     ),
     checks=(
         CheckSpec("sign_in", N_("Administrator signs in"), check_sign_in,

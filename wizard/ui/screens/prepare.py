@@ -76,10 +76,12 @@ class PrepareScreen(StepScreen):
         self.focus_start()
 
     def focus_start(self) -> None:
-        for field_input in self.query(Input):
-            if not field_input.value:
-                field_input.focus()
-                return
+        for row in self.query(FieldRow):
+            if row.field.required and not row.field.choices:
+                field_input = row.query_one(Input)
+                if not field_input.value:
+                    field_input.focus()
+                    return
         super().focus_start()
 
     # -- input --------------------------------------------------------------------------
@@ -172,6 +174,19 @@ class PrepareScreen(StepScreen):
             if result.status.done:
                 self.update_gate()
         self.update_gate()
+        self._point_at_first_problem()
+
+    def _point_at_first_problem(self) -> None:
+        """After a run, bring the first failed item (and its fix) into view.
+
+        Not while the user is typing: the cursor stays in their input.
+        """
+        if isinstance(self.app.focused, Input):
+            return
+        for item in self.query(CheckItem):
+            if item.result.status in (Status.FAIL, Status.MANUAL):
+                item.focus()
+                return
 
     def _show(self, result: CheckResult) -> None:
         try:
