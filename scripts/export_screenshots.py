@@ -25,7 +25,8 @@ async def shoot(scene: Scene, lang: str, target: Path) -> None:
     from wizard.sandbox import Sandbox
     from wizard.ui.app import WizardApp
 
-    box = Sandbox(scene.scenario, port_base=PORT_BASE).start()
+    # Its own ports: screenshots may be made while the snapshot tests run.
+    box = Sandbox(scene.scenario, port_base=PORT_BASE + 100).start()
     try:
         session = Session(f"shot-{scene.name}", sandbox=box)
         if scene.provider is not None:
