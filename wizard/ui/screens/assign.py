@@ -19,6 +19,7 @@ from wizard.core.model import RoomMapping, render
 from wizard.core.text import printable
 from wizard.ui.screens.base import StepScreen
 from wizard.ui.text import plain
+from wizard.ui.widgets.steady_input import SteadyInput
 
 FILTER_DELAY = 0.25
 EXPORT_NAME = "roomcal-rooms"
@@ -38,12 +39,12 @@ class AssignScreen(StepScreen):
     def compose_body(self) -> ComposeResult:
         yield Static(plain(_("Which calendar belongs to which conference room? Select a "
                              "calendar, type the room's name, press Enter.")), classes="hint")
-        yield Input(placeholder=_("Search room calendars…"), id="search", compact=True)
+        yield SteadyInput(placeholder=_("Search room calendars…"), id="search", compact=True)
         table: DataTable[str] = DataTable(id="resources", cursor_type="row", zebra_stripes=True)
         yield table
         with Horizontal(id="assign-row"):
             yield Static(plain(_("Conference room") + ": "), classes="field-label")
-            yield Input(placeholder=_("e.g. Raum Alster"), id="room", compact=True)
+            yield SteadyInput(placeholder=_("e.g. Raum Alster"), id="room", compact=True)
         yield Static(plain(""), id="assign-status", classes="hint")
 
     def compose_actions(self) -> ComposeResult:

@@ -72,7 +72,16 @@ class StepScreen(Screen[None]):
         self.sub_title = self.STEP.title
         self.wizard.apply_size_class(self)
         self.after_mount()
-        self.call_after_refresh(self.focus_start)
+        self.call_after_refresh(self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        # Focus first, then start work that may push modals: a modal returns focus
+        # to what was focused when it opened, so the order must not be left to chance.
+        self.focus_start()
+        self.after_paint()
+
+    def after_paint(self) -> None:
+        pass
 
     def on_resize(self, event: Resize) -> None:
         self.wizard.apply_size_class(self)

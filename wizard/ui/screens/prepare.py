@@ -66,6 +66,8 @@ class PrepareScreen(StepScreen):
         # repainting per event would stall the event loop.
         self.set_interval(PROGRESS_INTERVAL, self._flush_progress)
         self.update_gate()
+
+    def after_paint(self) -> None:
         plugin = self.session.plugin()
         missing = [s.id for s in plugin.checks if s.id not in self.session.results]
         if missing:

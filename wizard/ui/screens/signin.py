@@ -18,6 +18,7 @@ from wizard.core.i18n import N_, _
 from wizard.core.interaction import SignInRequest, ssh_hint
 from wizard.core.model import render
 from wizard.ui.text import plain, styled, translate_bindings
+from wizard.ui.widgets.steady_input import SteadyInput
 
 SERVICE_NAMES = {
     "google": N_("Google (administrator account)"),
@@ -68,7 +69,7 @@ class SignInModal(ModalScreen[None]):
             if request.accepts_paste:
                 yield Static(plain(_("Or paste the browser's final address (http://127.0.0.1…) "
                                      "here and press Enter:")))
-                yield Input(placeholder="http://127.0.0.1:…", id="paste", password=False,
+                yield SteadyInput(placeholder="http://127.0.0.1:…", id="paste", password=False,
                             compact=True)
             yield Static(plain(""), id="note", classes="error-line")
             with Horizontal(classes="buttons"):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Select, Static
+from textual.widgets import Select, Static
 
 from wizard.core.i18n import _
 from wizard.core.model import Field, render
 from wizard.ui.text import plain
+from wizard.ui.widgets.steady_input import SteadyInput
 
 
 class FieldRow(Vertical):
@@ -33,7 +34,7 @@ class FieldRow(Vertical):
                     compact=True,
                 )
             else:
-                yield Input(
+                yield SteadyInput(
                     value=self.value,
                     placeholder=field.placeholder,
                     password=field.secret,
