@@ -21,6 +21,22 @@ from wizard.sandbox import Sandbox
 from wizard.ui.app import WizardApp
 
 
+@pytest.fixture(autouse=True)
+def stable_svg_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rich names the SVG's CSS classes after a hash of every segment's repr, which
+    includes invisible style metadata; a fixed prefix keeps the comparison to what
+    is actually drawn (text, colours, layout)."""
+    from rich.console import Console
+
+    original = Console.export_svg
+
+    def export_svg(self: Console, *args: object, **kwargs: object) -> str:
+        kwargs.setdefault("unique_id", "terminal-roomcal")
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Console, "export_svg", export_svg)
+
+
 @pytest.fixture
 def scene_app(request: pytest.FixtureRequest) -> Iterator[tuple[WizardApp, Scene]]:
     scene, lang = request.param
