@@ -12,7 +12,7 @@ from textual.timer import Timer
 from textual.widgets import Button, DataTable, Input, Static
 
 from wizard.core import mapping
-from wizard.core.errors import UserFacingError, describe
+from wizard.core.errors import describe
 from wizard.core.flow import Step
 from wizard.core.i18n import N_, _
 from wizard.core.model import RoomMapping, render
@@ -71,8 +71,7 @@ class AssignScreen(StepScreen):
         try:
             reload(self.wizard)
         except Exception as exc:
-            sentence, remedy = (exc.sentence, exc.remedy) if isinstance(
-                exc, UserFacingError) else describe(exc)
+            sentence, remedy = describe(exc)  # a UserFacingError keeps its own sentence
             self.app.call_from_thread(self._status, f"{render(sentence)} {render(remedy)}")
             return
         self.app.call_from_thread(self.fill_table, "")
@@ -176,8 +175,7 @@ class AssignScreen(StepScreen):
         try:
             done = authorize(self.wizard)
         except Exception as exc:
-            sentence, remedy = (exc.sentence, exc.remedy) if isinstance(
-                exc, UserFacingError) else describe(exc)
+            sentence, remedy = describe(exc)  # a UserFacingError keeps its own sentence
             self.app.call_from_thread(self._status, f"{render(sentence)} {render(remedy)}")
             return
         self.app.call_from_thread(self._status, _("{count} room(s) authorized.").format(

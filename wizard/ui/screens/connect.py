@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Select, Static
 
 from wizard.core.endpoints import REGIONS
-from wizard.core.errors import UserFacingError, describe
+from wizard.core.errors import describe
 from wizard.core.flow import ConnectGate, Step
 from wizard.core.i18n import N_, _
 from wizard.core.model import Provider, render
@@ -239,10 +239,7 @@ class LinkScreen(StepScreen):
         try:
             link(self.wizard, TuiInteraction(self.wizard, cancel_callback=self._cancel.set),
                  self._cancel)
-        except UserFacingError as exc:
-            self.app.call_from_thread(self.show_error, render(exc.sentence), render(exc.remedy))
-            return
-        except Exception as exc:
+        except Exception as exc:  # one sentence, never a traceback
             sentence, remedy = describe(exc)
             self.app.call_from_thread(self.show_error, render(sentence), render(remedy))
             return

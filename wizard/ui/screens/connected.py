@@ -6,7 +6,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.widgets import Button, Static
 
-from wizard.core.errors import UserFacingError, describe
+from wizard.core.errors import describe
 from wizard.core.flow import Step
 from wizard.core.i18n import _
 from wizard.core.model import Provider, render
@@ -77,8 +77,7 @@ class ConnectedScreen(StepScreen):
         try:
             reload(self.wizard)
         except Exception as exc:
-            sentence, remedy = (exc.sentence, exc.remedy) if isinstance(
-                exc, UserFacingError) else describe(exc)
+            sentence, remedy = describe(exc)  # a UserFacingError keeps its own sentence
             self.app.call_from_thread(self._show_error, f"{render(sentence)} {render(remedy)}")
 
     def _show_error(self, text: str) -> None:
