@@ -17,15 +17,17 @@ import time
 
 
 async def run(mode: str, scenario: str, provider: str) -> dict[str, float]:
+    from remote_sandbox import RemoteSandbox  # the server's memory is not the wizard's
+
     from wizard.core.flow import Step
     from wizard.core.model import Provider
     from wizard.core.session import Session
-    from wizard.sandbox import Sandbox
+    from wizard.sandbox.scenario import load
     from wizard.ui.app import WizardApp
 
-    box = Sandbox(scenario).start((provider,))
+    box = RemoteSandbox(load(scenario), (provider,))
     try:
-        session = Session("probe", sandbox=box)
+        session = Session("probe", sandbox=box)  # type: ignore[arg-type]
         if mode == "checks":
             session.choose_provider(Provider(provider))
             session.set_step(Step.PREPARE)

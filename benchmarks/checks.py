@@ -28,25 +28,23 @@ HERE = Path(__file__).resolve().parent
 
 
 def overlap(provider: str, rooms: int, latency_ms: int) -> dict[str, float]:
+    from remote_sandbox import RemoteSandbox
+
     from wizard.checks import plugin
     from wizard.core.interaction import NoInteraction
     from wizard.core.model import CheckContext
     from wizard.core.runner import collect
-    from wizard.sandbox import Sandbox
     from wizard.sandbox.scenario import Scenario
 
     scenario = Scenario("bench", data={"rooms": {"count": rooms}, "latency_ms": latency_ms})
-    box = Sandbox(scenario).start((provider,))
-    try:
+    with RemoteSandbox(scenario, (provider,)) as box:
         checks = plugin(provider)
         ctx = CheckContext(values=box.demo_values(provider), secrets=box.demo_secrets(provider),
                            endpoints=box.endpoints, interaction=NoInteraction(), demo=True)
         started = time.perf_counter()
         results = asyncio.run(collect(checks.checks, ctx))
         wall = time.perf_counter() - started
-        requests = sum(len(s.requests) for h in box.services.values() for s in h.servers)
-    finally:
-        box.stop()
+    requests = box.requests
     bound = getattr(__import__(f"wizard.checks.{provider}", fromlist=["x"]),
                     "ROOM_CONCURRENCY", 8)
     per_room = max(1, round((requests - _chain_requests(results)) / max(rooms, 1)))
