@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import ssl
+import time
 from typing import Any
 from urllib.parse import quote
 
@@ -44,6 +45,11 @@ SCOPES = [
 REFRESH_KEY = "google.refresh_token"
 SIGN_IN_TIMEOUT = 15 * 60
 MAX_RETRIES = 3
+MAX_CLOCK_SKEW = 300  # seconds; beyond this, tokens look expired or not yet valid
+SCOPE_NAMES = {
+    SCOPES[2]: N_("read users (to check the administrator role)"),
+    SCOPES[3]: N_("read calendar resources (the rooms)"),
+}
 
 
 def _valid_port(value: str) -> Msg | None:
@@ -92,16 +98,28 @@ def _store(ctx: CheckContext) -> Any:
     return ctx.shared.get("secret_store")
 
 
-def _refresh(ctx: CheckContext, config: dict[str, Any], refresh_token: str) -> str | None:
+def _refresh(ctx: CheckContext, config: dict[str, Any], refresh_token: str
+             ) -> tuple[str | None, Msg | None]:
+    """(access token, None) — or (None, why a fresh sign-in is needed)."""
     import httpx
 
     section = config["installed"]
     response = httpx.post(section["token_uri"], verify=_verify(ctx), timeout=30, data={
         "grant_type": "refresh_token", "refresh_token": refresh_token,
         "client_id": section["client_id"], "client_secret": section["client_secret"]})
-    if response.status_code == 200:
-        return str(response.json()["access_token"])
-    return None
+    if response.status_code != 200:  # invalid_grant: expired, revoked, password changed
+        if abs(_clock_skew(response)) > MAX_CLOCK_SKEW:
+            return None, Msg(N_("Google refused the stored sign-in, and this machine's clock "
+                                "is off by more than five minutes: synchronise it "
+                                "(timedatectl set-ntp true). Signed in again."))
+        return None, Msg(N_("The stored sign-in had expired or was revoked; signed in again."))
+    token = response.json()
+    redact.register(token.get("access_token"))
+    granted = set(str(token.get("scope", " ".join(SCOPES))).split())
+    if not set(SCOPES) <= granted:  # roomcal asks for more than this token was granted
+        return None, Msg(N_("roomcal now needs permissions the stored sign-in lacks; signed "
+                            "in again to grant them."))
+    return str(token["access_token"]), None
 
 
 def _interactive(ctx: CheckContext, config: dict[str, Any]) -> tuple[str, str]:
@@ -126,10 +144,39 @@ def _interactive(ctx: CheckContext, config: dict[str, Any]) -> tuple[str, str]:
     bundle = ctx.endpoints.ca_bundle
     # The code (not the http:// redirect URL) goes in: oauthlib insists on https URLs, and
     # the state was verified already. Same flow object: the PKCE verifier is in it.
-    token = flow.fetch_token(code=redirect.code, verify=bundle or True)
+    try:
+        token = flow.fetch_token(code=redirect.code, verify=bundle or True)
+    except Warning as changed:  # oauthlib: "Scope has changed"; the token is attached
+        token = changed.token  # type: ignore[attr-defined]
     redact.register(token.get("access_token"))
     redact.register(token.get("refresh_token"))
+    _require_scopes(token.get("scope"))
     return str(token["access_token"]), str(token.get("refresh_token") or "")
+
+
+def _require_scopes(granted: Any) -> None:
+    """Google's consent screen lets the admin untick permissions: name what is missing."""
+    if granted is None:  # not reported: Google granted what was asked
+        return
+    have = set(granted.split() if isinstance(granted, str) else granted)
+    missing = [s for s in SCOPES if s in SCOPE_NAMES and s not in have]
+    if missing:
+        raise UserFacingError(
+            Msg(N_("The sign-in did not grant every permission roomcal asked for; missing: "
+                   "{missing}."), missing=", ".join(str(Msg(SCOPE_NAMES[s])) for s in missing)),
+            Msg(N_("Re-check (r) and leave every permission ticked on Google's consent "
+                   "screen.")))
+
+
+def _clock_skew(response: Any) -> float:
+    """Seconds between Google's clock (the Date header) and ours; 0 when unknown."""
+    from email.utils import parsedate_to_datetime
+
+    try:
+        theirs = parsedate_to_datetime(response.headers["date"]).timestamp()
+    except (KeyError, TypeError, ValueError):
+        return 0.0
+    return time.time() - theirs
 
 
 def check_sign_in(ctx: CheckContext) -> CheckResult:
@@ -139,14 +186,16 @@ def check_sign_in(ctx: CheckContext) -> CheckResult:
     note = None
     stored = store.get(profile, REFRESH_KEY) if store is not None else None
     if stored:
-        access = _refresh(ctx, config, stored)
-        if access is None:  # expired or revoked (invalid_grant): start over, say so
+        access, note = _refresh(ctx, config, stored)
+        if access is None:  # expired, revoked or other scopes: start over, say so
             store.delete(profile, REFRESH_KEY)
-            note = Msg(N_("The stored sign-in had expired or was revoked; signed in again."))
     if access is None:
         access, refresh = _interactive(ctx, config)
         if refresh and store is not None:
             store.set(profile, REFRESH_KEY, refresh)
+            if not store.persistent:
+                note = Msg(N_("No keyring on this machine: the sign-in is kept in memory for "
+                              "this session only."))
     with ctx.lock:
         ctx.shared["google.token"] = access
     info = _api(ctx, "/oauth2/v3/userinfo")
@@ -154,6 +203,13 @@ def check_sign_in(ctx: CheckContext) -> CheckResult:
     with ctx.lock:
         ctx.shared["google.email"] = email
     detail = Msg(N_("Signed in as {email}."), email=email or "?")
+    skew = _clock_skew(info)
+    if abs(skew) > MAX_CLOCK_SKEW:
+        return CheckResult(
+            "sign_in", Status.WARN, detail,
+            Msg(N_("This machine's clock is {minutes} minutes off Google's: tokens will look "
+                   "expired or not yet valid. Synchronise the clock (timedatectl set-ntp true) "
+                   "and re-check (r)."), minutes=round(abs(skew) / 60)))
     return CheckResult("sign_in", Status.PASS, detail, note or "")
 
 
@@ -165,6 +221,9 @@ def _api(ctx: CheckContext, path: str, **params: Any) -> Any:
     for attempt in range(MAX_RETRIES + 1):
         response = httpx.get(url, params=params, headers=headers, verify=_verify(ctx),
                              timeout=30)
+        if response.status_code == 401 and (store := _store(ctx)) is not None:
+            # The token was revoked: the next re-check must sign in afresh.
+            store.delete(str(ctx.shared.get("profile", "default")), REFRESH_KEY)
         if response.status_code != 429 or attempt == MAX_RETRIES:
             return response
         ctx.cancel.wait(min(float(response.headers.get("retry-after", "1")), 10.0))

@@ -81,7 +81,20 @@ def _graph(ctx: CheckContext, path: str) -> Any:
                 ctx.cancel.wait(min(float(response.headers.get("retry-after", "1")), 10.0))
             if response.status_code >= 400:
                 return response
-            data = response.json()
+            try:
+                data = response.json()
+            except ValueError:
+                from wizard.core.errors import UserFacingError
+
+                raise UserFacingError(
+                    Msg(N_("Microsoft Graph answered with something that is not JSON (HTTP "
+                           "{status}): a proxy may be rewriting the traffic."),
+                        status=response.status_code),
+                    Msg(N_("Let graph.microsoft.com through the proxy unchanged, then re-check "
+                           "(r).")),
+                ) from None
+            if not isinstance(data, dict):
+                data = {"value": []} if data is None else {"unexpected": data}
             if "value" not in data:
                 return data
             values.extend(data["value"])
@@ -156,20 +169,23 @@ def check_sign_in(ctx: CheckContext) -> CheckResult:
         ctx.interaction.end_sign_in()
     if "access_token" not in result:
         error = str(result.get("error", ""))
+        remedy = Msg(N_("Re-check (r) to get a new code and sign in within 15 minutes."))
         if error == "authorization_declined":
             sentence = Msg(N_("The sign-in was declined."))
+            remedy = Msg(N_("Re-check (r) and approve the sign-in with an administrator "
+                            "account on Microsoft's page."))
         elif error == "expired_token":
             sentence = Msg(N_("The sign-in code expired before it was used."))
         else:
             sentence = Msg(N_("The sign-in did not complete ({error})."), error=error or "-")
-        return CheckResult("sign_in", Status.FAIL, sentence,
-                           Msg(N_("Re-check (r) to get a new code and sign in within 15 "
-                                  "minutes.")))
+        return CheckResult("sign_in", Status.FAIL, sentence, remedy)
     redact.register(result["access_token"])
     with ctx.lock:
         ctx.shared["m365.token"] = result["access_token"]
     me = _graph(ctx, "/me")
-    account = me.get("userPrincipalName", "") if isinstance(me, dict) else ""
+    if not isinstance(me, dict):
+        return _http_failure("sign_in", me)
+    account = str(me.get("userPrincipalName", ""))
     with ctx.lock:
         ctx.shared["m365.account"] = account
     return CheckResult("sign_in", Status.PASS,

@@ -98,10 +98,13 @@ class CliInteraction:
             return
 
         def read() -> None:
-            for line in sys.stdin:
-                if line.strip():
-                    redact.register(line.strip())
-                    self._queue.put(line.strip())
+            try:
+                for line in sys.stdin:
+                    if line.strip():
+                        redact.register(line.strip())
+                        self._queue.put(line.strip())
+            except (OSError, ValueError):  # stdin closed or not readable: no pasting
+                return
 
         self._reader = threading.Thread(target=read, daemon=True, name="paste-reader")
         self._reader.start()

@@ -83,6 +83,7 @@ class Sandbox:
         server = LoopbackServer(
             router, name=name, port=port, ssl_context=context,
             latency=self.scenario.latency_for(name.split("-")[0]),
+            clock_skew=float(self.scenario.section(name.split("-")[0]).get("clock_skew_s", 0)),
         )
         return server.start()
 

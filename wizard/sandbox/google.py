@@ -6,7 +6,10 @@ wizard's loopback address; the token endpoint verifies the PKCE verifier
 ``not_super_admin`` (a delegated admin), ``api_disabled`` (403
 accessNotConfigured), ``throttle_requests`` (first N API calls answer 429),
 ``revoked_refresh`` (refresh tokens are rejected: invalid_grant),
-``page_size`` (default 100), ``non_room_resources`` (extra non-room resources).
+``page_size`` (default 100), ``non_room_resources`` (extra non-room resources),
+``unauthorized`` (Directory calls answer 401: a revoked token), ``withheld_scopes``
+(scopes the admin unticked on the consent screen), ``clock_skew_s`` (the
+servers' Date header runs this many seconds ahead).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ class GoogleState:
     section: dict[str, Any]
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     tokens: set[str] = field(default_factory=set)
-    refresh: set[str] = field(default_factory=set)
+    refresh: dict[str, str] = field(default_factory=dict)  # refresh token -> granted scope
     api_requests: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -82,7 +85,8 @@ class Google:
                 return Response.json({"error": "invalid_grant",
                                       "error_description": "Token has been expired or revoked."},
                                      400)
-            return Response.json(self._issue(scope=form.get("scope", ""), refresh=False))
+            return Response.json(self._issue(scope=self.state.refresh[form["refresh_token"]],
+                                             refresh=False))
         with self.state.lock:
             entry = self.state.codes.pop(form.get("code", ""), None)  # single use
         verifier = form.get("code_verifier", "")
@@ -91,7 +95,9 @@ class Google:
         if entry is None or entry["challenge"] != challenge or \
                 entry["redirect_uri"] != form.get("redirect_uri"):
             return Response.json({"error": "invalid_grant"}, 400)
-        return Response.json(self._issue(scope=entry["scope"], refresh=True))
+        withheld = set(self.state.section.get("withheld_scopes", []))  # unticked at consent
+        scope = " ".join(s for s in entry["scope"].split() if s not in withheld)
+        return Response.json(self._issue(scope=scope, refresh=True))
 
     def _issue(self, *, scope: str, refresh: bool) -> dict[str, Any]:
         access = "ya29." + secrets.token_urlsafe(24)
@@ -101,12 +107,12 @@ class Google:
             self.state.tokens.add(access)
             if refresh:
                 data["refresh_token"] = "1//" + secrets.token_urlsafe(24)
-                self.state.refresh.add(data["refresh_token"])
+                self.state.refresh[data["refresh_token"]] = scope
         return data
 
     def _guard(self, request: Request, *, directory: bool = True) -> Response | None:
         token = request.header("authorization").removeprefix("Bearer ").strip()
-        if token not in self.state.tokens:
+        if token not in self.state.tokens or (directory and self.state.section.get("unauthorized")):
             return Response.json({"error": {"code": 401, "message": "Invalid Credentials"}}, 401)
         with self.state.lock:
             self.state.api_requests += 1

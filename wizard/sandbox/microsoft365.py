@@ -94,7 +94,8 @@ class Login:
         form = request.form()
         with self.state.lock:
             entry = self.state.device_codes.get(form.get("device_code", ""))
-        if entry is None or entry["expires"] < time.time():
+        if entry is None or entry["expires"] < time.time() or \
+                self.state.section.get("expire_device_code"):
             return Response.json({"error": "expired_token"}, 400)
         if self.state.section.get("decline"):
             return Response.json({"error": "authorization_declined"}, 400)
@@ -113,7 +114,7 @@ class Graph:
 
     def _guard(self, request: Request) -> Response | None:
         token = request.header("authorization").removeprefix("Bearer ").strip()
-        if token not in self.state.tokens:
+        if token not in self.state.tokens or self.state.section.get("graph_unauthorized"):
             return Response.json({"error": {"code": "InvalidAuthenticationToken"}}, 401)
         with self.state.lock:
             self.state.graph_requests += 1
@@ -122,6 +123,10 @@ class Graph:
         if throttled:
             return Response.json({"error": {"code": "TooManyRequests"}}, 429,
                                  **{"Retry-After": "1"})
+        if self.state.section.get("malformed") and "/places/" in request.path:
+            # What a TLS-inspecting proxy's error page looks like to a JSON client.
+            return Response(200, "<html><body>Proxy error</body></html>",
+                            content_type="text/html")
         return None
 
     def _page(self, request: Request, items: list[dict[str, Any]]) -> Response:

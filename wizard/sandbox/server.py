@@ -107,10 +107,12 @@ class LoopbackServer:
         port: int = 0,
         ssl_context: ssl.SSLContext | None = None,
         latency: float = 0.0,
+        clock_skew: float = 0.0,
     ) -> None:
         self.router = router
         self.name = name
         self.latency = latency
+        self.clock_skew = clock_skew  # seconds added to the Date header (skew scenarios)
         self.requests: list[tuple[str, str]] = []  # (method, path) seen, for tests
         self._ssl = ssl_context
         outer = self
@@ -174,7 +176,10 @@ class LoopbackServer:
             response = Response.json({"error": "sandbox internal error"}, 500)
         payload = response.body.encode() if isinstance(response.body, str) else response.body
         try:
-            handler.send_response(response.status)
+            handler.log_request(response.status)
+            handler.send_response_only(response.status)
+            handler.send_header("Server", handler.version_string())
+            handler.send_header("Date", handler.date_time_string(time.time() + self.clock_skew))
             handler.send_header("Content-Type", response.content_type)
             handler.send_header("Content-Length", str(len(payload)))
             for key, value in response.headers.items():

@@ -1,0 +1,116 @@
+"""Every step-1 sandbox scenario, through the CLI and through the TUI.
+
+One table says what each (provider, scenario) must produce: the exit code,
+the status of the checks that matter, and a phrase of the sentence the user
+reads. The CLI runs ``roomcal check PROVIDER --scenario S --json`` in this
+process; the TUI runs step 1 with Pilot and reads the checklist widgets.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pytest
+from scenes import settle
+
+from ui_support import make_app, sandbox
+from wizard.cli import main
+from wizard.core.flow import Step
+from wizard.core.model import Provider, Status, render
+from wizard.ui.widgets.check_item import CheckItem
+
+
+@dataclass(frozen=True)
+class Expect:
+    provider: str
+    scenario: str
+    exit: int
+    statuses: dict[str, str] = field(default_factory=dict)
+    phrase: str = ""  # in the detail or remedy of the first check in ``statuses``
+
+    @property
+    def id(self) -> str:
+        return f"{self.provider}-{self.scenario}"
+
+
+TABLE = [
+    # Exchange Server
+    Expect("exchange", "healthy", 0, {"impersonation": "pass"}, "can impersonate all 6"),
+    Expect("exchange", "wrong-password", 1, {"credentials": "fail", "rooms": "skip"},
+           "HTTP 401"),
+    Expect("exchange", "impersonation-denied", 1, {"impersonation": "fail"},
+           "ApplicationImpersonation"),
+    Expect("exchange", "no-room-list", 1, {"room_list": "fail"}, "no room list yet"),
+    Expect("exchange", "unknown-room-list", 1, {"room_list": "fail"}, "is not a room list"),
+    Expect("exchange", "no-rooms", 1, {"rooms": "fail"}, "contains no rooms"),
+    Expect("exchange", "malformed-xml", 1, {"credentials": "fail"}, "did not answer with EWS"),
+    Expect("exchange", "ews-disabled", 1, {"endpoint": "fail"}, "HTTP 403"),
+    Expect("exchange", "throttled", 0, {"impersonation": "pass"}),
+    Expect("exchange", "slow", 0, {"impersonation": "pass"}),
+    Expect("exchange", "markup-names", 0, {"rooms": "pass"}),
+    # Microsoft 365
+    Expect("microsoft365", "healthy", 0, {"calendar_access": "pass"}, "readable"),
+    Expect("microsoft365", "m365-not-admin", 1, {"admin_role": "fail"}, "admin consent"),
+    Expect("microsoft365", "m365-rooms-outside-lists", 1,
+           {"room_list": "warn", "calendar_access": "fail"}, "in no room list"),
+    Expect("microsoft365", "m365-device-code-declined", 1, {"sign_in": "fail"}, "declined"),
+    Expect("microsoft365", "m365-device-code-expired", 1, {"sign_in": "fail"}, "expired"),
+    Expect("microsoft365", "m365-unauthorized", 1, {"sign_in": "fail"}, "HTTP 401"),
+    Expect("microsoft365", "m365-malformed", 1, {"rooms": "fail"}, "not JSON"),
+    Expect("microsoft365", "no-rooms", 1, {"rooms": "fail"}, "no room mailboxes"),
+    Expect("microsoft365", "throttled", 0, {"rooms": "pass"}),
+    Expect("microsoft365", "markup-names", 0, {"rooms": "pass"}),
+    # Google Workspace
+    Expect("google", "healthy", 0, {"rooms": "pass", "cronofy_app": "manual"},
+           "conference rooms found"),
+    Expect("google", "not-super-admin", 1, {"super_admin": "fail"}, "delegated"),
+    Expect("google", "google-api-disabled", 1, {"admin_api": "fail"}, "Admin SDK API"),
+    Expect("google", "google-unauthorized", 1, {"admin_api": "fail"}, "HTTP 401"),
+    Expect("google", "google-scope-withheld", 1, {"sign_in": "fail"},
+           "read calendar resources"),
+    Expect("google", "clock-skew", 0, {"sign_in": "warn"}, "20 minutes"),
+    Expect("google", "no-rooms", 0, {"rooms": "warn"}, "no conference-room"),
+    Expect("google", "throttled", 0, {"rooms": "pass"}),
+    Expect("google", "markup-names", 0, {"rooms": "pass"}),
+]
+
+
+def _text(check: dict) -> str:
+    return f"{check['detail']} {check['remedy']}"
+
+
+@pytest.mark.parametrize("expect", TABLE, ids=lambda e: e.id)
+def test_cli(expect: Expect, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--lang", "en", "check", expect.provider, "--scenario", expect.scenario,
+                 "--json"])
+    out, err = capsys.readouterr()
+    assert code == expect.exit, out + err
+    assert "Traceback" not in out + err
+    checks = {c["id"]: c for c in json.loads(out)["checks"]}
+    for check_id, status in expect.statuses.items():
+        assert checks[check_id]["status"] == status, checks[check_id]
+    if expect.phrase:
+        first = next(iter(expect.statuses))
+        assert expect.phrase in _text(checks[first]), checks[first]
+
+
+@pytest.mark.parametrize("expect", TABLE, ids=lambda e: e.id)
+async def test_tui(expect: Expect) -> None:
+    with sandbox(expect.scenario) as box:
+        app = make_app(box, provider=Provider(expect.provider), step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            results = app.session.results
+            for check_id, status in expect.statuses.items():
+                assert results[check_id].status == Status(status), results[check_id]
+            first = next(iter(expect.statuses))
+            item = app.screen.query_one(f"#check-{first}", CheckItem)
+            shown = " ".join(str(w.render()) for w in item.query("Static"))
+            if expect.phrase:
+                assert expect.phrase in shown, shown
+            failing = Status(expect.statuses[first]) in (Status.FAIL, Status.WARN)
+            assert item.has_class("-expanded") == failing  # problems open to show the fix
+            if failing:
+                assert render(results[first].remedy) in shown.replace("\n", " ") or \
+                    results[first].remedy == ""
