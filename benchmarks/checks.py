@@ -6,8 +6,11 @@
 1. Overlap: all step-1 checks with N rooms at L ms per request, wall time vs
    the critical path (the dependency chain plus ceil(N / concurrency) rounds
    of per-room requests) — budget ≤ 1.2×.
-2. Memory: peak RSS of the wizard after step 1 with 5 000 rooms vs an idle
-   wizard on the welcome screen — budget ≤ 1.5×.
+2. Memory: peak RSS of the wizard after step 1 with 5 000 rooms vs the idle
+   wizard after step 1 with the 6 rooms of ``healthy`` — budget ≤ 1.5×. The
+   baseline has the same provider libraries loaded (exchangelib and lxml alone
+   are ~40 MB), so the ratio is what the rooms cost; the welcome screen's
+   figure is printed too. The sandbox runs in its own process (remote_sandbox).
 3. Responsiveness: the longest event-loop stall while 5 000 results stream
    into the checklist — budget < 50 ms.
 """
@@ -86,14 +89,16 @@ def main() -> int:
           f"{o['requests']} requests)  ratio {o['ratio']:.2f} (budget 1.2) "
           f"{'ok' if ok else 'OVER BUDGET'}")
 
-    idle = app_probe("idle", args.big_scenario, args.provider)
+    welcome = app_probe("idle", "healthy", args.provider)
+    idle = app_probe("checks", "healthy", args.provider)
     busy = app_probe("checks", args.big_scenario, args.provider)
     ratio = busy["max_rss_mb"] / idle["max_rss_mb"]
     ok = ratio <= 1.5
     failed |= not ok
-    print(f"memory       idle {idle['max_rss_mb']:.0f} MB, after step 1 with "
-          f"{busy['rooms']} rooms {busy['max_rss_mb']:.0f} MB  ratio {ratio:.2f} (budget 1.5) "
-          f"{'ok' if ok else 'OVER BUDGET'}")
+    print(f"memory       after step 1 with {idle['rooms']} rooms {idle['max_rss_mb']:.0f} MB, "
+          f"with {busy['rooms']} rooms {busy['max_rss_mb']:.0f} MB  ratio {ratio:.2f} "
+          f"(budget 1.5) {'ok' if ok else 'OVER BUDGET'}; welcome screen "
+          f"{welcome['max_rss_mb']:.0f} MB")
     ok = busy["max_stall_ms"] < 50
     failed |= not ok
     print(f"event loop   longest stall while results stream: {busy['max_stall_ms']:.0f} ms "

@@ -49,6 +49,7 @@ class Session:
         if loaded.warning:
             self.warnings.append(loaded.warning)
         self.results: dict[str, CheckResult] = {}
+        self._json_cache: dict[str, tuple[CheckResult, dict[str, Any]]] = {}
         self.resources: list[Any] = []  # Cronofy resources of the current link
         self.comparison: Any = None
         self._load_results()
@@ -152,9 +153,17 @@ class Session:
     def _persist_results(self) -> None:
         assert self.provider is not None
         self.profile.results[self.provider.value] = [
-            r.to_json() for r in self.results.values() if r.status.done
+            self._result_json(r) for r in self.results.values() if r.status.done
         ]
         self.save()
+
+    def _result_json(self, result: CheckResult) -> dict[str, Any]:
+        """to_json once per result: a run saves after every check, 5 000 rooms each time."""
+        cached = self._json_cache.get(result.check_id)
+        if cached is None or cached[0] is not result:
+            cached = (result, result.to_json())
+            self._json_cache[result.check_id] = cached
+        return cached[1]
 
     def set_confirmation(self, check_id: str, confirmed: bool) -> None:
         confirmations = set(self.profile.confirmations)

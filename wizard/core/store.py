@@ -18,7 +18,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +70,9 @@ class Profile:
     schema: int = SCHEMA
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Shallow on purpose: asdict() deep-copies every stored result — 10 000 room
+        # entries after a big step 1 — and the dict is serialised at once anyway.
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
         data["connection"] = self.connection.to_json() if self.connection else None
         data["mappings"] = [m.to_json() for m in self.mappings]
         return data
@@ -155,7 +157,9 @@ class ProfileStore:
         """Atomically write; False (and a warning, once) when only memory is left."""
         if self.in_memory:
             return False
-        payload = json.dumps(profile.to_json(), ensure_ascii=False, indent=2)
+        # Compact on purpose: with ``indent`` json falls back to its pure-Python encoder,
+        # 4x slower — 40 ms of frozen UI per save with 5 000 rooms' results.
+        payload = json.dumps(profile.to_json(), ensure_ascii=False, separators=(",", ":"))
         target = self.path(profile.name)
         tmp_name = ""
         try:

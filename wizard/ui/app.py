@@ -16,6 +16,7 @@ from wizard.core.flow import Step
 from wizard.core.i18n import N_, _
 from wizard.core.model import render
 from wizard.core.session import Session
+from wizard.ui.memory import freeze_garbage_collector
 from wizard.ui.text import translate_bindings
 
 if TYPE_CHECKING:
@@ -88,6 +89,8 @@ class WizardApp(App[int]):
             self.notify(render(warning), severity="warning", timeout=12, markup=False)
         if self.session.secrets.warning is not None and not self.demo:
             self.notify(render(self.session.secrets.warning), severity="warning", markup=False)
+        self.call_after_refresh(freeze_garbage_collector)
+
 
     def goto(self, step: Step) -> None:
         """Show a step's screen; sub-screens and modals of the old step are closed."""

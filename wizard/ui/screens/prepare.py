@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 from textual import work
@@ -15,6 +16,7 @@ from wizard.core.i18n import N_, _
 from wizard.core.model import CheckResult, Status
 from wizard.core.runner import run_checks
 from wizard.ui.interaction import TuiInteraction
+from wizard.ui.memory import freeze_garbage_collector
 from wizard.ui.screens.base import StepScreen
 from wizard.ui.text import plain
 from wizard.ui.widgets.check_item import CheckItem
@@ -175,7 +177,11 @@ class PrepareScreen(StepScreen):
             self._show(result)
             if result.status.done:
                 self.update_gate()
+            # Results can arrive in a burst; without this the whole burst runs as one
+            # step of the event loop and the screen freezes for its length.
+            await asyncio.sleep(0)
         self.update_gate()
+        freeze_garbage_collector()  # the provider's libraries are loaded by now
         self._point_at_first_problem()
 
     def _point_at_first_problem(self) -> None:
