@@ -3,7 +3,8 @@
 Built from Microsoft's documented responses (GetRoomLists, GetRooms,
 GetFolder with the ExchangeImpersonation header, SOAP faults such as
 ErrorServerBusy with BackOffMilliseconds) so that the real exchangelib talks
-to it over HTTP(S) with Basic auth. Scenario keys (``[exchange]``):
+to it over HTTP(S) with NTLM (a real NTLMv2 acceptor, see ``ntlm.py``) or Basic
+auth. Scenario keys (``[exchange]``):
 
 * ``password``: the service account's password (default below)
 * ``room_lists``: list of room-list addresses (default ``["rooms@…"]``; ``[]`` = none)
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
 
+from wizard.sandbox.ntlm import NtlmAcceptor
 from wizard.sandbox.rooms import DOMAIN, Room
 from wizard.sandbox.server import Request, Response, Router
 
@@ -108,8 +110,9 @@ class ExchangeState:
 
 
 class EwsHandler:
-    def __init__(self, state: ExchangeState) -> None:
+    def __init__(self, state: ExchangeState, ntlm: NtlmAcceptor) -> None:
         self.state = state
+        self.ntlm = ntlm
         self.by_email = {r.email.lower(): r for r in state.rooms}
 
     def __call__(self, request: Request) -> Response:
@@ -117,9 +120,9 @@ class EwsHandler:
         if state.ews_disabled:
             return Response(403, "<html><body><h1>403 - Forbidden: Access is denied.</h1>"
                                  "</body></html>", content_type="text/html")
-        if not self._authorized(request):
-            return Response(401, "", {"WWW-Authenticate": 'Basic realm="sandbox"'},
-                            "text/plain")
+        authorized, challenge = self._authorized(request)
+        if not authorized:
+            return Response(401, "", {"WWW-Authenticate": challenge}, "text/plain")
         with state.lock:
             state.seen += 1
             busy = state.seen <= state.busy_requests
@@ -145,16 +148,21 @@ class EwsHandler:
                                         "the sandbox"), content_type="text/xml")
         return Response(200, handler(operation, impersonated), content_type="text/xml")
 
-    def _authorized(self, request: Request) -> bool:
+    def _authorized(self, request: Request) -> tuple[bool, str]:
+        """(signed in, the WWW-Authenticate challenge to answer a 401 with)."""
         header = request.header("authorization")
+        offer = 'NTLM, Basic realm="sandbox"'
+        if request.connection.get("ntlm_user") or header.lower().startswith("ntlm "):
+            return self.ntlm.authenticate(header, request.connection)
         if not header.lower().startswith("basic "):
-            return False
+            return False, offer
         try:
             user, _sep, password = base64.b64decode(header[6:]).decode().partition(":")
         except ValueError:
-            return False
-        return user.lower() in (SERVICE_ACCOUNT, SERVICE_ACCOUNT.split("@")[0]) and \
+            return False, offer
+        ok = user.lower() in (SERVICE_ACCOUNT, SERVICE_ACCOUNT.split("@")[0]) and \
             password == self.state.password
+        return ok, offer
 
     # -- operations --------------------------------------------------------------------
     def op_GetRoomLists(self, _op: ET.Element, _imp: str | None) -> str:
@@ -225,7 +233,9 @@ def start(sandbox: Any) -> Any:
     state = ExchangeState.from_scenario(sandbox.scenario.rooms,
                                         sandbox.scenario.section("exchange"))
     router = Router()
-    router.add("*", EWS_PATH, EwsHandler(state))  # GET too: unauthenticated probes get 401
+    ntlm = NtlmAcceptor({SERVICE_ACCOUNT: state.password},
+                        sandbox.tls.ca_pem.parent if sandbox.tls else None)
+    router.add("*", EWS_PATH, EwsHandler(state, ntlm))  # GET too: unauthenticated probes get 401
     server = sandbox.serve(router, "exchange", tls=True)
     return ServiceHandle(
         servers=[server],
@@ -233,7 +243,7 @@ def start(sandbox: Any) -> Any:
             "ews_url": f"{server.base_url}{EWS_PATH}",
             "username": SERVICE_ACCOUNT,
             "room_list": ROOM_LIST,
-            "auth": "basic",
+            "auth": "ntlm",
         }},
         # The demo form holds the usual demo password; a scenario may expect another.
         demo_secrets={"exchange": {"password": DEMO_PASSWORD}},

@@ -33,6 +33,8 @@ class Request:
     body: bytes
     match: re.Match[str] | None = None
     server: LoopbackServer | None = None
+    # State that lives as long as the TCP connection (NTLM authenticates connections).
+    connection: dict[str, Any] = field(default_factory=dict)
 
     def arg(self, name: str, default: str = "") -> str:
         values = self.query.get(name)
@@ -165,6 +167,7 @@ class LoopbackServer:
             headers={k.lower(): v for k, v in handler.headers.items()},
             body=body,
             server=self,
+            connection=handler.__dict__.setdefault("roomcal_connection", {}),
         )
         self.requests.append((request.method, request.path))
         if self.latency:
