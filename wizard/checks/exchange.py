@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 from urllib.parse import urlsplit
 
+from wizard.checks.files import valid_ca_bundle
 from wizard.core.i18n import N_
 from wizard.core.model import (
     CheckContext,
@@ -398,7 +399,8 @@ PLUGIN = ProviderPlugin(
               choices=(("ntlm", N_("NTLM")), ("basic", N_("Basic"))), default="ntlm"),
         Field("room_list", N_("Room list"), kind="email", placeholder="rooms@example.com",
               validate=_valid_email),
-        Field("ca_bundle", N_("CA bundle (PEM)"), kind="path", required=False),
+        Field("ca_bundle", N_("CA bundle (PEM)"), kind="path", required=False,
+              validate=valid_ca_bundle),
         Field("timeout", N_("Timeout (seconds)"), required=False, default="30",
               validate=_valid_timeout),
     ),

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
 
+from wizard.checks.files import valid_ca_bundle
 from wizard.core import redact
 from wizard.core.i18n import N_
 from wizard.core.interaction import SignInRequest
@@ -290,7 +291,8 @@ PLUGIN = ProviderPlugin(
     fields=(
         Field("tenant", N_("Tenant"), placeholder="contoso.com", validate=_valid_tenant),
         Field("client_id", N_("Client ID"), required=False, placeholder=DEFAULT_CLIENT_ID),
-        Field("ca_bundle", N_("CA bundle (PEM)"), kind="path", required=False),
+        Field("ca_bundle", N_("CA bundle (PEM)"), kind="path", required=False,
+              validate=valid_ca_bundle),
     ),
     checks=(
         CheckSpec("sign_in", N_("Administrator signs in"), check_sign_in,
