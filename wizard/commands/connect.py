@@ -36,6 +36,7 @@ def run_connect(args: argparse.Namespace) -> int:
                 port=0 if sandbox is not None else args.port,
                 step1_rooms=session.step1_rooms() if session.provider else [],
                 profile=args.profile,
+                resume=dict(session.profile.pending_link),
             )
             outcome = run_link(
                 request,
@@ -47,6 +48,7 @@ def run_connect(args: argparse.Namespace) -> int:
                 on_pending=lambda data: session.update(pending_link=data),
             )
         except UserFacingError as exc:
+            session.update(pending_link={})  # refused or failed: nothing to resume
             if args.json:
                 print(json.dumps({"ok": False, "error": render(exc.sentence),
                                   "remedy": render(exc.remedy)}, ensure_ascii=False))

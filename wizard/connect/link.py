@@ -40,6 +40,21 @@ class LinkRequest:
     port: int
     step1_rooms: list[str]
     profile: str
+    # The profile's pending_link of a link that a crash or a lost SSH session cut
+    # short: its state and port are reused, so the browser's late redirect (or
+    # the URL it ended on, pasted) still completes it.
+    resume: dict[str, Any] = field(default_factory=dict)
+
+
+def resumable(pending: dict[str, Any], region: str, now: float | None = None) -> bool:
+    """A pending link of this data centre younger than a sign-in may take."""
+    now = time.time() if now is None else now
+    try:
+        age = now - float(pending.get("started", 0))
+    except (TypeError, ValueError):
+        return False
+    return bool(pending.get("state")) and pending.get("region") == region and \
+        0 <= age < SIGN_IN_TIMEOUT
 
 
 @dataclass
@@ -145,15 +160,26 @@ def run_link(
     """Blocking (run it in a worker thread)."""
     client_id, client_secret = credentials
     app_url, api_url = endpoints.cronofy(request.region)
-    state = secrets_token()
-    with RedirectServer(port=request.port) as server:
+    pending = request.resume if resumable(request.resume, request.region) else {}
+    server = _redirect_server(pending, request.port)
+    if server.port != pending.get("port"):
+        pending = {}  # the old port is taken: a fresh link
+    state = str(pending.get("state") or secrets_token())
+    message = Msg(N_("Choose the calendar service in the Enterprise Connect dashboard, "
+                     "accept the terms and sign in."))
+    if pending:
+        started = time.strftime("%H:%M", time.localtime(float(pending["started"])))
+        message = Msg(N_("Resuming the link started at {time}, which was cut short. If the "
+                         "browser already shows an address starting with http://127.0.0.1, "
+                         "paste it here; otherwise finish the sign-in in the browser."),
+                      time=started)
+    with server:
         on_pending({"state": state, "port": server.port, "region": request.region,
-                    "redirect_uri": server.redirect_uri, "started": time.time()})
+                    "redirect_uri": server.redirect_uri,
+                    "started": float(pending.get("started") or time.time())})
         url = authorize_url(app_url, client_id, server.redirect_uri, state, request.provider)
         pasted = interaction.begin_sign_in(SignInRequest(
-            service="cronofy", url=url, port=server.port,
-            message=Msg(N_("Choose the calendar service in the Enterprise Connect dashboard, "
-                           "accept the terms and sign in."))))
+            service="cronofy", url=url, port=server.port, message=message))
         try:
             redirect = server.wait(state=state, pasted=pasted, cancel=cancel,
                                    timeout=SIGN_IN_TIMEOUT, interaction=interaction)
@@ -182,6 +208,16 @@ def run_link(
 
 def secrets_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def _redirect_server(pending: dict[str, Any], port: int) -> RedirectServer:
+    """On the pending link's port if it is free again, else on the requested one."""
+    if pending:
+        try:
+            return RedirectServer(port=int(pending["port"]))
+        except (UserFacingError, ValueError, KeyError):
+            pass
+    return RedirectServer(port=port)
 
 
 def _client(connection: Connection, endpoints: Endpoints, secrets_store: SecretStore,

@@ -156,8 +156,8 @@ class Cronofy:
 
     def _issue(self, provider: str, refresh_token: str | None) -> dict[str, Any]:
         state = self.state
-        access = secrets.token_urlsafe(24)
-        refresh = refresh_token or secrets.token_urlsafe(24)
+        access = "sbx-at-" + secrets.token_urlsafe(24)  # prefixes: leak tests grep for them
+        refresh = refresh_token or "sbx-rt-" + secrets.token_urlsafe(24)
         with state.lock:
             state.tokens_issued += 1
             valid = not (state.expire_first_token and state.tokens_issued == 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from wizard.core.interaction import Interaction
@@ -29,6 +30,7 @@ def link(app: WizardApp, interaction: Interaction, cancel: threading.Event) -> N
         port=0 if session.sandbox else DEFAULT_LINK_PORT,
         step1_rooms=session.step1_rooms(),
         profile=profile.name,
+        resume=dict(profile.pending_link),
     )
 
     def pending(data: dict) -> None:
@@ -81,6 +83,19 @@ def reload(app: WizardApp) -> None:
         session.comparison = outcome.comparison
 
     app.call_from_thread(store)
+
+
+def failure_text(call: Callable[[WizardApp], object], app: WizardApp) -> str:
+    """Run a blocking step-2 call; "" when it worked, else one sentence and its remedy."""
+    from wizard.core.errors import describe
+    from wizard.core.model import render
+
+    try:
+        call(app)
+    except Exception as exc:  # shown on the screen: one sentence, never a traceback
+        sentence, remedy = describe(exc)  # a UserFacingError keeps its own sentence
+        return f"{render(sentence)} {render(remedy)}".strip()
+    return ""
 
 
 def disconnect(app: WizardApp) -> None:

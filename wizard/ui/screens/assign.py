@@ -22,6 +22,9 @@ from wizard.ui.text import plain
 from wizard.ui.widgets.steady_input import SteadyInput
 
 FILTER_DELAY = 0.25
+# Rows in the table at once: 5 000 took 100 ms to fill, a stall per search; 300 take
+# under 10 ms, and nobody scrolls past 300 rows instead of typing a few letters.
+MAX_ROWS = 300
 EXPORT_NAME = "roomcal-rooms"
 
 
@@ -66,13 +69,10 @@ class AssignScreen(StepScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def reload_worker(self) -> None:
-        from wizard.ui.linking import reload
+        from wizard.ui.linking import failure_text, reload
 
-        try:
-            reload(self.wizard)
-        except Exception as exc:
-            sentence, remedy = describe(exc)  # a UserFacingError keeps its own sentence
-            self.app.call_from_thread(self._status, f"{render(sentence)} {render(remedy)}")
+        if error := failure_text(reload, self.wizard):
+            self.app.call_from_thread(self._status, error)
             return
         self.app.call_from_thread(self.fill_table, "")
 
@@ -88,16 +88,24 @@ class AssignScreen(StepScreen):
         rooms = self._rooms()
         needle = query.casefold()
         rows = []
+        matching = 0
         for resource in self.session.resources:
             name, email = str(resource.name), str(resource.email)
             assigned = rooms.get(resource.id)
             room = assigned.room if assigned else ""
             if needle and needle not in f"{name} {email} {room}".casefold():
                 continue
-            rows.append(((plain(name), plain(email), plain(room)), resource.id))
+            matching += 1
+            if len(rows) < MAX_ROWS:
+                rows.append(((plain(name), plain(email), plain(room)), resource.id))
         for cells, key in rows:
             table.add_row(*cells, key=key)
         total = len(self.session.resources)
+        if matching > len(rows):
+            self._status(_("The first {shown} of {matching} matching calendars are shown: type "
+                           "to narrow the search ({assigned} assigned).").format(
+                shown=len(rows), matching=matching, assigned=len(rooms)))
+            return
         self._status(_("{shown} of {total} calendars shown, {assigned} assigned.").format(
             shown=len(rows), total=total, assigned=len(rooms)))
 

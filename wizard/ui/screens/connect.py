@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from textual import work
 from textual.app import ComposeResult
@@ -99,6 +100,16 @@ class ConnectScreen(StepScreen):
 
     def after_mount(self) -> None:
         self.refresh_gate()
+        if self._gate().can_link and self._pending_link():
+            # Back after a crash or a dropped SSH session in the middle of a link:
+            # straight to where it was cut short.
+            self.app.push_screen(LinkScreen())
+
+    def _pending_link(self) -> bool:
+        from wizard.connect.link import resumable
+
+        profile = self.session.profile
+        return resumable(profile.pending_link, profile.region or "de")
 
     def focus_start(self) -> None:
         gate = self._gate()
@@ -176,12 +187,24 @@ class LinkScreen(StepScreen):
             yield Static(plain(_("Step 1 was prepared for {provider}.").format(
                 provider=Provider(profile.provider).title)), classes="notice")
         yield Static(plain(self._sign_in_text(service)), classes="intro")
+        if self._resumable():
+            started = time.strftime("%H:%M", time.localtime(
+                float(profile.pending_link["started"])))
+            yield Static(plain(_("The link started at {time} was cut short: \"Sign in\" "
+                                 "resumes it.").format(time=started)),
+                         id="link-resume", classes="notice")
         with Vertical(id="link-actions"):
             yield Checkbox(_(TERMS), value=profile.terms_link, id="terms-link", compact=True)
             yield Button(_("Sign in"), id="sign-in", variant="primary", compact=True,
                          disabled=not profile.terms_link)
         yield Static(plain(""), id="link-error", classes="error-line")
         yield Static(plain(""), id="link-remedy")
+
+    def _resumable(self) -> bool:
+        from wizard.connect.link import resumable
+
+        profile = self.session.profile
+        return resumable(profile.pending_link, profile.region or "de")
 
     def focus_start(self) -> None:
         if self.session.profile.terms_link:
@@ -241,6 +264,8 @@ class LinkScreen(StepScreen):
                  self._cancel)
         except Exception as exc:  # one sentence, never a traceback
             sentence, remedy = describe(exc)
+            # The attempt is over (refused, cancelled, failed): nothing to resume.
+            self.app.call_from_thread(self.session.update, pending_link={})
             self.app.call_from_thread(self.show_error, render(sentence), render(remedy))
             return
         self.app.call_from_thread(self.wizard.goto, Step.CONNECTED)

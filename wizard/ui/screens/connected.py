@@ -6,7 +6,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.widgets import Button, Static
 
-from wizard.core.errors import describe
 from wizard.core.flow import Step
 from wizard.core.i18n import _
 from wizard.core.model import Provider, render
@@ -72,13 +71,10 @@ class ConnectedScreen(StepScreen):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def reload_worker(self) -> None:
         """After a restart the rooms are read back from Cronofy with the stored tokens."""
-        from wizard.ui.linking import reload
+        from wizard.ui.linking import failure_text, reload
 
-        try:
-            reload(self.wizard)
-        except Exception as exc:
-            sentence, remedy = describe(exc)  # a UserFacingError keeps its own sentence
-            self.app.call_from_thread(self._show_error, f"{render(sentence)} {render(remedy)}")
+        if error := failure_text(reload, self.wizard):
+            self.app.call_from_thread(self._show_error, error)
 
     def _show_error(self, text: str) -> None:
         self.query_one("#connected-error", Static).update(plain(text))
@@ -91,13 +87,10 @@ class ConnectedScreen(StepScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def disconnect_worker(self) -> None:
-        from wizard.ui.linking import disconnect
+        from wizard.ui.linking import disconnect, failure_text
 
-        try:
-            disconnect(self.wizard)
-        except Exception as exc:
-            sentence, remedy = describe(exc)
-            self.app.call_from_thread(self._show_error, f"{render(sentence)} {render(remedy)}")
+        if error := failure_text(disconnect, self.wizard):
+            self.app.call_from_thread(self._show_error, error)
             return
         self.app.call_from_thread(self.notify, _("Disconnected: the Cronofy link was revoked "
                                                  "and its tokens removed."))
