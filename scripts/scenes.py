@@ -110,7 +110,7 @@ async def _connected(pilot: Pilot) -> None:
     await _link_screen(pilot)
     await pilot.click("#terms-link")
     await pilot.click("#sign-in")
-    for _attempt in range(100):  # not settle(): the link worker waits for this sign-in
+    for _attempt in range(600):  # not settle(): the link worker waits for this sign-in
         await pilot.pause(0.05)
         if pilot.app.screen.query("#sandbox"):
             break

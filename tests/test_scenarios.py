@@ -114,3 +114,46 @@ async def test_tui(expect: Expect) -> None:
             if failing:
                 assert render(results[first].remedy) in shown.replace("\n", " ") or \
                     results[first].remedy == ""
+
+
+def test_cli_autodiscover_from_an_email(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--lang", "en", "check", "exchange", "--scenario", "healthy", "--ews-url",
+                 "svc-cronofy@demo.example.com", "--json"])
+    checks = {c["id"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
+    assert code == 0
+    assert "Autodiscover found https://127.0.0.1:" in checks["endpoint"]["detail"]
+    assert checks["impersonation"]["status"] == "pass"  # the discovered URL is used
+
+
+def test_cli_autodiscover_failure_asks_for_the_url(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--lang", "en", "check", "exchange", "--scenario", "healthy", "--ews-url",
+                 "admin@elsewhere.example", "--json"])
+    endpoint = json.loads(capsys.readouterr().out)["checks"][0]
+    assert code == 1 and endpoint["status"] == "fail"
+    assert "https://mail.elsewhere.example/EWS/Exchange.asmx" in endpoint["remedy"]
+
+
+async def test_tui_autodiscover_then_partial_recheck() -> None:
+    from textual.widgets import Input
+
+    with sandbox("healthy") as box:
+        app = make_app(box, provider=Provider.EXCHANGE, step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.screen.query_one("#field-ews_url", Input).value = "svc-cronofy@demo.example.com"
+            await pilot.click("#recheck")
+            await settle(pilot)
+            results = app.session.results
+            assert "Autodiscover found" in render(results["endpoint"].detail)
+            assert all(r.status == Status.PASS for r in results.values()), results
+            room_list = app.screen.query_one("#field-room_list", Input)
+            room_list.value = "other@demo.example.com"
+            await pilot.pause()
+            app.screen._recheck_changed()  # what the typing pause's timer calls
+            await settle(pilot)  # only the room-list checks re-run
+            assert app.session.results["room_list"].status == Status.FAIL
+            room_list.value = "rooms@demo.example.com"
+            await pilot.pause()
+            app.screen._recheck_changed()
+            await settle(pilot)  # again partial: the URL is discovered again, not the email
+            assert all(r.status == Status.PASS for r in app.session.results.values())

@@ -41,11 +41,18 @@ PERMISSION_DELAY = N_("Permission changes can take up to 30 minutes to take effe
 
 
 def _valid_url(value: str) -> Msg | None:
+    if _is_email(value):
+        return None  # autodiscover finds the EWS URL for this mailbox
     parts = urlsplit(value)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         return Msg(N_("Enter the full EWS address, e.g. "
-                      "https://mail.example.com/EWS/Exchange.asmx."))
+                      "https://mail.example.com/EWS/Exchange.asmx, or an email address to "
+                      "discover it."))
     return None
+
+
+def _is_email(value: str) -> bool:
+    return "://" not in value and bool(EMAIL.match(value.strip()))
 
 
 def _valid_email(value: str) -> Msg | None:
@@ -100,7 +107,7 @@ def _config(ctx: CheckContext) -> Any:
     from exchangelib.protocol import BaseProtocol, FailFast
 
     _install_adapter()
-    url = ctx.values["ews_url"]
+    url = _ews_url(ctx)
     if bundle := _bundle(ctx):
         _bundles[urlsplit(url).netloc] = bundle
     BaseProtocol.TIMEOUT = float(ctx.values.get("timeout") or 30)
@@ -115,6 +122,69 @@ def _config(ctx: CheckContext) -> Any:
     with ctx.lock:
         ctx.shared["exchange.config"] = config
     return config
+
+
+def _ews_url(ctx: CheckContext) -> str:
+    """The URL typed in, or the one autodiscover finds for the email typed in.
+
+    Discovered again when a partial re-check skipped the endpoint check.
+    """
+    if found := ctx.shared.get("exchange.ews_url"):
+        return str(found)
+    value = ctx.values["ews_url"].strip()
+    if _is_email(value):
+        value = _autodiscover(ctx, value) or value
+        with ctx.lock:
+            ctx.shared["exchange.ews_url"] = value
+    return value
+
+
+def _credentials_config(ctx: CheckContext, endpoint: str) -> Any:
+    from exchangelib import BASIC, NTLM, Configuration, Credentials
+    from exchangelib.protocol import FailFast
+
+    return Configuration(
+        service_endpoint=endpoint,
+        credentials=Credentials(ctx.values["username"], ctx.secrets.get("password", "")),
+        auth_type=BASIC if ctx.values.get("auth") == "basic" else NTLM,
+        retry_policy=FailFast())
+
+
+def _autodiscover(ctx: CheckContext, email: str) -> str | None:
+    """SOAP autodiscover (GetUserSettings) for the mailbox; the EWS URL or None.
+
+    The two well-known addresses first, each with the service account's
+    credentials; then exchangelib's full algorithm (HTTP redirect, SRV record).
+    """
+    from exchangelib.autodiscover.protocol import AutodiscoverProtocol
+
+    _install_adapter()
+    domain = email.rsplit("@", 1)[1]
+    candidates = [ctx.endpoints.autodiscover_url] if ctx.endpoints.autodiscover_url else [
+        f"https://autodiscover.{domain}/autodiscover/autodiscover.svc",
+        f"https://{domain}/autodiscover/autodiscover.svc",
+    ]
+    for candidate in candidates:
+        if bundle := _bundle(ctx):
+            _bundles[urlsplit(candidate).netloc] = bundle
+        try:
+            response = AutodiscoverProtocol(config=_credentials_config(ctx, candidate)) \
+                .get_user_settings(user=email)
+        except Exception:  # next candidate; the fallback sentence says it all
+            continue
+        if getattr(response, "ews_url", None):
+            return str(response.ews_url)
+    if ctx.endpoints.autodiscover_url:
+        return None
+    try:
+        from exchangelib.autodiscover import discover
+
+        config = _credentials_config(ctx, candidates[0])
+        _ad, protocol = discover(email, credentials=config.credentials,
+                                 auth_type=config.auth_type, retry_policy=config.retry_policy)
+    except Exception:  # any failure: the caller asks for the URL instead
+        return None
+    return str(protocol.service_endpoint)
 
 
 def _with_busy_retry(ctx: CheckContext, call: Any) -> Any:
@@ -213,7 +283,22 @@ def _guarded(check_id: str, body: Any) -> Any:
 def check_endpoint(ctx: CheckContext) -> CheckResult:
     import requests
 
-    url = ctx.values["ews_url"]
+    url = ctx.values["ews_url"].strip()
+    discovered = ""
+    if _is_email(url):
+        found = _autodiscover(ctx, url)
+        if not found:
+            domain = url.rsplit("@", 1)[1]
+            return CheckResult(
+                "endpoint", Status.FAIL,
+                Msg(N_("Autodiscover found no EWS address for {email}."), email=url),
+                Msg(N_("Enter the EWS URL instead, usually "
+                       "https://mail.{domain}/EWS/Exchange.asmx (Outlook on Windows shows it: "
+                       "ctrl + right-click the tray icon → Test E-mail AutoConfiguration)."),
+                    domain=domain))
+        with ctx.lock:
+            ctx.shared["exchange.ews_url"] = found
+        url = discovered = found
     verify: str | bool = _bundle(ctx) or True
     timeout = float(ctx.values.get("timeout") or 30)
     try:
@@ -239,6 +324,10 @@ def check_endpoint(ctx: CheckContext) -> CheckResult:
         return CheckResult("endpoint", Status.FAIL,
                            Msg(N_("Nothing found at this address (HTTP 404).")),
                            Msg(N_("The EWS address usually ends in /EWS/Exchange.asmx.")))
+    if discovered:
+        return CheckResult("endpoint", Status.PASS,
+                           Msg(N_("Autodiscover found {url}; EWS answers there (HTTP {status})."),
+                               url=discovered, status=response.status_code))
     return CheckResult("endpoint", Status.PASS,
                        Msg(N_("EWS answers at {host} (HTTP {status})."),
                            host=urlsplit(url).netloc, status=response.status_code))
@@ -282,7 +371,7 @@ def check_room_list(ctx: CheckContext) -> CheckResult:
                            Msg(N_("Use one of the room lists found, or create this one.")),
                            command=create)
     return CheckResult("room_list", Status.PASS,
-                       Msg(N_("{address} is a room list ({count} room lists in total)."),
+                       Msg(N_("{address} is a room list (room lists found: {count})."),
                            address=ctx.values["room_list"], count=len(addresses)))
 
 
@@ -390,7 +479,7 @@ def check_impersonation(ctx: CheckContext) -> CheckResult:
 PLUGIN = ProviderPlugin(
     provider=Provider.EXCHANGE,
     fields=(
-        Field("ews_url", N_("EWS URL"), kind="url",
+        Field("ews_url", N_("EWS URL or email"), kind="url",
               placeholder="https://mail.example.com/EWS/Exchange.asmx", validate=_valid_url),
         Field("username", N_("Service account"), kind="email",
               placeholder="svc-cronofy@example.com", validate=_valid_email),
@@ -406,7 +495,7 @@ PLUGIN = ProviderPlugin(
     ),
     checks=(
         CheckSpec("endpoint", N_("EWS endpoint reachable"), _guarded("endpoint", check_endpoint),
-                  inputs=("ews_url", "ca_bundle", "timeout"),
+                  inputs=("ews_url", "ca_bundle", "timeout", "username", "password", "auth"),
                   help=N_("Office 365 and Microsoft Exchange need access to the Exchange Web "
                           "Services API.")),
         CheckSpec("credentials", N_("Service account signs in"),

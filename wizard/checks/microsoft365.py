@@ -256,7 +256,8 @@ def check_room_list(ctx: CheckContext) -> CheckResult:
             command="\n".join(f"Add-DistributionGroupMember -Identity {first} -Member "
                               f"{r.get('emailAddress')}" for r in outside[:20]))
     return CheckResult("room_list", Status.PASS,
-                       Msg(N_("All rooms are in one of {count} room lists."), count=len(lists)))
+                       Msg(N_("Every room is in a room list (room lists: {count})."),
+                           count=len(lists)))
 
 
 def check_calendar_access(ctx: CheckContext) -> CheckResult:

@@ -21,6 +21,7 @@ ENV_VARS = {
     "graph_url": "ROOMCAL_GRAPH_URL",
     "cronofy_app_url": "ROOMCAL_CRONOFY_APP_URL",
     "cronofy_api_url": "ROOMCAL_CRONOFY_API_URL",
+    "autodiscover_url": "ROOMCAL_AUTODISCOVER_URL",
 }
 
 
@@ -42,6 +43,8 @@ class Endpoints:
     # Empty: derived from the region (cronofy_hosts); set: overrides every region.
     cronofy_app_url: str = ""
     cronofy_api_url: str = ""
+    # Empty: Exchange autodiscover derives the URLs from the email's domain.
+    autodiscover_url: str = ""
     # CA bundle for TLS endpoints with a private CA (the sandbox, corporate proxies).
     ca_bundle: str = ""
     sandbox: bool = False

@@ -32,6 +32,8 @@ SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 M = "http://schemas.microsoft.com/exchange/services/2006/messages"
 T = "http://schemas.microsoft.com/exchange/services/2006/types"
 EWS_PATH = "/EWS/Exchange.asmx"
+AUTODISCOVER_PATH = "/autodiscover/autodiscover.svc"
+ANS = "http://schemas.microsoft.com/exchange/2010/Autodiscover"
 SERVICE_ACCOUNT = f"svc-cronofy@{DOMAIN}"
 ROOM_LIST = f"rooms@{DOMAIN}"
 DEMO_PASSWORD = "Sandbox-Passw0rd!"  # the sandbox's, not a real secret
@@ -164,6 +166,40 @@ class EwsHandler:
             password == self.state.password
         return ok, offer
 
+    def autodiscover(self, request: Request) -> Response:
+        """SOAP autodiscover (GetUserSettings): the EWS URL for a mailbox of the domain."""
+        authorized, challenge = self._authorized(request)
+        if not authorized:
+            return Response(401, "", {"WWW-Authenticate": challenge}, "text/plain")
+        try:
+            root = ET.fromstring(request.body)
+        except ET.ParseError:
+            return Response(400, "bad request", content_type="text/plain")
+        user = (root.findtext(f".//{{{ANS}}}Mailbox") or "").strip().lower()
+        base = request.server.base_url if request.server else ""
+        if user.endswith(f"@{DOMAIN}"):
+            code, message = "NoError", "No error."
+            settings = (
+                '<UserSettings><UserSetting i:type="StringSetting"><Name>ExternalEwsUrl</Name>'
+                f"<Value>{escape(base + EWS_PATH)}</Value></UserSetting>"
+                '<UserSetting i:type="StringSetting"><Name>InternalEwsUrl</Name>'
+                f"<Value>{escape(base + EWS_PATH)}</Value></UserSetting></UserSettings>")
+        else:
+            code, message, settings = "InvalidUser", f"Invalid user: '{escape(user)}'", ""
+        body = (
+            '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
+            'xmlns:a="http://www.w3.org/2005/08/addressing"><s:Header>'
+            '<a:Action s:mustUnderstand="1">http://schemas.microsoft.com/exchange/2010/'
+            "Autodiscover/Autodiscover/GetUserSettingsResponse</a:Action></s:Header><s:Body>"
+            f'<GetUserSettingsResponseMessage xmlns="{ANS}">'
+            '<Response xmlns:i="http://www.w3.org/2001/XMLSchema-instance">'
+            "<ErrorCode>NoError</ErrorCode><ErrorMessage/><UserResponses><UserResponse>"
+            f"<ErrorCode>{code}</ErrorCode><ErrorMessage>{message}</ErrorMessage>"
+            f'<RedirectTarget i:nil="true"/><UserSettingErrors/>{settings}'
+            "</UserResponse></UserResponses></Response></GetUserSettingsResponseMessage>"
+            "</s:Body></s:Envelope>")
+        return Response(200, body, content_type="text/xml; charset=utf-8")
+
     # -- operations --------------------------------------------------------------------
     def op_GetRoomLists(self, _op: ET.Element, _imp: str | None) -> str:
         lists = "".join(
@@ -235,10 +271,13 @@ def start(sandbox: Any) -> Any:
     router = Router()
     ntlm = NtlmAcceptor({SERVICE_ACCOUNT: state.password},
                         sandbox.tls.ca_pem.parent if sandbox.tls else None)
-    router.add("*", EWS_PATH, EwsHandler(state, ntlm))  # GET too: unauthenticated probes get 401
+    handler = EwsHandler(state, ntlm)
+    router.add("*", EWS_PATH, handler)
+    router.add("POST", AUTODISCOVER_PATH, handler.autodiscover)
     server = sandbox.serve(router, "exchange", tls=True)
     return ServiceHandle(
         servers=[server],
+        endpoints={"autodiscover_url": f"{server.base_url}{AUTODISCOVER_PATH}"},
         demo_values={"exchange": {
             "ews_url": f"{server.base_url}{EWS_PATH}",
             "username": SERVICE_ACCOUNT,

@@ -101,6 +101,11 @@ class AssignScreen(StepScreen):
         for cells, key in rows:
             table.add_row(*cells, key=key)
         total = len(self.session.resources)
+        if matching > len(rows) and not needle:
+            self._status(_("The first {shown} of {total} calendars are shown: type to search "
+                           "({assigned} assigned).").format(
+                shown=len(rows), total=total, assigned=len(rooms)))
+            return
         if matching > len(rows):
             self._status(_("The first {shown} of {matching} matching calendars are shown: type "
                            "to narrow the search ({assigned} assigned).").format(
