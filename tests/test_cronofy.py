@@ -212,3 +212,89 @@ async def test_tui_returns_to_the_cut_short_link_and_finishes_it() -> None:
             assert app.session.profile.connection is not None
     finally:
         box.stop()
+
+
+def _linked(box: Sandbox, store: SecretStore) -> Any:
+    class Browsing(Pasting):
+        def begin_sign_in(self, request: SignInRequest) -> queue.Queue[str]:
+            pasted: queue.Queue[str] = queue.Queue()
+            pasted.put(browser.follow(request.url, box.ports(),
+                                      ca_bundle=box.endpoints.ca_bundle))
+            return pasted
+
+    return run_link(_request(), endpoints=box.endpoints, secrets=store,
+                    credentials=_credentials(box), interaction=Browsing([]),
+                    cancel=threading.Event())
+
+
+def test_token_of_another_data_centre_is_a_sentence(cronofy: Sandbox) -> None:
+    from dataclasses import replace
+
+    from wizard.connect.link import load_connection
+
+    store = SecretStore()
+    outcome = _linked(cronofy, store)
+    with pytest.raises(UserFacingError) as info:
+        load_connection(replace(outcome.connection, region="us"), endpoints=cronofy.endpoints,
+                        secrets=store, credentials=_credentials(cronofy), profile="p",
+                        step1_rooms=[])
+    text = render(info.value.sentence) + " " + render(info.value.remedy)
+    assert "data centre" in text, text
+
+
+def test_failed_refresh_asks_to_link_again(cronofy: Sandbox) -> None:
+    from wizard.connect.link import load_connection
+
+    store = SecretStore()
+    outcome = _linked(cronofy, store)
+    state = cronofy.services["cronofy"].state
+    with state.lock:
+        state.access.clear()  # the access token expired …
+        state.refresh.clear()  # … and the refresh token was revoked
+    with pytest.raises(UserFacingError) as info:
+        load_connection(outcome.connection, endpoints=cronofy.endpoints, secrets=store,
+                        credentials=_credentials(cronofy), profile="p", step1_rooms=[])
+    assert "expired or was revoked" in render(info.value.sentence)
+    assert "Link again" in render(info.value.remedy)
+
+
+async def test_authorize_rooms_is_idempotent_and_disconnect_revokes(tmp_path: Path) -> None:
+    from scenes import _assign
+
+    from wizard.connect.link import load_tokens
+    from wizard.ui.screens.assign import AssignScreen
+
+    box = Sandbox("healthy").start()
+    try:
+        app = make_app(box, provider=Provider.EXCHANGE, step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _assign(pilot)
+            assert isinstance(app.screen, AssignScreen)
+            for room in ("Alster", "Elbe"):
+                await pilot.click("#room")
+                await pilot.press(*room, "enter")
+                await settle(pilot)
+            state = box.services["cronofy"].state
+            for _round in range(2):  # a second run changes nothing
+                await pilot.click("#authorize")
+                await settle(pilot)
+                mappings = app.session.profile.mappings
+                assert [m.authorization for m in mappings] == ["authorized", "authorized"]
+            assert {a["email"] for a in state.authorizations} == {m.email for m in mappings}
+            config = Path(os.environ["ROOMCAL_CONFIG_DIR"])
+            files = "".join(p.read_text(encoding="utf-8") for p in config.rglob("*")
+                            if p.is_file())
+            assert "sbx-at-" not in files and "sbx-rt-" not in files
+            report = tmp_path / "report.json"
+            assert main(["report", "--profile", "test", "-o", str(report)]) == 0
+            assert "sbx-" not in report.read_text(encoding="utf-8")
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, ConnectedScreen)
+            await pilot.click("#disconnect")
+            await settle(pilot)
+            assert app.session.profile.connection is None
+            assert load_tokens(app.session.secrets, "test") is None
+            assert len(state.revoked) == 2  # refresh and access token
+    finally:
+        box.stop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from scenes import settle
@@ -157,3 +158,29 @@ async def test_tui_autodiscover_then_partial_recheck() -> None:
             app.screen._recheck_changed()
             await settle(pilot)  # again partial: the URL is discovered again, not the email
             assert all(r.status == Status.PASS for r in app.session.results.values())
+
+
+@pytest.mark.parametrize(("url", "phrase"), [
+    ("https://roomcal-test.invalid/EWS/Exchange.asmx", "could not be resolved"),
+    ("https://127.0.0.1:9/EWS/Exchange.asmx", "connection was refused"),
+])
+def test_cli_unreachable_server_is_a_sentence(url: str, phrase: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--lang", "en", "check", "exchange", "--scenario", "healthy", "--ews-url", url,
+                 "--json"])
+    out, err = capsys.readouterr()
+    endpoint = json.loads(out)["checks"][0]
+    assert code == 1 and endpoint["status"] == "fail"
+    assert phrase in endpoint["detail"] and endpoint["remedy"]
+    assert "Traceback" not in out + err
+
+
+def test_cli_timeout_is_a_sentence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    slow = tmp_path / "very-slow.toml"
+    slow.write_text("latency_ms = 3000\n", encoding="utf-8")
+    code = main(["--lang", "en", "check", "exchange", "--scenario", str(slow), "--timeout", "1",
+                 "--json"])
+    endpoint = json.loads(capsys.readouterr().out)["checks"][0]
+    assert code == 1 and endpoint["status"] == "fail"
+    assert "did not answer in time" in endpoint["detail"]
+    assert "--timeout" in endpoint["remedy"]

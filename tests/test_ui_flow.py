@@ -12,7 +12,7 @@ from textual.widgets import Button, Checkbox, Input
 from ui_support import make_app, sandbox
 from wizard.core import i18n
 from wizard.core.flow import Step
-from wizard.core.model import Provider, Status
+from wizard.core.model import Provider, Status, render
 from wizard.ui.screens.assign import AssignScreen
 from wizard.ui.screens.connect import ConnectScreen, LinkScreen, ReminderModal
 from wizard.ui.screens.connected import ConnectedScreen
@@ -83,6 +83,10 @@ async def test_healthy_walk_to_connected_and_assign(provider: Provider, tmp_path
             await _walk_to_connected(pilot, app)
             banner = str(app.screen.query_one("#banner").render())
             assert "Der Kalenderdienst ist verbunden" in banner
+            assert app.screen.query("#proof")  # what Cronofy's view proves about step 1
+            if provider == Provider.GOOGLE:  # the Marketplace confirmation is now proven
+                proven = app.session.results["cronofy_app"]
+                assert proven.status == Status.PASS and "Schritt 2" in render(proven.detail)
             assert app.session.profile.connection is not None
             await pilot.click("#next")
             await settle(pilot)

@@ -57,7 +57,7 @@ def run_connect(args: argparse.Namespace) -> int:
                 if exc.remedy:
                     print("→ " + printable(render(exc.remedy)), file=sys.stderr)
             return EXIT_FAILED
-        session.update(connection=outcome.connection, pending_link={})
+        session.linked(outcome.connection, outcome.resources, outcome.comparison)
     finally:
         if sandbox is not None:
             sandbox.stop()

@@ -197,6 +197,12 @@ class CronofyClient:
             return self._token_request({"grant_type": "refresh_token",
                                         "refresh_token": self.tokens.refresh_token})
         except CronofyError as exc:
+            if exc.status == 401:  # invalid_client: this data centre never issued the link
+                raise CronofyError(
+                    Msg(N_("This Cronofy data centre does not know the link's client or "
+                           "token.")),
+                    Msg(N_("Check the data centre chosen in step 2, then link again.")),
+                    401) from None
             raise CronofyError(Msg(N_("The Cronofy link has expired or was revoked.")),
                                Msg(N_("Link again (step 2).")), exc.status) from None
 

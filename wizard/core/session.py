@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from wizard.core import redact
 from wizard.core.endpoints import Endpoints
 from wizard.core.flow import Gate, Step, prepare_gate
+from wizard.core.i18n import N_
 from wizard.core.interaction import Interaction
 from wizard.core.model import (
     CheckContext,
@@ -191,6 +192,21 @@ class Session:
     def gate_failures(self, plugin: ProviderPlugin) -> tuple[str, ...]:
         return prepare_gate(plugin, self.results, continue_anyway=False,
                             confirmations=frozenset(self.profile.confirmations)).failures
+
+    def linked(self, connection: Any, resources: list[Any], comparison: Any) -> None:
+        """Step 2 succeeded: keep what Cronofy sees, and what that proves about step 1.
+
+        Google's Marketplace install cannot be read with the admin's token (step 1
+        only has a confirmation); Cronofy listing room calendars proves it.
+        """
+        self.resources = list(resources)
+        self.comparison = comparison
+        if resources and self.provider == Provider.GOOGLE:
+            self.record(CheckResult(
+                "cronofy_app", Status.PASS,
+                Msg(N_("Proven in step 2: Cronofy lists {count} room calendars, so the Cronofy "
+                       "app is installed."), count=len(resources))))
+        self.update(connection=connection, pending_link={})
 
     def step1_rooms(self) -> list[str]:
         rooms = self.results.get("rooms")

@@ -46,12 +46,8 @@ def link(app: WizardApp, interaction: Interaction, cancel: threading.Event) -> N
         on_pending=pending,
     )
 
-    def store() -> None:
-        session.resources = list(outcome.resources)
-        session.comparison = outcome.comparison
-        session.update(connection=outcome.connection, pending_link={})
-
-    app.call_from_thread(store)
+    app.call_from_thread(session.linked, outcome.connection, outcome.resources,
+                         outcome.comparison)
 
 
 def _credentials(app: WizardApp) -> tuple[str, str]:

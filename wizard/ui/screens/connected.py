@@ -7,10 +7,20 @@ from textual.app import ComposeResult
 from textual.widgets import Button, Static
 
 from wizard.core.flow import Step
-from wizard.core.i18n import _
+from wizard.core.i18n import N_, _
 from wizard.core.model import Provider, render
 from wizard.ui.screens.base import StepScreen
 from wizard.ui.text import plain, styled
+
+# What Cronofy reading the room calendars proves about step 1, from its side.
+PROOF = {
+    Provider.EXCHANGE.value: N_("Cronofy reads the room calendars: impersonation works from "
+                                "Cronofy's side too."),
+    Provider.MICROSOFT365.value: N_("Cronofy reads the room calendars: admin consent is in "
+                                    "place."),
+    Provider.GOOGLE.value: N_("Cronofy lists the rooms: the Cronofy app is installed (step 1's "
+                              "confirmation is proven)."),
+}
 
 
 class ConnectedScreen(StepScreen):
@@ -33,6 +43,8 @@ class ConnectedScreen(StepScreen):
         ]
         for label, value in rows:
             yield Static(styled((f"{label:<22}", "bold"), value))
+        if connection.rooms and (proof := PROOF.get(connection.provider)):
+            yield Static(plain(_(proof)), classes="hint", id="proof")
         comparison = self.session.comparison
         if comparison is not None:
             yield from self._comparison(comparison)
