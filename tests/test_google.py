@@ -32,6 +32,7 @@ from wizard.core.runner import collect
 from wizard.core.secrets import SecretStore
 from wizard.sandbox import Sandbox, browser
 from wizard.sandbox.google import client_config
+from wizard.sandbox.scenario import Scenario
 
 
 class Browser:
@@ -207,3 +208,50 @@ async def test_tui_keeps_tokens_out_of_profile_screen_and_report(tmp_path: Path)
             assert secret not in files + screen + report.read_text(encoding="utf-8")
     finally:
         box.stop()
+
+
+def test_client_file_is_remembered_in_the_keyring(google: Sandbox, tmp_path: Path) -> None:
+    import json
+    from dataclasses import replace
+
+    from wizard.checks.google import CLIENT_KEY
+
+    config = client_config(google.endpoints.google_auth_url, google.endpoints.google_token_url)
+    path = tmp_path / "client_secret.json"
+    path.write_text(json.dumps(config), encoding="utf-8")
+    store = SecretStore()
+    first = CheckContext(values={"port": "0", "client_secrets": str(path)}, secrets={},
+                         endpoints=replace(google.endpoints, sandbox=False),
+                         interaction=Browser(google), demo=False)
+    first.shared.update(secret_store=store, profile="p")
+    assert asyncio.run(collect(plugin("google").checks, first))["rooms"].status == Status.PASS
+    assert store.get("p", CLIENT_KEY)
+    path.unlink()  # gone from the jump host: the keyring still has it
+    again = CheckContext(values={"port": "0"}, secrets={},
+                         endpoints=replace(google.endpoints, sandbox=False),
+                         interaction=Browser(google), demo=False)
+    again.shared.update(secret_store=store, profile="p")
+    assert asyncio.run(collect(plugin("google").checks, again))["sign_in"].status == Status.PASS
+
+
+def test_three_thousand_rooms_are_read_page_by_page() -> None:
+    box = Sandbox(Scenario("big", data={"rooms": {"count": 3000}})).start(("google",))
+    try:
+        result = run(box, Browser(box), SecretStore())["rooms"]
+        assert result.status == Status.PASS
+        assert len(result.items) == 3000
+        assert len({item.key for item in result.items}) == 3000
+    finally:
+        box.stop()
+
+
+def test_unreadable_client_file_is_a_sentence(google: Sandbox, tmp_path: Path) -> None:
+    broken = tmp_path / "client.json"
+    broken.write_text("{not json", encoding="utf-8")
+    ctx = CheckContext(values={"port": "0", "client_secrets": str(broken)}, secrets={},
+                       endpoints=google.endpoints, interaction=Browser(google), demo=True)
+    ctx.shared.update(secret_store=SecretStore(), profile="p")
+    result = asyncio.run(collect(plugin("google").checks, ctx))["sign_in"]
+    assert result.status == Status.FAIL
+    assert "client.json cannot be read" in render(result.detail)
+    assert "Desktop app" in render(result.remedy)

@@ -43,6 +43,7 @@ SCOPES = [
     "https://www.googleapis.com/auth/admin.directory.resource.calendar.readonly",
 ]
 REFRESH_KEY = "google.refresh_token"
+CLIENT_KEY = "google.client_config"  # the OAuth client JSON, once read from a file
 SIGN_IN_TIMEOUT = 15 * 60
 MAX_RETRIES = 3
 MAX_CLOCK_SKEW = 300  # seconds; beyond this, tokens look expired or not yet valid
@@ -62,16 +63,30 @@ def _valid_port(value: str) -> Msg | None:
 
 
 def _client_config(ctx: CheckContext) -> dict[str, Any]:
+    """The OAuth client: a file (form or env), else the keyring, else the sandbox's.
+
+    A file that was read once is kept in the keyring, so the next run (or the
+    next session on the jump host) does not need it lying around.
+    """
     path = ctx.values.get("client_secrets") or os.environ.get("ROOMCAL_GOOGLE_CLIENT_SECRETS")
+    store, profile = _store(ctx), str(ctx.shared.get("profile", "default"))
+    remembered = store.get(profile, CLIENT_KEY) if store is not None and not path else None
     if path:
         try:
-            with open(path, encoding="utf-8") as handle:
+            with open(os.path.expanduser(path), encoding="utf-8") as handle:
                 config = json.load(handle)
+            if not isinstance(config, dict) or not (config.get("installed") or
+                                                    config.get("web")):
+                raise ValueError("not an OAuth client file")
         except (OSError, ValueError):
             raise UserFacingError(
                 Msg(N_("The client secrets file {path} cannot be read."), path=path),
                 Msg(N_("Download the OAuth client (type \"Desktop app\") as JSON from the "
                        "Google Cloud console."))) from None
+        if store is not None:
+            store.set(profile, CLIENT_KEY, json.dumps(config))
+    elif remembered:
+        config = json.loads(remembered)
     elif ctx.endpoints.sandbox:
         from wizard.sandbox.google import client_config
 
