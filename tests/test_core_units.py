@@ -18,8 +18,9 @@ from wizard.core import mapping, redact
 from wizard.core.errors import UserFacingError
 from wizard.core.interaction import NoInteraction
 from wizard.core.model import CheckResult, Msg, RoomMapping, Status, SubResult
-from wizard.core.report import build_report, dumps, scenario_from_report
+from wizard.core.report import build_report, dumps
 from wizard.core.text import printable
+from wizard.sandbox.replay import scenario_from_report
 from wizard.sandbox.scenario import ScenarioFileError, UnknownScenarioError, available, load
 
 

@@ -50,6 +50,7 @@ TABLE = [
     Expect("exchange", "throttled", 0, {"impersonation": "pass"}),
     Expect("exchange", "slow", 0, {"impersonation": "pass"}),
     Expect("exchange", "markup-names", 0, {"rooms": "pass"}),
+    Expect("exchange", "many-rooms", 0, {"impersonation": "pass"}, "all 5000 rooms"),
     # Microsoft 365
     Expect("microsoft365", "healthy", 0, {"calendar_access": "pass"}, "readable"),
     Expect("microsoft365", "m365-not-admin", 1, {"admin_role": "fail"}, "admin consent"),

@@ -131,6 +131,12 @@ class CheckResult:
             "detail": render(self.detail),
             "remedy": render(self.remedy),
         }
+        # The untranslated sentences: a resumed profile shows them in the language of
+        # the day, and a report replay recognises them whatever language wrote them.
+        for name, text in (("detail", self.detail), ("remedy", self.remedy)):
+            if isinstance(text, Msg):
+                data[f"{name}_id"] = text.msgid
+                data[f"{name}_params"] = {k: str(v) for k, v in text.params.items()}
         if self.command:
             data["command"] = self.command
         if self.items:
@@ -143,11 +149,17 @@ class CheckResult:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CheckResult:
+        def text(name: str) -> Text:
+            msgid, params = data.get(f"{name}_id"), data.get(f"{name}_params")
+            if isinstance(msgid, str) and msgid and isinstance(params, dict):
+                return Msg(msgid, **{str(k): str(v) for k, v in params.items()})
+            return str(data.get(name, ""))
+
         return cls(
             check_id=str(data["id"]),
             status=Status(data["status"]),
-            detail=str(data.get("detail", "")),
-            remedy=str(data.get("remedy", "")),
+            detail=text("detail"),
+            remedy=text("remedy"),
             command=str(data.get("command", "")),
             items=tuple(
                 SubResult(

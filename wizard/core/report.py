@@ -21,12 +21,10 @@ from typing import Any
 
 from wizard import __version__
 from wizard.core import redact
-from wizard.core.model import CheckResult, ProviderPlugin, Status
+from wizard.core.model import CheckResult, ProviderPlugin
 
 REPORT_FORMAT = 1
 _SECRET_WORDS = ("password", "secret", "token", "code_verifier", "assertion")
-# Inputs that point at the customer's network: a replay uses the sandbox's instead.
-_NOT_REPLAYED = ("ews_url", "ca_bundle", "client_secrets", "port", "email")
 
 
 def _safe_inputs(values: Mapping[str, str]) -> dict[str, str]:
@@ -84,37 +82,3 @@ def write_report(path: str | Path, **kwargs: Any) -> Path:
         handle.write(text)
     os.replace(tmp, target)
     return target
-
-
-# (provider, check id) -> function(result) -> fault keys for the sandbox's service table.
-# Filled by the provider sandboxes' documented scenario keys.
-def _failing_rooms(result: Mapping[str, Any]) -> list[str]:
-    return [i.get("key") or i["name"] for i in result.get("items", ())
-            if i.get("status") == Status.FAIL.value]
-
-
-def scenario_from_report(report: Mapping[str, Any]) -> dict[str, Any]:
-    """The scenario data (as if read from TOML) that replays a report."""
-    if report.get("roomcal_report") != REPORT_FORMAT:
-        raise ValueError("not a roomcal report")
-    provider = str(report["provider"])
-    checks = {c["id"]: c for c in report.get("checks", ())}
-    inputs = {k: v for k, v in report.get("inputs", {}).get(provider, {}).items()
-              if k not in _NOT_REPLAYED}
-    section: dict[str, Any] = {}
-    from wizard.core.replay import faults_for
-
-    section.update(faults_for(provider, checks))
-    data: dict[str, Any] = {
-        "description": {
-            "en": f"Replay of a report ({provider}, {report.get('created', '')})",
-            "de": f"Nachstellung eines Berichts ({provider}, {report.get('created', '')})",
-        },
-        "inputs": {provider: inputs},
-        provider: section,
-    }
-    rooms = [r for r in report.get("rooms", ()) if r.get("name")]
-    if rooms:
-        data["rooms"] = {"list": [{"name": r["name"], "email": r.get("email", "")}
-                                  for r in rooms]}
-    return data

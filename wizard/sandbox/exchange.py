@@ -13,6 +13,7 @@ auth. Scenario keys (``[exchange]``):
 * ``busy_requests``: the first N requests answer ErrorServerBusy (``busy_back_off_ms``)
 * ``malformed``: answer with broken XML; ``ews_disabled``: answer 403 with an HTML page
 * ``no_mailbox``: the service account has no mailbox (ErrorNonExistentMailbox)
+* ``service_account``: the account that may sign in (default ``svc-cronofy@…``; replays)
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ class ExchangeState:
     malformed: bool = False
     ews_disabled: bool = False
     no_mailbox: bool = False
+    service_account: str = SERVICE_ACCOUNT
     lock: threading.Lock = field(default_factory=threading.Lock)
     seen: int = 0
     impersonated: list[str] = field(default_factory=list)
@@ -98,6 +100,7 @@ class ExchangeState:
         return cls(
             rooms=rooms,
             password=str(section.get("password", DEMO_PASSWORD)),
+            service_account=str(section.get("service_account", SERVICE_ACCOUNT)).lower(),
             room_lists=[str(x) for x in section.get("room_lists", [ROOM_LIST])],
             denied=set(denied) if isinstance(denied, list) else bool(denied),
             busy_requests=int(section.get("busy_requests", 0)),
@@ -162,7 +165,8 @@ class EwsHandler:
             user, _sep, password = base64.b64decode(header[6:]).decode().partition(":")
         except ValueError:
             return False, offer
-        ok = user.lower() in (SERVICE_ACCOUNT, SERVICE_ACCOUNT.split("@")[0]) and \
+        account = self.state.service_account
+        ok = user.lower() in (account, account.split("@")[0]) and \
             password == self.state.password
         return ok, offer
 
@@ -177,7 +181,8 @@ class EwsHandler:
             return Response(400, "bad request", content_type="text/plain")
         user = (root.findtext(f".//{{{ANS}}}Mailbox") or "").strip().lower()
         base = request.server.base_url if request.server else ""
-        if user.endswith(f"@{DOMAIN}"):
+        domains = {DOMAIN, self.state.service_account.rsplit("@", 1)[-1]}
+        if user.rsplit("@", 1)[-1] in domains:
             code, message = "NoError", "No error."
             settings = (
                 '<UserSettings><UserSetting i:type="StringSetting"><Name>ExternalEwsUrl</Name>'
@@ -231,7 +236,7 @@ class EwsHandler:
 
     def op_GetFolder(self, op: ET.Element, impersonated: str | None) -> str:
         mailbox = (impersonated or op.findtext(f".//{{{T}}}EmailAddress") or
-                   SERVICE_ACCOUNT).lower()
+                   self.state.service_account).lower()
         if impersonated:
             with self.state.lock:
                 self.state.impersonated.append(mailbox)
@@ -269,7 +274,7 @@ def start(sandbox: Any) -> Any:
     state = ExchangeState.from_scenario(sandbox.scenario.rooms,
                                         sandbox.scenario.section("exchange"))
     router = Router()
-    ntlm = NtlmAcceptor({SERVICE_ACCOUNT: state.password},
+    ntlm = NtlmAcceptor({state.service_account: state.password},
                         sandbox.tls.ca_pem.parent if sandbox.tls else None)
     handler = EwsHandler(state, ntlm)
     router.add("*", EWS_PATH, handler)
@@ -280,8 +285,8 @@ def start(sandbox: Any) -> Any:
         endpoints={"autodiscover_url": f"{server.base_url}{AUTODISCOVER_PATH}"},
         demo_values={"exchange": {
             "ews_url": f"{server.base_url}{EWS_PATH}",
-            "username": SERVICE_ACCOUNT,
-            "room_list": ROOM_LIST,
+            "username": state.service_account,
+            "room_list": state.room_lists[0] if state.room_lists else ROOM_LIST,
             "auth": "ntlm",
         }},
         # The demo form holds the usual demo password; a scenario may expect another.

@@ -88,7 +88,7 @@ def load(name_or_path: str) -> Scenario:
             raise ScenarioFileError(name_or_path, exc.strerror or type(exc).__name__) from None
         try:
             if path.suffix == ".json" or text.lstrip().startswith("{"):
-                from wizard.core.report import scenario_from_report
+                from wizard.sandbox.replay import scenario_from_report
 
                 data = scenario_from_report(json.loads(text))
             else:

@@ -1,0 +1,57 @@
+"""A support engineer replays a customer's report: the same checks fail in the sandbox.
+
+For every scenario of the step-1 table: run the check as the customer would
+(in German, to prove the replay does not read translated text), write the
+report, replay the report as a scenario, compare the statuses.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_scenarios import TABLE, Expect
+
+from wizard.cli import main
+
+REPLAYABLE = [e for e in TABLE if e.scenario not in ("slow", "many-rooms")]
+
+
+@pytest.mark.parametrize("expect", REPLAYABLE, ids=lambda e: e.id)
+def test_report_replays_the_same_failures(expect: Expect, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    report = tmp_path / "customer-report.json"
+    first = main(["--lang", "de", "check", expect.provider, "--scenario", expect.scenario,
+                  "--report", str(report), "--json"])
+    original = {c["id"]: c["status"] for c in json.loads(capsys.readouterr().out)["checks"]}
+    replay = main(["--lang", "en", "check", expect.provider, "--scenario", str(report),
+                   "--json"])
+    replayed = {c["id"]: c["status"] for c in json.loads(capsys.readouterr().out)["checks"]}
+    assert replay == first
+    assert replayed == original
+
+
+def test_replay_takes_the_customers_identities(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    report = {
+        "roomcal_report": 1, "provider": "exchange", "created": "2026-11-25T08:00:00+00:00",
+        "inputs": {"exchange": {"username": "svc-rooms@contoso.example",
+                                "room_list": "raeume@contoso.example", "auth": "ntlm",
+                                "ews_url": "https://mail.contoso.example/EWS/Exchange.asmx"}},
+        "checks": [{"id": "impersonation", "status": "fail", "detail": "…", "remedy": "…",
+                    "items": [{"name": "Vorstand", "key": "vorstand@contoso.example",
+                               "status": "fail"},
+                              {"name": "Elbe", "key": "elbe@contoso.example",
+                               "status": "pass"}]}],
+        "rooms": [{"name": "Vorstand", "email": "vorstand@contoso.example"},
+                  {"name": "Elbe", "email": "elbe@contoso.example"}],
+    }
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(report), encoding="utf-8")
+    assert main(["check", "exchange", "--scenario", str(path), "--json"]) == 1
+    checks = {c["id"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
+    assert checks["credentials"]["status"] == "pass"  # the customer's account signs in
+    assert "raeume@contoso.example" in checks["room_list"]["detail"]
+    items = {i["key"]: i["status"] for i in checks["impersonation"]["items"]}
+    assert items == {"vorstand@contoso.example": "fail", "elbe@contoso.example": "pass"}
