@@ -152,3 +152,23 @@ def test_error_redirect_and_cancel_and_port_in_use() -> None:
         with pytest.raises(UserFacingError) as busy:
             RedirectServer(port=server.port)
         assert str(server.port) in str(busy.value.sentence)
+
+
+def test_stored_results_come_back_translatable() -> None:
+    from wizard.core import i18n
+    from wizard.core.i18n import N_
+
+    original = CheckResult("rooms", Status.FAIL,
+                           Msg(N_("The room list {address} contains no rooms."),
+                               address="rooms@x"),
+                           Msg(N_("Add the conference rooms to the room list.")))
+    restored = CheckResult.from_json(json.loads(json.dumps(original.to_json())))
+    assert str(restored.detail) == str(original.detail)
+    i18n.set_language("de")
+    try:
+        assert "enthält keine Räume" in str(restored.detail)  # not frozen in English
+        assert "rooms@x" in str(restored.detail)
+    finally:
+        i18n.set_language("en")
+    plain = CheckResult.from_json({"id": "x", "status": "pass", "detail": "old profile"})
+    assert plain.detail == "old profile"  # profiles written before detail_id still load
