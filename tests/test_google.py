@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from oauthlib.oauth2.rfc6749.errors import InvalidGrantError
@@ -99,28 +100,28 @@ def test_pasted_url_signs_in_and_forged_state_is_refused(google: Sandbox) -> Non
     assert any("state mismatch" in note for note in interaction.notes)
 
 
-def test_revoked_refresh_token_falls_back_to_a_fresh_sign_in(google: Sandbox) -> None:
-    store = SecretStore()
-    run(google, Browser(google), store)
-    google.services["google"].state.section["revoked_refresh"] = True  # invalid_grant
-    interaction = Browser(google)
-    result = run(google, interaction, store)["sign_in"]
-    assert result.status == Status.PASS
-    assert "expired or was revoked" in render(result.remedy)
-    assert len(interaction.requests) == 1
+def _revoke(state: Any, _token: str) -> None:
+    state.section["revoked_refresh"] = True  # the token endpoint answers invalid_grant
 
 
-def test_refresh_token_with_fewer_scopes_signs_in_again(google: Sandbox) -> None:
-    store = SecretStore()
-    run(google, Browser(google), store)
-    state = google.services["google"].state
-    token = store.get("p", REFRESH_KEY)
+def _narrow(state: Any, token: str) -> None:
     state.refresh[token] = " ".join(SCOPES[:3])  # granted before roomcal needed resources
+
+
+@pytest.mark.parametrize(("spoil", "why"), [
+    (_revoke, "expired or was revoked"),
+    (_narrow, "permissions the stored sign-in lacks"),
+], ids=["invalid_grant", "scope-changed"])
+def test_unusable_refresh_token_falls_back_to_a_fresh_sign_in(
+        google: Sandbox, spoil: Any, why: str) -> None:
+    store = SecretStore()
+    run(google, Browser(google), store)
+    spoil(google.services["google"].state, store.get("p", REFRESH_KEY))
     interaction = Browser(google)
     result = run(google, interaction, store)["sign_in"]
     assert result.status == Status.PASS
-    assert "permissions the stored sign-in lacks" in render(result.remedy)
-    assert len(interaction.requests) == 1
+    assert why in render(result.remedy)
+    assert len(interaction.requests) == 1  # signed in afresh, and said why
 
 
 def test_revoked_access_token_forgets_the_refresh_token(google: Sandbox) -> None:
