@@ -298,3 +298,28 @@ async def test_authorize_rooms_is_idempotent_and_disconnect_revokes(tmp_path: Pa
             assert len(state.revoked) == 2  # refresh and access token
     finally:
         box.stop()
+
+
+@pytest.mark.parametrize(("region", "app", "api"), [
+    ("us", "https://app.cronofy.com", "https://api.cronofy.com"),
+    ("uk", "https://app-uk.cronofy.com", "https://api-uk.cronofy.com"),
+    ("de", "https://app-de.cronofy.com", "https://api-de.cronofy.com"),
+    ("au", "https://app-au.cronofy.com", "https://api-au.cronofy.com"),
+    ("ca", "https://app-ca.cronofy.com", "https://api-ca.cronofy.com"),
+    ("sg", "https://app-sg.cronofy.com", "https://api-sg.cronofy.com"),
+])
+def test_region_maps_to_its_data_centre_hosts(region: str, app: str, api: str) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from wizard.connect.link import authorize_url
+    from wizard.core.endpoints import Endpoints
+
+    assert Endpoints().cronofy(region) == (app, api)
+    url = authorize_url(app, "client", "http://127.0.0.1:8751/", "st4te", Provider.GOOGLE)
+    parts = urlsplit(url)
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    assert f"{parts.scheme}://{parts.netloc}" == app
+    assert parts.path == "/enterprise_connect/oauth/authorize"
+    assert query["scope"] == "service_account/accounts/manage service_account/resources/manage"
+    assert query["delegated_scope"] and query["state"] == "st4te"
+    assert query["redirect_uri"] == "http://127.0.0.1:8751/"
