@@ -8,7 +8,10 @@ endpoint until it is approved. Scenario keys (``[microsoft365]``):
 (list of ``{email, rooms = "all" | [addresses]}``; default one list with all
 rooms), ``calendar_denied`` (room addresses), ``throttle_requests`` (the
 first N Graph requests answer 429 with Retry-After), ``decline`` (the
-sign-in is declined), ``page_size`` (Graph paging, default 100).
+sign-in is declined), ``expire_device_code`` (nobody enters the code in
+time), ``graph_unauthorized`` (Graph answers 401 to every token),
+``malformed`` (a proxy's HTML page instead of Places JSON), ``page_size``
+(Graph paging, default 100).
 """
 
 from __future__ import annotations
