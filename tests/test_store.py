@@ -115,3 +115,20 @@ def test_start_over_keeps_a_backup(tmp_path: Path) -> None:
     assert session.profile.provider == ""
     assert json.loads(store.path("p").with_suffix(".json.bak").read_text())["provider"] == \
         "google"
+
+
+def test_background_writes_land_on_flush_and_keep_their_snapshot(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path)
+    store.background = True
+    profile = Profile(name="bg")
+    profile.inputs["exchange"] = {"username": "first@x"}
+    assert store.save(profile)
+    profile.inputs["exchange"]["username"] = "second@x"  # edited while the write is queued
+    for i in range(50):  # a burst coalesces: the latest snapshot wins
+        profile.inputs["exchange"]["room_list"] = f"rooms{i}@x"
+        store.save(profile)
+    store.flush()
+    saved = json.loads(store.path("bg").read_text(encoding="utf-8"))
+    assert saved["inputs"]["exchange"] == {"username": "second@x", "room_list": "rooms49@x"}
+    assert oct(store.path("bg").stat().st_mode & 0o777) == "0o600"
+    assert not list(tmp_path.glob(".bg.*.tmp"))  # no temporary files left behind

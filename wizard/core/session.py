@@ -146,9 +146,15 @@ class Session:
         ctx.shared["profile"] = self.profile.name
         return ctx
 
-    def record(self, result: CheckResult) -> None:
+    def record(self, result: CheckResult, *, persist: bool = True) -> None:
+        """Keep a result; ``persist=False`` while a run streams (see ``persist_results``)."""
         self.results[result.check_id] = result
-        if result.status.done:
+        if result.status.done and persist:
+            self._persist_results()
+
+    def persist_results(self) -> None:
+        """Save the results of a run in one write, after its last result."""
+        if self.provider is not None:
             self._persist_results()
 
     def _persist_results(self) -> None:

@@ -69,6 +69,7 @@ class WizardApp(App[int]):
         session: Session | None = None,
     ) -> None:
         self.session = session or Session(profile_name, sandbox=sandbox)
+        self.session.store.background = True  # saves never freeze the screen
         lang = language or self.session.profile.language or i18n.from_environment()
         i18n.set_language(lang)
         super().__init__()
@@ -80,6 +81,9 @@ class WizardApp(App[int]):
     @property
     def demo(self) -> bool:
         return self.session.sandbox is not None
+
+    def on_unmount(self) -> None:
+        self.session.store.flush()  # the last background save lands before we exit
 
     def on_mount(self) -> None:
         if self.session.profile.language != i18n.current_language():
