@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 from memory_keyring import MemoryKeyring
-from wizard.core import catalogs, i18n
+from wizard.core import catalogs, i18n, redact
 
 # Compile the .po fragments once per run when they changed in this checkout.
 catalogs.compile_all(Path(i18n.LOCALE_DIR), only_stale=True)
@@ -33,6 +33,7 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     i18n.set_language("en")
     yield
     i18n.set_language("en")
+    redact.forget_all()
 
 
 @pytest.fixture(autouse=True)

@@ -24,12 +24,12 @@ def test_report_replays_the_same_failures(expect: Expect, tmp_path: Path,
     report = tmp_path / "customer-report.json"
     first = main(["--lang", "de", "check", expect.provider, "--scenario", expect.scenario,
                   "--report", str(report), "--json"])
-    original = {c["id"]: c["status"] for c in json.loads(capsys.readouterr().out)["checks"]}
+    first_checks = json.loads(capsys.readouterr().out)["checks"]
+    original = {c["id"]: c["status"] for c in first_checks}
     replay = main(["--lang", "en", "check", expect.provider, "--scenario", str(report),
                    "--json"])
     replayed = {c["id"]: c["status"] for c in json.loads(capsys.readouterr().out)["checks"]}
-    assert replay == first
-    assert replayed == original
+    assert (replay, replayed) == (first, original), first_checks
 
 
 def test_replay_takes_the_customers_identities(tmp_path: Path,

@@ -27,6 +27,12 @@ def register(value: str | None) -> None:
             _secrets.add(value)
 
 
+def forget_all() -> None:
+    """Forget every registered secret (tests: one test's secrets must not mask the next's)."""
+    with _lock:
+        _secrets.clear()
+
+
 def scrub(text: str) -> str:
     with _lock:
         secrets = sorted(_secrets, key=len, reverse=True)
