@@ -19,9 +19,9 @@ from textual.widgets import Static
 from ui_support import make_app
 from wizard.cli import main
 from wizard.connect.cronofy import CronofyClient, CronofyError
-from wizard.connect.link import LinkRequest, resumable, run_link
+from wizard.connect.link import LinkRequest, run_link
 from wizard.core.errors import UserFacingError
-from wizard.core.flow import Step
+from wizard.core.flow import Step, resumable
 from wizard.core.interaction import SignInRequest
 from wizard.core.model import Provider, render
 from wizard.core.secrets import SecretStore

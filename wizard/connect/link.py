@@ -22,6 +22,7 @@ from wizard.connect.cronofy import CronofyClient, Resource, Tokens
 from wizard.connect.oauth_loopback import RedirectError, RedirectServer
 from wizard.core.endpoints import Endpoints
 from wizard.core.errors import UserFacingError
+from wizard.core.flow import resumable
 from wizard.core.i18n import N_
 from wizard.core.interaction import Interaction, SignInRequest
 from wizard.core.model import Connection, Msg, Provider
@@ -45,16 +46,6 @@ class LinkRequest:
     # the URL it ended on, pasted) still completes it.
     resume: dict[str, Any] = field(default_factory=dict)
 
-
-def resumable(pending: dict[str, Any], region: str, now: float | None = None) -> bool:
-    """A pending link of this data centre younger than a sign-in may take."""
-    now = time.time() if now is None else now
-    try:
-        age = now - float(pending.get("started", 0))
-    except (TypeError, ValueError):
-        return False
-    return bool(pending.get("state")) and pending.get("region") == region and \
-        0 <= age < SIGN_IN_TIMEOUT
 
 
 @dataclass

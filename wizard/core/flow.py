@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from wizard.core.i18n import N_, _
 from wizard.core.model import CheckResult, Msg, ProviderPlugin, Status
@@ -105,3 +107,18 @@ class ConnectGate:
     @property
     def can_sign_in(self) -> bool:
         return self.can_link and self.terms_link
+
+
+# A link cut short (crash, lost SSH) is resumed for as long as a sign-in may take.
+LINK_RESUME_WINDOW = 15 * 60
+
+
+def resumable(pending: dict[str, Any], region: str, now: float | None = None) -> bool:
+    """A pending link of this data centre younger than a sign-in may take."""
+    now = time.time() if now is None else now
+    try:
+        age = now - float(pending.get("started", 0))
+    except (TypeError, ValueError):
+        return False
+    return bool(pending.get("state")) and pending.get("region") == region and \
+        0 <= age < LINK_RESUME_WINDOW

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from wizard.core import redact
 from wizard.core.endpoints import Endpoints
-from wizard.core.flow import Gate, Step, prepare_gate
+from wizard.core.flow import Gate, Step, prepare_gate, resumable
 from wizard.core.i18n import N_
 from wizard.core.interaction import Interaction
 from wizard.core.model import (
@@ -213,6 +213,10 @@ class Session:
                 Msg(N_("Proven in step 2: Cronofy lists {count} room calendars, so the Cronofy "
                        "app is installed."), count=len(resources))))
         self.update(connection=connection, pending_link={})
+
+    def resumable_link(self) -> bool:
+        """A link of this profile was cut short (crash, lost SSH) and can be resumed."""
+        return resumable(self.profile.pending_link, self.profile.region or "de")
 
     def step1_rooms(self) -> list[str]:
         rooms = self.results.get("rooms")

@@ -100,16 +100,10 @@ class ConnectScreen(StepScreen):
 
     def after_mount(self) -> None:
         self.refresh_gate()
-        if self._gate().can_link and self._pending_link():
+        if self._gate().can_link and self.session.resumable_link():
             # Back after a crash or a dropped SSH session in the middle of a link:
             # straight to where it was cut short.
             self.app.push_screen(LinkScreen())
-
-    def _pending_link(self) -> bool:
-        from wizard.connect.link import resumable
-
-        profile = self.session.profile
-        return resumable(profile.pending_link, profile.region or "de")
 
     def focus_start(self) -> None:
         gate = self._gate()
@@ -187,7 +181,7 @@ class LinkScreen(StepScreen):
             yield Static(plain(_("Step 1 was prepared for {provider}.").format(
                 provider=Provider(profile.provider).title)), classes="notice")
         yield Static(plain(self._sign_in_text(service)), classes="intro")
-        if self._resumable():
+        if self.session.resumable_link():
             started = time.strftime("%H:%M", time.localtime(
                 float(profile.pending_link["started"])))
             yield Static(plain(_("The link started at {time} was cut short: \"Sign in\" "
@@ -199,12 +193,6 @@ class LinkScreen(StepScreen):
                          disabled=not profile.terms_link)
         yield Static(plain(""), id="link-error", classes="error-line")
         yield Static(plain(""), id="link-remedy")
-
-    def _resumable(self) -> bool:
-        from wizard.connect.link import resumable
-
-        profile = self.session.profile
-        return resumable(profile.pending_link, profile.region or "de")
 
     def focus_start(self) -> None:
         if self.session.profile.terms_link:
