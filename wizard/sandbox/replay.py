@@ -63,7 +63,8 @@ def _exchange_room_list(check: Check, inputs: Mapping[str, str]) -> dict[str, An
         return {"exchange": {"room_lists": []}}
     if _is(check, "{address} is not a room list. Room lists found: {lists}"):
         wanted = inputs.get("room_list", "").lower()
-        found = re.findall(r"[^\s,:]+@[^\s,]+", str(check.get("detail", "")))
+        lists = check.get("detail_params", {}).get("lists") or str(check.get("detail", ""))
+        found = re.findall(r"[^\s,:]+@[^\s,]+", str(lists))
         return {"exchange": {"room_lists": [a for a in found if a.lower() != wanted]
                              or ["other-rooms@example.com"]}}
     return _exchange_transport(check, inputs)
@@ -142,9 +143,9 @@ def _google_sign_in(check: Check, _inputs: Mapping[str, str]) -> dict[str, Any]:
                   "{missing}."):
         return {"google": {"withheld_scopes": [
             "https://www.googleapis.com/auth/admin.directory.resource.calendar.readonly"]}}
-    remedy = str(check.get("remedy", ""))
-    if check.get("status") == "warn" and (minutes := re.search(r"\d+", remedy)):
-        return {"google": {"clock_skew_s": int(minutes.group()) * 60}}
+    minutes = str(check.get("remedy_params", {}).get("minutes", ""))
+    if check.get("status") == "warn" and minutes.isdigit():
+        return {"google": {"clock_skew_s": int(minutes) * 60}}
     return {}
 
 
