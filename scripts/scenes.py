@@ -90,6 +90,16 @@ async def _link_screen(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+async def _link_resume(pilot: Pilot) -> None:
+    """Back on the link screen after a link was cut short three minutes ago."""
+    import time
+
+    pilot.app.session.update(pending_link={  # type: ignore[attr-defined]
+        "state": "STATE", "port": 8751, "region": "de",
+        "redirect_uri": "http://127.0.0.1:8751/", "started": time.time() - 180})
+    await _link_screen(pilot)
+
+
 async def _sign_in_modal(pilot: Pilot) -> None:
     from wizard.ui.screens.signin import SignInModal
 
@@ -146,6 +156,7 @@ SCENES = (
     Scene("07-connect-reminder", Provider.EXCHANGE, Step.PREPARE, _open_reminder),
     Scene("08-connect-terms", Provider.EXCHANGE, Step.PREPARE, _after_reminder),
     Scene("09-link", Provider.EXCHANGE, Step.PREPARE, _link_screen),
+    Scene("09-link-resume", Provider.EXCHANGE, Step.PREPARE, _link_resume),
     Scene("10-sign-in", Provider.EXCHANGE, Step.PREPARE, _sign_in_modal),
     Scene("11-connected", Provider.EXCHANGE, Step.PREPARE, _connected),
     Scene("12-assign", Provider.EXCHANGE, Step.PREPARE, _assign),

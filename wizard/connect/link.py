@@ -22,7 +22,7 @@ from wizard.connect.cronofy import CronofyClient, Resource, Tokens
 from wizard.connect.oauth_loopback import RedirectError, RedirectServer
 from wizard.core.endpoints import Endpoints
 from wizard.core.errors import UserFacingError
-from wizard.core.flow import resumable
+from wizard.core.flow import minutes_since, resumable
 from wizard.core.i18n import N_
 from wizard.core.interaction import Interaction, SignInRequest
 from wizard.core.model import Connection, Msg, Provider
@@ -159,11 +159,10 @@ def run_link(
     message = Msg(N_("Choose the calendar service in the Enterprise Connect dashboard, "
                      "accept the terms and sign in."))
     if pending:
-        started = time.strftime("%H:%M", time.localtime(float(pending["started"])))
-        message = Msg(N_("Resuming the link started at {time}, which was cut short. If the "
+        message = Msg(N_("Resuming the link started {minutes} min ago, which was cut short. If the "
                          "browser already shows an address starting with http://127.0.0.1, "
                          "paste it here; otherwise finish the sign-in in the browser."),
-                      time=started)
+                      minutes=minutes_since(pending))
     with server:
         on_pending({"state": state, "port": server.port, "region": request.region,
                     "redirect_uri": server.redirect_uri,

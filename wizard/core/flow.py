@@ -113,6 +113,15 @@ class ConnectGate:
 LINK_RESUME_WINDOW = 15 * 60
 
 
+def minutes_since(pending: dict[str, Any], now: float | None = None) -> int:
+    """Whole minutes since a pending link started (at least 1, for "… min ago")."""
+    now = time.time() if now is None else now
+    try:
+        return max(1, round((now - float(pending.get("started", now))) / 60))
+    except (TypeError, ValueError):
+        return 1
+
+
 def resumable(pending: dict[str, Any], region: str, now: float | None = None) -> bool:
     """A pending link of this data centre younger than a sign-in may take."""
     now = time.time() if now is None else now

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 from textual import work
 from textual.app import ComposeResult
@@ -14,7 +13,7 @@ from textual.widgets import Button, Checkbox, Select, Static
 
 from wizard.core.endpoints import REGIONS
 from wizard.core.errors import describe
-from wizard.core.flow import ConnectGate, Step
+from wizard.core.flow import ConnectGate, Step, minutes_since
 from wizard.core.i18n import N_, _
 from wizard.core.model import Provider, render
 from wizard.ui.interaction import TuiInteraction
@@ -182,10 +181,9 @@ class LinkScreen(StepScreen):
                 provider=Provider(profile.provider).title)), classes="notice")
         yield Static(plain(self._sign_in_text(service)), classes="intro")
         if self.session.resumable_link():
-            started = time.strftime("%H:%M", time.localtime(
-                float(profile.pending_link["started"])))
-            yield Static(plain(_("The link started at {time} was cut short: \"Sign in\" "
-                                 "resumes it.").format(time=started)),
+            minutes = minutes_since(profile.pending_link)
+            yield Static(plain(_("The link started {minutes} min ago was cut short: \"Sign in\" "
+                                 "resumes it.").format(minutes=minutes)),
                          id="link-resume", classes="notice")
         with Vertical(id="link-actions"):
             yield Checkbox(_(TERMS), value=profile.terms_link, id="terms-link", compact=True)
