@@ -103,20 +103,17 @@ def _config(ctx: CheckContext) -> Any:
     with ctx.lock:
         if "exchange.config" in ctx.shared:
             return ctx.shared["exchange.config"]
-    from exchangelib import BASIC, NTLM, Build, Configuration, Credentials, Version
-    from exchangelib.protocol import BaseProtocol, FailFast
+    from exchangelib import Build, Version
+    from exchangelib.protocol import BaseProtocol
 
     _install_adapter()
     url = _ews_url(ctx)
     if bundle := _bundle(ctx):
         _bundles[urlsplit(url).netloc] = bundle
     BaseProtocol.TIMEOUT = float(ctx.values.get("timeout") or 30)
-    config = Configuration(
-        service_endpoint=url,
-        credentials=Credentials(ctx.values["username"], ctx.secrets.get("password", "")),
-        auth_type=BASIC if ctx.values.get("auth") == "basic" else NTLM,
+    config = _credentials_config(
+        ctx, url,
         version=Version(build=Build(15, 1)),  # Exchange 2016/2019: no version guessing
-        retry_policy=FailFast(),
         max_connections=ROOM_CONCURRENCY,
     )
     with ctx.lock:
@@ -139,7 +136,8 @@ def _ews_url(ctx: CheckContext) -> str:
     return value
 
 
-def _credentials_config(ctx: CheckContext, endpoint: str) -> Any:
+def _credentials_config(ctx: CheckContext, endpoint: str, **extra: Any) -> Any:
+    """The service account's exchangelib Configuration for an endpoint (EWS or autodiscover)."""
     from exchangelib import BASIC, NTLM, Configuration, Credentials
     from exchangelib.protocol import FailFast
 
@@ -147,7 +145,7 @@ def _credentials_config(ctx: CheckContext, endpoint: str) -> Any:
         service_endpoint=endpoint,
         credentials=Credentials(ctx.values["username"], ctx.secrets.get("password", "")),
         auth_type=BASIC if ctx.values.get("auth") == "basic" else NTLM,
-        retry_policy=FailFast())
+        retry_policy=FailFast(), **extra)
 
 
 def _autodiscover(ctx: CheckContext, email: str) -> str | None:
@@ -283,22 +281,17 @@ def _guarded(check_id: str, body: Any) -> Any:
 def check_endpoint(ctx: CheckContext) -> CheckResult:
     import requests
 
-    url = ctx.values["ews_url"].strip()
-    discovered = ""
-    if _is_email(url):
-        found = _autodiscover(ctx, url)
-        if not found:
-            domain = url.rsplit("@", 1)[1]
-            return CheckResult(
-                "endpoint", Status.FAIL,
-                Msg(N_("Autodiscover found no EWS address for {email}."), email=url),
-                Msg(N_("Enter the EWS URL instead, usually "
-                       "https://mail.{domain}/EWS/Exchange.asmx (Outlook on Windows shows it: "
-                       "ctrl + right-click the tray icon → Test E-mail AutoConfiguration)."),
-                    domain=domain))
-        with ctx.lock:
-            ctx.shared["exchange.ews_url"] = found
-        url = discovered = found
+    typed = ctx.values["ews_url"].strip()
+    url = _ews_url(ctx)
+    if _is_email(url):  # autodiscover found nothing for the email typed in
+        return CheckResult(
+            "endpoint", Status.FAIL,
+            Msg(N_("Autodiscover found no EWS address for {email}."), email=url),
+            Msg(N_("Enter the EWS URL instead, usually "
+                   "https://mail.{domain}/EWS/Exchange.asmx (Outlook on Windows shows it: "
+                   "ctrl + right-click the tray icon → Test E-mail AutoConfiguration)."),
+                domain=url.rsplit("@", 1)[1]))
+    discovered = url if url != typed else ""
     verify: str | bool = _bundle(ctx) or True
     timeout = float(ctx.values.get("timeout") or 30)
     try:

@@ -69,7 +69,7 @@ def _client_config(ctx: CheckContext) -> dict[str, Any]:
     next session on the jump host) does not need it lying around.
     """
     path = ctx.values.get("client_secrets") or os.environ.get("ROOMCAL_GOOGLE_CLIENT_SECRETS")
-    store, profile = _store(ctx), str(ctx.shared.get("profile", "default"))
+    store, profile = _store(ctx), _profile(ctx)
     remembered = store.get(profile, CLIENT_KEY) if store is not None and not path else None
     if path:
         try:
@@ -111,6 +111,11 @@ def _verify(ctx: CheckContext) -> ssl.SSLContext | bool:
 
 def _store(ctx: CheckContext) -> Any:
     return ctx.shared.get("secret_store")
+
+
+def _profile(ctx: CheckContext) -> str:
+    """The profile whose keyring entries (refresh token, client) this run uses."""
+    return str(ctx.shared.get("profile", "default"))
 
 
 def _refresh(ctx: CheckContext, config: dict[str, Any], refresh_token: str
@@ -196,7 +201,7 @@ def _clock_skew(response: Any) -> float:
 
 def check_sign_in(ctx: CheckContext) -> CheckResult:
     config = _client_config(ctx)
-    store, profile = _store(ctx), str(ctx.shared.get("profile", "default"))
+    store, profile = _store(ctx), _profile(ctx)
     access = None
     note = None
     stored = store.get(profile, REFRESH_KEY) if store is not None else None
@@ -238,7 +243,7 @@ def _api(ctx: CheckContext, path: str, **params: Any) -> Any:
                              timeout=30)
         if response.status_code == 401 and (store := _store(ctx)) is not None:
             # The token was revoked: the next re-check must sign in afresh.
-            store.delete(str(ctx.shared.get("profile", "default")), REFRESH_KEY)
+            store.delete(_profile(ctx), REFRESH_KEY)
         if response.status_code != 429 or attempt == MAX_RETRIES:
             return response
         ctx.cancel.wait(min(float(response.headers.get("retry-after", "1")), 10.0))

@@ -113,21 +113,22 @@ class ConnectGate:
 LINK_RESUME_WINDOW = 15 * 60
 
 
+def _age(pending: dict[str, Any], now: float | None) -> float | None:
+    """Seconds since a pending link started; None when the profile holds no valid time."""
+    try:
+        return (time.time() if now is None else now) - float(pending["started"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def minutes_since(pending: dict[str, Any], now: float | None = None) -> int:
     """Whole minutes since a pending link started (at least 1, for "… min ago")."""
-    now = time.time() if now is None else now
-    try:
-        return max(1, round((now - float(pending.get("started", now))) / 60))
-    except (TypeError, ValueError):
-        return 1
+    age = _age(pending, now)
+    return 1 if age is None else max(1, round(age / 60))
 
 
 def resumable(pending: dict[str, Any], region: str, now: float | None = None) -> bool:
     """A pending link of this data centre younger than a sign-in may take."""
-    now = time.time() if now is None else now
-    try:
-        age = now - float(pending.get("started", 0))
-    except (TypeError, ValueError):
-        return False
+    age = _age(pending, now)
     return bool(pending.get("state")) and pending.get("region") == region and \
-        0 <= age < LINK_RESUME_WINDOW
+        age is not None and 0 <= age < LINK_RESUME_WINDOW

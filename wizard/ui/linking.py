@@ -17,13 +17,11 @@ DEFAULT_LINK_PORT = 8751
 
 def link(app: WizardApp, interaction: Interaction, cancel: threading.Event) -> None:
     """Link Cronofy for the session's profile; store the connection in the session."""
-    from wizard.connect.cronofy import client_credentials
     from wizard.connect.link import LinkRequest, run_link
 
     session = app.session
     profile = session.profile
-    demo = session.sandbox.demo_secrets("cronofy") if session.sandbox else None
-    credentials = client_credentials(session.secrets, profile.name, demo)
+    credentials = _credentials(app)
     request = LinkRequest(
         provider=Provider(profile.service or profile.provider),
         region=profile.region,
