@@ -84,6 +84,8 @@ def _graph(ctx: CheckContext, path: str) -> Any:
                 return response
             try:
                 data = response.json()
+                if not isinstance(data, dict):  # Graph always answers with an object
+                    raise ValueError("not a Graph response")
             except ValueError:
                 from wizard.core.errors import UserFacingError
 
@@ -94,8 +96,6 @@ def _graph(ctx: CheckContext, path: str) -> Any:
                     Msg(N_("Let graph.microsoft.com through the proxy unchanged, then re-check "
                            "(r).")),
                 ) from None
-            if not isinstance(data, dict):
-                data = {"value": []} if data is None else {"unexpected": data}
             if "value" not in data:
                 return data
             values.extend(data["value"])
