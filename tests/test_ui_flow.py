@@ -208,3 +208,16 @@ async def test_welcome_to_prepare_prefills_the_demo_values() -> None:
             await settle(pilot)
             assert isinstance(app.screen, PrepareScreen)
             assert app.screen.query_one("#field-ews_url", Input).value.startswith("http")
+
+
+async def test_header_follows_a_language_switch() -> None:
+    from textual.widgets._header import HeaderTitle
+
+    with sandbox("healthy", services=("exchange",)) as box:
+        app = make_app(box, provider=Provider.EXCHANGE, step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert "Step 1" in str(app.screen.query_one(HeaderTitle).render())
+            await pilot.press("ctrl+l")
+            await settle(pilot)
+            assert "Schritt 1" in str(app.screen.query_one(HeaderTitle).render())

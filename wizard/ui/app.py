@@ -112,6 +112,8 @@ class WizardApp(App[int]):
         translate_bindings(self)
         # State lives in the session, so re-composing loses nothing the user typed.
         for screen in self.screen_stack:
+            if isinstance(screen.sub_title, str) and hasattr(screen, "STEP"):
+                screen.sub_title = screen.STEP.title  # the Header follows the language
             if hasattr(screen, "on_language_changed"):
                 screen.on_language_changed()
             else:

@@ -67,9 +67,13 @@ class StepScreen(Screen[None]):
     def compose_actions(self) -> ComposeResult:
         yield from ()
 
-    def on_mount(self) -> None:
+    def __init__(self) -> None:
+        super().__init__()
+        # Set before the Header mounts: it reads them then, and watches later changes.
         self.title = "roomcal"
         self.sub_title = self.STEP.title
+
+    def on_mount(self) -> None:
         self.wizard.apply_size_class(self)
         self.after_mount()
         self.call_after_refresh(self._after_first_paint)
