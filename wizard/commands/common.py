@@ -17,6 +17,7 @@ from wizard.core.text import printable
 
 if TYPE_CHECKING:
     from wizard.sandbox import Sandbox
+    from wizard.sandbox.scenario import Scenario
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +45,16 @@ def setup_logging() -> None:
 
 def open_sandbox(scenario: str) -> Sandbox:
     from wizard.sandbox import Sandbox
+
+    return Sandbox(load_scenario(scenario)).start()
+
+
+def load_scenario(scenario: str) -> Scenario:
+    """The scenario by name or file, or the one-sentence usage error ``roomcal demo`` gives."""
     from wizard.sandbox.scenario import ScenarioFileError, UnknownScenarioError, load
 
     try:
-        loaded = load(scenario)
+        return load(scenario)
     except UnknownScenarioError as exc:
         raise UsageError(
             _("unknown scenario {name!r}. Available: {known}").format(
@@ -60,7 +67,6 @@ def open_sandbox(scenario: str) -> Sandbox:
                 path=exc.path, reason=exc.reason
             )
         ) from None
-    return Sandbox(loaded).start()
 
 
 class CliInteraction:
