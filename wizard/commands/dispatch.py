@@ -30,6 +30,17 @@ def _language(value: str) -> str:
     return code
 
 
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            _("invalid port {port!r}: use a number from 0 to 65535").format(port=value))
+    return port
+
+
 def _command(argv: Sequence[str]) -> str | None:
     commands = {"demo", "check", "connect", "sandbox", "report", "serve"}
     skip = False
@@ -99,7 +110,16 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", parents=[common],
                            help=_("serve the wizard in a browser on 127.0.0.1"))
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=_port, default=8000,
+                       help=_("port to listen on; 0 picks a free one (default: %(default)s)"))
+    serve.add_argument("--scenario", metavar="NAME|FILE",
+                       help=_("serve the demo against this sandbox scenario or report"))
+    serve.add_argument("--host", default="127.0.0.1", metavar="ADDRESS",
+                       help=_("address to listen on (default: %(default)s); any other than "
+                              "loopback also needs --allow-remote"))
+    serve.add_argument("--allow-remote", action="store_true",
+                       help=_("really listen on a network address, protected by the token "
+                              "alone"))
     return parser
 
 
