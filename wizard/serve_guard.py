@@ -23,10 +23,10 @@ import logging
 import re
 import socket
 from dataclasses import dataclass
-from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from textual_serve.server import Server
 
 from wizard.core.i18n import _
@@ -114,7 +114,7 @@ class GuardedServer(Server):
         return app
 
     @web.middleware
-    async def _guard(self, request: web.Request, handler: Any) -> web.StreamResponse:
+    async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         refusal = self.door.refusal(
             path=request.path, host=request.host, origin=request.headers.get("Origin"),
             query_token=request.query.get(TOKEN_PARAM),
@@ -123,7 +123,7 @@ class GuardedServer(Server):
             log.warning("refused %s %s: %s", request.method, request.path, refusal.reason)
             return web.Response(status=403, text=refusal.sentence + "\n",
                                 headers=SECURITY_HEADERS)
-        response: web.StreamResponse = await handler(request)
+        response = await handler(request)
         if not response.prepared:  # a WebSocket or a download has sent its headers already
             response.headers.update(SECURITY_HEADERS)
         return response

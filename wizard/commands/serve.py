@@ -21,7 +21,6 @@ from pathlib import Path
 from wizard.commands import EXIT_OK, UsageError
 from wizard.core import redact
 from wizard.core.i18n import _
-from wizard.core.interaction import ssh_hint
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -57,10 +56,10 @@ def run_serve(args: argparse.Namespace) -> int:
               .format(address=address, port=port), file=err)
     print(_("Open this address in a browser (it holds this start's access token: share it "
             "with nobody):"), file=err)
-    print(f"  http://{url_host(address)}:{port}/?{TOKEN_PARAM}={token}", file=err)
-    if address.is_loopback or address.is_unspecified:
-        print(_("If the browser runs on another machine, forward the port first:"), file=err)
-        print(f"  {ssh_hint(port)}", file=err)
+    host = url_host(address)
+    print(f"  http://{host}:{port}/?{TOKEN_PARAM}={token}", file=err)
+    print(_("If the browser runs on another machine, forward the port first:"), file=err)
+    print(f"  ssh -L {port}:{host}:{port} <jump-host>", file=err)
     print(_("Stop with Ctrl+C."), file=err)
     err.flush()
     GuardedServer(command, door, listening).serve()
