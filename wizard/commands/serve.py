@@ -46,9 +46,15 @@ def run_serve(args: argparse.Namespace) -> int:
     port = listening.getsockname()[1]
     token = secrets.token_urlsafe(32)
     redact.register(token)
-    names = LOOPBACK_NAMES | {str(address)} if address.is_loopback else None
+    names = (LOOPBACK_NAMES | {str(address)}) if address.is_loopback else None
     door = Door(token=token, port=port, host_names=names)
+    announce(address, port, f"?{TOKEN_PARAM}={token}")
+    GuardedServer(command, door, listening).serve()
+    return EXIT_OK
 
+
+def announce(address: Address, port: int, query: str) -> None:
+    """The only place the token is ever shown: once, on stderr, inside the address."""
     err = sys.stderr
     if not address.is_loopback:
         print(_("Warning: the wizard is reachable from the network on {address} port {port}, "
@@ -57,13 +63,11 @@ def run_serve(args: argparse.Namespace) -> int:
     print(_("Open this address in a browser (it holds this start's access token: share it "
             "with nobody):"), file=err)
     host = url_host(address)
-    print(f"  http://{host}:{port}/?{TOKEN_PARAM}={token}", file=err)
+    print(f"  http://{host}:{port}/{query}", file=err)
     print(_("If the browser runs on another machine, forward the port first:"), file=err)
     print(f"  ssh -L {port}:{host}:{port} <jump-host>", file=err)
     print(_("Stop with Ctrl+C."), file=err)
     err.flush()
-    GuardedServer(command, door, listening).serve()
-    return EXIT_OK
 
 
 def bind_address(host: str, *, allow_remote: bool) -> Address:
