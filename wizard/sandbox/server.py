@@ -69,6 +69,23 @@ class Response:
 Handler = Callable[[Request], Response]
 
 
+def retry_after(setting: Any, request: Request) -> str:
+    """The ``Retry-After`` of a throttled answer, from a scenario's ``retry_after`` key.
+
+    ``"http-date"`` sends an HTTP-date one second ahead of the server's (possibly
+    skewed) clock, the other form RFC 9110 allows; any other value is sent verbatim,
+    garbage included, because clients must survive whatever a proxy sends.
+    """
+    if setting is None:
+        return "1"
+    if str(setting) == "http-date":
+        from email.utils import formatdate
+
+        skew = request.server.clock_skew if request.server is not None else 0.0
+        return formatdate(time.time() + skew + 1, usegmt=True)
+    return str(setting)
+
+
 class Router:
     def __init__(self) -> None:
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
