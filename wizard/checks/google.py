@@ -45,7 +45,6 @@ SCOPES = [
 REFRESH_KEY = "google.refresh_token"
 CLIENT_KEY = "google.client_config"  # the OAuth client JSON, once read from a file
 SIGN_IN_TIMEOUT = 15 * 60
-MAX_RETRIES = 3
 MAX_CLOCK_SKEW = 300  # seconds; beyond this, tokens look expired or not yet valid
 SCOPE_NAMES = {
     SCOPES[2]: N_("read users (to check the administrator role)"),
@@ -236,18 +235,17 @@ def check_sign_in(ctx: CheckContext) -> CheckResult:
 def _api(ctx: CheckContext, path: str, **params: Any) -> Any:
     import httpx
 
+    from wizard.core.retry import Backoff, send_retrying
+
     headers = {"Authorization": f"Bearer {ctx.shared.get('google.token', '')}"}
     url = f"{ctx.endpoints.google_api_url}{path}"
-    for attempt in range(MAX_RETRIES + 1):
-        response = httpx.get(url, params=params, headers=headers, verify=_verify(ctx),
-                             timeout=30)
-        if response.status_code == 401 and (store := _store(ctx)) is not None:
-            # The token was revoked: the next re-check must sign in afresh.
-            store.delete(_profile(ctx), REFRESH_KEY)
-        if response.status_code != 429 or attempt == MAX_RETRIES:
-            return response
-        ctx.cancel.wait(min(float(response.headers.get("retry-after", "1")), 10.0))
-    raise AssertionError("unreachable")
+    response = send_retrying(
+        lambda: httpx.get(url, params=params, headers=headers, verify=_verify(ctx), timeout=30),
+        Backoff(ctx.cancel))
+    if response.status_code == 401 and (store := _store(ctx)) is not None:
+        # The token was revoked: the next re-check must sign in afresh.
+        store.delete(_profile(ctx), REFRESH_KEY)
+    return response
 
 
 def _failure(check_id: str, response: Any) -> CheckResult:

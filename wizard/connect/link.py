@@ -185,7 +185,8 @@ def run_link(
             interaction.end_sign_in()
         redirect_uri = server.redirect_uri
     client = CronofyClient(api_url, client_id, client_secret, ca_bundle=endpoints.ca_bundle,
-                           on_tokens=lambda t: store_tokens(secrets, request.profile, t))
+                           on_tokens=lambda t: store_tokens(secrets, request.profile, t),
+                           cancel=cancel)
     try:
         client.exchange_code(redirect.code, redirect_uri)
         resources = client.resources()
