@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import ssl
 import time
 from typing import Any
@@ -145,18 +146,21 @@ def _interactive(ctx: CheckContext, config: dict[str, Any]) -> tuple[str, str]:
     from google_auth_oauthlib.flow import Flow
 
     flow = Flow.from_client_config(config, scopes=SCOPES, autogenerate_code_verifier=True)
-    with RedirectServer(port=int(ctx.values.get("port") or 0)) as server:
+    # Ours, not oauthlib's: the loopback server must know it before the browser arrives.
+    state = secrets.token_urlsafe(24)
+    with RedirectServer(port=int(ctx.values.get("port") or 0), state=state) as server:
         flow.redirect_uri = server.redirect_uri
         extra = {"login_hint": ctx.values["admin_email"]} if ctx.values.get("admin_email") \
             else {}
-        url, state = flow.authorization_url(access_type="offline", prompt="consent", **extra)
+        url, _state = flow.authorization_url(state=state, access_type="offline",
+                                             prompt="consent", **extra)
         pasted = ctx.interaction.begin_sign_in(SignInRequest(
             service="google", url=url, port=server.port,
             message=Msg(N_("Sign in with the Google administrator account of the "
                            "organisation."))))
         try:
-            redirect = server.wait(state=state, pasted=pasted, cancel=ctx.cancel,
-                                   timeout=SIGN_IN_TIMEOUT, interaction=ctx.interaction)
+            redirect = server.wait(pasted=pasted, cancel=ctx.cancel, timeout=SIGN_IN_TIMEOUT,
+                                   interaction=ctx.interaction)
         finally:
             ctx.interaction.end_sign_in()
     redact.register(redirect.code)
