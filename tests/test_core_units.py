@@ -111,7 +111,7 @@ def test_redirect_server_binds_loopback_only() -> None:
 
 def test_redirect_by_loopback_with_state_check() -> None:
     interaction = NoInteraction()
-    with RedirectServer() as server:
+    with RedirectServer(state="s1") as server:
         cancel = threading.Event()
 
         def browser() -> None:
@@ -119,7 +119,7 @@ def test_redirect_by_loopback_with_state_check() -> None:
             httpx.get(f"{server.redirect_uri}?code=good-code&state=s1", timeout=5)
 
         threading.Thread(target=browser, daemon=True).start()
-        redirect = server.wait(state="s1", pasted=queue.Queue(), cancel=cancel, timeout=10,
+        redirect = server.wait(pasted=queue.Queue(), cancel=cancel, timeout=10,
                                interaction=interaction)
     assert redirect.code == "good-code"
     assert any("state" in note for note in interaction.notes)  # the forged one was refused
@@ -131,8 +131,8 @@ def test_pasted_url_is_accepted_and_wrong_ones_explained() -> None:
     for url in ("https://evil.example/?code=x&state=s1", "http://127.0.0.1:9/?state=s1",
                 "http://localhost:1234/?code=the-code&state=s1"):
         pasted.put(url)
-    with RedirectServer() as server:
-        redirect = server.wait(state="s1", pasted=pasted, cancel=threading.Event(), timeout=5,
+    with RedirectServer(state="s1") as server:
+        redirect = server.wait(pasted=pasted, cancel=threading.Event(), timeout=5,
                                interaction=interaction)
     assert redirect.code == "the-code"
     assert len(interaction.notes) == 2
@@ -141,14 +141,14 @@ def test_pasted_url_is_accepted_and_wrong_ones_explained() -> None:
 def test_error_redirect_and_cancel_and_port_in_use() -> None:
     pasted: queue.Queue[str] = queue.Queue()
     pasted.put("http://127.0.0.1/?error=access_denied&state=s1")
-    with RedirectServer() as server:
+    with RedirectServer(state="s1") as server:
         with pytest.raises(RedirectError) as info:
-            server.wait(state="s1", pasted=pasted, cancel=threading.Event(), timeout=5)
+            server.wait(pasted=pasted, cancel=threading.Event(), timeout=5)
         assert "refused" in str(info.value.sentence)
         cancel = threading.Event()
         cancel.set()
         with pytest.raises(UserFacingError):
-            server.wait(state="s1", pasted=queue.Queue(), cancel=cancel, timeout=5)
+            server.wait(pasted=queue.Queue(), cancel=cancel, timeout=5)
         with pytest.raises(UserFacingError) as busy:
             RedirectServer(port=server.port)
         assert str(server.port) in str(busy.value.sentence)

@@ -42,6 +42,10 @@ CASES = [
     ("", [], True, None),
     ("expire_first_token = true", [], True, None),  # refreshed once, silently
     ("fail = { resources = 429 }\nfail_times = 2", [], True, None),  # back-off recovers
+    # Retry-After as an HTTP-date (RFC 9110) or garbage: still a bounded back-off.
+    ('fail = { resources = 429 }\nretry_after = "http-date"', [], True, None),
+    ('fail = { resources = 429 }\nretry_after = "NaN"', [], True, None),
+    ('fail = { token = 429 }\nretry_after = "soon"', [], True, None),
     ("deny = true", [], False, "consent was refused"),
     ("", ["--region", "us"], False, "data centre (us) does not know the application"),
     ("fail = { token = 401 }", [], False, "does not know the client"),
@@ -56,7 +60,8 @@ CASES = [
 
 
 @pytest.mark.parametrize(("cronofy", "extra", "ok", "phrase"), CASES,
-                         ids=[c[0].split("\n")[0] + " ".join(c[1]) or "healthy" for c in CASES])
+                         ids=[c[0].replace("\n", "; ") + " ".join(c[1]) or "healthy"
+                              for c in CASES])
 def test_connect_cli(cronofy: str, extra: list[str], ok: bool, phrase: str | None,
                      tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["--lang", "en", "connect", "--scenario", scenario_file(tmp_path, cronofy),

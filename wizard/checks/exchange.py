@@ -4,8 +4,8 @@ Each prerequisite of the help page's "Office 365 und Microsoft Exchange" list
 is a check, run with exchangelib (imported inside the checks: it costs ~0.4 s).
 exchangelib's own retry policy is FailFast — its FaultTolerance would retry a
 401 for up to an hour, so a wrong password would look like a hang — and the
-only retries are ours: ErrorServerBusy, a bounded number of times, honouring
-the server's BackOffMilliseconds.
+only retries are ours: ErrorServerBusy, honouring the server's
+BackOffMilliseconds within the same bounds as every HTTP 429 (wizard.core.retry).
 """
 
 from __future__ import annotations
@@ -32,8 +32,6 @@ from wizard.core.model import (
 )
 
 ROOM_CONCURRENCY = 8  # parallel impersonation checks (and exchangelib connections)
-BUSY_RETRIES = 3
-MAX_BACK_OFF = 10.0
 PROGRESS_EVERY = 25  # rooms between progress reports
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PERMISSION_DELAY = N_("Permission changes can take up to 30 minutes to take effect: re-check "
@@ -185,17 +183,27 @@ def _autodiscover(ctx: CheckContext, email: str) -> str | None:
     return str(protocol.service_endpoint)
 
 
+class ServerStayedBusy(Exception):
+    """ErrorServerBusy after the back-off budget of one call was spent."""
+
+    def __init__(self, attempts: int) -> None:
+        super().__init__(f"ErrorServerBusy after {attempts} attempts")
+        self.attempts = attempts
+
+
 def _with_busy_retry(ctx: CheckContext, call: Any) -> Any:
     from exchangelib.errors import ErrorServerBusy
 
-    for attempt in range(BUSY_RETRIES + 1):
+    from wizard.core.retry import Backoff
+
+    backoff = Backoff(ctx.cancel)
+    while True:
         try:
             return call()
         except ErrorServerBusy as exc:
-            if attempt == BUSY_RETRIES or ctx.cancel.is_set():
-                raise
-            ctx.cancel.wait(min(exc.back_off or 1.0, MAX_BACK_OFF))
-    raise AssertionError("unreachable")
+            # back_off: the server's BackOffMilliseconds in seconds; 0/None: the default.
+            if not backoff.wait(exc.back_off or None):
+                raise ServerStayedBusy(backoff.attempts) from exc
 
 
 def _account(ctx: CheckContext, address: str, *, impersonate: bool) -> Any:
@@ -236,10 +244,10 @@ def _transport_failure(check_id: str, exc: Exception) -> CheckResult | None:
                            Msg(N_("Check the user name (user@domain), the password and the "
                                   "authentication method (NTLM or Basic); a locked account "
                                   "fails the same way.")))
-    if isinstance(exc, ErrorServerBusy):
+    if isinstance(exc, ServerStayedBusy | ErrorServerBusy):
         return CheckResult(check_id, Status.FAIL,
                            Msg(N_("The server stayed busy (ErrorServerBusy) after {count} "
-                                  "attempts."), count=BUSY_RETRIES + 1),
+                                  "attempts."), count=getattr(exc, "attempts", 1)),
                            Msg(N_("Exchange is throttling this account: wait a few minutes, "
                                   "then re-check (r).")))
     if "CERTIFICATE_VERIFY_FAILED" in text or "SSLError" in type(exc).__name__:

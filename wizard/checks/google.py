@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import ssl
 import time
 from typing import Any
@@ -45,7 +46,6 @@ SCOPES = [
 REFRESH_KEY = "google.refresh_token"
 CLIENT_KEY = "google.client_config"  # the OAuth client JSON, once read from a file
 SIGN_IN_TIMEOUT = 15 * 60
-MAX_RETRIES = 3
 MAX_CLOCK_SKEW = 300  # seconds; beyond this, tokens look expired or not yet valid
 SCOPE_NAMES = {
     SCOPES[2]: N_("read users (to check the administrator role)"),
@@ -146,18 +146,21 @@ def _interactive(ctx: CheckContext, config: dict[str, Any]) -> tuple[str, str]:
     from google_auth_oauthlib.flow import Flow
 
     flow = Flow.from_client_config(config, scopes=SCOPES, autogenerate_code_verifier=True)
-    with RedirectServer(port=int(ctx.values.get("port") or 0)) as server:
+    # Ours, not oauthlib's: the loopback server must know it before the browser arrives.
+    state = secrets.token_urlsafe(24)
+    with RedirectServer(port=int(ctx.values.get("port") or 0), state=state) as server:
         flow.redirect_uri = server.redirect_uri
         extra = {"login_hint": ctx.values["admin_email"]} if ctx.values.get("admin_email") \
             else {}
-        url, state = flow.authorization_url(access_type="offline", prompt="consent", **extra)
+        url, _state = flow.authorization_url(state=state, access_type="offline",
+                                             prompt="consent", **extra)
         pasted = ctx.interaction.begin_sign_in(SignInRequest(
             service="google", url=url, port=server.port,
             message=Msg(N_("Sign in with the Google administrator account of the "
                            "organisation."))))
         try:
-            redirect = server.wait(state=state, pasted=pasted, cancel=ctx.cancel,
-                                   timeout=SIGN_IN_TIMEOUT, interaction=ctx.interaction)
+            redirect = server.wait(pasted=pasted, cancel=ctx.cancel, timeout=SIGN_IN_TIMEOUT,
+                                   interaction=ctx.interaction)
         finally:
             ctx.interaction.end_sign_in()
     redact.register(redirect.code)
@@ -236,18 +239,17 @@ def check_sign_in(ctx: CheckContext) -> CheckResult:
 def _api(ctx: CheckContext, path: str, **params: Any) -> Any:
     import httpx
 
+    from wizard.core.retry import Backoff, send_retrying
+
     headers = {"Authorization": f"Bearer {ctx.shared.get('google.token', '')}"}
     url = f"{ctx.endpoints.google_api_url}{path}"
-    for attempt in range(MAX_RETRIES + 1):
-        response = httpx.get(url, params=params, headers=headers, verify=_verify(ctx),
-                             timeout=30)
-        if response.status_code == 401 and (store := _store(ctx)) is not None:
-            # The token was revoked: the next re-check must sign in afresh.
-            store.delete(_profile(ctx), REFRESH_KEY)
-        if response.status_code != 429 or attempt == MAX_RETRIES:
-            return response
-        ctx.cancel.wait(min(float(response.headers.get("retry-after", "1")), 10.0))
-    raise AssertionError("unreachable")
+    response = send_retrying(
+        lambda: httpx.get(url, params=params, headers=headers, verify=_verify(ctx), timeout=30),
+        Backoff(ctx.cancel))
+    if response.status_code == 401 and (store := _store(ctx)) is not None:
+        # The token was revoked: the next re-check must sign in afresh.
+        store.delete(_profile(ctx), REFRESH_KEY)
+    return response
 
 
 def _failure(check_id: str, response: Any) -> CheckResult:

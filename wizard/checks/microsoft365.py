@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import ssl
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -43,7 +44,6 @@ CONSENT_ROLES = {
     "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": "Application Administrator",
 }
 CALENDAR_CONCURRENCY = 8
-MAX_RETRIES = 3
 TENANT = re.compile(r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$|^[0-9a-fA-F-]{36}$")
 NOTICE = N_(
     "The help page's path for Office 365 (EWS with ApplicationImpersonation) no longer exists "
@@ -64,22 +64,21 @@ def _verify(ctx: CheckContext) -> ssl.SSLContext | bool:
 
 
 def _graph(ctx: CheckContext, path: str) -> Any:
-    """GET a Graph path (following @odata.nextLink); 429s are retried a bounded number of times."""
+    """GET a Graph path (following @odata.nextLink); 429s wait within one budget per call."""
     import httpx
+
+    from wizard.core.retry import Backoff, send_retrying
 
     token = ctx.shared.get("m365.token")
     if not token:
         raise RuntimeError("not signed in")
     url = f"{ctx.endpoints.graph_url}/v1.0{path}"
     values: list[Any] = []
+    backoff = Backoff(ctx.cancel)  # one budget for every page of this call
     with httpx.Client(verify=_verify(ctx), timeout=30.0,
                       headers={"Authorization": f"Bearer {token}"}) as client:
         while url:
-            for attempt in range(MAX_RETRIES + 1):
-                response = client.get(url)
-                if response.status_code != 429 or attempt == MAX_RETRIES:
-                    break
-                ctx.cancel.wait(min(float(response.headers.get("retry-after", "1")), 10.0))
+            response = send_retrying(partial(client.get, url), backoff)
             if response.status_code >= 400:
                 return response
             try:

@@ -11,7 +11,12 @@ import sys
 from typing import TYPE_CHECKING
 
 from wizard.commands import EXIT_FAILED, EXIT_OK, UsageError
-from wizard.commands.common import CliInteraction, open_sandbox, setup_logging
+from wizard.commands.common import (
+    CliInteraction,
+    configured_endpoints,
+    open_sandbox,
+    setup_logging,
+)
 from wizard.core import redact
 from wizard.core.i18n import _
 from wizard.core.model import CheckContext, CheckResult, ProviderPlugin, Status, render
@@ -78,13 +83,14 @@ def password_for(field_key: str, profile: str, provider: str, defaults: dict[str
 
 def run_check(args: argparse.Namespace) -> int:
     from wizard.checks import plugin as load_plugin
-    from wizard.core.endpoints import Endpoints
     from wizard.core.secrets import SecretStore
 
     setup_logging()
     provider = args.provider
     plugin = load_plugin(provider)
     sandbox: Sandbox | None = open_sandbox(args.scenario) if args.scenario else None
+    # Before any sign-in: an http:// override is refused with its variable's name.
+    endpoints = sandbox.endpoints if sandbox is not None else configured_endpoints()
     try:
         defaults: dict[str, str] = {}
         secret_defaults: dict[str, str] = {}
@@ -101,7 +107,6 @@ def run_check(args: argparse.Namespace) -> int:
         }
         for value in secrets.values():
             redact.register(value)
-        endpoints = sandbox.endpoints if sandbox is not None else Endpoints.from_env()
         ctx = CheckContext(
             values=values,
             secrets=secrets,

@@ -16,6 +16,7 @@ from wizard.core.model import Text
 from wizard.core.text import printable
 
 if TYPE_CHECKING:
+    from wizard.core.endpoints import Endpoints
     from wizard.sandbox import Sandbox
     from wizard.sandbox.scenario import Scenario
 
@@ -41,6 +42,17 @@ def setup_logging() -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+
+
+def configured_endpoints() -> Endpoints:
+    """The real endpoints with the environment's overrides; a bad override is exit 2."""
+    from wizard.core.endpoints import Endpoints, InsecureEndpointError
+    from wizard.core.model import render
+
+    try:
+        return Endpoints.from_env()
+    except InsecureEndpointError as exc:
+        raise UsageError(f"{render(exc.sentence)} {render(exc.remedy)}") from None
 
 
 def open_sandbox(scenario: str) -> Sandbox:

@@ -8,7 +8,12 @@ import sys
 import threading
 
 from wizard.commands import EXIT_FAILED, EXIT_OK
-from wizard.commands.common import CliInteraction, open_sandbox, setup_logging
+from wizard.commands.common import (
+    CliInteraction,
+    configured_endpoints,
+    open_sandbox,
+    setup_logging,
+)
 from wizard.core import redact
 from wizard.core.i18n import _
 from wizard.core.model import Provider, render
@@ -18,15 +23,15 @@ from wizard.core.text import printable
 def run_connect(args: argparse.Namespace) -> int:
     from wizard.connect.cronofy import client_credentials
     from wizard.connect.link import LinkRequest, run_link
-    from wizard.core.endpoints import Endpoints
     from wizard.core.errors import UserFacingError
     from wizard.core.session import Session
 
     setup_logging()
     sandbox = open_sandbox(args.scenario) if args.scenario else None
+    # Before the sign-in: an http:// override is refused with its variable's name.
+    endpoints = sandbox.endpoints if sandbox is not None else configured_endpoints()
     try:
         session = Session(args.profile, sandbox=sandbox)
-        endpoints = sandbox.endpoints if sandbox is not None else Endpoints.from_env()
         demo = sandbox.demo_secrets("cronofy") if sandbox is not None else None
         try:
             credentials = client_credentials(session.secrets, args.profile, demo)

@@ -204,12 +204,14 @@ def help_text(argv: Sequence[str], lang: str) -> str:
 
 
 def _run_tui(args: argparse.Namespace, demo: str | None) -> int:
-    from wizard.commands.common import open_sandbox, setup_logging
+    from wizard.commands.common import configured_endpoints, open_sandbox, setup_logging
     from wizard.core.store import ProfileStore
 
     if not ProfileStore.valid_name(args.profile):
         raise UsageError(_("invalid profile name {name!r}: use letters, digits, '.', '_' "
                            "and '-'").format(name=args.profile))
+    if not demo:
+        configured_endpoints()  # a bad override is refused here, not mid-sign-in in the TUI
     setup_logging()
     sandbox = open_sandbox(demo) if demo else None
     from wizard.ui.app import WizardApp

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import ssl
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,10 +22,9 @@ from wizard.core import redact
 from wizard.core.errors import UserFacingError
 from wizard.core.i18n import N_
 from wizard.core.model import Msg
+from wizard.core.retry import Backoff, send_retrying
 from wizard.core.secrets import SecretStore
 
-MAX_429_RETRIES = 3
-MAX_BACK_OFF = 10.0
 TIMEOUT = 30.0
 
 
@@ -108,12 +108,14 @@ class CronofyClient:
         ca_bundle: str = "",
         tokens: Tokens | None = None,
         on_tokens: Callable[[Tokens], None] | None = None,
+        cancel: threading.Event | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self.client_id = client_id
         self.client_secret = client_secret
         self.tokens = tokens
         self.on_tokens = on_tokens
+        self.cancel = cancel  # ends a back-off wait early (the link was cancelled)
         self.http = httpx.Client(verify=ssl_context(ca_bundle), timeout=TIMEOUT)
 
     def close(self) -> None:
@@ -121,23 +123,19 @@ class CronofyClient:
 
     # -- plumbing --------------------------------------------------------------------------
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        for attempt in range(MAX_429_RETRIES + 1):
-            try:
-                response = self.http.request(method, f"{self.api_url}{path}", **kwargs)
-            except httpx.HTTPError as exc:
-                from wizard.core.errors import describe
+        """One request; 429s wait as the shared back-off rule says (wizard.core.retry)."""
+        return send_retrying(lambda: self._request(method, path, **kwargs),
+                             Backoff(self.cancel))
 
-                sentence, remedy = describe(exc)
-                raise CronofyError(Msg(N_("Cronofy could not be reached: {reason}"),
-                                       reason=str(sentence)), remedy) from None
-            if response.status_code != 429 or attempt == MAX_429_RETRIES:
-                return response
-            try:
-                wait = float(response.headers.get("retry-after", "1"))
-            except ValueError:
-                wait = 1.0
-            time.sleep(min(max(wait, 0.1), MAX_BACK_OFF))
-        raise AssertionError("unreachable")
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return self.http.request(method, f"{self.api_url}{path}", **kwargs)
+        except httpx.HTTPError as exc:
+            from wizard.core.errors import describe
+
+            sentence, remedy = describe(exc)
+            raise CronofyError(Msg(N_("Cronofy could not be reached: {reason}"),
+                                   reason=str(sentence)), remedy) from None
 
     def _fail(self, response: httpx.Response) -> CronofyError:
         status = response.status_code

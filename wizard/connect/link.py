@@ -156,6 +156,7 @@ def run_link(
     if server.port != pending.get("port"):
         pending = {}  # the old port is taken: a fresh link
     state = str(pending.get("state") or secrets_token())
+    server.state = state  # before the URL is shown: the browser's page depends on it
     message = Msg(N_("Choose the calendar service in the Enterprise Connect dashboard, "
                      "accept the terms and sign in."))
     if pending:
@@ -171,8 +172,8 @@ def run_link(
         pasted = interaction.begin_sign_in(SignInRequest(
             service="cronofy", url=url, port=server.port, message=message))
         try:
-            redirect = server.wait(state=state, pasted=pasted, cancel=cancel,
-                                   timeout=SIGN_IN_TIMEOUT, interaction=interaction)
+            redirect = server.wait(pasted=pasted, cancel=cancel, timeout=SIGN_IN_TIMEOUT,
+                                   interaction=interaction)
         except RedirectError as exc:
             if exc.error == "unauthorized_client":
                 raise UserFacingError(
@@ -185,7 +186,8 @@ def run_link(
             interaction.end_sign_in()
         redirect_uri = server.redirect_uri
     client = CronofyClient(api_url, client_id, client_secret, ca_bundle=endpoints.ca_bundle,
-                           on_tokens=lambda t: store_tokens(secrets, request.profile, t))
+                           on_tokens=lambda t: store_tokens(secrets, request.profile, t),
+                           cancel=cancel)
     try:
         client.exchange_code(redirect.code, redirect_uri)
         resources = client.resources()

@@ -6,21 +6,29 @@ only — an admin on a jump host forwards it with ``ssh -L PORT:127.0.0.1:PORT``
 When forwarding is not possible the user pastes the browser's final
 ``http://127.0.0.1…`` URL (the page will not load, the URL is still right).
 Either way the ``state`` is verified before anything else is looked at.
+
+The server is told the attempt's ``state`` before its URL is shown, so the
+page the browser lands on can tell the truth: complete, refused, without a
+code, or a link of another attempt (one rule, ``classify``, for the page and
+for the waiting side).
 """
 
 from __future__ import annotations
 
 import errno
+import html
 import queue
+import secrets
 import threading
 import time
 from dataclasses import dataclass
+from enum import Enum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from wizard.core.errors import UserFacingError
-from wizard.core.i18n import N_, _
+from wizard.core.i18n import N_, _, current_language
 from wizard.core.interaction import Interaction
 from wizard.core.model import Msg
 
@@ -38,12 +46,16 @@ OAUTH_ERRORS = {
 }
 
 
+def refusal(error: str) -> Msg:
+    """The sentence for a redirect's ``error=…`` (RFC 6749's codes; others named)."""
+    return Msg(OAUTH_ERRORS.get(error, N_("The sign-in failed ({error}).")), error=error)
+
+
 class RedirectError(UserFacingError):
     """The redirect came back with ``error=…`` instead of a code."""
 
     def __init__(self, error: str, description: str = "") -> None:
-        sentence = Msg(OAUTH_ERRORS.get(error, N_("The sign-in failed ({error})."))
-                       , error=error)
+        sentence = refusal(error)
         remedy = Msg(N_("Start the sign-in again; if it keeps failing, check the account's "
                         "permissions."))
         super().__init__(sentence, remedy)
@@ -65,14 +77,37 @@ def _params(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
 
 
+class Verdict(Enum):
+    COMPLETE = "complete"
+    OTHER_ATTEMPT = "other_attempt"  # another attempt's (or a forged) state
+    REFUSED = "refused"  # error=… (RFC 6749 4.1.2.1)
+    NO_CODE = "no_code"
+
+
+def classify(params: dict[str, str], state: str) -> Verdict:
+    """What a redirect means for the attempt whose state is ``state``; the state comes first."""
+    given = params.get("state", "").encode("utf-8", "replace")
+    if not state or not secrets.compare_digest(given, state.encode()):
+        return Verdict.OTHER_ATTEMPT  # never look further: its code must not be used
+    if "error" in params:
+        return Verdict.REFUSED
+    if not params.get("code"):
+        return Verdict.NO_CODE
+    return Verdict.COMPLETE
+
+
 class RedirectServer:
     """One sign-in attempt's loopback redirect endpoint."""
 
-    def __init__(self, port: int = 0, path: str = "/", host: str = "127.0.0.1") -> None:
+    def __init__(self, port: int = 0, path: str = "/", host: str = "127.0.0.1", *,
+                 state: str = "") -> None:
         if host not in ("127.0.0.1", "::1"):
             # Anything else would expose the authorization code to the network.
             raise ValueError("the redirect server binds loopback only")
         self.path = path
+        # The attempt's state: set it (here or later) before the sign-in URL is shown.
+        # Until then every redirect counts as another attempt's.
+        self.state = state
         self._hits: queue.Queue[str] = queue.Queue()
         outer = self
 
@@ -85,11 +120,17 @@ class RedirectServer:
                 if parts.path != outer.path:
                     self.send_error(404)
                     return
+                params = _params(self.path)
+                verdict = classify(params, outer.state)
                 outer._hits.put(f"http://127.0.0.1:{outer.port}{self.path}")
-                body = _page().encode()
-                self.send_response(200)
+                body = page(verdict, params.get("error", "")).encode()
+                self.send_response(200 if verdict in (Verdict.COMPLETE, Verdict.REFUSED)
+                                   else 400)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-store")  # the URL held a code
+                self.send_header("Content-Security-Policy", "default-src 'none'")
+                self.send_header("X-Content-Type-Options", "nosniff")
                 self.end_headers()
                 self.wfile.write(body)
 
@@ -128,13 +169,12 @@ class RedirectServer:
     def wait(
         self,
         *,
-        state: str,
         pasted: queue.Queue[str],
         cancel: threading.Event,
         timeout: float,
         interaction: Interaction | None = None,
     ) -> Redirect:
-        """Block until a redirect with the right ``state`` arrives (loopback or pasted)."""
+        """Block until a redirect with this attempt's ``state`` arrives (loopback or pasted)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if cancel.is_set():
@@ -144,7 +184,7 @@ class RedirectServer:
                     url = source.get_nowait().strip()
                 except queue.Empty:
                     continue
-                redirect = self._accept(url, state, interaction, from_paste=source is pasted)
+                redirect = self._accept(url, interaction, from_paste=source is pasted)
                 if redirect is not None:
                     return redirect
             time.sleep(0.05)
@@ -155,7 +195,7 @@ class RedirectServer:
         )
 
     def _accept(
-        self, url: str, state: str, interaction: Interaction | None, *, from_paste: bool
+        self, url: str, interaction: Interaction | None, *, from_paste: bool
     ) -> Redirect | None:
         def reject(text: Msg) -> None:
             if interaction is not None:
@@ -167,24 +207,41 @@ class RedirectServer:
                           "http://127.0.0.1 or http://localhost.")))
             return None
         params = _params(parts.geturl())
-        if params.get("state") != state:
+        verdict = classify(params, self.state)
+        if verdict is Verdict.OTHER_ATTEMPT:
             # A redirect of another attempt (or forged): never exchange its code.
             reject(Msg(N_("That URL belongs to a different sign-in attempt (state mismatch): "
                           "use the link shown now.")))
             return None
-        if "error" in params:
+        if verdict is Verdict.REFUSED:
             raise RedirectError(params["error"], params.get("error_description", ""))
-        if not params.get("code"):
+        if verdict is Verdict.NO_CODE:
             reject(Msg(N_("The URL has no authorization code: copy the whole address from "
                           "the browser.")))
             return None
         return Redirect(url, params)
 
 
-def _page() -> str:
-    title = _("Sign-in complete")
-    text = _("You can close this tab and return to roomcal.")
+PAGES = {
+    Verdict.COMPLETE: (N_("Sign-in complete"),
+                       N_("You can close this tab and return to roomcal.")),
+    Verdict.OTHER_ATTEMPT: (N_("This link belongs to another sign-in attempt"),
+                            N_("Nothing was signed in with it. Use the link shown in roomcal "
+                               "now.")),
+    Verdict.REFUSED: (N_("Sign-in not completed"),
+                      N_("Go back to roomcal to start the sign-in again.")),
+    Verdict.NO_CODE: (N_("Sign-in not completed"),
+                      N_("The address has no authorization code, so nothing was signed in. "
+                         "Go back to roomcal and use the link shown there.")),
+}
+
+
+def page(verdict: Verdict, error: str = "") -> str:
+    """The browser's page after the redirect: translated, escaped, echoing no code or state."""
+    title, text = (_(msgid) for msgid in PAGES[verdict])
+    if verdict is Verdict.REFUSED:
+        text = f"{refusal(error)} {text}"
     return (
-        "<!doctype html><meta charset=utf-8><title>roomcal</title>"
-        f"<h1>{title}</h1><p>{text}</p>"
+        f'<!doctype html><html lang="{current_language()}"><meta charset=utf-8>'
+        f"<title>roomcal</title><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>"
     )

@@ -3,6 +3,11 @@
 Production defaults; each one overridable from the environment (how support
 points the wizard at a proxy or test tenant) and replaced wholesale by the
 sandbox in ``roomcal demo``. The clients never hard-code a host.
+
+An override is checked where it is read: the sign-in, token and API addresses
+carry client secrets, authorization codes and bearer tokens, so they must be
+https — refused here with a sentence naming the variable, not half-way through
+a sign-in (where oauthlib would raise InsecureTransportError).
 """
 
 from __future__ import annotations
@@ -10,6 +15,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from urllib.parse import SplitResult, urlsplit
+
+from wizard.core.errors import UserFacingError
+from wizard.core.i18n import N_
+from wizard.core.model import Msg
 
 REGIONS = ("us", "uk", "de", "au", "ca", "sg")
 
@@ -23,6 +33,51 @@ ENV_VARS = {
     "cronofy_api_url": "ROOMCAL_CRONOFY_API_URL",
     "autodiscover_url": "ROOMCAL_AUTODISCOVER_URL",
 }
+
+# The addresses that must be https, with what the sentence calls them. Not autodiscover:
+# an on-premises Exchange inside a LAN may serve plain http, as its EWS URL may.
+HTTPS_ONLY = {
+    "google_auth_url": N_("The Google sign-in URL"),
+    "google_token_url": N_("The Google token URL"),
+    "google_api_url": N_("The Google API URL"),
+    "ms_login_url": N_("The Microsoft sign-in URL"),
+    "graph_url": N_("The Microsoft Graph URL"),
+    "cronofy_app_url": N_("The Cronofy app URL"),
+    "cronofy_api_url": N_("The Cronofy API URL"),
+}
+
+
+class InsecureEndpointError(UserFacingError):
+    """An endpoint override that would send secrets or tokens unencrypted."""
+
+    def __init__(self, attr: str, value: str) -> None:
+        variable = ENV_VARS[attr]
+        parts = urlsplit(value)
+        sentence = (N_("{setting} must use https: {variable} is set to {url}.")
+                    if parts.scheme.lower() != "https" or parts.hostname else
+                    N_("{setting} is not a complete address: {variable} is set to {url}."))
+        super().__init__(
+            Msg(sentence, setting=Msg(HTTPS_ONLY[attr]), variable=variable, url=_shown(parts)),
+            Msg(N_("Set {variable} to an https:// address, or unset it to use the service's "
+                   "own address."), variable=variable),
+        )
+        self.variable = variable
+
+
+def _shown(parts: SplitResult) -> str:
+    """The address without user info, query or fragment: those may hold credentials."""
+    host = parts.hostname or ""
+    try:
+        netloc = f"{host}:{parts.port}" if parts.port else host
+    except ValueError:  # a malformed port: shown without it
+        netloc = host
+    return parts._replace(netloc=netloc, query="", fragment="").geturl() or "-"
+
+
+def _require_https(attr: str, value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme.lower() != "https" or not parts.hostname:
+        raise InsecureEndpointError(attr, value)
 
 
 def cronofy_hosts(region: str) -> tuple[str, str]:
@@ -51,8 +106,13 @@ class Endpoints:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Endpoints:
+        """The defaults with the environment's overrides; InsecureEndpointError for http."""
         env = os.environ if env is None else env
-        overrides = {attr: env[var].rstrip("/") for attr, var in ENV_VARS.items() if env.get(var)}
+        overrides = {attr: env[var].strip().rstrip("/") for attr, var in ENV_VARS.items()
+                     if env.get(var, "").strip()}
+        for attr, value in overrides.items():
+            if attr in HTTPS_ONLY:
+                _require_https(attr, value)
         return replace(cls(), **overrides)
 
     def cronofy(self, region: str) -> tuple[str, str]:

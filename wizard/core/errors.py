@@ -54,6 +54,13 @@ def describe(exc: BaseException) -> tuple[Msg | str, Msg | str]:
                 Msg(N_("The connection was refused: nothing listens at that address.")),
                 Msg(N_("Check the host and port, and that the service is running.")),
             )
+        if type(err).__name__ == "InsecureTransportError":  # oauthlib, not imported here
+            return (
+                Msg(N_("A sign-in address does not use https, so the sign-in was stopped "
+                       "before anything was sent.")),
+                Msg(N_("Use https:// addresses in ROOMCAL_GOOGLE_AUTH_URL, "
+                       "ROOMCAL_GOOGLE_TOKEN_URL and the other ROOMCAL_*_URL settings.")),
+            )
         if isinstance(err, TimeoutError | socket.timeout) or "timed out" in str(err).lower():
             return (
                 Msg(N_("The server did not answer in time.")),

@@ -10,8 +10,9 @@ consent: ``error=access_denied``); ``hidden_rooms`` (room addresses Cronofy
 cannot see); ``fail`` = {endpoint = status} with endpoint one of ``token``,
 ``userinfo``, ``resources``, ``authorizations`` and status 401/402/403/404/
 422/429/500 (429s and 500s only for the first ``fail_times`` requests,
-default 2); ``expire_first_token`` (the first access token is rejected: the
-refresh path).
+default 2); ``retry_after`` (what injected 429s carry: default ``"1"``,
+``"http-date"`` for an HTTP-date, anything else verbatim); ``expire_first_token``
+(the first access token is rejected: the refresh path).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from wizard.sandbox.rooms import DOMAIN, Room
-from wizard.sandbox.server import Request, Response, Router
+from wizard.sandbox.server import Request, Response, Router, retry_after
 
 CLIENT_ID = "sandbox-client-id"
 CLIENT_SECRET = "sandbox-client-secret-not-real"  # the sandbox's, not a real secret
@@ -44,6 +45,7 @@ class CronofyState:
     hidden: set[str] = field(default_factory=set)
     fail: dict[str, int] = field(default_factory=dict)
     fail_times: int = 2
+    retry_after: str | None = None
     expire_first_token: bool = False
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     access: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -63,6 +65,8 @@ class CronofyState:
             hidden={str(x).lower() for x in section.get("hidden_rooms", [])},
             fail={str(k): int(v) for k, v in section.get("fail", {}).items()},
             fail_times=int(section.get("fail_times", 2)),
+            retry_after=None if section.get("retry_after") is None
+            else str(section["retry_after"]),
             expire_first_token=bool(section.get("expire_first_token", False)),
         )
 
@@ -107,7 +111,7 @@ class Cronofy:
     def _wrong_region(self, request: Request) -> bool:
         return bool(request.match) and request.match["region"] != self.state.region
 
-    def _injected(self, endpoint: str) -> Response | None:
+    def _injected(self, endpoint: str, request: Request) -> Response | None:
         status = self.state.fail.get(endpoint)
         if status is None:
             return None
@@ -122,7 +126,8 @@ class Cronofy:
                 "callback_url": [{"key": "errors.invalid", "description": "must be https or "
                                   "loopback"}]}}, 422)
         if status == 429:
-            return Response.json({}, 429, **{"Retry-After": "1"})
+            return Response.json({}, 429, **{
+                "Retry-After": retry_after(self.state.retry_after, request)})
         return Response.json({}, status)
 
     def token(self, request: Request) -> Response:
@@ -135,7 +140,7 @@ class Cronofy:
         if self._wrong_region(request) or body.get("client_id") != CLIENT_ID or \
                 body.get("client_secret") != CLIENT_SECRET:
             return _error(401, "invalid_client")
-        if (injected := self._injected("token")) is not None:
+        if (injected := self._injected("token", request)) is not None:
             return injected
         grant = body.get("grant_type")
         if grant == "authorization_code":
@@ -182,7 +187,7 @@ class Cronofy:
         entry = self._bearer(request)
         if entry is None:
             return _error(401, "invalid_token")
-        if (injected := self._injected("userinfo")) is not None:
+        if (injected := self._injected("userinfo", request)) is not None:
             return injected
         return Response.json({
             "sub": "ser_5a1dbbx0c0ffee",
@@ -195,7 +200,7 @@ class Cronofy:
     def resources(self, request: Request) -> Response:
         if self._bearer(request) is None:
             return _error(401, "invalid_token")
-        if (injected := self._injected("resources")) is not None:
+        if (injected := self._injected("resources", request)) is not None:
             return injected
         visible = [r for r in self.state.rooms if r.email.lower() not in self.state.hidden]
         return Response.json({"resources": [{"email": r.email, "name": r.name}
@@ -204,7 +209,7 @@ class Cronofy:
     def authorizations(self, request: Request) -> Response:
         if self._bearer(request) is None:
             return _error(401, "invalid_token")
-        if (injected := self._injected("authorizations")) is not None:
+        if (injected := self._injected("authorizations", request)) is not None:
             return injected
         body = request.json() or {}
         email = str(body.get("email", "")).lower()

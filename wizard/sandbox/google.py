@@ -5,6 +5,8 @@ wizard's loopback address; the token endpoint verifies the PKCE verifier
 (S256) and single-use codes. Scenario keys (``[google]``):
 ``not_super_admin`` (a delegated admin), ``api_disabled`` (403
 accessNotConfigured), ``throttle_requests`` (first N API calls answer 429),
+``retry_after`` (what those 429s carry: default ``"1"``, ``"http-date"`` for an
+HTTP-date, anything else verbatim),
 ``revoked_refresh`` (refresh tokens are rejected: invalid_grant),
 ``page_size`` (default 100), ``non_room_resources`` (extra non-room resources),
 ``unauthorized`` (Directory calls answer 401: a revoked token), ``withheld_scopes``
@@ -23,7 +25,7 @@ from typing import Any
 from urllib.parse import unquote, urlencode, urlsplit
 
 from wizard.sandbox.rooms import DOMAIN, Room
-from wizard.sandbox.server import Request, Response, Router
+from wizard.sandbox.server import Request, Response, Router, retry_after
 
 ADMIN = f"admin@{DOMAIN}"
 CLIENT_ID = "roomcal-sandbox.apps.googleusercontent.com"
@@ -120,7 +122,8 @@ class Google:
                 self.state.section.get("throttle_requests", 0))
         if throttled:
             return Response.json({"error": {"code": 429, "message": "Rate Limit Exceeded"}},
-                                 429, **{"Retry-After": "1"})
+                                 429, **{"Retry-After": retry_after(
+                                     self.state.section.get("retry_after"), request)})
         if directory and self.state.section.get("api_disabled"):
             return Response.json({"error": {"code": 403, "errors": [
                 {"reason": "accessNotConfigured", "message": "Admin SDK API has not been "

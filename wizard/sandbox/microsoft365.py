@@ -7,7 +7,9 @@ endpoint until it is approved. Scenario keys (``[microsoft365]``):
 ``not_admin`` (the admin holds no role able to consent), ``room_lists``
 (list of ``{email, rooms = "all" | [addresses]}``; default one list with all
 rooms), ``calendar_denied`` (room addresses), ``throttle_requests`` (the
-first N Graph requests answer 429 with Retry-After), ``decline`` (the
+first N Graph requests answer 429 with Retry-After), ``retry_after`` (what
+those 429s carry: default ``"1"``, ``"http-date"`` for an HTTP-date, anything
+else verbatim), ``decline`` (the
 sign-in is declined), ``expire_device_code`` (nobody enters the code in
 time), ``graph_unauthorized`` (Graph answers 401 to every token),
 ``malformed`` (a proxy's HTML page instead of Places JSON), ``page_size``
@@ -24,7 +26,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from wizard.sandbox.rooms import DOMAIN, Room
-from wizard.sandbox.server import Request, Response, Router
+from wizard.sandbox.server import Request, Response, Router, retry_after
 
 ADMIN = f"admin@{DOMAIN}"
 GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
@@ -124,8 +126,8 @@ class Graph:
             throttled = self.state.graph_requests <= int(
                 self.state.section.get("throttle_requests", 0))
         if throttled:
-            return Response.json({"error": {"code": "TooManyRequests"}}, 429,
-                                 **{"Retry-After": "1"})
+            return Response.json({"error": {"code": "TooManyRequests"}}, 429, **{
+                "Retry-After": retry_after(self.state.section.get("retry_after"), request)})
         if self.state.section.get("malformed") and "/places/" in request.path:
             # What a TLS-inspecting proxy's error page looks like to a JSON client.
             return Response(200, "<html><body>Proxy error</body></html>",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import socket
 import ssl
 import threading
 import time
@@ -22,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
+HANDSHAKE_TIMEOUT = 5.0  # seconds a client may take to start TLS on its own connection
 
 
 @dataclass
@@ -69,6 +71,23 @@ class Response:
 Handler = Callable[[Request], Response]
 
 
+def retry_after(setting: Any, request: Request) -> str:
+    """The ``Retry-After`` of a throttled answer, from a scenario's ``retry_after`` key.
+
+    ``"http-date"`` sends an HTTP-date one second ahead of the server's (possibly
+    skewed) clock, the other form RFC 9110 allows; any other value is sent verbatim,
+    garbage included, because clients must survive whatever a proxy sends.
+    """
+    if setting is None:
+        return "1"
+    if str(setting) == "http-date":
+        from email.utils import formatdate
+
+        skew = request.server.clock_skew if request.server is not None else 0.0
+        return formatdate(time.time() + skew + 1, usegmt=True)
+    return str(setting)
+
+
 class Router:
     def __init__(self) -> None:
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
@@ -96,6 +115,43 @@ class Router:
         if allowed:
             return Response.json({"error": "method not allowed"}, 405)
         return Response.json({"error": "not found", "path": request.path}, 404)
+
+
+class _TlsPerConnection(ThreadingHTTPServer):
+    """A threading server that does each TLS handshake in that connection's own thread.
+
+    Wrapping the listening socket instead makes ``accept()`` run the handshake in
+    the one accept thread: a client that connects and says nothing (a port scan,
+    a health check, a browser's pre-connect) then holds up every other client.
+    """
+
+    daemon_threads = True
+    tls: ssl.SSLContext | None = None
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        if self.tls is not None:
+            secured = self._handshake(request)
+            if secured is None:
+                return
+            request = secured
+        super().process_request_thread(request, client_address)
+
+    def _handshake(self, raw: socket.socket) -> ssl.SSLSocket | None:
+        assert self.tls is not None
+        try:
+            raw.settimeout(HANDSHAKE_TIMEOUT)
+            secured = self.tls.wrap_socket(raw, server_side=True, do_handshake_on_connect=False)
+        except OSError:
+            raw.close()
+            return None
+        try:
+            secured.do_handshake()
+        except OSError as exc:  # silent, plain-HTTP or vanished client: only it is dropped
+            log.debug("sandbox TLS handshake failed: %s", type(exc).__name__)
+            secured.close()
+            return None
+        secured.settimeout(None)  # as before: blocking, keep-alive connections wait
+        return secured
 
 
 class LoopbackServer:
@@ -134,10 +190,8 @@ class LoopbackServer:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
-        self._httpd = ThreadingHTTPServer((LOOPBACK, port), _Handler)
-        self._httpd.daemon_threads = True
-        if ssl_context is not None:
-            self._httpd.socket = ssl_context.wrap_socket(self._httpd.socket, server_side=True)
+        self._httpd = _TlsPerConnection((LOOPBACK, port), _Handler)
+        self._httpd.tls = ssl_context
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, name=f"sandbox-{name}", daemon=True
