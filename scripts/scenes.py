@@ -42,7 +42,9 @@ async def settle(pilot: Pilot, *, sign_in: bool = True) -> None:
                 await pilot.click("#sandbox")
             await pilot.pause(0.05)
             continue
-        busy = any(not w.is_finished for w in app.workers)
+        navigator = getattr(app, "navigator", None)
+        busy = any(not w.is_finished for w in app.workers) or (
+            navigator is not None and not navigator.idle)
         quiet_rounds = 0 if busy else quiet_rounds + 1
         if quiet_rounds >= 3:
             break
@@ -112,7 +114,7 @@ async def _sign_in_modal(pilot: Pilot) -> None:
     )
     import queue
 
-    await pilot.app.push_screen(SignInModal(request, queue.Queue()))
+    pilot.app.navigator.open(SignInModal(request, queue.Queue()))  # type: ignore[attr-defined]
     await settle(pilot, sign_in=False)
 
 

@@ -194,6 +194,11 @@ def dispatch(argv: Sequence[str], lang: str) -> int:
     except KeyboardInterrupt:
         print(_("Interrupted."), file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as error:  # a bug: one scrubbed sentence, the traceback to the log
+        from wizard.core import crash
+
+        print(crash.record(error), file=sys.stderr)
+        return crash.EXIT_CODE
     parser.error(_("unknown command"))
     return EXIT_USAGE
 

@@ -7,16 +7,18 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text as RichText
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
-from wizard.core import i18n
+from wizard.core import crash, i18n
 from wizard.core.flow import Step
 from wizard.core.i18n import N_, _
 from wizard.core.model import render
 from wizard.core.session import Session
 from wizard.ui.memory import freeze_garbage_collector
+from wizard.ui.navigation import Navigator
 from wizard.ui.text import translate_bindings
 
 if TYPE_CHECKING:
@@ -73,6 +75,7 @@ class WizardApp(App[int]):
         lang = language or self.session.profile.language or i18n.from_environment()
         i18n.set_language(lang)
         super().__init__()
+        self.navigator = Navigator(self, on_error=self._handle_exception)
         # NO_COLOR is honoured by Textual itself (no colours, styles kept).
         translate_bindings(self)
         if keymap := parse_keymap(os.environ.get("ROOMCAL_KEYMAP", "")):
@@ -83,12 +86,15 @@ class WizardApp(App[int]):
         return self.session.sandbox is not None
 
     def on_unmount(self) -> None:
+        self.navigator.stop()
         self.session.store.flush()  # the last background save lands before we exit
 
     def on_mount(self) -> None:
         if self.session.profile.language != i18n.current_language():
             self.session.update(language=i18n.current_language())
-        self.push_screen(screen_for(self.session.step))
+        self.navigator.start()
+        step = self.session.step
+        self.navigator.replace(lambda: screen_for(step))
         for warning in self.session.warnings:
             self.notify(render(warning), severity="warning", timeout=12, markup=False)
         if self.session.secrets.warning is not None and not self.demo:
@@ -96,17 +102,20 @@ class WizardApp(App[int]):
         self.call_after_refresh(freeze_garbage_collector)
 
 
-    def goto(self, step: Step) -> None:
-        """Show a step's screen; sub-screens and modals of the old step are closed."""
-        self.session.set_step(step)
-        self.call_later(self._goto, step)
+    def goto(self, step: Step, *, origin: Screen[object] | None = None) -> None:
+        """Show a step's screen; sub-screens and modals of the old step are closed.
 
-    async def _goto(self, step: Step) -> None:
-        while len(self.screen_stack) > 2:
-            await self.pop_screen()
-        await self.switch_screen(screen_for(step))
+        ``origin``: the screen whose background work asks; if the person has left
+        it meanwhile, they stay where they are.
+        """
+        self.navigator.replace(lambda: screen_for(step), origin=origin,
+                               before=lambda: self.session.set_step(step))
 
-    async def action_switch_language(self) -> None:
+    def action_switch_language(self) -> None:
+        # A stack-wide change: in turn with every other change of the screens.
+        self.navigator.run(self._switch_language)
+
+    async def _switch_language(self) -> None:
         lang = i18n.set_language(i18n.next_language(i18n.current_language()))
         self.session.update(language=lang)
         translate_bindings(self)
@@ -123,6 +132,24 @@ class WizardApp(App[int]):
                     screen.after_recompose()
         self.notify(_("Language: English") if lang == "en" else _("Language: German"),
                     timeout=2)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's crash report is a traceback with local variables: secrets on screen.
+
+        The person sees one scrubbed sentence and the log's path; the traceback
+        goes to the log, scrubbed and without locals (wizard.core.crash).
+        """
+        self._return_code = crash.EXIT_CODE
+        if self._exception is None:  # Pilot re-raises it for the tests
+            self._exception = error
+            self._exception_event.set()
+        if getattr(self, "_crashed", False):
+            return
+        self._crashed = True
+        sentence = crash.record(error)
+        self.bell()
+        self._exit_renderables.append(RichText(sentence))
+        self._close_messages_no_wait()
 
     def apply_size_class(self, screen: Screen[object]) -> None:
         width, height = screen.size if screen.size.area else self.size

@@ -3,49 +3,53 @@
 from __future__ import annotations
 
 import queue
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from wizard.core.interaction import SignInRequest
 from wizard.core.model import Text
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from wizard.ui.app import WizardApp
+    from wizard.ui.screens.signin import SignInModal
 
 
 class TuiInteraction:
-    """Called from worker threads; everything UI happens on the app's thread."""
+    """Called from worker threads; the modal opens and closes through the app's navigator.
 
-    def __init__(self, app: WizardApp, cancel_callback: object = None) -> None:
+    ``origin`` is the screen whose work signs in: if the person has left it, no
+    modal opens for a sign-in nobody waits for.
+    """
+
+    def __init__(self, app: WizardApp, cancel_callback: Callable[[], None] | None = None,
+                 origin: Screen[object] | None = None) -> None:
         self.app = app
         self.pasted: queue.Queue[str] = queue.Queue()
         self.on_cancel = cancel_callback
+        self.origin = origin
+        self._modal: SignInModal | None = None
 
     def begin_sign_in(self, request: SignInRequest) -> queue.Queue[str]:
         from wizard.ui.screens.signin import SignInModal
 
         self.pasted = queue.Queue()
-        modal = SignInModal(request, self.pasted, on_cancel=self.on_cancel)
-        self.app.call_from_thread(self.app.push_screen, modal)
+        self._modal = SignInModal(request, self.pasted, on_cancel=self.on_cancel)
+        self.app.call_from_thread(self.app.navigator.open, self._modal, origin=self.origin)
         return self.pasted
 
     def end_sign_in(self) -> None:
-        self.app.call_from_thread(self._close)
-
-    def _close(self) -> None:
-        from wizard.ui.screens.signin import SignInModal
-
-        for screen in reversed(self.app.screen_stack):
-            if isinstance(screen, SignInModal):
-                screen.dismiss()
-                break
+        modal, self._modal = self._modal, None
+        if modal is not None:  # exactly this sign-in's modal, whatever is on top now
+            self.app.call_from_thread(self.app.navigator.close, modal)
 
     def notify(self, text: Text) -> None:
         self.app.call_from_thread(self._note, str(text))
 
     def _note(self, text: str) -> None:
-        from wizard.ui.screens.signin import SignInModal
-
-        if isinstance(self.app.screen, SignInModal):
-            self.app.screen.show_note(text)
+        modal = self._modal
+        if modal is not None and modal is self.app.screen:
+            modal.show_note(text)
         else:
             self.app.notify(text, markup=False)

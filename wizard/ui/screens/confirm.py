@@ -5,14 +5,14 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from wizard.core.i18n import N_, _
+from wizard.ui.screens.modal import WizardModal
 from wizard.ui.text import plain, styled, translate_bindings
 
 
-class ConfirmModal(ModalScreen[bool]):
+class ConfirmModal(WizardModal[bool]):
     BINDINGS = [Binding("escape", "no", N_("Cancel"), id="confirm.cancel")]
 
     def __init__(self, title: str, text: str, confirm_label: str) -> None:
@@ -36,7 +36,7 @@ class ConfirmModal(ModalScreen[bool]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss(event.button.id == "confirm-yes")
+        self.close(event.button.id == "confirm-yes")
 
     def action_no(self) -> None:
-        self.dismiss(False)
+        self.close(False)

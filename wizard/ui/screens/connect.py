@@ -8,7 +8,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Select, Static
 
 from wizard.core.endpoints import REGIONS
@@ -18,6 +17,7 @@ from wizard.core.i18n import N_, _
 from wizard.core.model import Provider, render
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.screens.base import StepScreen
+from wizard.ui.screens.modal import WizardModal
 from wizard.ui.text import plain, styled, translate_bindings
 
 TERMS = N_("I accept the terms of use and the privacy policy")
@@ -32,7 +32,7 @@ REGION_NAMES = {
 DEFAULT_LINK_PORT = 8751
 
 
-class ReminderModal(ModalScreen[bool]):
+class ReminderModal(WizardModal[bool]):
     """The help page's reminder: complete step 1 first (Weiter / Zurück)."""
 
     BINDINGS = [Binding("escape", "back", N_("Back"), id="reminder.back")]
@@ -63,10 +63,10 @@ class ReminderModal(ModalScreen[bool]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss(event.button.id == "reminder-continue")
+        self.close(event.button.id == "reminder-continue")
 
     def action_back(self) -> None:
-        self.dismiss(False)
+        self.close(False)
 
 
 class ConnectScreen(StepScreen):
@@ -102,7 +102,7 @@ class ConnectScreen(StepScreen):
         if self._gate().can_link and self.session.resumable_link():
             # Back after a crash or a dropped SSH session in the middle of a link:
             # straight to where it was cut short.
-            self.app.push_screen(LinkScreen())
+            self.wizard.navigator.open(LinkScreen(), origin=self)
 
     def focus_start(self) -> None:
         gate = self._gate()
@@ -128,11 +128,12 @@ class ConnectScreen(StepScreen):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "connect":
             event.stop()
-            self.app.push_screen(ReminderModal(self._failure_lines()), self._reminder_done)
+            self.wizard.navigator.open(ReminderModal(self._failure_lines()),
+                                       self._reminder_done, origin=self)
         elif event.button.id == "link":
             event.stop()
             if self._gate().can_link:
-                self.app.push_screen(LinkScreen())
+                self.wizard.navigator.open(LinkScreen(), origin=self)
 
     def _reminder_done(self, proceed: bool | None) -> None:
         if proceed:
@@ -246,7 +247,8 @@ class LinkScreen(StepScreen):
         from wizard.ui.linking import link
 
         try:
-            link(self.wizard, TuiInteraction(self.wizard, cancel_callback=self._cancel.set),
+            link(self.wizard, TuiInteraction(self.wizard, cancel_callback=self._cancel.set,
+                                             origin=self),
                  self._cancel)
         except Exception as exc:  # one sentence, never a traceback
             sentence, remedy = describe(exc)
@@ -254,8 +256,8 @@ class LinkScreen(StepScreen):
             self.app.call_from_thread(self.session.update, pending_link={})
             self.app.call_from_thread(self.show_error, render(sentence), render(remedy))
             return
-        self.app.call_from_thread(self.wizard.goto, Step.CONNECTED)
+        self.app.call_from_thread(self.wizard.goto, Step.CONNECTED, origin=self)
 
     def action_back(self) -> None:
         self._cancel.set()
-        self.dismiss()
+        self.wizard.navigator.close(self)

@@ -106,7 +106,7 @@ class ConnectedScreen(StepScreen):
             return
         self.app.call_from_thread(self.notify, _("Disconnected: the Cronofy link was revoked "
                                                  "and its tokens removed."))
-        self.app.call_from_thread(self.wizard.goto, Step.CONNECT)
+        self.app.call_from_thread(self.wizard.goto, Step.CONNECT, origin=self)
 
     def action_next(self) -> None:
         self.wizard.goto(Step.ASSIGN)

@@ -162,7 +162,7 @@ class PrepareScreen(StepScreen):
         session = self.session
         plugin = session.plugin()
         cancel = self._cancel
-        interaction = TuiInteraction(self.wizard, cancel_callback=cancel.set)
+        interaction = TuiInteraction(self.wizard, cancel_callback=cancel.set, origin=self)
         ctx = session.context(interaction)
         ctx.cancel = cancel
         async for result in run_checks(plugin.checks, ctx, only=only,

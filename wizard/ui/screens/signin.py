@@ -10,13 +10,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from wizard.core import redact
 from wizard.core.i18n import N_, _
 from wizard.core.interaction import SignInRequest, ssh_hint
 from wizard.core.model import render
+from wizard.ui.screens.modal import WizardModal
 from wizard.ui.text import plain, styled, translate_bindings
 from wizard.ui.widgets.steady_input import SteadyInput
 
@@ -27,7 +27,7 @@ SERVICE_NAMES = {
 }
 
 
-class SignInModal(ModalScreen[None]):
+class SignInModal(WizardModal[None]):
     BINDINGS = [
         Binding("escape", "cancel", N_("Cancel"), id="signin.cancel"),
         Binding("ctrl+y", "copy_url", N_("Copy link"), id="signin.copy"),
@@ -129,7 +129,7 @@ class SignInModal(ModalScreen[None]):
     def action_cancel(self) -> None:
         if self.on_cancel is not None:
             self.on_cancel()
-        self.dismiss()
+        self.close()
 
 
 def cancel_event_callback(event: threading.Event) -> Callable[[], None]:

@@ -65,14 +65,14 @@ class WelcomeScreen(StepScreen):
             self.query_one("#next", Button).disabled = False
             self.refresh_bindings()
         elif event.choice_list.id == "language" and event.value != i18n.current_language():
-            self.run_worker(self.wizard.action_switch_language(), exclusive=True)
+            self.wizard.action_switch_language()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "reset":
             event.stop()
             from wizard.ui.screens.confirm import ConfirmModal
 
-            self.app.push_screen(
+            self.wizard.navigator.open(
                 ConfirmModal(
                     _("Start over?"),
                     _("Everything entered in profile {name} is cleared (a copy is kept as "
@@ -87,7 +87,7 @@ class WelcomeScreen(StepScreen):
         if not confirmed:
             return
         self.session.reset()
-        self.run_worker(self.recompose())
+        self.wizard.navigator.recompose(self)
         self.notify(_("Started over; the previous profile was kept as a .bak file."))
 
     def action_next(self) -> None:

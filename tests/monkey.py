@@ -1,0 +1,117 @@
+"""A seeded "monkey": random things a person can do, as fast as a person can't.
+
+It clicks any enabled widget in view, types into inputs, presses the footer's
+keys, escape, tab, enter, space, arrows, ctrl+l, and resizes the terminal below
+and above 80×24 — with no waiting, a short pause, or a longer one. The wizard
+must never crash and must stay responsive, whatever the timing. Quitting
+(ctrl+q, "Finish") ends a run early; it is not a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import string
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, DataTable, Input, Select
+
+# Keys a person presses; ctrl+q quits (a run may end that way, but not every run).
+KEYS = ("escape", "tab", "shift+tab", "enter", "space", "up", "down", "left", "right",
+        "ctrl+l", "ctrl+n", "r", "c", "ctrl+y", "ctrl+f", "ctrl+e", "pageup", "pagedown")
+SIZES = ((80, 24), (60, 18), (100, 30), (79, 23), (120, 40), (80, 24))
+TEXT = string.ascii_letters + string.digits + "@.-_ :/[]äöü"
+
+
+@dataclass
+class Run:
+    seed: int
+    steps: int = 0
+    log: list[str] = field(default_factory=list)
+
+    def note(self, text: str) -> None:
+        self.log.append(f"{self.steps}: {text}")
+
+
+def _clickable(pilot: Pilot) -> list[Widget]:
+    from wizard.ui.widgets.check_item import CheckItem
+    from wizard.ui.widgets.choice_list import ChoiceList
+
+    kinds = (Button, Checkbox, Input, Select, DataTable, ChoiceList, CheckItem)
+    screen = pilot.app.screen
+    found = []
+    for widget in screen.query("*"):
+        if not isinstance(widget, kinds) or widget.disabled or not widget.display:
+            continue
+        region = widget.region.intersection(screen.region)
+        if region.area:
+            found.append(widget)
+    return found
+
+
+async def _click(pilot: Pilot, rng: random.Random, run: Run) -> None:
+    widgets = _clickable(pilot)
+    if not widgets:
+        return
+    widget = rng.choice(widgets)
+    region = widget.region.intersection(pilot.app.screen.region)
+    x = region.x + rng.randrange(region.width)
+    y = region.y + rng.randrange(region.height)
+    run.note(f"click {type(widget).__name__}#{widget.id} at {x},{y}")
+    await pilot.click(offset=(x, y))
+
+
+async def _type(pilot: Pilot, rng: random.Random, run: Run) -> None:
+    text = "".join(rng.choice(TEXT) for _ in range(rng.randrange(1, 8)))
+    run.note(f"type {text!r}")
+    await pilot.press(*[c if c != " " else "space" for c in text])
+
+
+async def _key(pilot: Pilot, rng: random.Random, run: Run) -> None:
+    keys = list(KEYS)
+    keys += [b.binding.key for b in pilot.app.active_bindings.values()
+             if b.binding.show and b.binding.key != "ctrl+q"]
+    key = rng.choice(keys)
+    run.note(f"press {key}")
+    await pilot.press(key)
+
+
+async def _resize(pilot: Pilot, rng: random.Random, run: Run) -> None:
+    width, height = rng.choice(SIZES)
+    run.note(f"resize {width}x{height}")
+    await pilot.resize_terminal(width, height)
+
+
+async def _wait(pilot: Pilot, rng: random.Random, run: Run) -> None:
+    delay = rng.choice((0.0, 0.01, 0.05, 0.2))
+    run.note(f"wait {delay}")
+    await pilot.pause(delay)
+
+
+Action = Callable[[Pilot, random.Random, Run], Awaitable[None]]
+# Weighted like a person in a hurry: mostly clicks and keys.
+ACTIONS: tuple[tuple[Action, int], ...] = (
+    (_click, 8), (_key, 6), (_type, 2), (_wait, 3), (_resize, 1))
+
+
+async def monkey(pilot: Pilot, seed: int, steps: int) -> Run:
+    """Do ``steps`` random things; raise on a crash or an unresponsive app."""
+    rng = random.Random(seed)
+    run = Run(seed)
+    actions = [a for a, _w in ACTIONS]
+    weights = [w for _a, w in ACTIONS]
+    for run.steps in range(steps):
+        if not pilot.app.is_running:
+            break
+        action = rng.choices(actions, weights)[0]
+        try:
+            await action(pilot, rng, run)
+        except Exception as exc:  # OutOfBounds after a resize: the person missed
+            if type(exc).__name__ != "OutOfBounds":
+                raise
+        # Responsive: the event loop takes a message within a second, whatever runs.
+        await asyncio.wait_for(pilot.pause(), 5)
+    return run

@@ -1,0 +1,33 @@
+"""When roomcal itself fails: one scrubbed sentence on screen, the details in the log.
+
+A traceback with local variables (Textual's default crash report) can show a
+password or a token on the screen and in the scrollback of a shared tmux. The
+person gets one sentence naming the kind of error and where the log is; the
+log gets the traceback — without local variables, scrubbed of every
+registered secret by the log's filter.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from wizard.core import redact
+from wizard.core.i18n import _
+
+log = logging.getLogger("roomcal.crash")
+
+EXIT_CODE = 70  # EX_SOFTWARE: roomcal itself failed; the log has the details
+
+
+def log_path() -> str:
+    from wizard.core.store import state_dir
+
+    return str(state_dir() / "roomcal.log")
+
+
+def record(error: BaseException) -> str:
+    """Log the traceback (scrubbed, no locals); the sentence to show instead of it."""
+    log.critical("internal error", exc_info=(type(error), error, error.__traceback__))
+    return redact.scrub(_("roomcal stopped because of an internal error ({kind}). The details, "
+                          "without secrets, are in {path}.").format(kind=type(error).__name__,
+                                                                    path=log_path()))
