@@ -34,9 +34,18 @@ def assign(
     return result
 
 
+# OWASP "CSV injection": a cell a spreadsheet would read as a formula. Tab, CR, LF and NUL
+# first are triggers of their own; blanks are skipped too, because spreadsheets trim them
+# before they look for "="; the full-width signs are read as formulas by East Asian locales.
+FORMULA_START = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+TRIGGER_FIRST = frozenset("\t\r\n\0")
+
+
 def _safe_cell(value: str) -> str:
-    # A room named "=HYPERLINK(…)" must not become a formula in a spreadsheet.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    """Prefix ``'`` (the spreadsheets' "this is text") to a cell that would start a formula."""
+    if value[:1] in TRIGGER_FIRST or value.lstrip()[:1] in FORMULA_START:
+        return "'" + value
+    return value
 
 
 def to_csv(mappings: Iterable[RoomMapping]) -> str:
