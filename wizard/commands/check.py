@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from wizard.commands import EXIT_FAILED, EXIT_OK, UsageError
 from wizard.commands.common import CliInteraction, open_sandbox, setup_logging
-from wizard.core import redact
+from wizard.core import formats, redact
 from wizard.core.i18n import _
 from wizard.core.model import CheckContext, CheckResult, ProviderPlugin, Status, render
 from wizard.core.text import printable
@@ -119,6 +119,7 @@ def run_check(args: argparse.Namespace) -> int:
             sandbox.stop()
     ok = _ok(plugin, results)
     payload = {
+        "format": formats.CLI_JSON,
         "provider": provider,
         "ok": ok,
         "checks": [results[s.id].to_json(_(s.title)) for s in plugin.checks if s.id in results],

@@ -205,9 +205,24 @@ def _merge(into: dict[str, Any], extra: Mapping[str, Any]) -> None:
             into[key] = dict(value) if isinstance(value, Mapping) else value
 
 
+class ReportFormatError(ValueError):
+    """A report, but of a format this roomcal does not know (a newer one)."""
+
+    def __init__(self, found: object) -> None:
+        super().__init__(f"report format {found}")
+        self.found = found
+
+
 def scenario_from_report(report: Mapping[str, Any]) -> dict[str, Any]:
-    """The scenario data (as if read from TOML) that replays a report."""
-    if report.get("roomcal_report") != REPORT_FORMAT:
+    """The scenario data (as if read from TOML) that replays a report.
+
+    Every report format so far is 1, so every report written yet replays; a newer
+    format is refused by name rather than half-understood.
+    """
+    version = report.get("roomcal_report")
+    if isinstance(version, int) and not isinstance(version, bool) and version > REPORT_FORMAT:
+        raise ReportFormatError(version)
+    if version != REPORT_FORMAT:
         raise ValueError("not a roomcal report")
     provider = str(report["provider"])
     inputs = {k: str(v) for k, v in report.get("inputs", {}).get(provider, {}).items()

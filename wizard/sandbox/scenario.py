@@ -27,10 +27,11 @@ class UnknownScenarioError(LookupError):
 
 
 class ScenarioFileError(ValueError):
-    def __init__(self, path: str, reason: str) -> None:
+    def __init__(self, path: str, reason: str, *, report_format: object = None) -> None:
         super().__init__(path)
         self.path = path
         self.reason = reason
+        self.report_format = report_format  # set for a report of a format not known here
 
 
 @dataclass
@@ -86,13 +87,15 @@ def load(name_or_path: str) -> Scenario:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ScenarioFileError(name_or_path, exc.strerror or type(exc).__name__) from None
+        from wizard.sandbox.replay import ReportFormatError, scenario_from_report
+
         try:
             if path.suffix == ".json" or text.lstrip().startswith("{"):
-                from wizard.sandbox.replay import scenario_from_report
-
                 data = scenario_from_report(json.loads(text))
             else:
                 data = tomllib.loads(text)
+        except ReportFormatError as exc:
+            raise ScenarioFileError(name_or_path, str(exc), report_format=exc.found) from None
         except (ValueError, KeyError, TypeError) as exc:
             raise ScenarioFileError(name_or_path, type(exc).__name__) from None
         return _from_mapping(path.stem, data)
