@@ -94,7 +94,7 @@ def folders(paths: Iterable[Path]) -> list[Path]:
     return [p for p in paths if p.is_dir()]
 
 
-def render(mappings: Sequence[RoomMapping], path: Path) -> str:
+def _content(mappings: Sequence[RoomMapping], path: Path) -> str:
     return mapping.to_csv(mappings) if path.suffix.lower() == ".csv" else \
         mapping.to_json(mappings)
 
@@ -107,7 +107,7 @@ def write(mappings: Iterable[RoomMapping], paths: Sequence[Path], *,
     written: list[Path] = []
     try:
         for path in paths:
-            staged.append((_stage(render(rows, path), path), path))
+            staged.append((_stage(_content(rows, path), path), path))
         for tmp, path in staged:
             try:
                 _place(tmp, path, replace=replace)

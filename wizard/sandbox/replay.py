@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from wizard.core.report import REPORT_FORMAT
+from wizard.sandbox.scenario import ReportFormatError
 
 # Inputs that point at the customer's servers or files: the sandbox has its own.
 NOT_REPLAYED = ("ews_url", "ca_bundle", "client_secrets", "port", "email")
@@ -203,14 +204,6 @@ def _merge(into: dict[str, Any], extra: Mapping[str, Any]) -> None:
             _merge(into[key], value)
         else:
             into[key] = dict(value) if isinstance(value, Mapping) else value
-
-
-class ReportFormatError(ValueError):
-    """A report, but of a format this roomcal does not know (a newer one)."""
-
-    def __init__(self, found: object) -> None:
-        super().__init__(f"report format {found}")
-        self.found = found
 
 
 def scenario_from_report(report: Mapping[str, Any]) -> dict[str, Any]:

@@ -26,6 +26,14 @@ class UnknownScenarioError(LookupError):
         self.known = known
 
 
+class ReportFormatError(ValueError):
+    """A report, but of a format this roomcal does not know (a newer one)."""
+
+    def __init__(self, found: object) -> None:
+        super().__init__(f"report format {found}")
+        self.found = found
+
+
 class ScenarioFileError(ValueError):
     def __init__(self, path: str, reason: str, *, report_format: object = None) -> None:
         super().__init__(path)
@@ -87,10 +95,10 @@ def load(name_or_path: str) -> Scenario:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ScenarioFileError(name_or_path, exc.strerror or type(exc).__name__) from None
-        from wizard.sandbox.replay import ReportFormatError, scenario_from_report
-
         try:
             if path.suffix == ".json" or text.lstrip().startswith("{"):
+                from wizard.sandbox.replay import scenario_from_report
+
                 data = scenario_from_report(json.loads(text))
             else:
                 data = tomllib.loads(text)
