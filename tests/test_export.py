@@ -152,6 +152,7 @@ async def test_export_asks_where_then_writes_there_and_says_so(
     home, work = tmp_path / "home", tmp_path / "work"
     home.mkdir()
     work.mkdir()
+    (home / "blocked").write_text("a file where a folder is expected", encoding="utf-8")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.chdir(work)
     with sandbox("healthy") as box:
@@ -177,11 +178,17 @@ async def test_export_asks_where_then_writes_there_and_says_so(
             json_path = json_path.with_name(json_path.name + ".json")  # unknown endings stay
             assert str(json_path) in _text(app, "#export-targets")
             assert ".csv" not in _text(app, "#export-targets")
-            await pilot.press("ctrl+l", "ctrl+u", *str(home / "rooms.json"), "tab", "up")
-            await pilot.press("enter", "shift+tab")  # back to JSON and CSV, then to the path
+            # A folder that cannot be written: one sentence with the reason, nothing written,
+            # and the dialog stays open to fix the path.
+            await pilot.press("ctrl+l", "ctrl+u", *f"{home}/blocked/rooms.json", "tab", "up")
+            await pilot.press("enter", "shift+tab", "enter")  # back to JSON and CSV, export
             await settle(pilot)
+            assert isinstance(app.screen, ExportModal)
+            error = _text(app, "#export-error")
+            assert f"{home}/blocked" in error and "Not a directory" in error, error
+            assert sorted(p.name for p in home.iterdir()) == ["blocked"]
             json_path, csv_path = home / "rooms.json", home / "rooms.csv"
-            await pilot.press("enter")
+            await pilot.press("ctrl+u", *str(json_path), "enter")
             await settle(pilot)
             assert isinstance(app.screen, AssignScreen)
             status = _text(app, "#assign-status")
@@ -189,6 +196,7 @@ async def test_export_asks_where_then_writes_there_and_says_so(
     assert json.loads(json_path.read_text("utf-8"))["rooms"][0]["room"] == "Alster"
     assert "Alster" in csv_path.read_text("utf-8")
     assert list(work.iterdir()) == []  # the current directory is left alone
+    assert (home / "blocked").read_text("utf-8") == "a file where a folder is expected"
 
 
 async def test_export_never_overwrites_without_asking(
@@ -232,26 +240,3 @@ async def test_export_never_overwrites_without_asking(
             await settle(pilot)
             assert isinstance(app.screen, AssignScreen)
             assert "Alster" in csv_path.read_text("utf-8")
-
-
-async def test_an_unwritable_folder_is_one_sentence_in_the_dialog(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HOME", str(tmp_path))
-    (tmp_path / "blocked").write_text("a file, not a folder")
-    with sandbox("healthy") as box:
-        app = make_app(box, provider=Provider.EXCHANGE, step=Step.PREPARE, profile="acme")
-        async with app.run_test(size=(80, 24)) as pilot:
-            await _assign_screen(pilot)
-            await pilot.press("ctrl+e")
-            await settle(pilot)
-            await pilot.press("ctrl+u", *f"{tmp_path}/blocked/rooms.json", "enter")
-            await settle(pilot)
-            assert isinstance(app.screen, ExportModal)  # still open: fix the path and retry
-            error = _text(app, "#export-error")
-            assert f"{tmp_path}/blocked" in error and "Not a directory" in error, error
-            await pilot.press("escape")
-            await settle(pilot)
-            assert isinstance(app.screen, AssignScreen)
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name not in ("config", "state")) == \
-        ["blocked"]
-    assert (tmp_path / "blocked").read_text() == "a file, not a folder"
