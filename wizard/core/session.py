@@ -7,7 +7,6 @@ a dropped SSH session resumes exactly where it was.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,8 +28,6 @@ from wizard.core.store import Profile, ProfileStore
 
 if TYPE_CHECKING:
     from wizard.sandbox import Sandbox
-
-log = logging.getLogger(__name__)
 
 
 class Session:
