@@ -27,6 +27,8 @@ async def shoot(scene: Scene, lang: str, target: Path) -> None:
 
     # Its own ports: screenshots may be made while the snapshot tests run.
     box = Sandbox(scene.scenario, port_base=PORT_BASE + 100).start()
+    saved = {name: os.environ.get(name) for name in scene.env}
+    os.environ.update(scene.env)
     try:
         session = Session(f"shot-{scene.name}", sandbox=box)
         if scene.provider is not None:
@@ -39,6 +41,11 @@ async def shoot(scene: Scene, lang: str, target: Path) -> None:
         target.write_text(svg, encoding="utf-8")
     finally:
         box.stop()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def main() -> int:

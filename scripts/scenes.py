@@ -136,6 +136,12 @@ async def _assign(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+async def _export_dialog(pilot: Pilot) -> None:
+    await _assign(pilot)
+    await pilot.press("ctrl+e")  # the table has the focus
+    await settle(pilot)
+
+
 @dataclass(frozen=True)
 class Scene:
     name: str
@@ -145,6 +151,8 @@ class Scene:
     scenario: str = "healthy"
     size: tuple[int, int] = (80, 24)
     notes: dict[str, str] = field(default_factory=dict)
+    # Environment while the scene runs: e.g. a fixed HOME, shown in full by the export dialog.
+    env: dict[str, str] = field(default_factory=dict)
 
 
 SCENES = (
@@ -162,5 +170,7 @@ SCENES = (
     Scene("10-sign-in", Provider.EXCHANGE, Step.PREPARE, _sign_in_modal),
     Scene("11-connected", Provider.EXCHANGE, Step.PREPARE, _connected),
     Scene("12-assign", Provider.EXCHANGE, Step.PREPARE, _assign),
+    Scene("12-assign-export", Provider.EXCHANGE, Step.PREPARE, _export_dialog,
+          env={"HOME": "/home/admin"}),
     Scene("13-too-small", None, Step.WELCOME, size=(60, 20)),
 )

@@ -106,6 +106,7 @@ def test_check_json_against_sandbox_healthy() -> None:
     result = run("check", "exchange", "--scenario", "healthy", "--json")
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
+    assert next(iter(payload)) == "format" and payload["format"] == 1  # a script checks it first
     assert payload["provider"] == "exchange" and payload["ok"] is True
     assert {c["id"] for c in payload["checks"]} >= {"endpoint", "credentials", "impersonation"}
     for check in payload["checks"]:
@@ -129,3 +130,14 @@ def test_check_failure_exits_1_and_report_has_no_password(tmp_path: Path) -> Non
         password.stop()
     assert secret not in report.read_text(encoding="utf-8")
     assert secret not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("scenario", "ok"), [("healthy", True), ("cronofy-plan", False)])
+def test_connect_json_carries_its_format_version(scenario: str, ok: bool,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--lang", "en", "connect", "--scenario", scenario, "--json"])
+    payload = json.loads(capsys.readouterr().out)
+    assert code == (0 if ok else 1)
+    assert next(iter(payload)) == "format" and payload["format"] == 1, payload
+    assert payload["ok"] is ok
+    assert set(payload) >= ({"connection", "rooms"} if ok else {"error", "remedy"})

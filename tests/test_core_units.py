@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from wizard.connect.oauth_loopback import RedirectError, RedirectServer
-from wizard.core import mapping, redact
+from wizard.core import export, mapping, redact
 from wizard.core.errors import UserFacingError
 from wizard.core.interaction import NoInteraction
 from wizard.core.model import CheckResult, Msg, RoomMapping, Status, SubResult
@@ -56,11 +56,11 @@ def test_mapping_assign_is_idempotent_and_exports(tmp_path: Path) -> None:
     assert len(mappings) == 1
     mappings = mapping.assign(mappings, resource_id="r2", calendar="Evil", email="e@x",
                               room="=HYPERLINK(\"http://x\")")
-    path = mapping.export(mappings, tmp_path / "rooms.csv")
+    json_path, path = export.write(mappings, [tmp_path / "rooms.json", tmp_path / "rooms.csv"])
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
     assert rows[0]["room"] == "Alster"
     assert rows[1]["room"].startswith("'=")  # no formula in a spreadsheet
-    data = json.loads(mapping.export(mappings, tmp_path / "rooms.json").read_text())
+    data = json.loads(json_path.read_text())
     assert [r["resource_id"] for r in data["rooms"]] == ["r1", "r2"]
     mappings = mapping.assign(mappings, resource_id="r1", calendar="Raum Alster",
                               email="alster@x", room="")

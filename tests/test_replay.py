@@ -55,3 +55,27 @@ def test_replay_takes_the_customers_identities(tmp_path: Path,
     assert "raeume@contoso.example" in checks["room_list"]["detail"]
     items = {i["key"]: i["status"] for i in checks["impersonation"]["items"]}
     assert items == {"vorstand@contoso.example": "fail", "elbe@contoso.example": "pass"}
+
+
+def test_a_report_from_a_newer_roomcal_is_refused_with_a_sentence(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps({"roomcal_report": 2, "provider": "exchange", "checks": []}),
+                    encoding="utf-8")
+    assert main(["--lang", "en", "check", "exchange", "--scenario", str(path), "--json"]) == 2
+    err = capsys.readouterr().err
+    assert "newer roomcal" in err and "report format 2" in err, err
+
+
+def test_a_report_written_before_format_versions_were_documented_still_replays(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """tests/data/report-format-1.json: written by roomcal 0.1.0 (German, impersonation denied).
+
+    Kept as it was written: whatever the report code becomes, this file must keep replaying.
+    """
+    path = Path(__file__).parent / "data" / "report-format-1.json"
+    recorded = {c["id"]: c["status"] for c in json.loads(path.read_text("utf-8"))["checks"]}
+    assert main(["--lang", "en", "check", "exchange", "--scenario", str(path), "--json"]) == 1
+    replayed = {c["id"]: c["status"] for c in json.loads(capsys.readouterr().out)["checks"]}
+    assert replayed == recorded
+    assert recorded["impersonation"] == "fail"

@@ -38,8 +38,11 @@ def stable_svg_ids(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def scene_app(request: pytest.FixtureRequest) -> Iterator[tuple[WizardApp, Scene]]:
+def scene_app(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+              ) -> Iterator[tuple[WizardApp, Scene]]:
     scene, lang = request.param
+    for name, value in scene.env.items():
+        monkeypatch.setenv(name, value)
     box = Sandbox(scene.scenario, port_base=PORT_BASE).start()
     try:
         session = Session(f"snap-{scene.name}", sandbox=box)

@@ -16,6 +16,7 @@ from wizard.core.model import Provider, Status, render
 from wizard.ui.screens.assign import AssignScreen
 from wizard.ui.screens.connect import ConnectScreen, LinkScreen, ReminderModal
 from wizard.ui.screens.connected import ConnectedScreen
+from wizard.ui.screens.export import ExportModal
 from wizard.ui.screens.prepare import PrepareScreen
 from wizard.ui.screens.signin import SignInModal
 from wizard.ui.screens.welcome import WelcomeScreen
@@ -65,6 +66,9 @@ async def _walk_to_connected(pilot, app) -> None:
 @pytest.mark.parametrize("provider", [Provider.EXCHANGE, Provider.MICROSOFT365, Provider.GOOGLE])
 async def test_healthy_walk_to_connected_and_assign(provider: Provider, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
     monkeypatch.chdir(tmp_path)
     with sandbox("healthy") as box:
         app = make_app(box, provider=provider, step=Step.PREPARE, language="de")
@@ -99,9 +103,14 @@ async def test_healthy_walk_to_connected_and_assign(provider: Provider, tmp_path
             assert [m.room for m in app.session.profile.mappings] == ["Alster"]
             await pilot.click("#export")
             await settle(pilot)
-    exported = json.loads((tmp_path / "roomcal-rooms.json").read_text(encoding="utf-8"))
-    assert exported["rooms"][0]["room"] == "Alster"
-    assert "Alster" in (tmp_path / "roomcal-rooms.csv").read_text(encoding="utf-8")
+            assert isinstance(app.screen, ExportModal)  # where to, shown in full, then Enter
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, AssignScreen)
+    exported = json.loads((home / "roomcal-rooms-test.json").read_text(encoding="utf-8"))
+    assert exported["format"] == 1 and exported["rooms"][0]["room"] == "Alster"
+    assert "Alster" in (home / "roomcal-rooms-test.csv").read_text(encoding="utf-8")
+    assert not list(tmp_path.glob("roomcal-rooms*"))  # the current directory is left alone
 
 
 async def test_failures_need_continue_anyway() -> None:

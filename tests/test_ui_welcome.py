@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from scenes import settle
 from textual.widgets import Button, Static
@@ -54,7 +56,7 @@ async def test_language_switch_keeps_state_and_is_saved() -> None:
 
 async def test_start_over_asks_first_and_keeps_a_backup() -> None:
     app = make_app(None, provider=Provider.GOOGLE)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(pilot)
         await pilot.click("#reset")
         await settle(pilot)
@@ -67,7 +69,12 @@ async def test_start_over_asks_first_and_keeps_a_backup() -> None:
         await pilot.click("#confirm-yes")
         await settle(pilot)
         assert app.session.provider is None
-        assert app.session.store.path("test").with_suffix(".json.bak").exists()
+        backups = list(app.session.store.directory.glob("test.json.*.bak"))
+        assert len(backups) == 1
+        assert json.loads(backups[0].read_text(encoding="utf-8"))["provider"] == "google"
+        # The notice says where the copy is, in full.
+        toasts = " ".join(str(t.render()) for t in app.screen.query("Toast"))
+        assert str(backups[0]) in toasts.replace("\n", ""), toasts
 
 
 async def test_too_small_terminal_shows_a_notice() -> None:

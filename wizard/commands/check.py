@@ -17,7 +17,7 @@ from wizard.commands.common import (
     open_sandbox,
     setup_logging,
 )
-from wizard.core import redact
+from wizard.core import formats, redact
 from wizard.core.i18n import _
 from wizard.core.model import CheckContext, CheckResult, ProviderPlugin, Status, render
 from wizard.core.text import printable
@@ -124,6 +124,7 @@ def run_check(args: argparse.Namespace) -> int:
             sandbox.stop()
     ok = _ok(plugin, results)
     payload = {
+        "format": formats.CLI_JSON,
         "provider": provider,
         "ok": ok,
         "checks": [results[s.id].to_json(_(s.title)) for s in plugin.checks if s.id in results],

@@ -18,7 +18,7 @@ from wizard.core.text import printable
 if TYPE_CHECKING:
     from wizard.core.endpoints import Endpoints
     from wizard.sandbox import Sandbox
-    from wizard.sandbox.scenario import Scenario
+    from wizard.sandbox.scenario import Scenario, ScenarioFileError
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +74,18 @@ def load_scenario(scenario: str) -> Scenario:
             )
         ) from None
     except ScenarioFileError as exc:
-        raise UsageError(
-            _("cannot read the scenario file {path} ({reason})").format(
-                path=exc.path, reason=exc.reason
-            )
-        ) from None
+        raise scenario_file_error(exc) from None
+
+
+def scenario_file_error(exc: ScenarioFileError) -> UsageError:
+    if exc.report_format is not None:
+        from wizard.core.formats import REPORT
+
+        return UsageError(_("{path} was written by a newer roomcal (report format {found}); "
+                            "this one replays report format {known}: update roomcal.").format(
+            path=exc.path, found=exc.report_format, known=REPORT))
+    return UsageError(_("cannot read the scenario file {path} ({reason})").format(
+        path=exc.path, reason=exc.reason))
 
 
 class CliInteraction:

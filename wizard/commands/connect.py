@@ -14,7 +14,7 @@ from wizard.commands.common import (
     open_sandbox,
     setup_logging,
 )
-from wizard.core import redact
+from wizard.core import formats, redact
 from wizard.core.i18n import _
 from wizard.core.model import Provider, render
 from wizard.core.text import printable
@@ -55,7 +55,8 @@ def run_connect(args: argparse.Namespace) -> int:
         except UserFacingError as exc:
             session.update(pending_link={})  # refused or failed: nothing to resume
             if args.json:
-                print(json.dumps({"ok": False, "error": render(exc.sentence),
+                print(json.dumps({"format": formats.CLI_JSON, "ok": False,
+                                  "error": render(exc.sentence),
                                   "remedy": render(exc.remedy)}, ensure_ascii=False))
             else:
                 print(printable(render(exc.sentence)), file=sys.stderr)
@@ -69,7 +70,8 @@ def run_connect(args: argparse.Namespace) -> int:
     connection = outcome.connection
     rooms = [{"id": r.id, "name": r.name, "email": r.email} for r in outcome.resources]
     if args.json:
-        payload = {"ok": True, "connection": connection.to_json(), "rooms": rooms}
+        payload = {"format": formats.CLI_JSON, "ok": True,
+                   "connection": connection.to_json(), "rooms": rooms}
         print(redact.scrub(json.dumps(payload, ensure_ascii=False, indent=2)))
         return EXIT_OK
     print(_("The calendar service is connected"))

@@ -7,7 +7,7 @@ import sys
 import threading
 
 from wizard.commands import EXIT_INTERRUPTED, EXIT_OK, UsageError
-from wizard.commands.common import setup_logging
+from wizard.commands.common import scenario_file_error, setup_logging
 from wizard.core.i18n import _
 
 
@@ -22,8 +22,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
         raise UsageError(_("unknown scenario {name!r}. Available: {known}").format(
             name=exc.name, known=", ".join(exc.known))) from None
     except ScenarioFileError as exc:
-        raise UsageError(_("cannot read the scenario file {path} ({reason})").format(
-            path=exc.path, reason=exc.reason)) from None
+        raise scenario_file_error(exc) from None
     sandbox = Sandbox(scenario, port_base=args.port or 0).start()
     try:
         print(_("Sandbox scenario {name!r} is running. Press Ctrl+C to stop.").format(

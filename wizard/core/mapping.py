@@ -1,17 +1,23 @@
-"""Room calendars → conference rooms: assign, export (JSON/CSV), idempotent."""
+"""Room calendars → conference rooms: assign (idempotent), and the mapping as JSON or CSV.
+
+Where the files go is wizard/core/export.py's business.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterable
-from pathlib import Path
 
+from wizard.core.formats import EXPORT_JSON
 from wizard.core.model import RoomMapping
 
+# The CSV carries no format version, on purpose: it is read by spreadsheets and CSV
+# imports, which expect one header row and then one row per room — a version column would
+# repeat "1" on every row, a comment line above the header would break them. The header row
+# is the contract instead: columns are only ever appended, never renamed, removed or
+# reordered (docs/contracts.md).
 CSV_FIELDS = ("room", "calendar", "email", "resource_id", "authorization")
 
 
@@ -34,9 +40,18 @@ def assign(
     return result
 
 
+# OWASP "CSV injection": a cell a spreadsheet would read as a formula. Tab, CR, LF and NUL
+# first are triggers of their own; blanks are skipped too, because spreadsheets trim them
+# before they look for "="; the full-width signs are read as formulas by East Asian locales.
+FORMULA_START = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+TRIGGER_FIRST = frozenset("\t\r\n\0")
+
+
 def _safe_cell(value: str) -> str:
-    # A room named "=HYPERLINK(…)" must not become a formula in a spreadsheet.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    """Prefix ``'`` (the spreadsheets' "this is text") to a cell that would start a formula."""
+    if value[:1] in TRIGGER_FIRST or value.lstrip()[:1] in FORMULA_START:
+        return "'" + value
+    return value
 
 
 def to_csv(mappings: Iterable[RoomMapping]) -> str:
@@ -50,15 +65,5 @@ def to_csv(mappings: Iterable[RoomMapping]) -> str:
 
 
 def to_json(mappings: Iterable[RoomMapping]) -> str:
-    return json.dumps({"rooms": [m.to_json() for m in mappings]}, ensure_ascii=False, indent=2)
-
-
-def export(mappings: Iterable[RoomMapping], path: Path) -> Path:
-    """Write JSON or CSV (by suffix) atomically."""
-    text = to_csv(mappings) if path.suffix.lower() == ".csv" else to_json(mappings)
-    path = path.resolve()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-    return path
+    return json.dumps({"format": EXPORT_JSON, "rooms": [m.to_json() for m in mappings]},
+                      ensure_ascii=False, indent=2)

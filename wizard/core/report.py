@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from wizard import __version__
-from wizard.core import redact
+from wizard.core import formats, redact
 from wizard.core.model import CheckResult, ProviderPlugin
 
-REPORT_FORMAT = 1
+REPORT_FORMAT = formats.REPORT  # "roomcal_report": marker and version in one key
 _SECRET_WORDS = ("password", "secret", "token", "code_verifier", "assertion")
 
 

@@ -7,7 +7,7 @@ a dropped SSH session resumes exactly where it was.
 
 from __future__ import annotations
 
-import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wizard.core import redact
@@ -28,8 +28,6 @@ from wizard.core.store import Profile, ProfileStore
 
 if TYPE_CHECKING:
     from wizard.sandbox import Sandbox
-
-log = logging.getLogger(__name__)
 
 
 class Session:
@@ -252,22 +250,21 @@ class Session:
         if not saved and self.store.warning and self.store.warning not in self.warnings:
             self.warnings.append(self.store.warning)
 
-    def reset(self) -> None:
-        """Start over with this profile name (the old file is kept as .bak)."""
-        path = self.store.path(self.profile.name)
-        if path.exists():
-            import shutil
+    def reset(self) -> Path | None:
+        """Start over with this profile name; the old file is kept as a new backup.
 
-            try:
-                shutil.copy2(path, path.with_suffix(".json.bak"))
-            except OSError:
-                log.warning("could not back up %s", path)
+        Returns the backup's path (None when nothing was on disk, or nothing will be
+        written over it: a session that lives in memory). Raises OSError, clearing
+        nothing, when no backup could be made.
+        """
+        backup = None if self.store.in_memory else self.store.backup(self.profile.name)
         language = self.profile.language
         self.profile = Profile(name=self.profile.name, language=language)
         self.results = {}
         self.resources = []
         self.comparison = None
         self.save()
+        return backup
 
     def demo_description(self, lang: str) -> str:
         return self.sandbox.scenario.describe(lang) if self.sandbox else ""

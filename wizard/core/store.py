@@ -5,20 +5,24 @@ keyring, see secrets.py) and where they left off, so a dropped SSH session or
 a crash resumes on the same screen. Writes go to a temp file in the same
 directory, are fsynced, then renamed over the old file: a crash mid-write
 leaves the previous version intact. A file that cannot be parsed is copied to
-``NAME.json.bak`` (never deleted) and the user starts fresh with a message.
-A read-only config directory degrades to memory with a warning.
+its own timestamped backup, ``NAME.json.20261129T091503Z.bak`` (``-2``, ``-3`` …
+within one second), which nothing ever overwrites or deletes; the user starts
+fresh with a message naming it. A profile that can be neither read nor copied
+is left alone: the session then lives in memory, like one whose config
+directory is read-only.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import logging
 import os
 import re
-import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +34,8 @@ log = logging.getLogger(__name__)
 
 SCHEMA = 1
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# Same-second backups get a counter; past this many something is looping, not a person.
+MAX_BACKUPS_PER_SECOND = 1000
 
 
 def config_dir() -> Path:
@@ -114,6 +120,7 @@ class ProfileStore:
         self.directory = directory or config_dir() / "profiles"
         self.in_memory = False
         self.warning: Msg | None = None
+        self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
         # The TUI writes from a thread: serialising 5 000 rooms' results and fsync()
         # took 10–30 ms of frozen screen per save. Latest snapshot wins; flush() waits.
         self.background = False
@@ -130,42 +137,90 @@ class ProfileStore:
         return bool(NAME_PATTERN.match(name))
 
     def names(self) -> list[str]:
+        """Profile names; backups (``NAME.json.STAMP.bak``) and temp files are not profiles."""
         try:
             return sorted(p.stem for p in self.directory.glob("*.json"))
         except OSError:
             return []
 
+    def backup(self, name: str) -> Path | None:
+        """Copy the profile file to a new timestamped ``.bak`` beside it (0600).
+
+        None when there is no file. Each backup gets a name of its own, created
+        with O_EXCL: an earlier backup — or anything else with that name, a
+        symlink included — is never overwritten. Raises OSError when no copy
+        could be made; the caller must then leave the original alone.
+        """
+        source = self.path(name)
+        try:
+            data = source.read_bytes()
+        except FileNotFoundError:
+            return None
+        stamp = self.clock().astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        for attempt in range(1, MAX_BACKUPS_PER_SECOND + 1):
+            counter = "" if attempt == 1 else f"-{attempt}"
+            target = source.with_name(f"{source.name}.{stamp}{counter}.bak")
+            try:
+                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                continue
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    os.fchmod(handle.fileno(), 0o600)  # whatever the umask says
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            except OSError:
+                with contextlib.suppress(OSError):
+                    target.unlink()
+                raise
+            return target
+        raise FileExistsError(f"{MAX_BACKUPS_PER_SECOND} backups of {source.name} this second")
+
+    def keep_in_memory(self, warning: Msg) -> None:
+        """Never write again in this session (the file on disk must stay as it is)."""
+        self.in_memory = True
+        self.warning = warning
+
     def load(self, name: str) -> LoadResult:
         path = self.path(name)
         try:
-            text = path.read_text(encoding="utf-8")
+            data = path.read_bytes()
         except FileNotFoundError:
             return LoadResult(Profile(name=name))
         except OSError as exc:
-            return LoadResult(
-                Profile(name=name),
-                Msg(N_("The profile {path} could not be read ({reason}); starting fresh, "
-                       "the file is left as it is."), path=str(path),
-                    reason=exc.strerror or type(exc).__name__),
-            )
+            # Saving would replace a file we could not even read: stay in memory.
+            warning = Msg(N_("The profile {path} could not be read ({reason}); the wizard "
+                             "starts fresh in memory and leaves the file as it is."),
+                          path=str(path), reason=_reason(exc))
+            self.keep_in_memory(warning)
+            return LoadResult(Profile(name=name), warning)
         try:
-            profile = Profile.from_json(json.loads(text))
+            profile = Profile.from_json(json.loads(data.decode("utf-8")))
             profile.name = name
             return LoadResult(profile)
         except (ValueError, TypeError, KeyError) as exc:
             log.warning("profile %s is corrupt: %s", path, type(exc).__name__)
-            backup = path.with_suffix(".json.bak")
-            try:
-                shutil.copy2(path, backup)
-            except OSError:
-                backup = None
-            return LoadResult(
-                Profile(name=name),
-                Msg(N_("The profile {path} is damaged; a copy was kept as {backup} and the "
-                       "wizard starts fresh."), path=str(path),
-                    backup=str(backup) if backup else "-"),
-                backup,
-            )
+            return self._damaged(name, path)
+
+    def _damaged(self, name: str, path: Path) -> LoadResult:
+        try:
+            backup = self.backup(name)
+        except OSError as exc:
+            # No copy, so the next save would destroy the only one: stay in memory.
+            warning = Msg(N_("The profile {path} is damaged and no copy of it could be kept "
+                             "({reason}); the wizard starts fresh in memory and leaves the "
+                             "file as it is."), path=str(path), reason=_reason(exc))
+            self.keep_in_memory(warning)
+            return LoadResult(Profile(name=name), warning)
+        if backup is None:  # removed since it was read: nothing left to protect
+            return LoadResult(Profile(name=name))
+        return LoadResult(
+            Profile(name=name),
+            Msg(N_("The profile {path} is damaged; a copy was kept as {backup} and the "
+                   "wizard starts fresh."), path=str(path), backup=str(backup)),
+            backup,
+        )
 
     def save(self, profile: Profile) -> bool:
         """Atomically write; False (and a warning, once) when only memory is left."""
@@ -216,11 +271,14 @@ class ProfileStore:
             if tmp_name:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp_name)
-            self.in_memory = True
-            self.warning = Msg(
+            self.keep_in_memory(Msg(
                 N_("Cannot save to {directory} ({reason}): your progress is kept in memory "
                    "only for this session."),
-                directory=str(self.directory), reason=exc.strerror or type(exc).__name__,
-            )
+                directory=str(self.directory), reason=_reason(exc),
+            ))
             log.warning("profile store read-only: %s", type(exc).__name__)
             return False
+
+
+def _reason(exc: Exception) -> str:
+    return (exc.strerror if isinstance(exc, OSError) else None) or type(exc).__name__

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from wizard.core.report import REPORT_FORMAT
+from wizard.sandbox.scenario import ReportFormatError
 
 # Inputs that point at the customer's servers or files: the sandbox has its own.
 NOT_REPLAYED = ("ews_url", "ca_bundle", "client_secrets", "port", "email")
@@ -206,8 +207,15 @@ def _merge(into: dict[str, Any], extra: Mapping[str, Any]) -> None:
 
 
 def scenario_from_report(report: Mapping[str, Any]) -> dict[str, Any]:
-    """The scenario data (as if read from TOML) that replays a report."""
-    if report.get("roomcal_report") != REPORT_FORMAT:
+    """The scenario data (as if read from TOML) that replays a report.
+
+    Every report format so far is 1, so every report written yet replays; a newer
+    format is refused by name rather than half-understood.
+    """
+    version = report.get("roomcal_report")
+    if isinstance(version, int) and not isinstance(version, bool) and version > REPORT_FORMAT:
+        raise ReportFormatError(version)
+    if version != REPORT_FORMAT:
         raise ValueError("not a roomcal report")
     provider = str(report["provider"])
     inputs = {k: str(v) for k, v in report.get("inputs", {}).get(provider, {}).items()

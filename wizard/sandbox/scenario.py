@@ -26,11 +26,20 @@ class UnknownScenarioError(LookupError):
         self.known = known
 
 
+class ReportFormatError(ValueError):
+    """A report, but of a format this roomcal does not know (a newer one)."""
+
+    def __init__(self, found: object) -> None:
+        super().__init__(f"report format {found}")
+        self.found = found
+
+
 class ScenarioFileError(ValueError):
-    def __init__(self, path: str, reason: str) -> None:
+    def __init__(self, path: str, reason: str, *, report_format: object = None) -> None:
         super().__init__(path)
         self.path = path
         self.reason = reason
+        self.report_format = report_format  # set for a report of a format not known here
 
 
 @dataclass
@@ -93,6 +102,8 @@ def load(name_or_path: str) -> Scenario:
                 data = scenario_from_report(json.loads(text))
             else:
                 data = tomllib.loads(text)
+        except ReportFormatError as exc:
+            raise ScenarioFileError(name_or_path, str(exc), report_format=exc.found) from None
         except (ValueError, KeyError, TypeError) as exc:
             raise ScenarioFileError(name_or_path, type(exc).__name__) from None
         return _from_mapping(path.stem, data)

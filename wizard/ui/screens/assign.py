@@ -11,7 +11,7 @@ from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import Button, DataTable, Input, Static
 
-from wizard.core import mapping
+from wizard.core import export, mapping
 from wizard.core.errors import describe
 from wizard.core.flow import Step
 from wizard.core.i18n import N_, _
@@ -25,7 +25,6 @@ FILTER_DELAY = 0.25
 # Rows in the table at once: 5 000 took 100 ms to fill, a stall per search; 300 take
 # under 10 ms, and nobody scrolls past 300 rows instead of typing a few letters.
 MAX_ROWS = 300
-EXPORT_NAME = "roomcal-rooms"
 
 
 class AssignScreen(StepScreen):
@@ -162,17 +161,17 @@ class AssignScreen(StepScreen):
             return
 
     def action_export(self) -> None:
-        """Write the mapping as JSON and CSV into the current directory."""
-        paths = []
-        try:
-            for suffix in ("json", "csv"):
-                paths.append(mapping.export(self.session.profile.mappings,
-                                            Path.cwd() / f"{EXPORT_NAME}.{suffix}"))
-        except OSError as exc:
-            self._status(_("Could not write the export ({reason}).").format(
-                reason=exc.strerror or type(exc).__name__))
-            return
-        self._status(_("Exported to {path}").format(path=", ".join(str(p) for p in paths)))
+        """Ask where and in which format (full paths shown), then write: nothing unasked."""
+        from wizard.ui.screens.export import ExportModal
+
+        profile = self.session.profile
+        modal = ExportModal(profile.mappings, export.default_path(profile.name))
+        self.wizard.navigator.open(modal, self._exported, origin=self)
+
+    def _exported(self, written: list[Path] | None) -> None:
+        if written:
+            self._status(_("Exported to {path}").format(
+                path=", ".join(str(p) for p in written)))
 
     def focus_start(self) -> None:
         self.query_one("#resources", DataTable).focus()

@@ -75,8 +75,8 @@ class WelcomeScreen(StepScreen):
             self.wizard.navigator.open(
                 ConfirmModal(
                     _("Start over?"),
-                    _("Everything entered in profile {name} is cleared (a copy is kept as "
-                      ".bak).").format(name=self.session.profile.name),
+                    _("Everything entered in profile {name} is cleared (a dated copy is kept "
+                      "next to it).").format(name=self.session.profile.name),
                     _("Start over"),
                 ),
                 self._reset_confirmed,
@@ -86,9 +86,20 @@ class WelcomeScreen(StepScreen):
     def _reset_confirmed(self, confirmed: bool | None) -> None:
         if not confirmed:
             return
-        self.session.reset()
+        try:
+            backup = self.session.reset()
+        except OSError as exc:
+            self.notify(_("Nothing was cleared: no copy of the profile could be kept in "
+                          "{directory} ({reason}).").format(
+                directory=str(self.session.store.directory),
+                reason=exc.strerror or type(exc).__name__), severity="error", markup=False)
+            return
         self.wizard.navigator.recompose(self)
-        self.notify(_("Started over; the previous profile was kept as a .bak file."))
+        if backup is not None:
+            self.notify(_("Started over; the previous profile was kept as {path}").format(
+                path=str(backup)), markup=False)
+        else:
+            self.notify(_("Started over."), markup=False)
 
     def action_next(self) -> None:
         if self.session.provider is not None:
