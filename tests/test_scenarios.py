@@ -9,16 +9,20 @@ process; the TUI runs step 1 with Pilot and reads the checklist widgets.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from scenes import settle
+from textual.pilot import Pilot
 
+from leaks import collect_secrets, files_text, find_leaks
 from ui_support import make_app, sandbox
 from wizard.cli import main
 from wizard.core.flow import Step
 from wizard.core.model import Provider, Status, render
+from wizard.ui.app import WizardApp
 from wizard.ui.widgets.check_item import CheckItem
 
 
@@ -82,13 +86,25 @@ def _text(check: dict) -> str:
     return f"{check['detail']} {check['remedy']}"
 
 
+def _stored_files() -> dict[str, str]:
+    """The log, the profiles: everything the wizard wrote under its own directories."""
+    return files_text(Path(os.environ["ROOMCAL_STATE_DIR"]),
+                      Path(os.environ["ROOMCAL_CONFIG_DIR"]))
+
+
 @pytest.mark.parametrize("expect", TABLE, ids=lambda e: e.id)
-def test_cli(expect: Expect, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["--lang", "en", "check", expect.provider, "--scenario", expect.scenario,
-                 "--json"])
+def test_cli(expect: Expect, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    with collect_secrets() as secrets:
+        code = main(["--lang", "en", "check", expect.provider, "--scenario", expect.scenario,
+                     "--json", "--report", str(report)])
     out, err = capsys.readouterr()
     assert code == expect.exit, out + err
     assert "Traceback" not in out + err
+    # The leak sweep: no password, token, code or client secret the sandbox saw.
+    assert secrets
+    assert find_leaks({"stdout": out, "stderr": err, **files_text(report), **_stored_files()},
+                      secrets) == []
     checks = {c["id"]: c for c in json.loads(out)["checks"]}
     for check_id, status in expect.statuses.items():
         assert checks[check_id]["status"] == status, checks[check_id]
@@ -98,24 +114,34 @@ def test_cli(expect: Expect, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.parametrize("expect", TABLE, ids=lambda e: e.id)
-async def test_tui(expect: Expect) -> None:
-    with sandbox(expect.scenario) as box:
+async def test_tui(expect: Expect, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with collect_secrets() as secrets, sandbox(expect.scenario) as box:
         app = make_app(box, provider=Provider(expect.provider), step=Step.PREPARE)
         async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
-            results = app.session.results
-            for check_id, status in expect.statuses.items():
-                assert results[check_id].status == Status(status), results[check_id]
-            first = next(iter(expect.statuses))
-            item = app.screen.query_one(f"#check-{first}", CheckItem)
-            shown = " ".join(str(w.render()) for w in item.query("Static"))
-            if expect.phrase:
-                assert expect.phrase in shown, shown
-            failing = Status(expect.statuses[first]) in (Status.FAIL, Status.WARN)
-            assert item.has_class("-expanded") == failing  # problems open to show the fix
-            if failing:
-                assert render(results[first].remedy) in shown.replace("\n", " ") or \
-                    results[first].remedy == ""
+            await _check_tui(expect, app, pilot)
+            screen = app.export_screenshot()
+    report = tmp_path / "report.json"
+    assert main(["--lang", "en", "report", "--profile", "test", "-o", str(report)]) == 0
+    out, err = capsys.readouterr()
+    assert find_leaks({"screen": screen, "stdout": out, "stderr": err, **files_text(report),
+                       **_stored_files()}, secrets) == []
+
+
+async def _check_tui(expect: Expect, app: WizardApp, pilot: Pilot) -> None:
+    await settle(pilot)
+    results = app.session.results
+    for check_id, status in expect.statuses.items():
+        assert results[check_id].status == Status(status), results[check_id]
+    first = next(iter(expect.statuses))
+    item = app.screen.query_one(f"#check-{first}", CheckItem)
+    shown = " ".join(str(w.render()) for w in item.query("Static"))
+    if expect.phrase:
+        assert expect.phrase in shown, shown
+    failing = Status(expect.statuses[first]) in (Status.FAIL, Status.WARN)
+    assert item.has_class("-expanded") == failing  # problems open to show the fix
+    if failing:
+        assert render(results[first].remedy) in shown.replace("\n", " ") or \
+            results[first].remedy == ""
 
 
 def test_cli_autodiscover_from_an_email(capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from serve_support import Served, argv_and_environment, serve_env, serving, wait_until
 
+from serve_support import Served, argv_and_environment, serve_env, serving, wait_until
 from wizard.cli import main
 from wizard.serve_guard import Door
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
 from serve_support import Served, serving
 
 if TYPE_CHECKING:

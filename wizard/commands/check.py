@@ -15,7 +15,6 @@ from wizard.commands.common import (
     CliInteraction,
     configured_endpoints,
     open_sandbox,
-    setup_logging,
 )
 from wizard.core import formats, redact
 from wizard.core.i18n import _
@@ -63,11 +62,15 @@ def field_values(
 
 
 def password_for(field_key: str, profile: str, provider: str, defaults: dict[str, str]) -> str:
-    """ROOMCAL_PASSWORD, else keyring, else a TTY prompt, else exit 2 (never argv)."""
-    if field_key in defaults:
-        return defaults[field_key]
+    """ROOMCAL_PASSWORD, else the demo's, else keyring, else a TTY prompt, else exit 2.
+
+    Never argv. What is set explicitly wins over the demo's value, so a sandbox that
+    expects another password can be given it.
+    """
     if value := os.environ.get("ROOMCAL_PASSWORD"):
         return value
+    if field_key in defaults:
+        return defaults[field_key]
     from wizard.core.secrets import SecretStore
 
     if value := SecretStore().get(profile, f"{provider}.{field_key}"):
@@ -85,7 +88,6 @@ def run_check(args: argparse.Namespace) -> int:
     from wizard.checks import plugin as load_plugin
     from wizard.core.secrets import SecretStore
 
-    setup_logging()
     provider = args.provider
     plugin = load_plugin(provider)
     sandbox: Sandbox | None = open_sandbox(args.scenario) if args.scenario else None

@@ -23,25 +23,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def setup_logging() -> None:
+def setup_logging(*, verbose: bool = False) -> None:
     """Log to a file in the state dir (never the terminal), scrubbed of secrets."""
+    from wizard.core import logfile
     from wizard.core.store import state_dir
 
-    root = logging.getLogger()
-    if any(getattr(h, "roomcal", False) for h in root.handlers):
-        return
-    try:
-        directory = state_dir()
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handler: logging.Handler = logging.FileHandler(directory / "roomcal.log",
-                                                       encoding="utf-8")
-    except OSError:
-        handler = logging.NullHandler()
-    handler.roomcal = True  # type: ignore[attr-defined]
-    handler.addFilter(redact.RedactingFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
+    logfile.setup(state_dir(), verbose=verbose)
 
 
 def configured_endpoints() -> Endpoints:

@@ -12,7 +12,6 @@ from wizard.commands.common import (
     CliInteraction,
     configured_endpoints,
     open_sandbox,
-    setup_logging,
 )
 from wizard.core import formats, redact
 from wizard.core.i18n import _
@@ -26,7 +25,6 @@ def run_connect(args: argparse.Namespace) -> int:
     from wizard.core.errors import UserFacingError
     from wizard.core.session import Session
 
-    setup_logging()
     sandbox = open_sandbox(args.scenario) if args.scenario else None
     # Before the sign-in: an http:// override is refused with its variable's name.
     endpoints = sandbox.endpoints if sandbox is not None else configured_endpoints()

@@ -60,6 +60,8 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--lang", type=_language, metavar="de|en",
                         help=_("language of the wizard (default: from the environment)"))
+    common.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help=_("also log the HTTP clients' requests (scrubbed) to the log file"))
     common.add_argument("--profile", default="default", metavar="NAME",
                         help=_("profile to resume or create (default: %(default)s)"))
 
@@ -163,6 +165,9 @@ def dispatch(argv: Sequence[str], lang: str) -> int:
     args = parser.parse_args(argv)
     if args.lang:
         i18n.set_language(args.lang)
+    from wizard.commands.common import setup_logging
+
+    setup_logging(verbose=getattr(args, "verbose", False))
     try:
         if args.command is None:
             return _run_tui(args, demo=None)
@@ -209,7 +214,7 @@ def help_text(argv: Sequence[str], lang: str) -> str:
 
 
 def _run_tui(args: argparse.Namespace, demo: str | None) -> int:
-    from wizard.commands.common import configured_endpoints, open_sandbox, setup_logging
+    from wizard.commands.common import configured_endpoints, open_sandbox
     from wizard.core.store import ProfileStore
 
     if not ProfileStore.valid_name(args.profile):
@@ -217,7 +222,6 @@ def _run_tui(args: argparse.Namespace, demo: str | None) -> int:
                            "and '-'").format(name=args.profile))
     if not demo:
         configured_endpoints()  # a bad override is refused here, not mid-sign-in in the TUI
-    setup_logging()
     sandbox = open_sandbox(demo) if demo else None
     from wizard.ui.app import WizardApp
 

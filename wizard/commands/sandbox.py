@@ -7,7 +7,7 @@ import sys
 import threading
 
 from wizard.commands import EXIT_INTERRUPTED, EXIT_OK, UsageError
-from wizard.commands.common import scenario_file_error, setup_logging
+from wizard.commands.common import scenario_file_error
 from wizard.core.i18n import _
 
 
@@ -15,7 +15,6 @@ def run_sandbox(args: argparse.Namespace) -> int:
     from wizard.sandbox import Sandbox
     from wizard.sandbox.scenario import ScenarioFileError, UnknownScenarioError, load
 
-    setup_logging()
     try:
         scenario = load(args.scenario)
     except UnknownScenarioError as exc:

@@ -31,7 +31,7 @@ def run_serve(args: argparse.Namespace) -> int:
     except ImportError:
         raise UsageError(_("textual-serve is not installed: pip install "
                            "'roomcal-wizard[serve]'")) from None
-    from wizard.commands.common import load_scenario, setup_logging
+    from wizard.commands.common import load_scenario
     from wizard.core.store import ProfileStore
 
     if not ProfileStore.valid_name(args.profile):
@@ -41,7 +41,6 @@ def run_serve(args: argparse.Namespace) -> int:
     if args.scenario is not None:
         load_scenario(args.scenario)  # an unknown name fails now, not in every browser tab
     command = wizard_command(args.profile, args.lang, args.scenario)
-    setup_logging()
     listening = listen(address, args.port)
     port = listening.getsockname()[1]
     token = secrets.token_urlsafe(32)

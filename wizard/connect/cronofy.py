@@ -66,7 +66,7 @@ def client_credentials(
 ) -> tuple[str, str]:
     """Cronofy client id/secret: environment, else keyring, else the sandbox's (demo)."""
     client_id = os.environ.get("ROOMCAL_CRONOFY_CLIENT_ID") or secrets.get(
-        profile, "cronofy_client_id") or (demo or {}).get("client_id", "")
+        profile, "cronofy_client_id", secret=False) or (demo or {}).get("client_id", "")
     client_secret = os.environ.get("ROOMCAL_CRONOFY_CLIENT_SECRET") or secrets.get(
         profile, "cronofy_client_secret") or (demo or {}).get("client_secret", "")
     if not client_id or not client_secret:

@@ -32,6 +32,9 @@ SCOPES = "service_account/accounts/manage service_account/resources/manage"
 SIGN_IN_TIMEOUT = 15 * 60
 TOKEN_KEYS = ("cronofy.access_token", "cronofy.refresh_token", "cronofy.expires_at",
               "cronofy.service_account_id")
+# Kept beside the tokens, but identifiers: a support engineer needs the ser_… id, and
+# masking an expiry time would mask that number everywhere else too.
+NOT_SECRET = frozenset({"cronofy.expires_at", "cronofy.service_account_id"})
 
 
 @dataclass
@@ -66,11 +69,12 @@ def store_tokens(secrets_store: SecretStore, profile: str, tokens: Tokens) -> No
     values = (tokens.access_token, tokens.refresh_token, str(tokens.expires_at),
               tokens.service_account_id)
     for key, value in zip(TOKEN_KEYS, values, strict=True):
-        secrets_store.set(profile, key, value)
+        secrets_store.set(profile, key, value, secret=key not in NOT_SECRET)
 
 
 def load_tokens(secrets_store: SecretStore, profile: str) -> Tokens | None:
-    access, refresh, expires, account = (secrets_store.get(profile, k) for k in TOKEN_KEYS)
+    access, refresh, expires, account = (secrets_store.get(profile, k, secret=k not in NOT_SECRET)
+                                         for k in TOKEN_KEYS)
     if not access and not refresh:
         return None
     try:

@@ -20,9 +20,10 @@ EXIT_CODE = 70  # EX_SOFTWARE: roomcal itself failed; the log has the details
 
 
 def log_path() -> str:
+    from wizard.core import logfile
     from wizard.core.store import state_dir
 
-    return str(state_dir() / "roomcal.log")
+    return str(logfile.path(state_dir()))
 
 
 def record(error: BaseException) -> str:

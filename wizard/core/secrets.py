@@ -70,20 +70,24 @@ class SecretStore:
     def _name(profile: str, key: str) -> str:
         return f"{profile}:{key}"
 
-    def get(self, profile: str, key: str) -> str | None:
+    def get(self, profile: str, key: str, *, secret: bool = True) -> str | None:
+        """The stored value; ``secret=False`` for identifiers kept beside the secrets
+        (a client id, a token's expiry): those must not be masked in output."""
         with self._lock:
             value = self._memory.get((profile, key))
         if value is None:
             stored = self._keyring_call("get_password", SERVICE, self._name(profile, key))
             value = stored if isinstance(stored, str) else None
             if value is not None:
-                redact.register(value)
+                if secret:
+                    redact.register(value)
                 with self._lock:
                     self._memory[(profile, key)] = value
         return value
 
-    def set(self, profile: str, key: str, value: str) -> None:
-        redact.register(value)
+    def set(self, profile: str, key: str, value: str, *, secret: bool = True) -> None:
+        if secret:
+            redact.register(value)
         with self._lock:
             self._memory[(profile, key)] = value
         self._keyring_call("set_password", SERVICE, self._name(profile, key), value)

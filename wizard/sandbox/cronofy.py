@@ -48,6 +48,7 @@ class CronofyState:
     retry_after: str | None = None
     expire_first_token: bool = False
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    issued_codes: list[str] = field(default_factory=list)  # every code ever issued (leak tests)
     access: dict[str, dict[str, Any]] = field(default_factory=dict)
     refresh: dict[str, str] = field(default_factory=dict)  # refresh token -> provider
     failures_served: dict[str, int] = field(default_factory=dict)
@@ -101,6 +102,7 @@ class Cronofy:
         else:
             code = secrets.token_urlsafe(16)
             with state.lock:
+                state.issued_codes.append(code)
                 state.codes[code] = {"redirect_uri": redirect_uri, "expires": time.time() + 300,
                                      "provider": request.arg("provider_name", "exchange")}
             params["code"] = code

@@ -44,6 +44,7 @@ class GoogleState:
     rooms: list[Room]
     section: dict[str, Any]
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    issued_codes: list[str] = field(default_factory=list)  # every code ever issued (leak tests)
     tokens: set[str] = field(default_factory=set)
     refresh: dict[str, str] = field(default_factory=dict)  # refresh token -> granted scope
     api_requests: int = 0
@@ -66,6 +67,7 @@ class Google:
         else:
             code = secrets.token_urlsafe(16)
             with self.state.lock:
+                self.state.issued_codes.append(code)
                 self.state.codes[code] = {"challenge": request.arg("code_challenge"),
                                           "redirect_uri": redirect_uri,
                                           "scope": request.arg("scope")}

@@ -38,6 +38,9 @@ class PrepareScreen(StepScreen):
         self._timer: Timer | None = None
         self._cancel = threading.Event()
         self._progress: dict[str, CheckResult] = {}
+        # Secret fields being typed: kept here, not in the keyring, until committed
+        # (ctrl+l re-composes the widgets; the draft must survive that).
+        self._drafts: dict[str, str] = {}
 
     def compose_body(self) -> ComposeResult:
         session = self.session
@@ -48,7 +51,10 @@ class PrepareScreen(StepScreen):
             yield Static(plain(_(plugin.notice)), classes="notice")
         values = session.values()
         for field in plugin.fields:
-            value = session.secret(field.key) if field.secret else values.get(field.key, "")
+            if field.secret:
+                value = self._drafts.get(field.key, session.secret(field.key))
+            else:
+                value = values.get(field.key, "")
             yield FieldRow(field, value)
         yield Static(plain(_("Checklist")), classes="section-title")
         confirmations = set(session.profile.confirmations)
@@ -92,6 +98,12 @@ class PrepareScreen(StepScreen):
     def on_input_changed(self, event: Input.Changed) -> None:
         self._field_changed(event.input.id, event.value)
 
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        self._commit_secret(event.input.id, event.value, recheck=True)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self._commit_secret(event.input.id, event.value, recheck=True)
+
     def on_select_changed(self, event: Select.Changed) -> None:
         if isinstance(event.value, str):
             self._field_changed(event.select.id, event.value)
@@ -104,10 +116,16 @@ class PrepareScreen(StepScreen):
         # Inputs also report their initial value when mounted: only real edits count,
         # or every visit to this screen would re-check a second later.
         if row.field.secret:
-            if self.session.secret(key) == value:
-                return
-            self.session.set_secret(key, value)
-        elif self.session.values().get(key) != value:
+            # A secret is committed once — when the person leaves the field or a check
+            # starts — not per keystroke: every partial value went to the keyring and
+            # was registered for redaction ("Sommer" then masked "Sommerhaus").
+            if self.session.secret(key) != value:
+                self._drafts[key] = value
+            else:
+                self._drafts.pop(key, None)
+            row.show_problem(value)
+            return
+        if self.session.values().get(key) != value:
             self.session.set_value(key, value)
         else:
             return
@@ -117,6 +135,25 @@ class PrepareScreen(StepScreen):
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(RECHECK_DELAY, self._recheck_changed)
+
+    def _commit_secret(self, widget_id: str | None, value: str, *, recheck: bool) -> None:
+        key = (widget_id or "").removeprefix("field-")
+        if key not in self._drafts or self._drafts[key] != value:
+            return
+        del self._drafts[key]
+        self.session.set_secret(key, value)
+        rows = self.query(f"#row-{key}").results(FieldRow)
+        row = next(iter(rows), None)
+        if recheck and row is not None and row.show_problem(value):
+            self._pending_keys.add(key)
+            if self._timer is not None:
+                self._timer.stop()
+            self._timer = self.set_timer(RECHECK_DELAY, self._recheck_changed)
+
+    def _commit_secrets(self) -> None:
+        """Commit what is typed in secret fields (a check is about to use them)."""
+        for key, value in list(self._drafts.items()):
+            self._commit_secret(f"field-{key}", value, recheck=False)
 
     def _recheck_changed(self) -> None:
         keys, self._pending_keys = self._pending_keys, set()
@@ -141,12 +178,15 @@ class PrepareScreen(StepScreen):
     def _form_valid(self) -> bool:
         ok = True
         for row in self.query(FieldRow):
-            value = self.session.secret(row.field.key) if row.field.secret else \
-                self.session.values().get(row.field.key, "")
+            if row.field.secret:
+                value = self._drafts.get(row.field.key, self.session.secret(row.field.key))
+            else:
+                value = self.session.values().get(row.field.key, "")
             ok = row.show_problem(value) and ok
         return ok
 
     def start_checks(self, only: set[str] | None) -> None:
+        self._commit_secrets()
         if not self._form_valid():
             self.update_gate()
             return
@@ -241,6 +281,7 @@ class PrepareScreen(StepScreen):
             return
 
     def action_next(self) -> None:
+        self._commit_secrets()
         if self.session.gate().open:
             self._cancel.set()
             self.wizard.goto(Step.CONNECT)
@@ -250,5 +291,6 @@ class PrepareScreen(StepScreen):
                         markup=False)
 
     def action_back(self) -> None:
+        self._commit_secrets()
         self._cancel.set()
         super().action_back()

@@ -115,3 +115,78 @@ async def monkey(pilot: Pilot, seed: int, steps: int) -> Run:
         # Responsive: the event loop takes a message within a second, whatever runs.
         await asyncio.wait_for(pilot.pause(), 5)
     return run
+
+
+# -- the long run: python scripts/monkey.py [--runs N] [--steps N] [--seed S] ---------------
+
+CASES = tuple((provider, scenario, step)
+              for provider, scenarios in (
+                  ("exchange", ("healthy", "impersonation-denied", "wrong-password", "slow")),
+                  ("microsoft365", ("healthy", "m365-not-admin", "throttled")),
+                  ("google", ("healthy", "not-super-admin", "cronofy-errors")))
+              for scenario in scenarios
+              for step in ("welcome", "prepare", "connect"))
+
+
+async def one_run(provider: str, scenario: str, step: str, seed: int, steps: int) -> Run:
+    """One monkey run against a fresh sandbox and profile; raises what the app raised.
+
+    Run it in a scratch directory: exports land in the current one, whatever is typed.
+    """
+    from wizard.core.flow import Step
+    from wizard.core.model import Provider
+    from wizard.core.session import Session
+    from wizard.sandbox import Sandbox
+    from wizard.ui.app import WizardApp
+
+    box = Sandbox(scenario).start()
+    try:
+        session = Session(f"monkey-{seed}", sandbox=box)
+        session.choose_provider(Provider(provider))
+        session.set_step(Step(step))
+        app = WizardApp(language="de", session=session)
+        async with app.run_test(size=(80, 24)) as pilot:
+            return await monkey(pilot, seed, steps)
+    finally:
+        box.stop()
+
+
+def main() -> int:
+    import argparse
+    import os
+    import tempfile
+    import time
+
+    parser = argparse.ArgumentParser(description="Random person-like input against the demo.")
+    parser.add_argument("--runs", type=int, default=len(CASES))
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=1000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as home:
+        os.environ.setdefault("ROOMCAL_CONFIG_DIR", os.path.join(home, "config"))
+        os.environ.setdefault("ROOMCAL_STATE_DIR", os.path.join(home, "state"))
+        os.environ["TEXTUAL_ANIMATIONS"] = "none"
+        os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+        os.environ["HOME"] = home  # the export dialog's default folder
+        os.chdir(home)
+        failures = 0
+        started = time.perf_counter()
+        for index in range(args.runs):
+            provider, scenario, step = CASES[index % len(CASES)]
+            seed = args.seed + index
+            began = time.perf_counter()
+            try:
+                run = asyncio.run(one_run(provider, scenario, step, seed, args.steps))
+                outcome = f"ok after {run.steps + 1} steps"
+            except Exception as exc:  # a crash: report the seed, it becomes a regression case
+                failures += 1
+                outcome = f"CRASH {type(exc).__name__}: {exc}"
+            print(f"{provider:<13} {scenario:<22} {step:<8} seed {seed}: {outcome} "
+                  f"({time.perf_counter() - began:.1f} s)", flush=True)
+        print(f"{args.runs} runs × {args.steps} steps, {failures} crashes, "
+              f"{time.perf_counter() - started:.0f} s")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

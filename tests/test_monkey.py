@@ -1,0 +1,38 @@
+"""A short monkey run per provider and a spread of scenarios; the long run is scripts/monkey.py.
+
+Whatever a person does, as fast as they can't, the wizard must not crash and
+must stay responsive. Seeds that once crashed are kept as regression cases.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monkey import one_run
+
+SHORT = [
+    ("google", "healthy", "connect", 11),
+    ("google", "cronofy-errors", "prepare", 12),
+    ("exchange", "impersonation-denied", "prepare", 13),
+    ("exchange", "healthy", "welcome", 14),
+    ("microsoft365", "healthy", "connect", 15),
+    ("microsoft365", "m365-not-admin", "prepare", 16),
+]
+# Seeds that crashed before the navigator owned the screen stack (InvalidStateError: a
+# sign-in modal dismissed twice; the dismiss popped the screen above it).
+REGRESSIONS = [
+    ("google", "healthy", "welcome", 3),
+]
+STEPS = 30
+
+
+@pytest.mark.parametrize("case", SHORT + REGRESSIONS, ids=lambda c: "-".join(map(str, c)))
+async def test_monkey_never_crashes(case: tuple[str, str, str, int], tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))  # the export dialog's default folder
+    provider, scenario, step, seed = case
+    steps = 150 if case in REGRESSIONS else STEPS
+    await one_run(provider, scenario, step, seed, steps)

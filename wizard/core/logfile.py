@@ -1,0 +1,65 @@
+"""The log file: scrubbed, private (0600), rotated; the HTTP libraries quiet unless --verbose.
+
+On a shared jump host the log sits in the admin's state directory for as long
+as the machine lives: it must not be readable by the others logged in, must
+not grow without bound, and must not hold what the client libraries log at
+INFO — httpx writes every request URL with its query (OAuth ``state``, the
+``login_hint`` e-mail). ``--verbose`` lets them in, scrubbed like the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from typing import IO, Any
+
+from wizard.core import redact
+
+NAME = "roomcal.log"
+MAX_BYTES = 1_000_000
+BACKUPS = 3  # roomcal.log.1 … .3
+# Libraries that log request lines, headers or wire details below WARNING.
+CHATTY = ("httpx", "httpcore", "urllib3", "requests", "requests_ntlm", "msal", "exchangelib",
+          "google", "google_auth_oauthlib", "oauthlib", "requests_oauthlib", "spnego",
+          "aiohttp", "asyncio")
+
+
+class PrivateRotatingFileHandler(RotatingFileHandler):
+    """Every file it opens (the log, and each new one after a rotation) is 0600."""
+
+    def _open(self) -> IO[Any]:
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.fchmod(fd, 0o600)  # a log an older roomcal left at 0644 becomes private too
+        return os.fdopen(fd, "a", encoding=self.encoding)
+
+
+def path(directory: Path) -> Path:
+    return directory / NAME
+
+
+def setup(directory: Path, *, verbose: bool = False) -> Path | None:
+    """Log to ``directory``/roomcal.log (never the terminal); its path, or None if unwritable."""
+    root = logging.getLogger()
+    for level_of in CHATTY:
+        logging.getLogger(level_of).setLevel(logging.DEBUG if verbose else logging.WARNING)
+    target: Path | None = path(directory)
+    for old in [h for h in root.handlers if getattr(h, "roomcal", False)]:
+        if getattr(old, "baseFilename", None) == str(target):
+            root.setLevel(logging.DEBUG if verbose else logging.INFO)
+            return target
+        root.removeHandler(old)  # another state dir (a second run in one process)
+        old.close()
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handler: logging.Handler = PrivateRotatingFileHandler(
+            path(directory), maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+    except OSError:
+        handler, target = logging.NullHandler(), None
+    handler.roomcal = True  # type: ignore[attr-defined]
+    handler.addFilter(redact.RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    return target
