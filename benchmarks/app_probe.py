@@ -19,20 +19,19 @@ import time
 async def run(mode: str, scenario: str, provider: str) -> dict[str, float]:
     from remote_sandbox import RemoteSandbox  # the server's memory is not the wizard's
 
+    from wizard.app import Setup
     from wizard.core.flow import Step
-    from wizard.core.model import Provider
-    from wizard.core.session import Session
     from wizard.sandbox.scenario import load
     from wizard.ui.app import WizardApp
     from wizard.ui.screens.signin import SignInModal
 
     box = RemoteSandbox(load(scenario), (provider,))
     try:
-        session = Session("probe", sandbox=box)  # type: ignore[arg-type]
+        setup = Setup("probe", demo=box)
         if mode == "checks":
-            session.choose_provider(Provider(provider))
-            session.set_step(Step.PREPARE)
-        app = WizardApp(language="en", session=session)
+            setup.session.choose_provider(provider)
+            setup.session.set_step(Step.PREPARE)
+        app = WizardApp(setup, language="en")
         stalls: list[float] = []
         async with app.run_test(size=(80, 24)) as pilot:
             last = time.perf_counter()

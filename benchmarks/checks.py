@@ -41,7 +41,7 @@ def overlap(provider: str, rooms: int, latency_ms: int, auth: str = "") -> dict[
     import exchangelib  # noqa: F401
     from remote_sandbox import RemoteSandbox
 
-    from wizard.checks import plugin
+    from wizard import providers
     from wizard.core.interaction import NoInteraction
     from wizard.core.model import CheckContext
     from wizard.core.runner import collect
@@ -49,17 +49,17 @@ def overlap(provider: str, rooms: int, latency_ms: int, auth: str = "") -> dict[
 
     scenario = Scenario("bench", data={"rooms": {"count": rooms}, "latency_ms": latency_ms})
     with RemoteSandbox(scenario, (provider,)) as box:
-        checks = plugin(provider)
-        values = box.demo_values(provider)
+        checks = providers.get(provider).plugin()
+        values = box.values(provider)
         if auth:
             values["auth"] = auth
-        ctx = CheckContext(values=values, secrets=box.demo_secrets(provider),
-                           endpoints=box.endpoints, interaction=NoInteraction(), demo=True)
+        ctx = CheckContext(values=values, secrets=box.secrets(provider),
+                           endpoints=box.endpoints, interaction=NoInteraction())
         started = time.perf_counter()
         results = asyncio.run(collect(checks.checks, ctx))
         wall = time.perf_counter() - started
     requests = box.requests
-    bound = getattr(__import__(f"wizard.checks.{provider}", fromlist=["x"]),
+    bound = getattr(__import__(f"wizard.providers.{provider}.checks", fromlist=["x"]),
                     "ROOM_CONCURRENCY", 8)
     per_room = max(1, round((requests - _chain_requests(results)) / max(rooms, 1)))
     trips = _chain_requests(results) + -(-rooms // bound) * per_room

@@ -5,7 +5,7 @@ in-process sandbox would share the wizard's GIL and count its own memory as
 the wizard's. ``RemoteSandbox`` starts ``python benchmarks/remote_sandbox.py``
 with a scenario, reads the endpoints and demo values it prints as one JSON
 line, and offers the part of ``wizard.sandbox.Sandbox`` that the wizard uses
-(``endpoints``, ``demo_values``, ``demo_secrets``, ``scenario``, ``ports``).
+(the DemoEnvironment of wizard/core/demo.py, and ``ports``).
 Closing its stdin stops the child, which prints how many requests it served.
 """
 
@@ -32,17 +32,26 @@ class RemoteSandbox:
         )
         assert self._child.stdout is not None
         ready = json.loads(self._child.stdout.readline())
-        self.endpoints = replace(Endpoints(sandbox=True), **ready["endpoints"])
+        self.endpoints = replace(Endpoints(), **ready["endpoints"])
         self._values: dict[str, dict[str, str]] = ready["values"]
         self._secrets: dict[str, dict[str, str]] = ready["secrets"]
         self._ports: set[int] = set(ready["ports"])
         self.requests = 0
 
-    def demo_values(self, provider: str) -> dict[str, str]:
+    # -- the wizard's DemoEnvironment (wizard/core/demo.py) -----------------------------------
+    def describe(self, lang: str) -> str:
+        return self.scenario.describe(lang)
+
+    def values(self, provider: str) -> dict[str, str]:
         return dict(self._values.get(provider, {}))
 
-    def demo_secrets(self, provider: str) -> dict[str, str]:
-        return dict(self._secrets.get(provider, {}))
+    def secrets(self, service: str) -> dict[str, str]:
+        return dict(self._secrets.get(service, {}))
+
+    def approve(self, request: Any) -> None:
+        from wizard.sandbox import browser
+
+        browser.approve(request, self._ports, ca_bundle=self.endpoints.ca_bundle)
 
     def ports(self) -> set[int]:
         return set(self._ports)
@@ -61,17 +70,17 @@ class RemoteSandbox:
 def _serve(spec: str, services: str) -> None:
     from dataclasses import asdict
 
-    from wizard.sandbox import Sandbox
+    from wizard.sandbox import Sandbox, services
 
     scenario = Scenario(**json.loads(spec))
     box = Sandbox(scenario).start(tuple(services.split(",")))
     endpoints: dict[str, Any] = {k: v for k, v in asdict(box.endpoints).items()
-                                 if v != getattr(Endpoints(sandbox=True), k)}
-    providers = ("exchange", "microsoft365", "google", "cronofy")
+                                 if v != getattr(Endpoints(), k)}
+    names = services()
     print(json.dumps({
         "endpoints": endpoints,
-        "values": {p: box.demo_values(p) for p in providers},
-        "secrets": {p: box.demo_secrets(p) for p in providers},
+        "values": {p: box.values(p) for p in names},
+        "secrets": {p: box.secrets(p) for p in names},
         "ports": sorted(box.ports()),
     }), flush=True)
     sys.stdin.read()  # until the parent closes our stdin

@@ -133,18 +133,17 @@ async def one_run(provider: str, scenario: str, step: str, seed: int, steps: int
 
     Run it in a scratch directory: exports land in the current one, whatever is typed.
     """
+    from wizard.app import Setup
     from wizard.core.flow import Step
-    from wizard.core.model import Provider
-    from wizard.core.session import Session
     from wizard.sandbox import Sandbox
     from wizard.ui.app import WizardApp
 
     box = Sandbox(scenario).start()
     try:
-        session = Session(f"monkey-{seed}", sandbox=box)
-        session.choose_provider(Provider(provider))
-        session.set_step(Step(step))
-        app = WizardApp(language="de", session=session)
+        setup = Setup(f"monkey-{seed}", demo=box)
+        setup.session.choose_provider(provider)
+        setup.session.set_step(Step(step))
+        app = WizardApp(setup, language="de")
         async with app.run_test(size=(80, 24)) as pilot:
             return await monkey(pilot, seed, steps)
     finally:

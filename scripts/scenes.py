@@ -16,7 +16,6 @@ from textual.pilot import Pilot
 
 from wizard.core.flow import Step
 from wizard.core.interaction import SignInRequest
-from wizard.core.model import Provider
 
 PORT_BASE = 47310
 Drive = Callable[[Pilot], Awaitable[None]]
@@ -145,7 +144,7 @@ async def _export_dialog(pilot: Pilot) -> None:
 @dataclass(frozen=True)
 class Scene:
     name: str
-    provider: Provider | None
+    provider: str | None
     step: Step
     drive: Drive = _nothing
     scenario: str = "healthy"
@@ -157,20 +156,20 @@ class Scene:
 
 SCENES = (
     Scene("01-welcome", None, Step.WELCOME),
-    Scene("02-prepare-exchange", Provider.EXCHANGE, Step.PREPARE),
-    Scene("03-prepare-exchange-impersonation-denied", Provider.EXCHANGE, Step.PREPARE,
+    Scene("02-prepare-exchange", "exchange", Step.PREPARE),
+    Scene("03-prepare-exchange-impersonation-denied", "exchange", Step.PREPARE,
           scenario="impersonation-denied"),
-    Scene("04-prepare-microsoft365", Provider.MICROSOFT365, Step.PREPARE),
-    Scene("05-prepare-google", Provider.GOOGLE, Step.PREPARE, _confirm_google_app),
-    Scene("06-connect", Provider.EXCHANGE, Step.PREPARE, _step1_done),
-    Scene("07-connect-reminder", Provider.EXCHANGE, Step.PREPARE, _open_reminder),
-    Scene("08-connect-terms", Provider.EXCHANGE, Step.PREPARE, _after_reminder),
-    Scene("09-link", Provider.EXCHANGE, Step.PREPARE, _link_screen),
-    Scene("09-link-resume", Provider.EXCHANGE, Step.PREPARE, _link_resume),
-    Scene("10-sign-in", Provider.EXCHANGE, Step.PREPARE, _sign_in_modal),
-    Scene("11-connected", Provider.EXCHANGE, Step.PREPARE, _connected),
-    Scene("12-assign", Provider.EXCHANGE, Step.PREPARE, _assign),
-    Scene("12-assign-export", Provider.EXCHANGE, Step.PREPARE, _export_dialog,
+    Scene("04-prepare-microsoft365", "microsoft365", Step.PREPARE),
+    Scene("05-prepare-google", "google", Step.PREPARE, _confirm_google_app),
+    Scene("06-connect", "exchange", Step.PREPARE, _step1_done),
+    Scene("07-connect-reminder", "exchange", Step.PREPARE, _open_reminder),
+    Scene("08-connect-terms", "exchange", Step.PREPARE, _after_reminder),
+    Scene("09-link", "exchange", Step.PREPARE, _link_screen),
+    Scene("09-link-resume", "exchange", Step.PREPARE, _link_resume),
+    Scene("10-sign-in", "exchange", Step.PREPARE, _sign_in_modal),
+    Scene("11-connected", "exchange", Step.PREPARE, _connected),
+    Scene("12-assign", "exchange", Step.PREPARE, _assign),
+    Scene("12-assign-export", "exchange", Step.PREPARE, _export_dialog,
           env={"HOME": "/home/admin"}),
     Scene("13-too-small", None, Step.WELCOME, size=(60, 20)),
 )

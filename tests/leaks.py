@@ -26,7 +26,7 @@ def sandbox_secrets(box: Sandbox) -> set[str]:
         elif name == "microsoft365":
             found |= set(state.tokens) | set(state.device_codes)
         elif name == "google":
-            from wizard.sandbox.google import CLIENT_SECRET
+            from wizard.providers.google.sandbox import CLIENT_SECRET
 
             found |= set(state.tokens) | set(state.refresh) | set(state.issued_codes)
             found.add(CLIENT_SECRET)

@@ -16,10 +16,25 @@ def _tool(name: str) -> str:
     return found
 
 
+def _lint_imports() -> subprocess.CompletedProcess[str]:
+    return subprocess.run([_tool("lint-imports"), "--no-cache"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+
+
 def test_import_contracts() -> None:
-    result = subprocess.run([_tool("lint-imports"), "--no-cache"], cwd=ROOT, capture_output=True,
-                            text=True, timeout=300)
+    result = _lint_imports()
     assert result.returncode == 0, result.stdout + result.stderr
+    # The contracts bite: the sandbox named under TYPE_CHECKING in core is a broken
+    # contract too (a Sandbox in a signature is a dependency).
+    probe = ROOT / "wizard" / "core" / "_contract_probe.py"
+    probe.write_text("from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n"
+                     "    from wizard.sandbox import Sandbox\n", encoding="utf-8")
+    try:
+        broken = _lint_imports()
+    finally:
+        probe.unlink()
+    assert broken.returncode != 0
+    assert "wizard.core._contract_probe -> wizard.sandbox" in broken.stdout
 
 
 def test_ruff() -> None:

@@ -125,7 +125,7 @@ def test_check_failure_exits_1_and_report_has_no_password(tmp_path: Path) -> Non
 
     password = Sandbox("healthy").start(("exchange",))
     try:
-        secret = password.demo_secrets("exchange")["password"]
+        secret = password.secrets("exchange")["password"]
     finally:
         password.stop()
     assert secret not in report.read_text(encoding="utf-8")

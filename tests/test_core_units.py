@@ -156,19 +156,37 @@ def test_error_redirect_and_cancel_and_port_in_use() -> None:
 
 def test_stored_results_come_back_translatable() -> None:
     from wizard.core import i18n
+    from wizard.core.codec import decode_result, encode_result
     from wizard.core.i18n import N_
 
+    delay = N_("Permission changes can take up to 30 minutes to take effect: re-check (r) "
+               "later.")
     original = CheckResult("rooms", Status.FAIL,
                            Msg(N_("The room list {address} contains no rooms."),
                                address="rooms@x"),
-                           Msg(N_("Add the conference rooms to the room list.")))
-    restored = CheckResult.from_json(json.loads(json.dumps(original.to_json())))
+                           Msg(N_("Assign the ApplicationImpersonation role to the service "
+                                  "account, scoped to the room mailboxes. {delay}"),
+                               delay=Msg(delay)),
+                           code="exchange.no_rooms")
+    i18n.set_language("de")  # saved by a German session …
+    try:
+        stored = json.loads(json.dumps(encode_result(original)))
+    finally:
+        i18n.set_language("en")
+    restored = decode_result(stored)  # … resumed in English, nested parameters included
     assert str(restored.detail) == str(original.detail)
+    assert str(restored.remedy) == str(original.remedy)
+    assert "30 minutes" in str(restored.remedy)
+    assert restored.code == "exchange.no_rooms"
     i18n.set_language("de")
     try:
         assert "enthält keine Räume" in str(restored.detail)  # not frozen in English
         assert "rooms@x" in str(restored.detail)
     finally:
         i18n.set_language("en")
-    plain = CheckResult.from_json({"id": "x", "status": "pass", "detail": "old profile"})
+    plain = decode_result({"id": "x", "status": "pass", "detail": "old profile"})
     assert plain.detail == "old profile"  # profiles written before detail_id still load
+    flat = decode_result({"id": "x", "status": "fail", "detail": "alt", "detail_id":
+                          "The room list {address} contains no rooms.",
+                          "detail_params": {"address": "r@x"}})
+    assert str(flat.detail) == "The room list r@x contains no rooms."  # before codes

@@ -23,7 +23,7 @@ from wizard.connect.link import LinkRequest, run_link
 from wizard.core.errors import UserFacingError
 from wizard.core.flow import Step, resumable
 from wizard.core.interaction import SignInRequest
-from wizard.core.model import Provider, render
+from wizard.core.model import render
 from wizard.core.secrets import SecretStore
 from wizard.sandbox import Sandbox, browser
 from wizard.sandbox.scenario import Scenario
@@ -153,13 +153,13 @@ def _crashed_link(box: Sandbox, store: SecretStore) -> tuple[dict[str, Any], str
 
 
 def _request(**changes: Any) -> LinkRequest:
-    base = {"provider": Provider.EXCHANGE, "region": "de", "port": 0,
+    base = {"provider": "exchange", "region": "de", "port": 0,
             "step1_rooms": [], "profile": "p"}
     return LinkRequest(**{**base, **changes})
 
 
 def _credentials(box: Sandbox) -> tuple[str, str]:
-    demo = box.demo_secrets("cronofy")
+    demo = box.secrets("cronofy")
     return demo["client_id"], demo["client_secret"]
 
 
@@ -203,8 +203,8 @@ def test_stale_or_other_region_pending_links_start_afresh(cronofy: Sandbox) -> N
 async def test_tui_returns_to_the_cut_short_link_and_finishes_it() -> None:
     box = Sandbox("healthy").start()
     try:
-        app = make_app(box, provider=Provider.EXCHANGE, step=Step.CONNECT)
-        pending, _final = _crashed_link(box, app.session.secrets)
+        app = make_app(box, provider="exchange", step=Step.CONNECT)
+        pending, _final = _crashed_link(box, app.setup.secrets)
         app.session.update(reminder_acknowledged=True, terms_connect=True, terms_link=True,
                            pending_link=pending)
         async with app.run_test(size=(80, 24)) as pilot:
@@ -273,7 +273,7 @@ async def test_authorize_rooms_is_idempotent_and_disconnect_revokes(tmp_path: Pa
 
     box = Sandbox("healthy").start()
     try:
-        app = make_app(box, provider=Provider.EXCHANGE, step=Step.PREPARE)
+        app = make_app(box, provider="exchange", step=Step.PREPARE)
         async with app.run_test(size=(80, 24)) as pilot:
             await _assign(pilot)
             assert isinstance(app.screen, AssignScreen)
@@ -301,7 +301,7 @@ async def test_authorize_rooms_is_idempotent_and_disconnect_revokes(tmp_path: Pa
             await pilot.click("#disconnect")
             await settle(pilot)
             assert app.session.profile.connection is None
-            assert load_tokens(app.session.secrets, "test") is None
+            assert load_tokens(app.setup.secrets, "test") is None
             assert len(state.revoked) == 2  # refresh and access token
     finally:
         box.stop()
@@ -322,7 +322,7 @@ def test_region_maps_to_its_data_centre_hosts(region: str, app: str, api: str) -
     from wizard.core.endpoints import Endpoints
 
     assert Endpoints().cronofy(region) == (app, api)
-    url = authorize_url(app, "client", "http://127.0.0.1:8751/", "st4te", Provider.GOOGLE)
+    url = authorize_url(app, "client", "http://127.0.0.1:8751/", "st4te", "google")
     parts = urlsplit(url)
     query = {k: v[0] for k, v in parse_qs(parts.query).items()}
     assert f"{parts.scheme}://{parts.netloc}" == app
@@ -351,7 +351,7 @@ async def test_tui_shows_a_cronofy_failure_as_one_sentence() -> None:
 
     box = Sandbox("cronofy-plan").start()
     try:
-        app = make_app(box, provider=Provider.EXCHANGE, step=Step.PREPARE)
+        app = make_app(box, provider="exchange", step=Step.PREPARE)
         async with app.run_test(size=(80, 24)) as pilot:
             await _link_screen(pilot)
             await pilot.click("#terms-link")

@@ -16,7 +16,7 @@ from textual.widgets import Button, Input, Static
 from ui_support import make_app, sandbox
 from wizard.core import export, mapping
 from wizard.core.flow import Step
-from wizard.core.model import Provider, RoomMapping
+from wizard.core.model import RoomMapping
 from wizard.ui.screens.assign import AssignScreen
 from wizard.ui.screens.confirm import ConfirmModal
 from wizard.ui.screens.export import ExportModal
@@ -156,7 +156,7 @@ async def test_export_asks_where_then_writes_there_and_says_so(
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.chdir(work)
     with sandbox("healthy") as box:
-        app = make_app(box, provider=Provider.EXCHANGE, step=Step.PREPARE, profile="acme")
+        app = make_app(box, provider="exchange", step=Step.PREPARE, profile="acme")
         async with app.run_test(size=(80, 24)) as pilot:
             await _assign_screen(pilot)
             await pilot.press("ctrl+e")
@@ -205,7 +205,7 @@ async def test_export_never_overwrites_without_asking(
     csv_path = tmp_path / "roomcal-rooms-acme.csv"
     csv_path.write_text("someone's spreadsheet", encoding="utf-8")
     with sandbox("healthy") as box:
-        app = make_app(box, provider=Provider.EXCHANGE, step=Step.PREPARE, profile="acme",
+        app = make_app(box, provider="exchange", step=Step.PREPARE, profile="acme",
                        language="de")
         async with app.run_test(size=(80, 24)) as pilot:
             await _assign_screen(pilot)

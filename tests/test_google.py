@@ -22,17 +22,17 @@ from oauthlib.oauth2.rfc6749.errors import InvalidGrantError
 from scenes import settle
 
 from ui_support import make_app
-from wizard.checks import plugin
-from wizard.checks.google import REFRESH_KEY, SCOPES
+from wizard import providers
 from wizard.connect.oauth_loopback import RedirectServer
 from wizard.core.errors import UserFacingError
 from wizard.core.flow import Step
 from wizard.core.interaction import SignInRequest
-from wizard.core.model import CheckContext, Provider, Status, render
+from wizard.core.model import CheckContext, Status, render
 from wizard.core.runner import collect
 from wizard.core.secrets import SecretStore
+from wizard.providers.google.checks import REFRESH_KEY, SCOPES
+from wizard.providers.google.sandbox import client_config
 from wizard.sandbox import Sandbox, browser
-from wizard.sandbox.google import client_config
 from wizard.sandbox.scenario import Scenario
 
 
@@ -74,10 +74,10 @@ def google() -> Iterator[Sandbox]:
 
 
 def run(box: Sandbox, interaction: Browser, store: SecretStore) -> dict:
-    ctx = CheckContext(values={"port": "0"}, secrets={}, endpoints=box.endpoints,
-                       interaction=interaction, demo=True)
+    ctx = CheckContext(values={"port": "0"}, secrets=box.secrets("google"),
+                       endpoints=box.endpoints, interaction=interaction)
     ctx.shared.update(secret_store=store, profile="p")
-    return asyncio.run(collect(plugin("google").checks, ctx))
+    return asyncio.run(collect(providers.get("google").plugin().checks, ctx))
 
 
 def test_loopback_sign_in_then_refresh_token_reused(google: Sandbox) -> None:
@@ -175,7 +175,7 @@ def test_cli_keeps_tokens_out_of_output_log_profile_and_report(tmp_path: Path) -
     report = tmp_path / "report.json"
     result = subprocess.run(
         [sys.executable, "-m", "wizard", "--lang", "en", "check", "google", "--scenario",
-         "healthy", "--report", str(report)],
+         "healthy", "--confirm", "cronofy_app", "--report", str(report)],
         capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ssh -L" in result.stderr  # the port-forward line for jump hosts
@@ -193,7 +193,7 @@ async def test_tui_keeps_tokens_out_of_profile_screen_and_report(tmp_path: Path)
 
     box = Sandbox("healthy").start(("google",))
     try:
-        app = make_app(box, provider=Provider.GOOGLE, step=Step.PREPARE)
+        app = make_app(box, provider="google", step=Step.PREPARE)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             assert app.session.results["sign_in"].status == Status.PASS
@@ -213,26 +213,24 @@ async def test_tui_keeps_tokens_out_of_profile_screen_and_report(tmp_path: Path)
 
 def test_client_file_is_remembered_in_the_keyring(google: Sandbox, tmp_path: Path) -> None:
     import json
-    from dataclasses import replace
 
-    from wizard.checks.google import CLIENT_KEY
+    from wizard.providers.google.checks import CLIENT_KEY
 
     config = client_config(google.endpoints.google_auth_url, google.endpoints.google_token_url)
     path = tmp_path / "client_secret.json"
     path.write_text(json.dumps(config), encoding="utf-8")
     store = SecretStore()
+    checks = providers.get("google").plugin().checks
     first = CheckContext(values={"port": "0", "client_secrets": str(path)}, secrets={},
-                         endpoints=replace(google.endpoints, sandbox=False),
-                         interaction=Browser(google), demo=False)
+                         endpoints=google.endpoints, interaction=Browser(google))
     first.shared.update(secret_store=store, profile="p")
-    assert asyncio.run(collect(plugin("google").checks, first))["rooms"].status == Status.PASS
+    assert asyncio.run(collect(checks, first))["rooms"].status == Status.PASS
     assert store.get("p", CLIENT_KEY)
     path.unlink()  # gone from the jump host: the keyring still has it
-    again = CheckContext(values={"port": "0"}, secrets={},
-                         endpoints=replace(google.endpoints, sandbox=False),
-                         interaction=Browser(google), demo=False)
+    again = CheckContext(values={"port": "0"}, secrets={}, endpoints=google.endpoints,
+                         interaction=Browser(google))
     again.shared.update(secret_store=store, profile="p")
-    assert asyncio.run(collect(plugin("google").checks, again))["sign_in"].status == Status.PASS
+    assert asyncio.run(collect(checks, again))["sign_in"].status == Status.PASS
 
 
 def test_three_thousand_rooms_are_read_page_by_page() -> None:
@@ -249,10 +247,11 @@ def test_three_thousand_rooms_are_read_page_by_page() -> None:
 def test_unreadable_client_file_is_a_sentence(google: Sandbox, tmp_path: Path) -> None:
     broken = tmp_path / "client.json"
     broken.write_text("{not json", encoding="utf-8")
-    ctx = CheckContext(values={"port": "0", "client_secrets": str(broken)}, secrets={},
-                       endpoints=google.endpoints, interaction=Browser(google), demo=True)
+    ctx = CheckContext(values={"port": "0", "client_secrets": str(broken)},
+                       secrets=google.secrets("google"), endpoints=google.endpoints,
+                       interaction=Browser(google))
     ctx.shared.update(secret_store=SecretStore(), profile="p")
-    result = asyncio.run(collect(plugin("google").checks, ctx))["sign_in"]
+    result = asyncio.run(collect(providers.get("google").plugin().checks, ctx))["sign_in"]
     assert result.status == Status.FAIL
     assert "client.json cannot be read" in render(result.detail)
     assert "Desktop app" in render(result.remedy)

@@ -19,8 +19,8 @@ import pytest
 from wizard.core.endpoints import Endpoints, InsecureEndpointError
 from wizard.core.errors import describe
 from wizard.core.model import render
+from wizard.providers.google.sandbox import client_config
 from wizard.sandbox import Sandbox, browser
-from wizard.sandbox.google import client_config
 
 HTTP_TOKEN_URL = "http://127.0.0.1:9/token"
 

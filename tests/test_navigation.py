@@ -14,7 +14,6 @@ from scenes import settle
 
 from ui_support import make_app, sandbox
 from wizard.core.flow import Step
-from wizard.core.model import Provider
 from wizard.ui.screens.connected import ConnectedScreen
 from wizard.ui.screens.signin import SignInModal
 
@@ -34,7 +33,7 @@ async def test_cancel_then_escape_closes_the_sign_in_once() -> None:
     """Cancel clicked, escape pressed before the modal was gone: it was dismissed twice
     (InvalidStateError: its result was set twice)."""
     with sandbox("healthy", services=("google",)) as box:
-        app = make_app(box, provider=Provider.GOOGLE, step=Step.PREPARE)
+        app = make_app(box, provider="google", step=Step.PREPARE)
         async with app.run_test(size=(80, 24)) as pilot:
             await _wait_for(pilot, SignInModal)
             await pilot.click("#cancel")
@@ -48,7 +47,7 @@ async def test_sign_in_finishing_while_the_person_cancels() -> None:
     """The sandbox completes the sign-in (the check closes its modal) while the person
     presses escape on the same modal."""
     with sandbox("healthy", services=("google",)) as box:
-        app = make_app(box, provider=Provider.GOOGLE, step=Step.PREPARE)
+        app = make_app(box, provider="google", step=Step.PREPARE)
         async with app.run_test(size=(80, 24)) as pilot:
             await _wait_for(pilot, SignInModal)
             await pilot.click("#sandbox")
@@ -63,7 +62,7 @@ async def test_link_finishing_while_the_person_clicks_on() -> None:
     the wizard moved to "connected" while keys still arrived (crashed 2 of 3 runs with
     NoMatches('HeaderTitle'))."""
     with sandbox("healthy") as box:
-        app = make_app(box, provider=Provider.GOOGLE, step=Step.CONNECT, language="de")
+        app = make_app(box, provider="google", step=Step.CONNECT, language="de")
         app.session.set_confirmation("cronofy_app", True)
         async with app.run_test(size=(80, 24)) as pilot:
             for selector in ("#connect", "#reminder-continue", "#terms-connect", "#link",
@@ -83,7 +82,7 @@ async def test_link_finishing_while_the_person_clicks_on() -> None:
 
 async def test_the_connected_screen_after_a_fast_link_is_whole() -> None:
     with sandbox("healthy") as box:
-        app = make_app(box, provider=Provider.EXCHANGE, step=Step.CONNECT, language="de")
+        app = make_app(box, provider="exchange", step=Step.CONNECT, language="de")
         async with app.run_test(size=(80, 24)) as pilot:
             for selector in ("#connect", "#reminder-continue", "#terms-connect", "#link",
                              "#terms-link", "#sign-in", "#sandbox"):

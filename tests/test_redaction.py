@@ -26,7 +26,7 @@ from memory_keyring import MemoryKeyring
 from ui_support import make_app, sandbox
 from wizard.core import logfile, redact
 from wizard.core.flow import Step
-from wizard.core.model import Provider
+from wizard.core.secrets import SecretStore
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -65,7 +65,9 @@ def test_identifiers_and_ordinary_text_stay(text: str) -> None:
 
 async def test_a_typed_password_is_committed_once(memory_keyring: MemoryKeyring) -> None:
     with sandbox("healthy", services=("exchange",)) as box:
-        app = make_app(box, provider=Provider.EXCHANGE, step=Step.PREPARE)
+        # A keyring-backed store, as outside the demo (the demo's own keeps secrets in
+        # memory and never touches the keyring).
+        app = make_app(box, provider="exchange", step=Step.PREPARE, secrets=SecretStore())
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             memory_keyring.writes.clear()
@@ -86,7 +88,7 @@ async def test_a_typed_password_is_committed_once(memory_keyring: MemoryKeyring)
 async def test_a_draft_password_survives_ctrl_l_uncommitted(memory_keyring: MemoryKeyring
                                                             ) -> None:
     with sandbox("healthy", services=("exchange",)) as box:
-        app = make_app(box, provider=Provider.EXCHANGE, step=Step.PREPARE)
+        app = make_app(box, provider="exchange", step=Step.PREPARE, secrets=SecretStore())
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             await pilot.click("#field-password")
@@ -114,7 +116,8 @@ def _google_check(tmp_path: Path, *extra: str) -> str:
            "ROOMCAL_CONFIG_DIR": str(tmp_path / "config"),
            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
     result = subprocess.run([sys.executable, "-m", "wizard", "--lang", "en", "check", "google",
-                             "--scenario", "healthy", *extra], capture_output=True, text=True,
+                             "--scenario", "healthy", "--confirm", "cronofy_app", *extra],
+                            capture_output=True, text=True,
                             env=env, timeout=120, stdin=subprocess.DEVNULL)
     assert result.returncode == 0, result.stdout + result.stderr
     return (tmp_path / "state" / "roomcal.log").read_text(encoding="utf-8")

@@ -60,11 +60,14 @@ def test_replay_takes_the_customers_identities(tmp_path: Path,
 def test_a_report_from_a_newer_roomcal_is_refused_with_a_sentence(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "report.json"
-    path.write_text(json.dumps({"roomcal_report": 2, "provider": "exchange", "checks": []}),
-                    encoding="utf-8")
+    from wizard.core.formats import REPORT
+
+    newer = REPORT + 1
+    path.write_text(json.dumps({"roomcal_report": newer, "provider": "exchange",
+                                "checks": []}), encoding="utf-8")
     assert main(["--lang", "en", "check", "exchange", "--scenario", str(path), "--json"]) == 2
     err = capsys.readouterr().err
-    assert "newer roomcal" in err and "report format 2" in err, err
+    assert "newer roomcal" in err and f"report format {newer}" in err, err
 
 
 def test_a_report_written_before_format_versions_were_documented_still_replays(

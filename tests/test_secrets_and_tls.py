@@ -22,7 +22,7 @@ from textual.widgets import Input
 
 from ui_support import make_app
 from wizard.core.flow import Step
-from wizard.core.model import Provider, Status
+from wizard.core.model import Status
 from wizard.sandbox import Sandbox
 from wizard.sandbox.scenario import Scenario
 
@@ -53,7 +53,7 @@ def _cli(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedPro
 
 
 def _exchange_args(box: Sandbox, *extra: str) -> list[str]:
-    values = box.demo_values("exchange")
+    values = box.values("exchange")
     return ["check", "exchange", "--ews-url", values["ews_url"], "--username",
             values["username"], "--room-list", values["room_list"], *extra]
 
@@ -132,7 +132,7 @@ async def test_tui_typed_password_never_reaches_profile_report_or_screen(
         exchange: Sandbox, secret: str, tmp_path: Path) -> None:
     from wizard.cli import main
 
-    app = make_app(exchange, provider=Provider.EXCHANGE, step=Step.PREPARE)
+    app = make_app(exchange, provider="exchange", step=Step.PREPARE)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.session.results["credentials"].status == Status.FAIL  # demo password

@@ -168,7 +168,7 @@ def test_session_resumes_where_it_left_off(tmp_path: Path) -> None:
     session.set_step(Step.CONNECT)
     again = Session("acme", store=ProfileStore(tmp_path))
     assert again.step == Step.CONNECT
-    assert again.provider is not None and again.provider.value == "exchange"
+    assert again.provider is not None and again.provider == "exchange"
 
 
 def test_resume_never_lands_beyond_what_exists(tmp_path: Path) -> None:
@@ -180,13 +180,15 @@ def test_resume_never_lands_beyond_what_exists(tmp_path: Path) -> None:
 
 
 def test_secrets_never_reach_the_profile(tmp_path: Path) -> None:
+    from wizard.app import Setup
+
     store = ProfileStore(tmp_path)
-    session = Session("p", store=store)
-    session.choose_provider(__import__("wizard.core.model").core.model.Provider.EXCHANGE)
-    session.set_secret("password", "S3cr3t-Passw0rd!")
-    session.set_value("username", "svc@acme.example")
+    setup = Setup("p", store=store)
+    setup.session.choose_provider("exchange")
+    setup.commit_secret("password", "S3cr3t-Passw0rd!")
+    setup.session.set_value("username", "svc@acme.example")
     assert "S3cr3t" not in store.path("p").read_text(encoding="utf-8")
-    assert session.secret("password") == "S3cr3t-Passw0rd!"
+    assert setup.secret("password") == "S3cr3t-Passw0rd!"
 
 
 def test_start_over_keeps_a_backup(tmp_path: Path) -> None:

@@ -11,7 +11,6 @@ from textual.widgets import Button, Static
 from ui_support import make_app
 from wizard.core import i18n
 from wizard.core.flow import Step
-from wizard.core.model import Provider
 from wizard.ui.screens.confirm import ConfirmModal
 from wizard.ui.screens.welcome import WelcomeScreen
 
@@ -24,7 +23,7 @@ async def test_next_is_gated_by_the_provider_choice() -> None:
         assert app.screen.query_one("#next", Button).disabled
         assert app.focused is app.screen.query_one("#provider")
         await pilot.press("down", "down", "enter")  # Exchange Server
-        assert app.session.provider == Provider.EXCHANGE
+        assert app.session.provider == "exchange"
         assert not app.screen.query_one("#next", Button).disabled
         assert app.session.store.path("test").exists()  # saved at once
 
@@ -39,7 +38,7 @@ async def test_escape_on_the_first_screen_stays() -> None:
 
 
 async def test_language_switch_keeps_state_and_is_saved() -> None:
-    app = make_app(None, provider=Provider.GOOGLE)
+    app = make_app(None, provider="google")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.screen.query_one("#next", Button).label.plain == "Next"
@@ -47,7 +46,7 @@ async def test_language_switch_keeps_state_and_is_saved() -> None:
         await settle(pilot)
         assert i18n.current_language() == "de"
         assert app.screen.query_one("#next", Button).label.plain == "Weiter"
-        assert app.session.provider == Provider.GOOGLE
+        assert app.session.provider == "google"
         assert app.session.profile.language == "de"
         await pilot.press("ctrl+l")
         await settle(pilot)
@@ -55,7 +54,7 @@ async def test_language_switch_keeps_state_and_is_saved() -> None:
 
 
 async def test_start_over_asks_first_and_keeps_a_backup() -> None:
-    app = make_app(None, provider=Provider.GOOGLE)
+    app = make_app(None, provider="google")
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(pilot)
         await pilot.click("#reset")
@@ -63,7 +62,7 @@ async def test_start_over_asks_first_and_keeps_a_backup() -> None:
         assert isinstance(app.screen, ConfirmModal)
         await pilot.press("enter")  # the focused default is "Cancel"
         await settle(pilot)
-        assert app.session.provider == Provider.GOOGLE
+        assert app.session.provider == "google"
         await pilot.click("#reset")
         await settle(pilot)
         await pilot.click("#confirm-yes")
@@ -91,7 +90,7 @@ async def test_too_small_terminal_shows_a_notice() -> None:
 
 
 async def test_resume_opens_the_saved_step() -> None:
-    app = make_app(None, provider=Provider.GOOGLE, step=Step.PREPARE)
+    app = make_app(None, provider="google", step=Step.PREPARE)
     app.session.set_step(Step.WELCOME)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

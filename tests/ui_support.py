@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from wizard.app import Setup
 from wizard.core.flow import Step
-from wizard.core.model import Provider
-from wizard.core.session import Session
-from wizard.sandbox import SERVICES, Sandbox
+from wizard.core.secrets import SecretStore
+from wizard.sandbox import Sandbox
 from wizard.ui.app import WizardApp
 
 # Fixed ports make the URLs in the demo's forms repeatable, so snapshots are too.
@@ -17,7 +17,7 @@ SNAPSHOT_PORT_BASE = 47310
 
 @contextmanager
 def sandbox(scenario: str = "healthy", *, port_base: int = 0,
-            services: tuple[str, ...] = SERVICES) -> Iterator[Sandbox]:
+            services: tuple[str, ...] | None = None) -> Iterator[Sandbox]:
     box = Sandbox(scenario, port_base=port_base).start(services)
     try:
         yield box
@@ -25,17 +25,32 @@ def sandbox(scenario: str = "healthy", *, port_base: int = 0,
         box.stop()
 
 
+def make_setup(
+    box: Sandbox | None,
+    *,
+    profile: str = "test",
+    provider: str | None = None,
+    step: Step | None = None,
+    secrets: SecretStore | None = None,
+) -> Setup:
+    """A setup as `roomcal demo` makes one; ``secrets``: e.g. a keyring-backed store
+    (the demo's own keeps secrets in memory)."""
+    setup = Setup(profile, demo=box, secrets=secrets)
+    if provider is not None:
+        setup.session.choose_provider(provider)
+    if step is not None:
+        setup.session.set_step(step)
+    return setup
+
+
 def make_app(
     box: Sandbox | None,
     *,
     profile: str = "test",
     language: str = "en",
-    provider: Provider | None = None,
+    provider: str | None = None,
     step: Step | None = None,
+    secrets: SecretStore | None = None,
 ) -> WizardApp:
-    session = Session(profile, sandbox=box)
-    if provider is not None:
-        session.choose_provider(provider)
-    if step is not None:
-        session.set_step(step)
-    return WizardApp(language=language, session=session)
+    setup = make_setup(box, profile=profile, provider=provider, step=step, secrets=secrets)
+    return WizardApp(setup, language=language)

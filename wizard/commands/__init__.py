@@ -5,7 +5,6 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
-PROVIDERS = ("exchange", "microsoft365", "google")
 
 
 class UsageError(Exception):

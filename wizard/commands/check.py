@@ -14,15 +14,16 @@ from wizard.commands import EXIT_FAILED, EXIT_OK, UsageError
 from wizard.commands.common import (
     CliInteraction,
     configured_endpoints,
-    open_sandbox,
+    open_demo,
 )
 from wizard.core import formats, redact
+from wizard.core.codec import encode_result
 from wizard.core.i18n import _
-from wizard.core.model import CheckContext, CheckResult, ProviderPlugin, Status, render
+from wizard.core.model import CheckResult, ProviderPlugin, Status, render
 from wizard.core.text import printable
 
 if TYPE_CHECKING:
-    from wizard.sandbox import Sandbox
+    from wizard.app import Setup
 
 SYMBOLS = {
     Status.PASS: "✓",
@@ -85,51 +86,43 @@ def password_for(field_key: str, profile: str, provider: str, defaults: dict[str
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from wizard.checks import plugin as load_plugin
-    from wizard.core.secrets import SecretStore
+    from wizard.app import Setup
+    from wizard.core.flow import open_items
+    from wizard.core.store import ProfileStore
 
     provider = args.provider
-    plugin = load_plugin(provider)
-    sandbox: Sandbox | None = open_sandbox(args.scenario) if args.scenario else None
-    # Before any sign-in: an http:// override is refused with its variable's name.
-    endpoints = sandbox.endpoints if sandbox is not None else configured_endpoints()
+    demo = open_demo(args.scenario) if args.scenario else None
     try:
-        defaults: dict[str, str] = {}
-        secret_defaults: dict[str, str] = {}
-        if sandbox is not None:
-            defaults = sandbox.demo_values(provider)
-            secret_defaults = sandbox.demo_secrets(provider)
-            replay = sandbox.scenario.data.get("inputs", {}).get(provider, {})
-            defaults.update({k: str(v) for k, v in replay.items()})
-        values = field_values(args, plugin, defaults)
-        secrets = {
-            f.key: password_for(f.key, args.profile, provider, secret_defaults)
-            for f in plugin.fields
-            if f.secret
-        }
+        # Before any sign-in: an http:// override is refused with its variable's name.
+        endpoints = None if demo is not None else configured_endpoints()
+        # Beside the profile, not in it: a scripted check changes nothing the TUI resumes.
+        setup = Setup(args.profile, demo=demo, endpoints=endpoints,
+                      store=ProfileStore(scratch=True))
+        setup.session.choose_provider(provider)
+        plugin = setup.plugin()
+        values = field_values(args, plugin, setup.values())
+        secrets = setup.check_secrets()
+        for field in plugin.fields:
+            if field.secret:
+                secrets[field.key] = password_for(field.key, args.profile, provider,
+                                                  {k: v for k, v in secrets.items() if v})
         for value in secrets.values():
             redact.register(value)
-        ctx = CheckContext(
-            values=values,
-            secrets=secrets,
-            endpoints=endpoints,
-            interaction=CliInteraction(sandbox),
-            demo=sandbox is not None,
-        )
-        ctx.shared["secret_store"] = SecretStore()
-        ctx.shared["profile"] = args.profile
+        confirmations = frozenset(args.confirm or ())
         if plugin.notice and not args.json:
             print(printable(_(plugin.notice)), file=sys.stderr)
-        results = asyncio.run(_collect(plugin, ctx, quiet=args.json))
+        results = asyncio.run(_collect(setup, CliInteraction(demo), values, secrets,
+                                       confirmations, quiet=args.json))
     finally:
-        if sandbox is not None:
-            sandbox.stop()
-    ok = _ok(plugin, results)
+        if demo is not None:
+            demo.stop()
+    ok = not open_items(plugin, results, confirmations)
     payload = {
         "format": formats.CLI_JSON,
         "provider": provider,
         "ok": ok,
-        "checks": [results[s.id].to_json(_(s.title)) for s in plugin.checks if s.id in results],
+        "checks": [encode_result(results[s.id], _(s.title)) for s in plugin.checks
+                   if s.id in results],
     }
     if args.report:
         from wizard.core.report import write_report
@@ -143,20 +136,14 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_OK if ok else EXIT_FAILED
 
 
-def _ok(plugin: ProviderPlugin, results: dict[str, CheckResult]) -> bool:
-    from wizard.core.model import overall_ok
-
-    return overall_ok(plugin, results)
-
-
-async def _collect(plugin: ProviderPlugin, ctx: CheckContext, *, quiet: bool
+async def _collect(setup: Setup, interaction: CliInteraction, values: dict[str, str],
+                   secrets: dict[str, str], confirmations: frozenset[str], *, quiet: bool
                    ) -> dict[str, CheckResult]:
-    from wizard.core.runner import run_checks
-
-    titles = {s.id: _(s.title) for s in plugin.checks}
+    titles = {s.id: _(s.title) for s in setup.plugin().checks}
     results: dict[str, CheckResult] = {}
     progress = not quiet and sys.stderr.isatty()
-    async for result in run_checks(plugin.checks, ctx):
+    async for result in setup.run_checks(interaction, record=False, values=values,
+                                         secrets=secrets, confirmations=confirmations):
         if result.status.done:
             results[result.check_id] = result
             if progress:
@@ -165,8 +152,10 @@ async def _collect(plugin: ProviderPlugin, ctx: CheckContext, *, quiet: bool
 
 
 def _print_human(plugin: ProviderPlugin, results: dict[str, CheckResult], ok: bool) -> None:
+    from wizard import providers
+
     out = sys.stdout
-    print(plugin.provider.title, file=out)
+    print(_(providers.get(plugin.name).title), file=out)
     for spec in plugin.checks:
         result = results.get(spec.id)
         if result is None:

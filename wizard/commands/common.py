@@ -1,4 +1,9 @@
-"""Pieces shared by the subcommands: logging, the sandbox, the CLI's interaction."""
+"""Pieces shared by the subcommands: logging, the demo, the CLI's interaction.
+
+This is one of the two places that may start the sandbox (the other is the tests):
+``open_demo`` builds it and the commands inject it into the application layer as
+its ``DemoEnvironment``.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from wizard.core.model import Text
 from wizard.core.text import printable
 
 if TYPE_CHECKING:
+    from wizard.core.demo import DemoEnvironment
     from wizard.core.endpoints import Endpoints
     from wizard.sandbox import Sandbox
     from wizard.sandbox.scenario import Scenario, ScenarioFileError
@@ -42,10 +48,13 @@ def configured_endpoints() -> Endpoints:
         raise UsageError(f"{render(exc.sentence)} {render(exc.remedy)}") from None
 
 
-def open_sandbox(scenario: str) -> Sandbox:
+def open_demo(scenario: str, *, background: bool = False) -> Sandbox:
+    """The sandbox for ``scenario``, started (``background``: on a thread, so a first
+    screen can paint meanwhile; everything that needs its servers waits for them)."""
     from wizard.sandbox import Sandbox
 
-    return Sandbox(load_scenario(scenario)).start()
+    box = Sandbox(load_scenario(scenario))
+    return box.start_in_background() if background else box.start()
 
 
 def load_scenario(scenario: str) -> Scenario:
@@ -78,12 +87,12 @@ def scenario_file_error(exc: ScenarioFileError) -> UsageError:
 class CliInteraction:
     """Sign-ins on a terminal: the URL on stderr on a line of its own, pasted URLs on stdin.
 
-    With a sandbox, nobody needs to open the URL: the sandbox's browser completes it,
+    In the demo, nobody needs to open the URL: the demo's browser completes it,
     through the same loopback redirect a real browser would use.
     """
 
-    def __init__(self, sandbox: Sandbox | None = None) -> None:
-        self.sandbox = sandbox
+    def __init__(self, demo: DemoEnvironment | None = None) -> None:
+        self.demo = demo
         self._queue: queue.Queue[str] = queue.Queue()
         self._reader: threading.Thread | None = None
 
@@ -101,8 +110,8 @@ class CliInteraction:
             print(_("Or paste the browser's final address here and press Enter."), file=err)
             self._start_reader()
         err.flush()
-        if self.sandbox is not None:
-            threading.Thread(target=self._sandbox_browser, args=(request,), daemon=True).start()
+        if self.demo is not None:
+            threading.Thread(target=self._demo_browser, args=(request,), daemon=True).start()
         return self._queue
 
     def _start_reader(self) -> None:
@@ -121,15 +130,12 @@ class CliInteraction:
         self._reader = threading.Thread(target=read, daemon=True, name="paste-reader")
         self._reader.start()
 
-    def _sandbox_browser(self, request: SignInRequest) -> None:
-        from wizard.sandbox import browser
-
-        assert self.sandbox is not None
+    def _demo_browser(self, request: SignInRequest) -> None:
+        assert self.demo is not None
         try:
-            browser.approve(request, self.sandbox.ports(),
-                            ca_bundle=self.sandbox.endpoints.ca_bundle)
+            self.demo.approve(request)
         except Exception as exc:
-            log.warning("sandbox browser failed: %s", type(exc).__name__)
+            log.warning("the demo's browser failed: %s", type(exc).__name__)
 
     def end_sign_in(self) -> None:
         pass

@@ -11,60 +11,43 @@ from wizard.commands import EXIT_FAILED, EXIT_OK
 from wizard.commands.common import (
     CliInteraction,
     configured_endpoints,
-    open_sandbox,
+    open_demo,
 )
 from wizard.core import formats, redact
 from wizard.core.i18n import _
-from wizard.core.model import Provider, render
+from wizard.core.model import render
 from wizard.core.text import printable
 
 
 def run_connect(args: argparse.Namespace) -> int:
-    from wizard.connect.cronofy import client_credentials
-    from wizard.connect.link import LinkRequest, run_link
+    from wizard import providers
+    from wizard.app import Setup
     from wizard.core.errors import UserFacingError
-    from wizard.core.session import Session
 
-    sandbox = open_sandbox(args.scenario) if args.scenario else None
-    # Before the sign-in: an http:// override is refused with its variable's name.
-    endpoints = sandbox.endpoints if sandbox is not None else configured_endpoints()
+    demo = open_demo(args.scenario) if args.scenario else None
     try:
-        session = Session(args.profile, sandbox=sandbox)
-        demo = sandbox.demo_secrets("cronofy") if sandbox is not None else None
+        # Before the sign-in: an http:// override is refused with its variable's name.
+        endpoints = None if demo is not None else configured_endpoints()
+        setup = Setup(args.profile, demo=demo, endpoints=endpoints)
+        profile = setup.session.profile
+        service = args.provider or profile.service or profile.provider or providers.names()[0]
+        setup.session.update(region=args.region, service=service)
         try:
-            credentials = client_credentials(session.secrets, args.profile, demo)
-            request = LinkRequest(
-                provider=Provider(args.provider),
-                region=args.region,
-                port=0 if sandbox is not None else args.port,
-                step1_rooms=session.step1_rooms() if session.provider else [],
-                profile=args.profile,
-                resume=dict(session.profile.pending_link),
-            )
-            outcome = run_link(
-                request,
-                endpoints=endpoints,
-                secrets=session.secrets,
-                credentials=credentials,
-                interaction=CliInteraction(sandbox),
-                cancel=threading.Event(),
-                on_pending=lambda data: session.update(pending_link=data),
-            )
+            outcome = setup.link(CliInteraction(demo), threading.Event(), region=args.region,
+                                 port=args.port)
         except UserFacingError as exc:
-            session.update(pending_link={})  # refused or failed: nothing to resume
             if args.json:
                 print(json.dumps({"format": formats.CLI_JSON, "ok": False,
-                                  "error": render(exc.sentence),
+                                  "code": exc.code, "error": render(exc.sentence),
                                   "remedy": render(exc.remedy)}, ensure_ascii=False))
             else:
                 print(printable(render(exc.sentence)), file=sys.stderr)
                 if exc.remedy:
                     print("→ " + printable(render(exc.remedy)), file=sys.stderr)
             return EXIT_FAILED
-        session.linked(outcome.connection, outcome.resources, outcome.comparison)
     finally:
-        if sandbox is not None:
-            sandbox.stop()
+        if demo is not None:
+            demo.stop()
     connection = outcome.connection
     rooms = [{"id": r.id, "name": r.name, "email": r.email} for r in outcome.resources]
     if args.json:

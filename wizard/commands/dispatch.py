@@ -6,17 +6,17 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from wizard import __version__
+from wizard import __version__, providers
 from wizard.commands import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
-    PROVIDERS,
     UsageError,
 )
 from wizard.core import i18n
 from wizard.core import lang as languages
-from wizard.core.i18n import N_, _
+from wizard.core.endpoints import LINK_PORT, REGIONS
+from wizard.core.i18n import _
 
 
 def _language(value: str) -> str:
@@ -81,13 +81,16 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", parents=[common],
                            help=_("check a provider's prerequisites without the TUI"))
-    providers = check.add_subparsers(dest="provider", metavar="PROVIDER", required=True)
+    by_provider = check.add_subparsers(dest="provider", metavar="PROVIDER", required=True)
     detailed = _command(argv) == "check"
-    for name in PROVIDERS:
-        p = providers.add_parser(name, parents=[common], help=_provider_help(name))
+    for info in providers.providers():
+        p = by_provider.add_parser(info.name, parents=[common], help=_(info.title))
         if detailed:
-            _add_field_options(p, name)
+            _add_field_options(p, info)
         p.add_argument("--json", action="store_true", help=_("print one JSON object"))
+        p.add_argument("--confirm", action="append", metavar="CHECK",
+                       help=_("confirm a check that cannot be read (e.g. cronofy_app: the "
+                              "Marketplace install); repeatable"))
         p.add_argument("--report", metavar="FILE",
                        help=_("also write the redacted diagnostic report of this run"))
         p.add_argument("--scenario", metavar="NAME|REPORT",
@@ -95,9 +98,11 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
 
     connect = sub.add_parser("connect", parents=[common],
                              help=_("step 2 alone: link Cronofy and list the rooms"))
-    connect.add_argument("--region", default="de", choices=("us", "uk", "de", "au", "ca", "sg"))
-    connect.add_argument("--provider", default="exchange", choices=PROVIDERS)
-    connect.add_argument("--port", type=int, default=8751, help=_("loopback port"))
+    connect.add_argument("--region", default="de", choices=REGIONS)
+    connect.add_argument("--provider", choices=providers.names(),
+                         help=_("calendar service (default: the profile's)"))
+    connect.add_argument("--port", type=_port, default=LINK_PORT,
+                         help=_("loopback port (default: %(default)s)"))
     connect.add_argument("--json", action="store_true", help=_("print one JSON object"))
     connect.add_argument("--scenario", metavar="NAME|REPORT", help=_("run against the sandbox"))
 
@@ -125,27 +130,11 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     return parser
 
 
-# Kept here (not imported from wizard.core.model) so --help stays import-light.
-PROVIDER_TITLES = {
-    "exchange": N_("Exchange Server (on-premises)"),
-    "microsoft365": N_("Microsoft 365"),
-    "google": N_("Google Workspace"),
-}
-
-
-def _provider_help(name: str) -> str:
-    return _(PROVIDER_TITLES[name])
-
-
-def _add_field_options(parser: argparse.ArgumentParser, provider: str) -> None:
+def _add_field_options(parser: argparse.ArgumentParser, info: providers.ProviderInfo) -> None:
     """One option per non-secret form field: the CLI and the TUI check the same inputs."""
     try:
-        from wizard.checks import plugin
-    except ImportError:
-        return
-    try:
-        fields = plugin(provider).fields
-    except (ImportError, AttributeError):
+        fields = info.plugin().fields
+    except ImportError:  # a provider whose client library is missing lists no options
         return
     for field in fields:
         if field.secret:
@@ -214,23 +203,25 @@ def help_text(argv: Sequence[str], lang: str) -> str:
 
 
 def _run_tui(args: argparse.Namespace, demo: str | None) -> int:
-    from wizard.commands.common import configured_endpoints, open_sandbox
+    from wizard.app import Setup
+    from wizard.commands.common import configured_endpoints, open_demo
     from wizard.core.store import ProfileStore
 
     if not ProfileStore.valid_name(args.profile):
         raise UsageError(_("invalid profile name {name!r}: use letters, digits, '.', '_' "
                            "and '-'").format(name=args.profile))
-    if not demo:
-        configured_endpoints()  # a bad override is refused here, not mid-sign-in in the TUI
-    sandbox = open_sandbox(demo) if demo else None
+    # A bad override is refused here, not mid-sign-in in the TUI.
+    endpoints = None if demo else configured_endpoints()
+    # The sandbox comes up on a thread while the first screen paints (its TLS keys and
+    # servers cost a quarter of a second); what needs it waits for it.
+    sandbox = open_demo(demo, background=True) if demo else None
     from wizard.ui.app import WizardApp
 
-    app = WizardApp(profile_name=args.profile, language=args.lang, sandbox=sandbox)
+    setup = Setup(args.profile, demo=sandbox, endpoints=endpoints)
+    app = WizardApp(setup, language=args.lang)
     try:
         app.run()
     finally:
         if sandbox is not None:
             sandbox.stop()
     return app.return_code or EXIT_OK
-
-

@@ -10,40 +10,22 @@ from wizard.core.i18n import _
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from wizard.core.model import CheckResult
-    from wizard.core.report import build_report, dumps, write_report
+    from wizard.app import Setup
+    from wizard.core.report import dumps
     from wizard.core.store import ProfileStore
 
-    store = ProfileStore()
-    if not store.valid_name(args.profile):
+    if not ProfileStore.valid_name(args.profile):
         raise UsageError(_("invalid profile name {name!r}: use letters, digits, '.', '_' "
                            "and '-'").format(name=args.profile))
-    loaded = store.load(args.profile)
-    if loaded.warning is not None:
-        print(str(loaded.warning), file=sys.stderr)
-    profile = loaded.profile
-    if not profile.provider:
+    setup = Setup(args.profile)
+    for warning in setup.session.warnings:
+        print(str(warning), file=sys.stderr)
+    if not setup.session.profile.provider:
         raise UsageError(_("profile {name!r} has no calendar service yet: run roomcal "
                            "first").format(name=args.profile))
-    plugin = None
-    try:
-        from wizard.checks import plugin as load_plugin
-
-        plugin = load_plugin(profile.provider)
-    except (ImportError, KeyError, ValueError):
-        pass
-    results = {r["id"]: CheckResult.from_json(r)
-               for r in profile.results.get(profile.provider, [])}
-    kwargs = {
-        "provider": profile.provider,
-        "values": profile.inputs.get(profile.provider, {}),
-        "results": results,
-        "plugin": plugin,
-        "connection": profile.connection.to_json() if profile.connection else None,
-    }
     if args.output:
-        path = write_report(args.output, **kwargs)
+        path = setup.write_report(args.output)
         print(_("Report written to {path}").format(path=str(path)), file=sys.stderr)
     else:
-        print(dumps(build_report(**kwargs)))
+        print(dumps(setup.report()))
     return EXIT_OK

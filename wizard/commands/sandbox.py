@@ -5,23 +5,20 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+from typing import TYPE_CHECKING
 
-from wizard.commands import EXIT_INTERRUPTED, EXIT_OK, UsageError
-from wizard.commands.common import scenario_file_error
+from wizard.commands import EXIT_INTERRUPTED, EXIT_OK
+from wizard.commands.common import load_scenario
 from wizard.core.i18n import _
+
+if TYPE_CHECKING:
+    from wizard.sandbox import Sandbox
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
     from wizard.sandbox import Sandbox
-    from wizard.sandbox.scenario import ScenarioFileError, UnknownScenarioError, load
 
-    try:
-        scenario = load(args.scenario)
-    except UnknownScenarioError as exc:
-        raise UsageError(_("unknown scenario {name!r}. Available: {known}").format(
-            name=exc.name, known=", ".join(exc.known))) from None
-    except ScenarioFileError as exc:
-        raise scenario_file_error(exc) from None
+    scenario = load_scenario(args.scenario)
     sandbox = Sandbox(scenario, port_base=args.port or 0).start()
     try:
         print(_("Sandbox scenario {name!r} is running. Press Ctrl+C to stop.").format(
@@ -41,10 +38,10 @@ def run_sandbox(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _environment(sandbox: object) -> dict[str, str]:
+def _environment(sandbox: Sandbox) -> dict[str, str]:
     from wizard.core.endpoints import ENV_VARS, Endpoints
 
-    endpoints = sandbox.endpoints  # type: ignore[attr-defined]
+    endpoints = sandbox.endpoints
     defaults = Endpoints()
     return {var: getattr(endpoints, attr) for attr, var in ENV_VARS.items()
             if getattr(endpoints, attr) != getattr(defaults, attr)}

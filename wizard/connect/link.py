@@ -25,7 +25,7 @@ from wizard.core.errors import UserFacingError
 from wizard.core.flow import minutes_since, resumable
 from wizard.core.i18n import N_
 from wizard.core.interaction import Interaction, SignInRequest
-from wizard.core.model import Connection, Msg, Provider
+from wizard.core.model import Connection, Msg
 from wizard.core.secrets import SecretStore
 
 SCOPES = "service_account/accounts/manage service_account/resources/manage"
@@ -39,7 +39,7 @@ NOT_SECRET = frozenset({"cronofy.expires_at", "cronofy.service_account_id"})
 
 @dataclass
 class LinkRequest:
-    provider: Provider
+    provider: str  # the registry's name; Cronofy's provider_name
     region: str
     port: int
     step1_rooms: list[str]
@@ -48,6 +48,8 @@ class LinkRequest:
     # short: its state and port are reused, so the browser's late redirect (or
     # the URL it ended on, pasted) still completes it.
     resume: dict[str, Any] = field(default_factory=dict)
+    # msgid: why a room step 1 found may be missing from Cronofy's view (the provider's)
+    missing_rooms_hint: str = ""
 
 
 
@@ -90,7 +92,7 @@ def forget_tokens(secrets_store: SecretStore, profile: str) -> None:
 
 
 def authorize_url(app_url: str, client_id: str, redirect_uri: str, state: str,
-                  provider: Provider) -> str:
+                  provider: str) -> str:
     return f"{app_url}/enterprise_connect/oauth/authorize?" + urlencode({
         "response_type": "code",
         "client_id": client_id,
@@ -98,12 +100,13 @@ def authorize_url(app_url: str, client_id: str, redirect_uri: str, state: str,
         "scope": SCOPES,
         "delegated_scope": "read_write",
         "state": state,
-        "provider_name": provider.value,
+        "provider_name": provider,
     })
 
 
 def compare(step1_rooms: list[str], resources: list[Resource],
-            provider: Provider) -> RoomComparison:
+            missing_hint: str = "") -> RoomComparison:
+    """Step 1's rooms against Cronofy's; ``missing_hint``: the provider's likely cause."""
     seen = {r.email.lower() for r in resources}
     expected = {r.lower() for r in step1_rooms}
     comparison = RoomComparison(
@@ -111,29 +114,24 @@ def compare(step1_rooms: list[str], resources: list[Resource],
         missing_in_step1=sorted(r.email for r in resources if r.email.lower() not in expected)
         if expected else [],
     )
-    if comparison.missing_in_cronofy:
-        if provider == Provider.GOOGLE:
-            comparison.hints.append(Msg(N_("Rooms Cronofy cannot see usually mean the Cronofy "
-                                           "app is not installed for the whole organisation.")))
-        else:
-            comparison.hints.append(Msg(N_("Rooms Cronofy cannot see usually lack "
-                                           "ApplicationImpersonation (management scope) or are "
-                                           "not in the room list; permission changes can take "
-                                           "up to 30 minutes.")))
+    if comparison.missing_in_cronofy and missing_hint:
+        comparison.hints.append(Msg(missing_hint))
     if comparison.missing_in_step1:
         comparison.hints.append(Msg(N_("Rooms only Cronofy sees are usually not in the room "
                                        "list checked in step 1, or were created since.")))
     return comparison
 
 
-def _connection(client: CronofyClient, request_provider: Provider, region: str,
+def _connection(client: CronofyClient, request_provider: str, region: str,
                 resources: list[Resource]) -> Connection:
+    from wizard import providers
+
     info = client.userinfo()
-    provider = str(info.get("cronofy.service_account.provider_name") or request_provider.value)
+    provider = str(info.get("cronofy.service_account.provider_name") or request_provider)
     account = str(info.get("email") or info.get("cronofy.service_account.domain") or
                   info.get("sub", ""))
     return Connection(
-        provider=provider if provider in {p.value for p in Provider} else request_provider.value,
+        provider=provider if provider in providers.names() else request_provider,
         account=account,
         region=region,
         service_account_id=str(info.get("sub", "")),
@@ -199,7 +197,7 @@ def run_link(
     finally:
         client.close()
     return LinkOutcome(connection, resources,
-                       compare(request.step1_rooms, resources, request.provider))
+                       compare(request.step1_rooms, resources, request.missing_rooms_hint))
 
 
 def secrets_token() -> str:
@@ -230,7 +228,7 @@ def _client(connection: Connection, endpoints: Endpoints, secrets_store: SecretS
 
 def load_connection(connection: Connection, *, endpoints: Endpoints, secrets: SecretStore,
                     credentials: tuple[str, str], profile: str,
-                    step1_rooms: list[str]) -> LinkOutcome:
+                    step1_rooms: list[str], missing_rooms_hint: str = "") -> LinkOutcome:
     """After a restart: read the rooms back with the stored tokens (refreshing if needed)."""
     client = _client(connection, endpoints, secrets, credentials, profile)
     try:
@@ -238,7 +236,7 @@ def load_connection(connection: Connection, *, endpoints: Endpoints, secrets: Se
     finally:
         client.close()
     return LinkOutcome(connection, resources,
-                       compare(step1_rooms, resources, Provider(connection.provider)))
+                       compare(step1_rooms, resources, missing_rooms_hint))
 
 
 def disconnect(connection: Connection, *, endpoints: Endpoints, secrets: SecretStore,

@@ -22,6 +22,9 @@ from wizard.core.i18n import N_
 from wizard.core.model import Msg
 
 REGIONS = ("us", "uk", "de", "au", "ca", "sg")
+# Step 2's loopback port for Cronofy's redirect: fixed, so `ssh -L 8751:…` can be set
+# up before the sign-in. The demo takes any free port (its browser is in-process).
+LINK_PORT = 8751
 
 ENV_VARS = {
     "google_auth_url": "ROOMCAL_GOOGLE_AUTH_URL",
@@ -102,7 +105,6 @@ class Endpoints:
     autodiscover_url: str = ""
     # CA bundle for TLS endpoints with a private CA (the sandbox, corporate proxies).
     ca_bundle: str = ""
-    sandbox: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Endpoints:

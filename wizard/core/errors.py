@@ -1,4 +1,4 @@
-"""Turn an exception from any client library into one sentence and a remedy.
+"""Turn an exception from any client library into a failure code, one sentence and a remedy.
 
 Checks map the errors they expect themselves; this is the safety net for the
 rest, so that no traceback ever reaches a user. Exception *messages* are
@@ -9,18 +9,27 @@ from __future__ import annotations
 
 import socket
 import ssl
+from dataclasses import dataclass
 
 from wizard.core.i18n import N_
-from wizard.core.model import Msg
+from wizard.core.model import CheckResult, Msg, Status, Text
 
 
 class UserFacingError(Exception):
-    """An error whose sentence and remedy are meant for the user."""
+    """An error whose sentence and remedy are meant for the user; ``code`` names it."""
 
-    def __init__(self, sentence: Msg | str, remedy: Msg | str = "") -> None:
+    def __init__(self, sentence: Text, remedy: Text = "", code: str = "") -> None:
         super().__init__(str(sentence))
         self.sentence = sentence
         self.remedy = remedy
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Failure:
+    code: str  # stable: "net.dns", "net.tls", … (see docs/contracts.md)
+    sentence: Text
+    remedy: Text
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -32,41 +41,49 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
-def describe(exc: BaseException) -> tuple[Msg | str, Msg | str]:
-    """(sentence, remedy) for an unexpected exception."""
+def explain(exc: BaseException) -> Failure:
+    """What an unexpected exception means for the person, with its code."""
     for err in _chain(exc):
         if isinstance(err, UserFacingError):
-            return err.sentence, err.remedy
-        if isinstance(err, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(
-            err
-        ):
-            return (
-                Msg(N_("The server's TLS certificate is not trusted.")),
-                Msg(N_("Pass the internal CA with --ca-bundle FILE (PEM).")),
-            )
-        if isinstance(err, socket.gaierror) or "Name or service not known" in str(err):
-            return (
-                Msg(N_("The host name could not be resolved (DNS).")),
-                Msg(N_("Check the spelling of the address and the DNS of this machine.")),
-            )
-        if isinstance(err, ConnectionRefusedError) or "Connection refused" in str(err):
-            return (
-                Msg(N_("The connection was refused: nothing listens at that address.")),
-                Msg(N_("Check the host and port, and that the service is running.")),
-            )
+            return Failure(err.code or "error", err.sentence, err.remedy)
+        text = str(err)
+        if isinstance(err, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in text:
+            return Failure("net.tls_untrusted",
+                           Msg(N_("The server's TLS certificate is not trusted.")),
+                           Msg(N_("Pass the internal CA with --ca-bundle FILE (PEM).")))
+        if isinstance(err, socket.gaierror) or "Name or service not known" in text:
+            return Failure("net.dns", Msg(N_("The host name could not be resolved (DNS).")),
+                           Msg(N_("Check the spelling of the address and the DNS of this "
+                                  "machine.")))
+        if isinstance(err, ConnectionRefusedError) or "Connection refused" in text:
+            return Failure("net.refused",
+                           Msg(N_("The connection was refused: nothing listens at that "
+                                  "address.")),
+                           Msg(N_("Check the host and port, and that the service is running.")))
         if type(err).__name__ == "InsecureTransportError":  # oauthlib, not imported here
-            return (
-                Msg(N_("A sign-in address does not use https, so the sign-in was stopped "
-                       "before anything was sent.")),
-                Msg(N_("Use https:// addresses in ROOMCAL_GOOGLE_AUTH_URL, "
-                       "ROOMCAL_GOOGLE_TOKEN_URL and the other ROOMCAL_*_URL settings.")),
-            )
-        if isinstance(err, TimeoutError | socket.timeout) or "timed out" in str(err).lower():
-            return (
-                Msg(N_("The server did not answer in time.")),
-                Msg(N_("Check the network path (proxy, firewall) or raise --timeout.")),
-            )
-    return (
-        Msg(N_("Unexpected error ({kind})."), kind=type(exc).__name__),
-        Msg(N_("Run the check again; if it persists, send `roomcal report` to support.")),
-    )
+            return Failure("net.insecure_url",
+                           Msg(N_("A sign-in address does not use https, so the sign-in was "
+                                  "stopped before anything was sent.")),
+                           Msg(N_("Use https:// addresses in ROOMCAL_GOOGLE_AUTH_URL, "
+                                  "ROOMCAL_GOOGLE_TOKEN_URL and the other ROOMCAL_*_URL "
+                                  "settings.")))
+        if isinstance(err, TimeoutError | socket.timeout) or "timed out" in text.lower():
+            return Failure("net.timeout", Msg(N_("The server did not answer in time.")),
+                           Msg(N_("Check the network path (proxy, firewall) or raise "
+                                  "--timeout.")))
+    return Failure("unexpected", Msg(N_("Unexpected error ({kind})."), kind=type(exc).__name__),
+                   Msg(N_("Run the check again; if it persists, send `roomcal report` to "
+                          "support.")))
+
+
+def describe(exc: BaseException) -> tuple[Text, Text]:
+    """(sentence, remedy) for an unexpected exception."""
+    failure = explain(exc)
+    return failure.sentence, failure.remedy
+
+
+def failed(check_id: str, exc: BaseException) -> CheckResult:
+    """A check's FAIL result for an exception: its code, sentence and remedy."""
+    failure = explain(exc)
+    return CheckResult(check_id, Status.FAIL, failure.sentence, failure.remedy,
+                       code=failure.code)

@@ -57,6 +57,30 @@ class Gate:
     needs_override: bool = False  # "continue anyway" would open it
 
 
+def open_items(
+    plugin: ProviderPlugin,
+    results: Mapping[str, CheckResult],
+    confirmations: frozenset[str] | set[str] = frozenset(),
+) -> tuple[str, ...]:
+    """The one rule for "step 1 is done": ids of the required checks that are not.
+
+    A required check is open when it has no result, is still running, failed, was
+    skipped, or asks for a confirmation that was not given (a Marketplace install
+    nobody confirmed is not verified). Warnings do not hold anything up. The CLI's
+    exit code, ``--json``'s "ok", reports and the TUI's gate all ask this.
+    """
+    return tuple(
+        s.id
+        for s in plugin.checks
+        if s.required
+        and (
+            (r := results.get(s.id)) is None
+            or r.status in (Status.FAIL, Status.SKIP, Status.PENDING, Status.CHECKING)
+            or (s.confirmation is not None and s.id not in confirmations)
+        )
+    )
+
+
 def prepare_gate(
     plugin: ProviderPlugin,
     results: Mapping[str, CheckResult],
@@ -69,16 +93,7 @@ def prepare_gate(
                and results[s.id].status == Status.CHECKING]
     if running:
         return Gate(False, Msg(N_("Wait until the checks have finished.")))
-    failures = tuple(
-        s.id
-        for s in plugin.checks
-        if s.required
-        and (
-            (r := results.get(s.id)) is None
-            or r.status in (Status.FAIL, Status.SKIP, Status.PENDING)
-            or (s.confirmation is not None and s.id not in confirmations)
-        )
-    )
+    failures = open_items(plugin, results, confirmations)
     if not failures:
         return Gate(True)
     if continue_anyway:

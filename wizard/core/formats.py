@@ -11,6 +11,6 @@ from __future__ import annotations
 CLI_JSON = 1
 # Diagnostic reports (`roomcal report`, `check … --report`): the value of "roomcal_report",
 # which is the marker that a JSON file is a report and its version at once.
-REPORT = 1
+REPORT = 2  # 2: failure codes and nested messages (detail_msg); 1 still replays
 # The assign screen's JSON export: "format". Its CSV export has no version: see mapping.py.
 EXPORT_JSON = 1

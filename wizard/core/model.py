@@ -15,23 +15,6 @@ if TYPE_CHECKING:
     from wizard.core.interaction import Interaction
 
 
-class Provider(StrEnum):
-    GOOGLE = "google"
-    MICROSOFT365 = "microsoft365"
-    EXCHANGE = "exchange"
-
-    @property
-    def title(self) -> str:
-        return _(PROVIDER_TITLES[self])
-
-
-PROVIDER_TITLES = {
-    Provider.GOOGLE: N_("Google Workspace"),
-    Provider.MICROSOFT365: N_("Microsoft 365"),
-    Provider.EXCHANGE: N_("Exchange Server (on-premises)"),
-}
-
-
 class Status(StrEnum):
     PENDING = "pending"
     CHECKING = "checking"
@@ -111,6 +94,7 @@ class SubResult:
     status: Status
     detail: Text = ""
     key: str = ""  # a stable id, e.g. the room's email address
+    code: str = ""  # why it failed, e.g. "exchange.impersonation_denied"
 
 
 @dataclass(frozen=True)
@@ -122,53 +106,9 @@ class CheckResult:
     command: str = ""  # a copyable fix, e.g. PowerShell; never translated
     items: tuple[SubResult, ...] = ()
     elapsed: float = 0.0
-
-    def to_json(self, title: str = "") -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "id": self.check_id,
-            "title": title,
-            "status": self.status.value,
-            "detail": render(self.detail),
-            "remedy": render(self.remedy),
-        }
-        # The untranslated sentences: a resumed profile shows them in the language of
-        # the day, and a report replay recognises them whatever language wrote them.
-        for name, text in (("detail", self.detail), ("remedy", self.remedy)):
-            if isinstance(text, Msg):
-                data[f"{name}_id"] = text.msgid
-                data[f"{name}_params"] = {k: str(v) for k, v in text.params.items()}
-        if self.command:
-            data["command"] = self.command
-        if self.items:
-            data["items"] = [
-                {"name": i.name, "key": i.key, "status": i.status.value,
-                 "detail": render(i.detail)}
-                for i in self.items
-            ]
-        return data
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> CheckResult:
-        def text(name: str) -> Text:
-            msgid, params = data.get(f"{name}_id"), data.get(f"{name}_params")
-            if isinstance(msgid, str) and msgid and isinstance(params, dict):
-                return Msg(msgid, **{str(k): str(v) for k, v in params.items()})
-            return str(data.get(name, ""))
-
-        return cls(
-            check_id=str(data["id"]),
-            status=Status(data["status"]),
-            detail=text("detail"),
-            remedy=text("remedy"),
-            command=str(data.get("command", "")),
-            items=tuple(
-                SubResult(
-                    str(i["name"]), Status(i["status"]), str(i.get("detail", "")),
-                    str(i.get("key", "")),
-                )
-                for i in data.get("items", ())
-            ),
-        )
+    # A stable failure code ("exchange.impersonation_denied", "net.dns"): what replays
+    # and scripts match on, whatever language the sentences are in. Empty for a pass.
+    code: str = ""
 
 
 FieldKind = Literal["text", "password", "choice", "url", "email", "path"]
@@ -187,10 +127,17 @@ class Field:
     choices: tuple[tuple[str, str], ...] = ()  # (value, msgid label)
     default: str = ""
     validate: Callable[[str], Text | None] | None = None
+    # Does a report's value replay in the sandbox? Not for addresses and files of the
+    # customer's (the sandbox has its own), nor for machine-local things (a port).
+    local: bool = False
 
     @property
     def secret(self) -> bool:
         return self.kind == "password"
+
+    @property
+    def replayed(self) -> bool:
+        return not (self.local or self.secret or self.kind in ("url", "path"))
 
 
 @dataclass(frozen=True)
@@ -214,7 +161,6 @@ class CheckContext:
     confirmations: frozenset[str] = frozenset()
     report_progress: Callable[[CheckResult], None] = lambda result: None
     lock: threading.Lock = field(default_factory=threading.Lock)
-    demo: bool = False
 
 
 @dataclass(frozen=True)
@@ -232,29 +178,32 @@ class CheckSpec:
 
 @dataclass(frozen=True)
 class ProviderPlugin:
-    provider: Provider
+    """A provider's step 1 (form and checks) and what its step 2 means.
+
+    Everything the screens, the CLI and reports say about one calendar service
+    comes from here, so nothing outside the provider's package names it.
+    """
+
+    name: str  # the registry's name (wizard.providers)
     fields: tuple[Field, ...]
     checks: tuple[CheckSpec, ...]
     notice: str = ""  # msgid shown above the checklist (e.g. the EWS retirement)
-    sign_in_label: str = ""  # msgid: what "sign in" means in step 2 for this service
+    # msgid: who signs in at step 2 ("You will sign in with …")
+    sign_in: str = ""
+    # msgid: what Cronofy reading the room calendars proves about step 1
+    step2_proof: str = ""
+    # msgid: why a room found in step 1 may be missing from Cronofy's view
+    missing_rooms_hint: str = ""
+    # The check whose items are the rooms (step 2 compares them with Cronofy's).
+    rooms_check: str = "rooms"
+    # (check id, msgid with {count}): confirmations that Cronofy listing rooms proves.
+    proven_by_link: tuple[tuple[str, str], ...] = ()
 
     def spec(self, check_id: str) -> CheckSpec:
         for spec in self.checks:
             if spec.id == check_id:
                 return spec
         raise KeyError(check_id)
-
-
-def overall_ok(plugin: ProviderPlugin, results: Mapping[str, CheckResult]) -> bool:
-    """All required checks passed (warnings and open confirmations do not fail)."""
-    for spec in plugin.checks:
-        if not spec.required:
-            continue
-        result = results.get(spec.id)
-        if result is None or result.status in (Status.FAIL, Status.SKIP, Status.PENDING,
-                                                Status.CHECKING):
-            return False
-    return True
 
 
 @dataclass

@@ -41,11 +41,12 @@ def build_report(
     scenario: str | None = None,
     connection: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
+    from wizard.core.codec import encode_result
     from wizard.core.i18n import _
 
     titles = {s.id: _(s.title) for s in plugin.checks} if plugin else {}
     rooms: list[dict[str, str]] = []
-    rooms_result = results.get("rooms")
+    rooms_result = results.get(plugin.rooms_check if plugin else "rooms")
     if rooms_result is not None:
         rooms = [{"name": i.name, "email": i.key} for i in rooms_result.items]
     return {
@@ -62,7 +63,7 @@ def build_report(
         "scenario": scenario or "",
         "provider": provider,
         "inputs": {provider: _safe_inputs(values)},
-        "checks": [results[i].to_json(titles.get(i, i)) for i in results],
+        "checks": [encode_result(results[i], titles.get(i, i)) for i in results],
         "rooms": rooms,
         "connection": dict(connection or {}),
     }
@@ -74,8 +75,13 @@ def dumps(report: Mapping[str, Any]) -> str:
 
 def write_report(path: str | Path, **kwargs: Any) -> Path:
     """Build, scrub and atomically write a report (0600: it names the customer's rooms)."""
+    return write_text(path, build_report(**kwargs))
+
+
+def write_text(path: str | Path, report: Mapping[str, Any]) -> Path:
+    """Scrub and atomically write a built report (0600)."""
     target = Path(path)
-    text = dumps(build_report(**kwargs))
+    text = dumps(report)
     fd, tmp = tempfile.mkstemp(dir=target.parent or Path("."), prefix=".report.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         os.fchmod(handle.fileno(), 0o600)

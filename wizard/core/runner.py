@@ -17,9 +17,10 @@ import logging
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
-from wizard.core.errors import describe
-from wizard.core.i18n import N_, _
+from wizard.core.errors import failed
+from wizard.core.i18n import N_
 from wizard.core.model import CheckContext, CheckResult, CheckSpec, Msg, Status
 
 log = logging.getLogger(__name__)
@@ -33,13 +34,8 @@ def _run_one(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         result = spec.run(ctx)
     except Exception as exc:
         log.info("check %s raised %s", spec.id, type(exc).__name__)
-        sentence, remedy = describe(exc)
-        result = CheckResult(spec.id, Status.FAIL, sentence, remedy)
-    elapsed = time.perf_counter() - started
-    return CheckResult(
-        spec.id, result.status, result.detail, result.remedy, result.command, result.items,
-        elapsed,
-    )
+        result = failed(spec.id, exc)
+    return replace(result, check_id=spec.id, elapsed=time.perf_counter() - started)
 
 
 async def run_checks(
@@ -80,6 +76,7 @@ async def run_checks(
                     spec.id,
                     Status.SKIP,
                     Msg(N_("Not checked: \"{check}\" has not passed."), check=_title(specs, need)),
+                    code="check.skipped",
                 )
                 finals[spec.id].set_result(result)
                 await events.put(result)
@@ -96,6 +93,7 @@ async def run_checks(
                 Status.FAIL,
                 Msg(N_("No answer within {seconds} s."), seconds=f"{timeout:g}"),
                 Msg(N_("Check the network path to the server, then re-check (r).")),
+                code="check.timeout",
             )
         finals[spec.id].set_result(result)
         await events.put(result)
@@ -120,10 +118,11 @@ async def run_checks(
         executor.shutdown(wait=False, cancel_futures=True)
 
 
-def _title(specs: list[CheckSpec], check_id: str) -> str:
+def _title(specs: list[CheckSpec], check_id: str) -> Msg | str:
+    """The check's title as a message: shown in whatever language is current then."""
     for spec in specs:
         if spec.id == check_id:
-            return _(spec.title)
+            return Msg(spec.title)
     return check_id
 
 

@@ -1,47 +1,27 @@
-"""One run of the wizard: the profile being edited, its secrets, its results.
+"""The state of one profile: what was entered (never secrets), the results, where it stands.
 
-Headless (no Textual): the TUI renders it, tests drive it directly. Every
-change that matters goes through a method here, which saves the profile, so
-a dropped SSH session resumes exactly where it was.
+Headless (no Textual) and without any knowledge of where values come from:
+the application layer (``wizard.app``) fills it and asks it; the TUI renders
+it. Every change that matters goes through a method here, which saves the
+profile, so a dropped SSH session resumes exactly where it was.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from wizard.core import redact
-from wizard.core.endpoints import Endpoints
-from wizard.core.flow import Gate, Step, prepare_gate, resumable
-from wizard.core.i18n import N_
-from wizard.core.interaction import Interaction
-from wizard.core.model import (
-    CheckContext,
-    CheckResult,
-    Msg,
-    Provider,
-    ProviderPlugin,
-    Status,
-)
-from wizard.core.secrets import SecretStore
+from wizard import providers
+from wizard.core.codec import decode_result, encode_result
+from wizard.core.flow import Gate, Step, open_items, prepare_gate, resumable
+from wizard.core.model import CheckResult, Msg, ProviderPlugin, Status
 from wizard.core.store import Profile, ProfileStore
-
-if TYPE_CHECKING:
-    from wizard.sandbox import Sandbox
 
 
 class Session:
-    def __init__(
-        self,
-        profile_name: str = "default",
-        *,
-        store: ProfileStore | None = None,
-        secrets: SecretStore | None = None,
-        sandbox: Sandbox | None = None,
-    ) -> None:
+    def __init__(self, profile_name: str = "default", *, store: ProfileStore | None = None
+                 ) -> None:
         self.store = store or ProfileStore()
-        self.secrets = secrets or SecretStore()
-        self.sandbox = sandbox
         self.warnings: list[Msg] = []
         loaded = self.store.load(profile_name)
         self.profile: Profile = loaded.profile
@@ -55,21 +35,18 @@ class Session:
 
     # -- provider and plugin -------------------------------------------------------------
     @property
-    def provider(self) -> Provider | None:
-        try:
-            return Provider(self.profile.provider) if self.profile.provider else None
-        except ValueError:
-            return None
+    def provider(self) -> str | None:
+        """The chosen provider's name; None when none (or an unknown one) is chosen."""
+        name = self.profile.provider
+        return name if name and name in providers.names() else None
 
     def plugin(self) -> ProviderPlugin:
-        from wizard.checks import plugin
-
         assert self.provider is not None
-        return plugin(self.provider)
+        return providers.get(self.provider).plugin()
 
-    def choose_provider(self, provider: Provider) -> None:
-        if self.profile.provider != provider.value:
-            self.profile.provider = provider.value
+    def choose_provider(self, name: str) -> None:
+        if self.profile.provider != name:
+            self.profile.provider = name
             self.profile.continue_anyway = False
             self._load_results()
         self.save()
@@ -78,72 +55,27 @@ class Session:
         self.results = {}
         if self.provider is None:
             return
-        for data in self.profile.results.get(self.provider.value, []):
+        for data in self.profile.results.get(self.provider, []):
             try:
-                result = CheckResult.from_json(data)
+                result = decode_result(data)
             except (KeyError, ValueError, TypeError):
                 continue
             # A check interrupted by a crash is not "checking" any more.
             if result.status.done:
                 self.results[result.check_id] = result
 
-    # -- form values and secrets ---------------------------------------------------------
-    @property
-    def endpoints(self) -> Endpoints:
-        return self.sandbox.endpoints if self.sandbox is not None else Endpoints.from_env()
-
-    def values(self) -> dict[str, str]:
+    # -- form values ---------------------------------------------------------------------
+    def stored_values(self) -> dict[str, str]:
+        """What was typed into this provider's form (no secrets: those are never here)."""
         assert self.provider is not None
-        plugin = self.plugin()
-        stored = self.profile.inputs.get(self.provider.value, {})
-        demo = self.sandbox.demo_values(self.provider.value) if self.sandbox else {}
-        values = {}
-        for field in plugin.fields:
-            if field.secret:
-                continue
-            values[field.key] = stored.get(field.key, demo.get(field.key, field.default))
-        return values
+        return dict(self.profile.inputs.get(self.provider, {}))
 
     def set_value(self, key: str, value: str) -> None:
         assert self.provider is not None
-        self.profile.inputs.setdefault(self.provider.value, {})[key] = value
+        self.profile.inputs.setdefault(self.provider, {})[key] = value
         self.save()
 
-    def _secret_key(self, key: str) -> str:
-        assert self.provider is not None
-        return f"{self.provider.value}.{key}"
-
-    def secret(self, key: str) -> str:
-        value = self.secrets.get(self.profile.name, self._secret_key(key))
-        if value is None and self.sandbox is not None and self.provider is not None:
-            value = self.sandbox.demo_secrets(self.provider.value).get(key)
-            if value:
-                redact.register(value)
-        return value or ""
-
-    def set_secret(self, key: str, value: str) -> None:
-        if value:
-            self.secrets.set(self.profile.name, self._secret_key(key), value)
-        else:
-            self.secrets.delete(self.profile.name, self._secret_key(key))
-
-    def secret_values(self) -> dict[str, str]:
-        return {f.key: self.secret(f.key) for f in self.plugin().fields if f.secret}
-
-    # -- checks ---------------------------------------------------------------------------
-    def context(self, interaction: Interaction) -> CheckContext:
-        ctx = CheckContext(
-            values=self.values(),
-            secrets=self.secret_values(),
-            endpoints=self.endpoints,
-            interaction=interaction,
-            confirmations=frozenset(self.profile.confirmations),
-            demo=self.sandbox is not None,
-        )
-        ctx.shared["secret_store"] = self.secrets
-        ctx.shared["profile"] = self.profile.name
-        return ctx
-
+    # -- results ---------------------------------------------------------------------------
     def record(self, result: CheckResult, *, persist: bool = True) -> None:
         """Keep a result; ``persist=False`` while a run streams (see ``persist_results``)."""
         self.results[result.check_id] = result
@@ -157,16 +89,16 @@ class Session:
 
     def _persist_results(self) -> None:
         assert self.provider is not None
-        self.profile.results[self.provider.value] = [
+        self.profile.results[self.provider] = [
             self._result_json(r) for r in self.results.values() if r.status.done
         ]
         self.save()
 
     def _result_json(self, result: CheckResult) -> dict[str, Any]:
-        """to_json once per result: a run saves after every check, 5 000 rooms each time."""
+        """Encoded once per result: a run saves after every check, 5 000 rooms each time."""
         cached = self._json_cache.get(result.check_id)
         if cached is None or cached[0] is not result:
-            cached = (result, result.to_json())
+            cached = (result, encode_result(result))
             self._json_cache[result.check_id] = cached
         return cached[1]
 
@@ -184,32 +116,24 @@ class Session:
             confirmations=frozenset(self.profile.confirmations),
         )
 
-    def failures(self) -> list[tuple[str, CheckResult | None]]:
-        """(title msgid, result) of every required check that is not fine."""
-        plugin = self.plugin()
-        return [
-            (spec.title, self.results.get(spec.id))
-            for spec in plugin.checks
-            if spec.id in self.gate_failures(plugin)
-        ]
+    def open_items(self) -> tuple[str, ...]:
+        return open_items(self.plugin(), self.results, frozenset(self.profile.confirmations))
 
-    def gate_failures(self, plugin: ProviderPlugin) -> tuple[str, ...]:
-        return prepare_gate(plugin, self.results, continue_anyway=False,
-                            confirmations=frozenset(self.profile.confirmations)).failures
+    def failures(self) -> list[tuple[str, CheckResult | None]]:
+        """(title msgid, result) of every required check that is not done."""
+        plugin = self.plugin()
+        open_ids = self.open_items()
+        return [(spec.title, self.results.get(spec.id)) for spec in plugin.checks
+                if spec.id in open_ids]
 
     def linked(self, connection: Any, resources: list[Any], comparison: Any) -> None:
-        """Step 2 succeeded: keep what Cronofy sees, and what that proves about step 1.
-
-        Google's Marketplace install cannot be read with the admin's token (step 1
-        only has a confirmation); Cronofy listing room calendars proves it.
-        """
+        """Step 2 succeeded: keep what Cronofy sees, and what that proves about step 1."""
         self.resources = list(resources)
         self.comparison = comparison
-        if resources and self.provider == Provider.GOOGLE:
-            self.record(CheckResult(
-                "cronofy_app", Status.PASS,
-                Msg(N_("Proven in step 2: Cronofy lists {count} room calendars, so the Cronofy "
-                       "app is installed."), count=len(resources))))
+        if resources and self.provider is not None:
+            for check_id, msgid in self.plugin().proven_by_link:
+                self.record(CheckResult(check_id, Status.PASS,
+                                        Msg(msgid, count=len(resources))))
         self.update(connection=connection, pending_link={})
 
     def resumable_link(self) -> bool:
@@ -217,7 +141,10 @@ class Session:
         return resumable(self.profile.pending_link, self.profile.region or "de")
 
     def step1_rooms(self) -> list[str]:
-        rooms = self.results.get("rooms")
+        """The rooms step 1 found (their addresses), for step 2's comparison."""
+        if self.provider is None:
+            return []
+        rooms = self.results.get(self.plugin().rooms_check)
         if rooms is None:
             return []
         return [i.key or i.name for i in rooms.items if i.status != Status.FAIL]
@@ -265,6 +192,3 @@ class Session:
         self.comparison = None
         self.save()
         return backup
-
-    def demo_description(self, lang: str) -> str:
-        return self.sandbox.scenario.describe(lang) if self.sandbox else ""

@@ -116,9 +116,12 @@ class LoadResult:
 
 
 class ProfileStore:
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, *, scratch: bool = False) -> None:
         self.directory = directory or config_dir() / "profiles"
-        self.in_memory = False
+        # scratch: neither read nor write files (`roomcal check` runs beside the profile,
+        # not in it).
+        self.scratch = scratch
+        self.in_memory = scratch
         self.warning: Msg | None = None
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
         # The TUI writes from a thread: serialising 5 000 rooms' results and fsync()
@@ -183,6 +186,8 @@ class ProfileStore:
         self.warning = warning
 
     def load(self, name: str) -> LoadResult:
+        if self.scratch:
+            return LoadResult(Profile(name=name))
         path = self.path(name)
         try:
             data = path.read_bytes()

@@ -1,9 +1,13 @@
 """The embedded sandbox: real loopback servers for every service the wizard uses.
 
-``Sandbox(scenario).start()`` starts one server per service module that is
-present (``exchange``, ``microsoft365``, ``google``, ``cronofy``), each from
-its own module with ``start(sandbox) -> ServiceHandle``, and collects the
-endpoints and the demo values that pre-fill the wizard's forms.
+``Sandbox(scenario).start()`` starts one server per service — each provider's
+own (``wizard/providers/<name>/sandbox.py``, found through the registry) and
+Cronofy's (``wizard/sandbox/cronofy.py``) — each with ``start(sandbox) ->
+ServiceHandle``, and collects the endpoints and the demo values that pre-fill
+the wizard's forms. A Sandbox is the wizard's ``DemoEnvironment``
+(``wizard/core/demo.py``): ``roomcal demo`` injects it. ``start_in_background``
+lets the first screen paint while the TLS material and servers come up; whatever
+needs them waits (``endpoints``).
 """
 
 from __future__ import annotations
@@ -11,17 +15,32 @@ from __future__ import annotations
 import importlib
 import logging
 import shutil
+import threading
 from dataclasses import dataclass, field, replace
+from types import ModuleType
 from typing import Any
 
+from wizard import providers
 from wizard.core.endpoints import Endpoints
+from wizard.core.interaction import SignInRequest
 from wizard.sandbox.scenario import Scenario, load
 from wizard.sandbox.server import LoopbackServer
 from wizard.sandbox.tls import TlsMaterial, make_tls
 
 log = logging.getLogger(__name__)
 
-SERVICES = ("exchange", "microsoft365", "google", "cronofy")
+CRONOFY = "cronofy"  # step 2's service: every provider links through it
+
+
+def services() -> tuple[str, ...]:
+    """The name of every service the sandbox can play: the providers', and Cronofy."""
+    return (*providers.names(), CRONOFY)
+
+
+def _service_module(name: str) -> ModuleType | None:
+    if name == CRONOFY:
+        return importlib.import_module("wizard.sandbox.cronofy")
+    return providers.get(name).part("sandbox")
 
 
 @dataclass
@@ -42,26 +61,49 @@ class Sandbox:
         self._next_port = port_base
         self.tls: TlsMaterial | None = None
         self.services: dict[str, ServiceHandle] = {}
-        self.endpoints = Endpoints(sandbox=True)
+        self._endpoints = Endpoints()
+        self._ready = threading.Event()
+        self._failure: BaseException | None = None
 
-    def start(self, services: tuple[str, ...] = SERVICES) -> Sandbox:
-        self.tls = make_tls()
-        overrides: dict[str, str] = {"ca_bundle": str(self.tls.ca_pem)}
-        for name in services:
-            try:
-                module = importlib.import_module(f"wizard.sandbox.{name}")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"wizard.sandbox.{name}":
-                    raise
-                log.warning("sandbox service %s is not available", name)
-                continue
-            handle: ServiceHandle = module.start(self)
-            self.services[name] = handle
-            overrides.update(handle.endpoints)
-        self.endpoints = replace(Endpoints(sandbox=True), **overrides)
+    def start(self, names: tuple[str, ...] | None = None) -> Sandbox:
+        try:
+            self.tls = make_tls()
+            overrides: dict[str, str] = {"ca_bundle": str(self.tls.ca_pem)}
+            for name in services() if names is None else names:
+                module = _service_module(name)
+                if module is None:
+                    log.warning("sandbox service %s is not available", name)
+                    continue
+                handle: ServiceHandle = module.start(self)
+                self.services[name] = handle
+                overrides.update(handle.endpoints)
+            self._endpoints = replace(Endpoints(), **overrides)
+        except BaseException as exc:
+            self._failure = exc
+            raise
+        finally:
+            self._ready.set()
         return self
 
+    def start_in_background(self, names: tuple[str, ...] | None = None) -> Sandbox:
+        """Start on a thread: the first screen need not wait for keys and servers."""
+        def run() -> None:
+            try:
+                self.start(names)
+            except Exception:  # kept in _failure; the first use raises it
+                log.exception("the sandbox could not start")
+
+        threading.Thread(target=run, name="sandbox-start", daemon=True).start()
+        return self
+
+    def wait(self, timeout: float = 30.0) -> None:
+        if not self._ready.wait(timeout):
+            raise TimeoutError("the sandbox did not start")
+        if self._failure is not None:
+            raise self._failure
+
     def stop(self) -> None:
+        self._ready.wait(30.0)
         for handle in self.services.values():
             for server in handle.servers:
                 server.stop()
@@ -69,7 +111,7 @@ class Sandbox:
             shutil.rmtree(self.tls.ca_pem.parent, ignore_errors=True)
 
     def __enter__(self) -> Sandbox:
-        return self if self.tls is not None else self.start()
+        return self if self._ready.is_set() else self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
@@ -90,14 +132,33 @@ class Sandbox:
     def ports(self) -> set[int]:
         return {s.port for h in self.services.values() for s in h.servers}
 
-    def demo_values(self, provider: str) -> dict[str, str]:
+    # -- the wizard's DemoEnvironment ------------------------------------------------------
+    @property
+    def endpoints(self) -> Endpoints:
+        self.wait()
+        return self._endpoints
+
+    def describe(self, lang: str) -> str:
+        return self.scenario.describe(lang)
+
+    def values(self, provider: str) -> dict[str, str]:
+        """The sandbox's values for the form; a replayed report's inputs win."""
+        self.wait()
         values: dict[str, str] = {}
         for handle in self.services.values():
             values.update(handle.demo_values.get(provider, {}))
+        replayed = self.scenario.data.get("inputs", {}).get(provider, {})
+        values.update({k: str(v) for k, v in replayed.items()})
         return values
 
-    def demo_secrets(self, provider: str) -> dict[str, str]:
+    def secrets(self, service: str) -> dict[str, str]:
+        self.wait()
         secrets: dict[str, str] = {}
         for handle in self.services.values():
-            secrets.update(handle.demo_secrets.get(provider, {}))
+            secrets.update(handle.demo_secrets.get(service, {}))
         return secrets
+
+    def approve(self, request: SignInRequest) -> None:
+        from wizard.sandbox import browser
+
+        browser.approve(request, self.ports(), ca_bundle=self.endpoints.ca_bundle)

@@ -16,13 +16,13 @@ from wizard.core import crash, i18n
 from wizard.core.flow import Step
 from wizard.core.i18n import N_, _
 from wizard.core.model import render
-from wizard.core.session import Session
 from wizard.ui.memory import freeze_garbage_collector
 from wizard.ui.navigation import Navigator
 from wizard.ui.text import translate_bindings
 
 if TYPE_CHECKING:
-    from wizard.sandbox import Sandbox
+    from wizard.app import Setup
+    from wizard.core.session import Session
 
 STYLES = Path(__file__).resolve().parents[1] / "styles" / "wizard.tcss"
 MIN_SIZE = (80, 24)
@@ -62,28 +62,27 @@ class WizardApp(App[int]):
         Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True),
     ]
 
-    def __init__(
-        self,
-        *,
-        profile_name: str = "default",
-        language: str | None = None,
-        sandbox: Sandbox | None = None,
-        session: Session | None = None,
-    ) -> None:
-        self.session = session or Session(profile_name, sandbox=sandbox)
+    def __init__(self, setup: Setup, *, language: str | None = None) -> None:
+        self.setup = setup
         self.session.store.background = True  # saves never freeze the screen
         lang = language or self.session.profile.language or i18n.from_environment()
         i18n.set_language(lang)
         super().__init__()
         self.navigator = Navigator(self, on_error=self._handle_exception)
+        # Step 2 runs in worker threads; its changes to the session land on this loop.
+        setup.on_main = self.call_from_thread
         # NO_COLOR is honoured by Textual itself (no colours, styles kept).
         translate_bindings(self)
         if keymap := parse_keymap(os.environ.get("ROOMCAL_KEYMAP", "")):
             self.set_keymap(keymap)
 
     @property
+    def session(self) -> Session:
+        return self.setup.session
+
+    @property
     def demo(self) -> bool:
-        return self.session.sandbox is not None
+        return self.setup.demo is not None
 
     def on_unmount(self) -> None:
         self.navigator.stop()
@@ -97,8 +96,8 @@ class WizardApp(App[int]):
         self.navigator.replace(lambda: screen_for(step))
         for warning in self.session.warnings:
             self.notify(render(warning), severity="warning", timeout=12, markup=False)
-        if self.session.secrets.warning is not None and not self.demo:
-            self.notify(render(self.session.secrets.warning), severity="warning", markup=False)
+        if self.setup.secrets.warning is not None and not self.demo:
+            self.notify(render(self.setup.secrets.warning), severity="warning", markup=False)
         self.call_after_refresh(freeze_garbage_collector)
 
 

@@ -17,6 +17,7 @@ from wizard.core.flow import Step
 from wizard.core.i18n import N_, _
 from wizard.core.model import RoomMapping, render
 from wizard.core.text import printable
+from wizard.ui.failures import failure_text
 from wizard.ui.screens.base import StepScreen
 from wizard.ui.text import plain
 from wizard.ui.widgets.steady_input import SteadyInput
@@ -68,9 +69,7 @@ class AssignScreen(StepScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def reload_worker(self) -> None:
-        from wizard.ui.linking import failure_text, reload
-
-        if error := failure_text(reload, self.wizard):
+        if error := failure_text(self.setup.reload):
             self.app.call_from_thread(self._status, error)
             return
         self.app.call_from_thread(self.fill_table, "")
@@ -181,11 +180,9 @@ class AssignScreen(StepScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def authorize_worker(self) -> None:
-        from wizard.ui.linking import authorize
-
         self.app.call_from_thread(self._status, _("Authorizing the assigned rooms…"))
         try:
-            done = authorize(self.wizard)
+            done = self.setup.authorize()
         except Exception as exc:
             sentence, remedy = describe(exc)  # a UserFacingError keeps its own sentence
             self.app.call_from_thread(self._status, f"{render(sentence)} {render(remedy)}")

@@ -18,6 +18,7 @@ from wizard.ui.text import plain, translate_bindings
 from wizard.ui.widgets.step_indicator import StepIndicator
 
 if TYPE_CHECKING:
+    from wizard.app import Setup
     from wizard.core.session import Session
     from wizard.ui.app import WizardApp
 
@@ -39,6 +40,10 @@ class StepScreen(Screen[None]):
     @property
     def wizard(self) -> WizardApp:
         return self.app  # type: ignore[return-value]
+
+    @property
+    def setup(self) -> Setup:
+        return self.wizard.setup
 
     @property
     def session(self) -> Session:

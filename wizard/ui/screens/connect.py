@@ -10,11 +10,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Select, Static
 
+from wizard import providers
 from wizard.core.endpoints import REGIONS
 from wizard.core.errors import describe
 from wizard.core.flow import ConnectGate, Step, minutes_since
 from wizard.core.i18n import N_, _
-from wizard.core.model import Provider, render
+from wizard.core.model import render
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.screens.base import StepScreen
 from wizard.ui.screens.modal import WizardModal
@@ -29,7 +30,6 @@ REGION_NAMES = {
     "ca": N_("Canada"),
     "sg": N_("Singapore"),
 }
-DEFAULT_LINK_PORT = 8751
 
 
 class ReminderModal(WizardModal[bool]):
@@ -170,7 +170,7 @@ class LinkScreen(StepScreen):
                      classes="section-title")
         with Horizontal(classes="field-row"):
             yield Static(plain(_("Calendar service")), classes="field-label")
-            yield Select([(p.title, p.value) for p in Provider], value=service,
+            yield Select([(_(p.title), p.name) for p in providers.providers()], value=service,
                          allow_blank=False, id="service", compact=True)
         with Horizontal(classes="field-row"):
             yield Static(plain(_("Cronofy data centre")), classes="field-label")
@@ -179,7 +179,7 @@ class LinkScreen(StepScreen):
                          compact=True)
         if service != profile.provider:
             yield Static(plain(_("Step 1 was prepared for {provider}.").format(
-                provider=Provider(profile.provider).title)), classes="notice")
+                provider=_(providers.get(profile.provider).title))), classes="notice")
         yield Static(plain(self._sign_in_text(service)), classes="intro")
         if self.session.resumable_link():
             minutes = minutes_since(profile.pending_link)
@@ -200,14 +200,11 @@ class LinkScreen(StepScreen):
             self.query_one("#terms-link", Checkbox).focus()
 
     def _sign_in_text(self, service: str) -> str:
-        if service == Provider.GOOGLE:
-            return _("You will sign in with the Google administrator account of the "
-                     "organisation.")
-        if service == Provider.MICROSOFT365:
-            return _("You will sign in with a Microsoft 365 administrator account and grant "
-                     "admin consent.")
-        return _("You will sign in with the service account that holds the "
-                 "ApplicationImpersonation role.")
+        """Who signs in at Cronofy: the chosen service's own sentence."""
+        try:
+            return _(providers.get(service).plugin().sign_in)
+        except providers.UnknownProviderError:
+            return ""
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if not isinstance(event.value, str):
@@ -244,16 +241,11 @@ class LinkScreen(StepScreen):
 
     @work(thread=True, exclusive=True, group="link", exit_on_error=False)
     def link_worker(self) -> None:
-        from wizard.ui.linking import link
-
+        interaction = TuiInteraction(self.wizard, cancel_callback=self._cancel.set, origin=self)
         try:
-            link(self.wizard, TuiInteraction(self.wizard, cancel_callback=self._cancel.set,
-                                             origin=self),
-                 self._cancel)
+            self.setup.link(interaction, self._cancel)
         except Exception as exc:  # one sentence, never a traceback
             sentence, remedy = describe(exc)
-            # The attempt is over (refused, cancelled, failed): nothing to resume.
-            self.app.call_from_thread(self.session.update, pending_link={})
             self.app.call_from_thread(self.show_error, render(sentence), render(remedy))
             return
         self.app.call_from_thread(self.wizard.goto, Step.CONNECTED, origin=self)

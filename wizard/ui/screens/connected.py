@@ -6,21 +6,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.widgets import Button, Static
 
+from wizard import providers
 from wizard.core.flow import Step
-from wizard.core.i18n import N_, _
-from wizard.core.model import Provider, render
+from wizard.core.i18n import _
+from wizard.core.model import render
+from wizard.ui.failures import failure_text
 from wizard.ui.screens.base import StepScreen
 from wizard.ui.text import plain, styled
-
-# What Cronofy reading the room calendars proves about step 1, from its side.
-PROOF = {
-    Provider.EXCHANGE.value: N_("Cronofy reads the room calendars: impersonation works from "
-                                "Cronofy's side too."),
-    Provider.MICROSOFT365.value: N_("Cronofy reads the room calendars: admin consent is in "
-                                    "place."),
-    Provider.GOOGLE.value: N_("Cronofy lists the rooms: the Cronofy app is installed (step 1's "
-                              "confirmation is proven)."),
-}
 
 
 class ConnectedScreen(StepScreen):
@@ -32,9 +24,10 @@ class ConnectedScreen(StepScreen):
         if connection is None:
             return
         try:
-            provider = Provider(connection.provider).title
-        except ValueError:
-            provider = connection.provider
+            info = providers.get(connection.provider)
+            provider, proof = _(info.title), info.plugin().step2_proof
+        except providers.UnknownProviderError:
+            provider, proof = connection.provider, ""
         rows = [
             (_("Calendar service"), provider),
             (_("Account"), connection.account),
@@ -43,7 +36,7 @@ class ConnectedScreen(StepScreen):
         ]
         for label, value in rows:
             yield Static(styled((f"{label:<22}", "bold"), value))
-        if connection.rooms and (proof := PROOF.get(connection.provider)):
+        if connection.rooms and proof:
             yield Static(plain(_(proof)), classes="hint", id="proof")
         comparison = self.session.comparison
         if comparison is not None:
@@ -83,9 +76,7 @@ class ConnectedScreen(StepScreen):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def reload_worker(self) -> None:
         """After a restart the rooms are read back from Cronofy with the stored tokens."""
-        from wizard.ui.linking import failure_text, reload
-
-        if error := failure_text(reload, self.wizard):
+        if error := failure_text(self.setup.reload):
             self.app.call_from_thread(self._show_error, error)
 
     def _show_error(self, text: str) -> None:
@@ -99,9 +90,7 @@ class ConnectedScreen(StepScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def disconnect_worker(self) -> None:
-        from wizard.ui.linking import disconnect, failure_text
-
-        if error := failure_text(disconnect, self.wizard):
+        if error := failure_text(self.setup.disconnect):
             self.app.call_from_thread(self._show_error, error)
             return
         self.app.call_from_thread(self.notify, _("Disconnected: the Cronofy link was revoked "

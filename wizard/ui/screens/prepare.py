@@ -14,7 +14,6 @@ from textual.widgets import Button, Checkbox, Input, Select, Static
 from wizard.core.flow import Step
 from wizard.core.i18n import N_, _
 from wizard.core.model import CheckResult, Status
-from wizard.core.runner import run_checks
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.memory import freeze_garbage_collector
 from wizard.ui.screens.base import StepScreen
@@ -45,14 +44,15 @@ class PrepareScreen(StepScreen):
     def compose_body(self) -> ComposeResult:
         session = self.session
         plugin = session.plugin()
-        yield Static(plain(_("Prepare {provider}").format(provider=plugin.provider.title)),
+        yield Static(plain(_("Prepare {provider}").format(
+            provider=_(self.setup.info().title))),
                      classes="section-title")
         if plugin.notice:
             yield Static(plain(_(plugin.notice)), classes="notice")
-        values = session.values()
+        values = self.setup.values()
         for field in plugin.fields:
             if field.secret:
-                value = self._drafts.get(field.key, session.secret(field.key))
+                value = self._drafts.get(field.key, self.setup.secret(field.key))
             else:
                 value = values.get(field.key, "")
             yield FieldRow(field, value)
@@ -119,13 +119,13 @@ class PrepareScreen(StepScreen):
             # A secret is committed once — when the person leaves the field or a check
             # starts — not per keystroke: every partial value went to the keyring and
             # was registered for redaction ("Sommer" then masked "Sommerhaus").
-            if self.session.secret(key) != value:
+            if self.setup.secret(key) != value:
                 self._drafts[key] = value
             else:
                 self._drafts.pop(key, None)
             row.show_problem(value)
             return
-        if self.session.values().get(key) != value:
+        if self.setup.values().get(key) != value:
             self.session.set_value(key, value)
         else:
             return
@@ -141,7 +141,7 @@ class PrepareScreen(StepScreen):
         if key not in self._drafts or self._drafts[key] != value:
             return
         del self._drafts[key]
-        self.session.set_secret(key, value)
+        self.setup.commit_secret(key, value)
         rows = self.query(f"#row-{key}").results(FieldRow)
         row = next(iter(rows), None)
         if recheck and row is not None and row.show_problem(value):
@@ -179,9 +179,9 @@ class PrepareScreen(StepScreen):
         ok = True
         for row in self.query(FieldRow):
             if row.field.secret:
-                value = self._drafts.get(row.field.key, self.session.secret(row.field.key))
+                value = self._drafts.get(row.field.key, self.setup.secret(row.field.key))
             else:
-                value = self.session.values().get(row.field.key, "")
+                value = self.setup.values().get(row.field.key, "")
             ok = row.show_problem(value) and ok
         return ok
 
@@ -199,19 +199,11 @@ class PrepareScreen(StepScreen):
 
     @work(exclusive=True, group="checks", exit_on_error=False)
     async def run_checks_worker(self, only: set[str] | None) -> None:
-        session = self.session
-        plugin = session.plugin()
         cancel = self._cancel
         interaction = TuiInteraction(self.wizard, cancel_callback=cancel.set, origin=self)
-        ctx = session.context(interaction)
-        ctx.cancel = cancel
-        async for result in run_checks(plugin.checks, ctx, only=only,
-                                       previous=session.results):
+        async for result in self.setup.run_checks(interaction, only=only, cancel=cancel):
             if cancel.is_set() and not result.status.done:
                 continue
-            # One save after the run, not one per check: with 5 000 rooms each save
-            # serialised ~1 MB while results were streaming in.
-            session.record(result, persist=not result.items)
             if not result.status.done and result.items:
                 self._progress[result.check_id] = result
                 continue
@@ -222,7 +214,6 @@ class PrepareScreen(StepScreen):
             # Results can arrive in a burst; without this the whole burst runs as one
             # step of the event loop and the screen freezes for its length.
             await asyncio.sleep(0)
-        session.persist_results()
         self.update_gate()
         freeze_garbage_collector()  # the provider's libraries are loaded by now
         self._point_at_first_problem()

@@ -109,12 +109,10 @@ class SignInModal(WizardModal[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _sandbox_browser(self) -> None:
-        from wizard.sandbox import browser
-
-        sandbox = self.app.session.sandbox  # type: ignore[attr-defined]
+        demo = self.wizard.setup.demo
+        assert demo is not None  # the button exists in the demo only
         try:
-            browser.approve(self.request, sandbox.ports(),
-                            ca_bundle=sandbox.endpoints.ca_bundle)
+            demo.approve(self.request)
         except Exception as exc:
             self.app.call_from_thread(
                 self.show_note,

@@ -6,15 +6,14 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
+from wizard import providers
 from wizard.core import i18n
 from wizard.core.flow import Step
 from wizard.core.i18n import _
-from wizard.core.model import Provider
 from wizard.ui.screens.base import StepScreen
 from wizard.ui.text import plain, styled
 from wizard.ui.widgets.choice_list import ChoiceList
 
-PROVIDER_ORDER = (Provider.GOOGLE, Provider.MICROSOFT365, Provider.EXCHANGE)
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
 
 
@@ -32,7 +31,7 @@ class WelcomeScreen(StepScreen):
         if self.wizard.demo:
             yield Static(
                 styled((_("Demo mode") + ": ", "bold"),
-                       session.demo_description(i18n.current_language())
+                       self.setup.describe_demo(i18n.current_language())
                        + " " + _("No real accounts are used.")),
                 classes="notice",
             )
@@ -44,8 +43,8 @@ class WelcomeScreen(StepScreen):
             yield Static(self._profile_line(), id="profile-line")
             yield Button(_("Start over"), id="reset", compact=True)
         yield Static(plain(_("Calendar service")), classes="section-title")
-        yield ChoiceList([(p.value, p.title) for p in PROVIDER_ORDER],
-                         session.provider.value if session.provider else None, id="provider")
+        yield ChoiceList([(p.name, _(p.title)) for p in providers.providers()],
+                         session.provider, id="provider")
 
     def compose_actions(self) -> ComposeResult:
         yield Button(_("Next"), id="next", variant="primary", compact=True,
@@ -61,7 +60,7 @@ class WelcomeScreen(StepScreen):
 
     def on_choice_list_chosen(self, event: ChoiceList.Chosen) -> None:
         if event.choice_list.id == "provider":
-            self.session.choose_provider(Provider(event.value))
+            self.session.choose_provider(event.value)
             self.query_one("#next", Button).disabled = False
             self.refresh_bindings()
         elif event.choice_list.id == "language" and event.value != i18n.current_language():

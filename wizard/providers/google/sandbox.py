@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -186,6 +187,9 @@ def start(sandbox: Any) -> Any:
                    "google_token_url": f"{server.base_url}/token",
                    "google_api_url": server.base_url},
         demo_values={"google": {"port": "0", "admin_email": ADMIN}},
+        # The demo's OAuth client ("Desktop app" JSON), as an admin would download it.
+        demo_secrets={"google": {"client_config": json.dumps(client_config(
+            f"{server.base_url}/o/oauth2/auth", f"{server.base_url}/token"))}},
         state=state,
     )
 

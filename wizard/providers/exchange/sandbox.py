@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
 
-from wizard.sandbox.ntlm import NtlmAcceptor
+from wizard.providers.exchange.ntlm import NtlmAcceptor
 from wizard.sandbox.rooms import DOMAIN, Room
 from wizard.sandbox.server import Request, Response, Router
 

@@ -15,10 +15,10 @@ import ssl
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-from wizard.checks.files import valid_ca_bundle
 from wizard.core import redact
+from wizard.core.files import valid_ca_bundle
 from wizard.core.i18n import N_
 from wizard.core.interaction import SignInRequest
 from wizard.core.model import (
@@ -27,7 +27,6 @@ from wizard.core.model import (
     CheckSpec,
     Field,
     Msg,
-    Provider,
     ProviderPlugin,
     Status,
     SubResult,
@@ -93,7 +92,7 @@ def _graph(ctx: CheckContext, path: str) -> Any:
                            "{status}): a proxy may be rewriting the traffic."),
                         status=response.status_code),
                     Msg(N_("Let graph.microsoft.com through the proxy unchanged, then re-check "
-                           "(r).")),
+                           "(r).")), code="microsoft365.graph_not_json",
                 ) from None
             if "value" not in data:
                 return data
@@ -107,17 +106,18 @@ def _http_failure(check_id: str, response: Any) -> CheckResult:
     if status == 429:
         return CheckResult(check_id, Status.FAIL,
                            Msg(N_("Microsoft Graph kept throttling the requests (HTTP 429).")),
-                           Msg(N_("Wait a minute, then re-check (r).")))
+                           Msg(N_("Wait a minute, then re-check (r).")),
+                           code="microsoft365.graph_throttled")
     if status in (401, 403):
         return CheckResult(check_id, Status.FAIL,
                            Msg(N_("Microsoft Graph refused access (HTTP {status})."),
                                status=status),
                            Msg(N_("Sign in again with an administrator and consent to the "
-                                  "requested permissions.")))
+                                  "requested permissions.")), code="microsoft365.graph_refused")
     return CheckResult(check_id, Status.FAIL,
                        Msg(N_("Microsoft Graph answered HTTP {status}."), status=status),
                        Msg(N_("Re-check (r); if it persists, send `roomcal report` to "
-                              "support.")))
+                              "support.")), code="microsoft365.graph_error")
 
 
 def _http_client(ctx: CheckContext) -> Any:
@@ -143,13 +143,18 @@ def _http_client(ctx: CheckContext) -> Any:
 
 def check_sign_in(ctx: CheckContext) -> CheckResult:
     import msal
+    from msal.authority import WELL_KNOWN_AUTHORITY_HOSTS
 
     tenant = ctx.values["tenant"]
+    # Only Microsoft's own hosts are validated (msal knows them without asking anyone);
+    # any other login URL — a proxy, a test tenant, the sandbox — is used as given,
+    # or msal would ask the public cloud's instance discovery about it first.
+    known = urlsplit(ctx.endpoints.ms_login_url).hostname in WELL_KNOWN_AUTHORITY_HOSTS
     app = msal.PublicClientApplication(
         ctx.values.get("client_id") or DEFAULT_CLIENT_ID,
         authority=f"{ctx.endpoints.ms_login_url}/{tenant}",
-        validate_authority=not ctx.endpoints.sandbox,
-        instance_discovery=not ctx.endpoints.sandbox,
+        validate_authority=known,
+        instance_discovery=known,
         http_client=_http_client(ctx),
     )
     flow = app.initiate_device_flow(scopes=SCOPES)
@@ -157,7 +162,8 @@ def check_sign_in(ctx: CheckContext) -> CheckResult:
         return CheckResult("sign_in", Status.FAIL,
                            Msg(N_("Microsoft did not start a device-code sign-in ({error})."),
                                error=str(flow.get("error", "?"))),
-                           Msg(N_("Check the tenant and the client id.")))
+                           Msg(N_("Check the tenant and the client id.")),
+                           code="microsoft365.device_flow_refused")
     ctx.interaction.begin_sign_in(SignInRequest(
         service="microsoft365", url=flow["verification_uri"], user_code=flow["user_code"],
         message=Msg(N_("Sign in with a Microsoft 365 administrator account.")),
@@ -170,15 +176,18 @@ def check_sign_in(ctx: CheckContext) -> CheckResult:
     if "access_token" not in result:
         error = str(result.get("error", ""))
         remedy = Msg(N_("Re-check (r) to get a new code and sign in within 15 minutes."))
+        code = "microsoft365.sign_in_incomplete"
         if error == "authorization_declined":
+            code = "microsoft365.sign_in_declined"
             sentence = Msg(N_("The sign-in was declined."))
             remedy = Msg(N_("Re-check (r) and approve the sign-in with an administrator "
                             "account on Microsoft's page."))
         elif error == "expired_token":
+            code = "microsoft365.sign_in_expired"
             sentence = Msg(N_("The sign-in code expired before it was used."))
         else:
             sentence = Msg(N_("The sign-in did not complete ({error})."), error=error or "-")
-        return CheckResult("sign_in", Status.FAIL, sentence, remedy)
+        return CheckResult("sign_in", Status.FAIL, sentence, remedy, code=code)
     redact.register(result["access_token"])
     with ctx.lock:
         ctx.shared["m365.token"] = result["access_token"]
@@ -204,7 +213,8 @@ def check_admin_role(ctx: CheckContext) -> CheckResult:
             Msg(N_("{account} holds no role that may grant tenant-wide admin consent."),
                 account=ctx.shared.get("m365.account", "?")),
             Msg(N_("Sign in as a Global Administrator, Privileged Role Administrator, Cloud "
-                   "Application Administrator or Application Administrator.")))
+                   "Application Administrator or Application Administrator.")),
+            code="microsoft365.no_consent_role")
     return CheckResult("admin_role", Status.PASS,
                        Msg(N_("May grant admin consent as {roles}."), roles=", ".join(held)))
 
@@ -219,7 +229,8 @@ def check_rooms(ctx: CheckContext) -> CheckResult:
         return CheckResult("rooms", Status.FAIL,
                            Msg(N_("The tenant has no room mailboxes.")),
                            Msg(N_("Create a room mailbox per conference room.")),
-                           command='New-Mailbox -Name "Raum Alster" -Room')
+                           command='New-Mailbox -Name "Raum Alster" -Room',
+                           code="microsoft365.no_rooms")
     items = tuple(SubResult(str(r.get("displayName", "")), Status.PASS,
                             str(r.get("building") or ""), str(r.get("emailAddress", "")))
                   for r in rooms)
@@ -236,7 +247,7 @@ def check_room_list(ctx: CheckContext) -> CheckResult:
         return CheckResult("room_list", Status.FAIL,
                            Msg(N_("The tenant has no room list yet.")),
                            Msg(N_("Create a room list and add the room mailboxes to it.")),
-                           command=create)
+                           command=create, code="microsoft365.no_room_list")
     listed: set[str] = set()
     for entry in lists:
         members = _graph(ctx, f"/places/{quote(entry['emailAddress'])}/microsoft.graph."
@@ -253,7 +264,8 @@ def check_room_list(ctx: CheckContext) -> CheckResult:
                 rooms=", ".join(str(r.get("displayName")) for r in outside[:5])),
             Msg(N_("Add them to a room list so room finders and Cronofy list them.")),
             command="\n".join(f"Add-DistributionGroupMember -Identity {first} -Member "
-                              f"{r.get('emailAddress')}" for r in outside[:20]))
+                              f"{r.get('emailAddress')}" for r in outside[:20]),
+            code="microsoft365.rooms_outside_lists")
     return CheckResult("room_list", Status.PASS,
                        Msg(N_("Every room is in a room list (room lists: {count})."),
                            count=len(lists)))
@@ -269,7 +281,8 @@ def check_calendar_access(ctx: CheckContext) -> CheckResult:
         return SubResult(str(room.get("displayName", email)),
                          Status.PASS if ok else Status.FAIL,
                          Msg(N_("calendar readable")) if ok else
-                         Msg(N_("HTTP {status}"), status=result.status_code), email)
+                         Msg(N_("HTTP {status}"), status=result.status_code), email,
+                         code="" if ok else "microsoft365.calendar_unreadable")
 
     with ThreadPoolExecutor(max_workers=CALENDAR_CONCURRENCY) as pool:
         items = list(pool.map(probe, rooms))
@@ -280,14 +293,15 @@ def check_calendar_access(ctx: CheckContext) -> CheckResult:
             Msg(N_("{count} room calendars cannot be read."), count=len(denied)),
             Msg(N_("Grant admin consent for Calendars.Read, and check application access "
                    "policies that exclude these rooms.")),
-            command="Get-ApplicationAccessPolicy", items=tuple(items))
+            command="Get-ApplicationAccessPolicy", items=tuple(items),
+            code="microsoft365.calendars_unreadable")
     return CheckResult("calendar_access", Status.PASS,
                        Msg(N_("All {count} room calendars are readable."), count=len(items)),
                        items=tuple(items))
 
 
 PLUGIN = ProviderPlugin(
-    provider=Provider.MICROSOFT365,
+    name="microsoft365",
     fields=(
         Field("tenant", N_("Tenant"), placeholder="contoso.com", validate=_valid_tenant),
         Field("client_id", N_("Client ID"), required=False, placeholder=DEFAULT_CLIENT_ID),
@@ -308,4 +322,10 @@ PLUGIN = ProviderPlugin(
                   needs=("rooms",), timeout=600),
     ),
     notice=NOTICE,
+    sign_in=N_("You will sign in with a Microsoft 365 administrator account and grant admin "
+               "consent."),
+    step2_proof=N_("Cronofy reads the room calendars: admin consent is in place."),
+    missing_rooms_hint=N_("Rooms Cronofy cannot see usually lack ApplicationImpersonation "
+                          "(management scope) or are not in the room list; permission changes "
+                          "can take up to 30 minutes."),
 )

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 from urllib.parse import urlsplit
 
-from wizard.checks.files import valid_ca_bundle
+from wizard.core.files import valid_ca_bundle
 from wizard.core.i18n import N_
 from wizard.core.model import (
     CheckContext,
@@ -25,7 +25,6 @@ from wizard.core.model import (
     CheckSpec,
     Field,
     Msg,
-    Provider,
     ProviderPlugin,
     Status,
     SubResult,
@@ -243,18 +242,15 @@ def _transport_failure(check_id: str, exc: Exception) -> CheckResult | None:
                                   "password (HTTP 401).")),
                            Msg(N_("Check the user name (user@domain), the password and the "
                                   "authentication method (NTLM or Basic); a locked account "
-                                  "fails the same way.")))
+                                  "fails the same way.")), code="exchange.unauthorized")
     if isinstance(exc, ServerStayedBusy | ErrorServerBusy):
         return CheckResult(check_id, Status.FAIL,
                            Msg(N_("The server stayed busy (ErrorServerBusy) after {count} "
                                   "attempts."), count=getattr(exc, "attempts", 1)),
                            Msg(N_("Exchange is throttling this account: wait a few minutes, "
-                                  "then re-check (r).")))
+                                  "then re-check (r).")), code="exchange.server_busy")
     if "CERTIFICATE_VERIFY_FAILED" in text or "SSLError" in type(exc).__name__:
-        return CheckResult(check_id, Status.FAIL,
-                           Msg(N_("The server's TLS certificate is not trusted.")),
-                           Msg(N_("Enter the internal CA's certificate file (PEM) as CA "
-                                  "bundle, or pass --ca-bundle FILE.")))
+        return _untrusted(check_id)
     if isinstance(exc, MalformedResponseError) or "403" in text or "SOAP" in text:
         return CheckResult(check_id, Status.FAIL,
                            Msg(N_("The server did not answer with EWS (an HTML page or broken "
@@ -262,13 +258,19 @@ def _transport_failure(check_id: str, exc: Exception) -> CheckResult | None:
                            Msg(N_("Enable EWS for the service account, and check that the URL "
                                   "ends in /EWS/Exchange.asmx.")),
                            command="Set-CASMailbox -Identity <service account> "
-                                   "-EwsEnabled $true")
+                                   "-EwsEnabled $true", code="exchange.not_ews")
     if isinstance(exc, TransportError | OSError):
-        from wizard.core.errors import describe
+        from wizard.core.errors import failed
 
-        sentence, remedy = describe(exc)
-        return CheckResult(check_id, Status.FAIL, sentence, remedy)
+        return failed(check_id, exc)
     return None
+
+
+def _untrusted(check_id: str) -> CheckResult:
+    return CheckResult(check_id, Status.FAIL,
+                       Msg(N_("The server's TLS certificate is not trusted.")),
+                       Msg(N_("Enter the internal CA's certificate file (PEM) as CA bundle, or "
+                              "pass --ca-bundle FILE.")), code="net.tls_untrusted")
 
 
 def _guarded(check_id: str, body: Any) -> Any:
@@ -298,33 +300,30 @@ def check_endpoint(ctx: CheckContext) -> CheckResult:
             Msg(N_("Enter the EWS URL instead, usually "
                    "https://mail.{domain}/EWS/Exchange.asmx (Outlook on Windows shows it: "
                    "ctrl + right-click the tray icon → Test E-mail AutoConfiguration)."),
-                domain=url.rsplit("@", 1)[1]))
+                domain=url.rsplit("@", 1)[1]), code="exchange.autodiscover_failed")
     discovered = url if url != typed else ""
     verify: str | bool = _bundle(ctx) or True
     timeout = float(ctx.values.get("timeout") or 30)
     try:
         response = requests.get(url, verify=verify, timeout=timeout, allow_redirects=False)
     except requests.exceptions.SSLError:
-        return CheckResult("endpoint", Status.FAIL,
-                           Msg(N_("The server's TLS certificate is not trusted.")),
-                           Msg(N_("Enter the internal CA's certificate file (PEM) as CA "
-                                  "bundle, or pass --ca-bundle FILE.")))
+        return _untrusted("endpoint")
     except requests.exceptions.RequestException as exc:
-        from wizard.core.errors import describe
+        from wizard.core.errors import failed
 
-        sentence, remedy = describe(exc)
-        return CheckResult("endpoint", Status.FAIL, sentence, remedy)
+        return failed("endpoint", exc)
     if response.status_code == 403:
         return CheckResult("endpoint", Status.FAIL,
                            Msg(N_("The server refuses EWS (HTTP 403): EWS is disabled for this "
                                   "server or blocked by a proxy.")),
                            Msg(N_("Allow EWS on the server and for the service account.")),
                            command=f"Set-CASMailbox -Identity {ctx.values['username']} "
-                                   "-EwsEnabled $true")
+                                   "-EwsEnabled $true", code="exchange.ews_forbidden")
     if response.status_code == 404:
         return CheckResult("endpoint", Status.FAIL,
                            Msg(N_("Nothing found at this address (HTTP 404).")),
-                           Msg(N_("The EWS address usually ends in /EWS/Exchange.asmx.")))
+                           Msg(N_("The EWS address usually ends in /EWS/Exchange.asmx.")),
+                           code="exchange.ews_not_found")
     if discovered:
         return CheckResult("endpoint", Status.PASS,
                            Msg(N_("Autodiscover found {url}; EWS answers there (HTTP {status})."),
@@ -346,7 +345,8 @@ def check_credentials(ctx: CheckContext) -> CheckResult:
                            Msg(N_("The service account {account} signs in but has no mailbox."),
                                account=username),
                            Msg(N_("Give the service account a mailbox.")),
-                           command=f"Enable-Mailbox -Identity {username}")
+                           command=f"Enable-Mailbox -Identity {username}",
+                           code="exchange.no_mailbox")
     return CheckResult("credentials", Status.PASS,
                        Msg(N_("{account} signs in and has its own mailbox."), account=username))
 
@@ -364,13 +364,13 @@ def check_room_list(ctx: CheckContext) -> CheckResult:
                                   "organisation).")),
                            Msg(N_("Create a room-list distribution group for the conference "
                                   "rooms, then add the rooms to it.")),
-                           command=create)
+                           command=create, code="exchange.no_room_list")
     if wanted not in [a.lower() for a in addresses]:
         return CheckResult("room_list", Status.FAIL,
                            Msg(N_("{address} is not a room list. Room lists found: {lists}"),
                                address=ctx.values["room_list"], lists=", ".join(addresses)),
                            Msg(N_("Use one of the room lists found, or create this one.")),
-                           command=create)
+                           command=create, code="exchange.unknown_room_list")
     return CheckResult("room_list", Status.PASS,
                        Msg(N_("{address} is a room list (room lists found: {count})."),
                            address=ctx.values["room_list"], count=len(addresses)))
@@ -389,7 +389,8 @@ def check_rooms(ctx: CheckContext) -> CheckResult:
                                address=room_list),
                            Msg(N_("Check the address, or create the room list.")),
                            command=f'New-DistributionGroup -Name "Rooms" -RoomList '
-                                   f"-PrimarySmtpAddress {room_list}")
+                                   f"-PrimarySmtpAddress {room_list}",
+                           code="exchange.room_list_unresolved")
     rooms = list(rooms)
     with ctx.lock:
         ctx.shared["exchange.rooms"] = rooms
@@ -399,7 +400,7 @@ def check_rooms(ctx: CheckContext) -> CheckResult:
                                address=room_list),
                            Msg(N_("Add the conference rooms to the room list.")),
                            command=f"Add-DistributionGroupMember -Identity {room_list} "
-                                   "-Member <room mailbox>")
+                                   "-Member <room mailbox>", code="exchange.no_rooms")
     items = tuple(SubResult(r.name or r.email_address, Status.PASS, "", r.email_address)
                   for r in rooms)
     return CheckResult("rooms", Status.PASS,
@@ -415,14 +416,17 @@ def _impersonate(ctx: CheckContext, room: Any) -> SubResult:
         _with_busy_retry(ctx, lambda: _read_calendar(
             _account(ctx, room.email_address, impersonate=True)))
     except ErrorImpersonateUserDenied:
-        return SubResult(name, Status.FAIL, Msg(N_("impersonation denied")), room.email_address)
+        return SubResult(name, Status.FAIL, Msg(N_("impersonation denied")), room.email_address,
+                         code="exchange.impersonation_denied")
     except ErrorNonExistentMailbox:
-        return SubResult(name, Status.FAIL, Msg(N_("no such mailbox")), room.email_address)
+        return SubResult(name, Status.FAIL, Msg(N_("no such mailbox")), room.email_address,
+                         code="exchange.no_such_mailbox")
     except Exception as exc:
         failure = _transport_failure("impersonation", exc)
         if failure is None:
             raise
-        return SubResult(name, Status.FAIL, failure.detail, room.email_address)
+        return SubResult(name, Status.FAIL, failure.detail, room.email_address,
+                         code=failure.code)
     return SubResult(name, Status.PASS, Msg(N_("calendar readable")), room.email_address)
 
 
@@ -463,10 +467,12 @@ def check_impersonation(ctx: CheckContext) -> CheckResult:
         '-CustomRecipientWriteScope "Room mailboxes"'
     )
     if len(denied) == len(results):
+        code = "exchange.impersonation_denied"
         detail = Msg(N_("{account} may not impersonate any of the {count} rooms "
                         "(ApplicationImpersonation missing)."), account=account,
                      count=len(results))
     else:
+        code = "exchange.impersonation_partial"
         detail = Msg(N_("{account} may not impersonate {denied} of {count} rooms: the "
                         "management scope leaves them out."), account=account,
                      denied=len(denied), count=len(results))
@@ -474,11 +480,11 @@ def check_impersonation(ctx: CheckContext) -> CheckResult:
         "impersonation", Status.FAIL, detail,
         Msg(N_("Assign the ApplicationImpersonation role to the service account, scoped to "
                "the room mailboxes. {delay}"), delay=Msg(PERMISSION_DELAY)),
-        command=command, items=tuple(results))
+        command=command, items=tuple(results), code=code)
 
 
 PLUGIN = ProviderPlugin(
-    provider=Provider.EXCHANGE,
+    name="exchange",
     fields=(
         Field("ews_url", N_("EWS URL or email"), kind="url",
               placeholder="https://mail.example.com/EWS/Exchange.asmx", validate=_valid_url),
@@ -515,5 +521,11 @@ PLUGIN = ProviderPlugin(
                   help=N_("Create a management role with ApplicationImpersonation and assign "
                           "it to the service account.")),
     ),
-    sign_in_label=N_("the service account with the ApplicationImpersonation role"),
+    sign_in=N_("You will sign in with the service account that holds the "
+               "ApplicationImpersonation role."),
+    step2_proof=N_("Cronofy reads the room calendars: impersonation works from Cronofy's side "
+                   "too."),
+    missing_rooms_hint=N_("Rooms Cronofy cannot see usually lack ApplicationImpersonation "
+                          "(management scope) or are not in the room list; permission changes "
+                          "can take up to 30 minutes."),
 )

@@ -31,7 +31,6 @@ from wizard.core.model import (
     Confirmation,
     Field,
     Msg,
-    Provider,
     ProviderPlugin,
     Status,
     SubResult,
@@ -63,7 +62,7 @@ def _valid_port(value: str) -> Msg | None:
 
 
 def _client_config(ctx: CheckContext) -> dict[str, Any]:
-    """The OAuth client: a file (form or env), else the keyring, else the sandbox's.
+    """The OAuth client: a file (form or env), else the demo's, else the keyring's.
 
     A file that was read once is kept in the keyring, so the next run (or the
     next session on the jump host) does not need it lying around.
@@ -82,20 +81,18 @@ def _client_config(ctx: CheckContext) -> dict[str, Any]:
             raise UserFacingError(
                 Msg(N_("The client secrets file {path} cannot be read."), path=path),
                 Msg(N_("Download the OAuth client (type \"Desktop app\") as JSON from the "
-                       "Google Cloud console."))) from None
+                       "Google Cloud console.")), code="google.client_unreadable") from None
         if store is not None:
             store.set(profile, CLIENT_KEY, json.dumps(config))
+    elif demo := ctx.secrets.get("client_config"):  # the demo environment's own client
+        config = json.loads(demo)
     elif remembered:
         config = json.loads(remembered)
-    elif ctx.endpoints.sandbox:
-        from wizard.sandbox.google import client_config
-
-        config = client_config(ctx.endpoints.google_auth_url, ctx.endpoints.google_token_url)
     else:
         raise UserFacingError(
             Msg(N_("No Google OAuth client is configured.")),
             Msg(N_("Pass --client-secrets FILE or set ROOMCAL_GOOGLE_CLIENT_SECRETS (the "
-                   "\"Desktop app\" client JSON).")))
+                   "\"Desktop app\" client JSON).")), code="google.no_client")
     section = config.get("installed") or config.get("web") or {}
     # Endpoint overrides (proxies, test tenants) win over the file's.
     section["auth_uri"] = ctx.endpoints.google_auth_url
@@ -188,7 +185,7 @@ def _require_scopes(granted: Any) -> None:
             Msg(N_("The sign-in did not grant every permission roomcal asked for; missing: "
                    "{missing}."), missing=", ".join(str(Msg(SCOPE_NAMES[s])) for s in missing)),
             Msg(N_("Re-check (r) and leave every permission ticked on Google's consent "
-                   "screen.")))
+                   "screen.")), code="google.scopes_withheld")
 
 
 def _clock_skew(response: Any) -> float:
@@ -232,7 +229,7 @@ def check_sign_in(ctx: CheckContext) -> CheckResult:
             "sign_in", Status.WARN, detail,
             Msg(N_("This machine's clock is {minutes} minutes off Google's: tokens will look "
                    "expired or not yet valid. Synchronise the clock (timedatectl set-ntp true) "
-                   "and re-check (r)."), minutes=round(abs(skew) / 60)))
+                   "and re-check (r)."), minutes=round(abs(skew) / 60)), code="google.clock_skew")
     return CheckResult("sign_in", Status.PASS, detail, note or "")
 
 
@@ -264,19 +261,20 @@ def _failure(check_id: str, response: Any) -> CheckResult:
                            Msg(N_("The Admin SDK API is not enabled in the Google Cloud project "
                                   "of this OAuth client.")),
                            Msg(N_("Google Cloud console → APIs & Services → Library → \"Admin "
-                                  "SDK API\" → Enable; then re-check (r).")))
+                                  "SDK API\" → Enable; then re-check (r).")),
+                           code="google.admin_api_disabled")
     if response.status_code == 401:
         return CheckResult(check_id, Status.FAIL,
                            Msg(N_("Google rejected the sign-in (HTTP 401).")),
-                           Msg(N_("Re-check (r) to sign in again.")))
+                           Msg(N_("Re-check (r) to sign in again.")), code="google.unauthorized")
     if response.status_code == 429:
         return CheckResult(check_id, Status.FAIL,
                            Msg(N_("Google kept rate-limiting the requests (HTTP 429).")),
-                           Msg(N_("Wait a minute, then re-check (r).")))
+                           Msg(N_("Wait a minute, then re-check (r).")), code="google.throttled")
     return CheckResult(check_id, Status.FAIL,
                        Msg(N_("Google answered HTTP {status}."), status=response.status_code),
                        Msg(N_("Re-check (r); if it persists, send `roomcal report` to "
-                              "support.")))
+                              "support.")), code="google.http_error")
 
 
 def check_admin_api(ctx: CheckContext) -> CheckResult:
@@ -298,12 +296,15 @@ def check_super_admin(ctx: CheckContext) -> CheckResult:
         return CheckResult("super_admin", Status.PASS,
                            Msg(N_("{email} is a super administrator."), email=email))
     if user.get("isDelegatedAdmin"):
+        code = "google.delegated_admin"
         detail = Msg(N_("{email} is only a delegated administrator."), email=email)
     else:
+        code = "google.not_admin"
         detail = Msg(N_("{email} is not an administrator."), email=email)
     return CheckResult("super_admin", Status.FAIL, detail,
                        Msg(N_("The Cronofy app does not install properly for users who are not "
-                              "(super) administrators: sign in with a super administrator.")))
+                              "(super) administrators: sign in with a super administrator.")),
+                       code=code)
 
 
 def check_rooms(ctx: CheckContext) -> CheckResult:
@@ -327,7 +328,7 @@ def check_rooms(ctx: CheckContext) -> CheckResult:
         return CheckResult("rooms", Status.WARN,
                            Msg(N_("The organisation has no conference-room resources yet.")),
                            Msg(N_("Admin console → Directory → Buildings and resources → "
-                                  "Resources: add the conference rooms.")))
+                                  "Resources: add the conference rooms.")), code="google.no_rooms")
     items = tuple(SubResult(str(r.get("resourceName", "")), Status.PASS,
                             Msg(N_("{building}, {capacity} seats"),
                                 building=r.get("buildingId", "-"),
@@ -348,14 +349,14 @@ def check_cronofy_app(ctx: CheckContext) -> CheckResult:
         Msg(N_("Cannot be read with the administrator's sign-in: confirm it below.")),
         Msg(N_("Google Workspace Marketplace → Cronofy → \"Install app\" (top right) → choose "
                "the administrator account → accept the terms of use and privacy policy → wait "
-               "for \"Cronofy was installed!\".")))
+               "for \"Cronofy was installed!\".")), code="google.marketplace_unconfirmed")
 
 
 PLUGIN = ProviderPlugin(
-    provider=Provider.GOOGLE,
+    name="google",
     fields=(
         Field("client_secrets", N_("OAuth client JSON"), kind="path", required=False),
-        Field("port", N_("Loopback port"), default="8750", validate=_valid_port),
+        Field("port", N_("Loopback port"), default="8750", validate=_valid_port, local=True),
         Field("admin_email", N_("Administrator"), kind="email", required=False),
     ),
     checks=(
@@ -378,4 +379,13 @@ PLUGIN = ProviderPlugin(
                   help=N_("Install the Cronofy app for Google Apps from the Google Workspace "
                           "Marketplace.")),
     ),
+    sign_in=N_("You will sign in with the Google administrator account of the organisation."),
+    step2_proof=N_("Cronofy lists the rooms: the Cronofy app is installed (step 1's confirmation "
+                   "is proven)."),
+    missing_rooms_hint=N_("Rooms Cronofy cannot see usually mean the Cronofy app is not "
+                          "installed for the whole organisation."),
+    # Google's Marketplace install cannot be read with the admin's token: Cronofy
+    # listing room calendars proves it.
+    proven_by_link=(("cronofy_app", N_("Proven in step 2: Cronofy lists {count} room "
+                                       "calendars, so the Cronofy app is installed.")),),
 )

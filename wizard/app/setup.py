@@ -1,0 +1,283 @@
+"""One run of the wizard for one profile, shared by the TUI and the CLI (see wizard.app)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from wizard import providers
+from wizard.core.endpoints import LINK_PORT, Endpoints
+from wizard.core.interaction import Interaction
+from wizard.core.model import CheckContext, CheckResult, ProviderPlugin, RoomMapping
+from wizard.core.secrets import SecretStore
+from wizard.core.session import Session
+from wizard.core.store import ProfileStore
+
+if TYPE_CHECKING:
+    from wizard.connect.link import LinkOutcome
+    from wizard.core.demo import DemoEnvironment
+
+OnMain = Callable[[Callable[[], None]], None]
+
+
+def _direct(change: Callable[[], None]) -> None:
+    change()
+
+
+class Setup:
+    def __init__(
+        self,
+        profile: str = "default",
+        *,
+        demo: DemoEnvironment | None = None,
+        store: ProfileStore | None = None,
+        secrets: SecretStore | None = None,
+        endpoints: Endpoints | None = None,
+    ) -> None:
+        self.session = Session(profile, store=store)
+        self.demo = demo
+        # The demo never touches the machine's keyring: what is typed there (a wrong
+        # password, say) lives as long as the demo, and no real secret is ever sent to
+        # the sandbox.
+        self.secrets = secrets or SecretStore(use_keyring=demo is None)
+        self._endpoints = endpoints
+        # Where the session may be changed from: the TUI runs step 2 in worker threads
+        # and hands each change to its event loop (App.call_from_thread); the CLI has
+        # one thread.
+        self.on_main: OnMain = _direct
+
+    @property
+    def profile(self) -> str:
+        return self.session.profile.name
+
+    def endpoints(self) -> Endpoints:
+        """The demo's, or the real services' with the environment's overrides."""
+        if self.demo is not None:
+            return self.demo.endpoints
+        if self._endpoints is None:
+            self._endpoints = Endpoints.from_env()
+        return self._endpoints
+
+    def describe_demo(self, lang: str) -> str:
+        return self.demo.describe(lang) if self.demo is not None else ""
+
+    # -- the provider ----------------------------------------------------------------------
+    @property
+    def provider(self) -> str | None:
+        return self.session.provider
+
+    def plugin(self) -> ProviderPlugin:
+        return self.session.plugin()
+
+    def info(self) -> providers.ProviderInfo:
+        assert self.provider is not None
+        return providers.get(self.provider)
+
+    # -- step 1: values and secrets --------------------------------------------------------
+    def values(self) -> dict[str, str]:
+        """The form's values: typed (stored) > the demo's > the field's default."""
+        plugin = self.plugin()
+        stored = self.session.stored_values()
+        demo = self.demo.values(plugin.name) if self.demo is not None else {}
+        return {f.key: stored.get(f.key, demo.get(f.key, f.default))
+                for f in plugin.fields if not f.secret}
+
+    def _secret_key(self, key: str) -> str:
+        return f"{self.plugin().name}.{key}"
+
+    def secret(self, key: str) -> str:
+        """A secret field's committed value: the keyring's (or memory's), else the demo's."""
+        value = self.secrets.get(self.profile, self._secret_key(key))
+        if value is None and self.demo is not None:
+            value = self.demo.secrets(self.plugin().name).get(key)
+            if value:
+                from wizard.core import redact
+
+                redact.register(value)
+        return value or ""
+
+    def commit_secret(self, key: str, value: str) -> None:
+        """Store what was typed into a secret field (once: when it is left or used)."""
+        if value:
+            self.secrets.set(self.profile, self._secret_key(key), value)
+        else:
+            self.secrets.delete(self.profile, self._secret_key(key))
+
+    def check_secrets(self) -> dict[str, str]:
+        """The secret fields, plus what the demo supplies beyond them (an OAuth client)."""
+        plugin = self.plugin()
+        extra = self.demo.secrets(plugin.name) if self.demo is not None else {}
+        return {**extra, **{f.key: self.secret(f.key) for f in plugin.fields if f.secret}}
+
+    def check_context(
+        self,
+        interaction: Interaction,
+        *,
+        values: Mapping[str, str] | None = None,
+        secrets: Mapping[str, str] | None = None,
+        confirmations: frozenset[str] | None = None,
+    ) -> CheckContext:
+        ctx = CheckContext(
+            values=dict(self.values() if values is None else values),
+            secrets=dict(self.check_secrets() if secrets is None else secrets),
+            endpoints=self.endpoints(),
+            interaction=interaction,
+            confirmations=frozenset(self.session.profile.confirmations)
+            if confirmations is None else confirmations,
+        )
+        ctx.shared["secret_store"] = self.secrets
+        ctx.shared["profile"] = self.profile
+        return ctx
+
+    async def run_checks(
+        self,
+        interaction: Interaction,
+        *,
+        only: set[str] | None = None,
+        cancel: threading.Event | None = None,
+        record: bool = True,
+        values: Mapping[str, str] | None = None,
+        secrets: Mapping[str, str] | None = None,
+        confirmations: frozenset[str] | None = None,
+    ) -> AsyncIterator[CheckResult]:
+        """Run step 1's checks (or ``only`` these) and stream every result.
+
+        ``record``: keep the results in the profile (the CLI's run beside it does not).
+        """
+        from wizard.core.runner import run_checks
+
+        ctx = self.check_context(interaction, values=values, secrets=secrets,
+                                 confirmations=confirmations)
+        if cancel is not None:
+            ctx.cancel = cancel
+        previous = self.session.results if only is not None else None
+        async for result in run_checks(self.plugin().checks, ctx, only=only, previous=previous):
+            if record and not (ctx.cancel.is_set() and not result.status.done):
+                # Small results are saved as they come (a crash keeps them); a check with
+                # thousands of items waits for the one save at the end.
+                self.session.record(result, persist=not result.items)
+            yield result
+        if record:
+            self.session.persist_results()
+
+    # -- step 2: Cronofy -------------------------------------------------------------------
+    def cronofy_credentials(self) -> tuple[str, str]:
+        from wizard.connect.cronofy import client_credentials
+
+        demo = self.demo.secrets("cronofy") if self.demo is not None else None
+        return client_credentials(self.secrets, self.profile, demo)
+
+    def link(self, interaction: Interaction, cancel: threading.Event, *,
+             region: str | None = None, port: int | None = None) -> LinkOutcome:
+        """Link Cronofy for this profile (blocking: a worker thread); keep what it sees."""
+        from wizard.connect.link import LinkRequest, run_link
+
+        profile = self.session.profile
+        service = profile.service or profile.provider
+        request = LinkRequest(
+            provider=service,
+            region=region or profile.region,
+            port=0 if self.demo is not None else (LINK_PORT if port is None else port),
+            step1_rooms=self.session.step1_rooms(),
+            profile=self.profile,
+            resume=dict(profile.pending_link),
+            missing_rooms_hint=self._missing_rooms_hint(service),
+        )
+
+        def pending(data: dict[str, Any]) -> None:
+            self.on_main(lambda: self.session.update(pending_link=data))
+
+        try:
+            outcome = run_link(request, endpoints=self.endpoints(), secrets=self.secrets,
+                               credentials=self.cronofy_credentials(), interaction=interaction,
+                               cancel=cancel, on_pending=pending)
+        except Exception:
+            # Refused, cancelled or failed: the attempt is over, nothing to resume.
+            self.on_main(lambda: self.session.update(pending_link={}))
+            raise
+        self.on_main(lambda: self.session.linked(outcome.connection, outcome.resources,
+                                                 outcome.comparison))
+        return outcome
+
+    def _missing_rooms_hint(self, service: str) -> str:
+        try:
+            return providers.get(service).plugin().missing_rooms_hint
+        except providers.UnknownProviderError:
+            return ""
+
+    def reload(self) -> LinkOutcome:
+        """After a restart: read the link's rooms back with the stored tokens."""
+        from wizard.connect.link import load_connection
+
+        connection = self.session.profile.connection
+        assert connection is not None
+        outcome = load_connection(
+            connection, endpoints=self.endpoints(), secrets=self.secrets,
+            credentials=self.cronofy_credentials(), profile=self.profile,
+            step1_rooms=self.session.step1_rooms(),
+            missing_rooms_hint=self._missing_rooms_hint(connection.provider))
+
+        def keep() -> None:
+            self.session.resources = list(outcome.resources)
+            self.session.comparison = outcome.comparison
+
+        self.on_main(keep)
+        return outcome
+
+    def disconnect(self) -> None:
+        """Revoke the link at Cronofy and forget its tokens."""
+        from wizard.connect.link import disconnect
+
+        connection = self.session.profile.connection
+        if connection is not None:
+            disconnect(connection, endpoints=self.endpoints(), secrets=self.secrets,
+                       credentials=self.cronofy_credentials(), profile=self.profile)
+
+        def forget() -> None:
+            self.session.resources = []
+            self.session.comparison = None
+            self.session.update(connection=None, terms_link=False, pending_link={})
+
+        self.on_main(forget)
+
+    def authorize(self, on_result: Callable[[RoomMapping], None] = lambda m: None) -> int:
+        """Per-room authorization of the assigned calendars; how many succeeded."""
+        from wizard.connect.authorize import authorize_rooms
+
+        connection = self.session.profile.connection
+        assert connection is not None
+
+        def stored(updated: RoomMapping) -> None:
+            def keep() -> None:
+                mappings = [updated if m.resource_id == updated.resource_id else m
+                            for m in self.session.profile.mappings]
+                self.session.update(mappings=mappings)
+                on_result(updated)
+
+            self.on_main(keep)
+
+        results = authorize_rooms(
+            list(self.session.profile.mappings), connection=connection,
+            endpoints=self.endpoints(), secrets=self.secrets,
+            credentials=self.cronofy_credentials(), profile=self.profile, on_result=stored)
+        return sum(1 for m in results if m.authorization == "authorized")
+
+    # -- reports ---------------------------------------------------------------------------
+    def report(self, *, scenario: str | None = None) -> dict[str, Any]:
+        """The redacted diagnostics of this profile (what `roomcal report` writes)."""
+        from wizard.core.report import build_report
+
+        profile = self.session.profile
+        provider = self.provider or profile.provider
+        plugin = self.plugin() if self.provider is not None else None
+        return build_report(
+            provider=provider, values=profile.inputs.get(provider, {}),
+            results=self.session.results, plugin=plugin, scenario=scenario,
+            connection=profile.connection.to_json() if profile.connection else None)
+
+    def write_report(self, path: str | Path, *, scenario: str | None = None) -> Path:
+        from wizard.core.report import write_text
+
+        return write_text(path, self.report(scenario=scenario))

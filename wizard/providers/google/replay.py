@@ -1,0 +1,41 @@
+"""Google Workspace failures → the sandbox faults that reproduce them (wizard/sandbox/replay.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from wizard.sandbox.replay import Check
+
+ROOMS_SCOPE = "https://www.googleapis.com/auth/admin.directory.resource.calendar.readonly"
+
+
+def _clock_skew(check: Check, _inputs: Mapping[str, str]) -> dict[str, Any]:
+    remedy = check.get("remedy_msg") or {}
+    minutes = (remedy.get("params") or {}).get("minutes") or \
+        check.get("remedy_params", {}).get("minutes")
+    return {"google": {"clock_skew_s": int(minutes) * 60}} if str(minutes).isdigit() else {}
+
+
+RULES = {
+    "google.scopes_withheld": lambda check, inputs: {"google": {"withheld_scopes": [ROOMS_SCOPE]}},
+    "google.clock_skew": _clock_skew,
+    "google.admin_api_disabled": lambda check, inputs: {"google": {"api_disabled": True}},
+    "google.unauthorized": lambda check, inputs: {"google": {"unauthorized": True}},
+    "google.throttled": lambda check, inputs: {"google": {"throttle_requests": 1000}},
+    "google.delegated_admin": lambda check, inputs: {"google": {"not_super_admin": True}},
+    "google.not_admin": lambda check, inputs: {"google": {"not_super_admin": True}},
+    "google.no_rooms": lambda check, inputs: {"rooms": {"count": 0}},
+}
+
+LEGACY_CODES = {
+    "The sign-in did not grant every permission roomcal asked for; missing: {missing}.":
+        "google.scopes_withheld",
+    "The Admin SDK API is not enabled in the Google Cloud project of this OAuth client.":
+        "google.admin_api_disabled",
+    "Google rejected the sign-in (HTTP 401).": "google.unauthorized",
+    "Google kept rate-limiting the requests (HTTP 429).": "google.throttled",
+    "{email} is only a delegated administrator.": "google.delegated_admin",
+    "{email} is not an administrator.": "google.not_admin",
+    "The organisation has no conference-room resources yet.": "google.no_rooms",
+}

@@ -1,0 +1,46 @@
+"""Microsoft 365 failures → the sandbox faults that reproduce them (wizard/sandbox/replay.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from wizard.sandbox.replay import Check, failing_items
+
+
+def _calendars(check: Check, _inputs: Mapping[str, str]) -> dict[str, Any]:
+    return {"microsoft365": {"calendar_denied": failing_items(check)}}
+
+
+RULES = {
+    "microsoft365.sign_in_declined": lambda check, inputs: {"microsoft365": {"decline": True}},
+    "microsoft365.sign_in_expired": lambda check, inputs: {
+        "microsoft365": {"expire_device_code": True}},
+    "microsoft365.graph_refused": lambda check, inputs: {
+        "microsoft365": {"graph_unauthorized": True}},
+    "microsoft365.no_consent_role": lambda check, inputs: {"microsoft365": {"not_admin": True}},
+    "microsoft365.no_rooms": lambda check, inputs: {"rooms": {"count": 0}},
+    "microsoft365.graph_not_json": lambda check, inputs: {"microsoft365": {"malformed": True}},
+    "microsoft365.no_room_list": lambda check, inputs: {"microsoft365": {"room_lists": []}},
+    # Which rooms are outside is not in the report; one list with no rooms at all
+    # reproduces the warning and its remedy.
+    "microsoft365.rooms_outside_lists": lambda check, inputs: {
+        "microsoft365": {"room_lists": [{"email": "rooms@example.com", "rooms": []}]}},
+    "microsoft365.calendars_unreadable": _calendars,
+}
+
+LEGACY_CHECKS = {"calendar_access": "microsoft365.calendars_unreadable"}
+
+LEGACY_CODES = {
+    "The sign-in was declined.": "microsoft365.sign_in_declined",
+    "The sign-in code expired before it was used.": "microsoft365.sign_in_expired",
+    "Microsoft Graph refused access (HTTP {status}).": "microsoft365.graph_refused",
+    "{account} holds no role that may grant tenant-wide admin consent.":
+        "microsoft365.no_consent_role",
+    "The tenant has no room mailboxes.": "microsoft365.no_rooms",
+    "Microsoft Graph answered with something that is not JSON (HTTP {status}): a proxy may "
+    "be rewriting the traffic.": "microsoft365.graph_not_json",
+    "The tenant has no room list yet.": "microsoft365.no_room_list",
+    "{count} rooms are in no room list: {rooms}": "microsoft365.rooms_outside_lists",
+    "{count} room calendars cannot be read.": "microsoft365.calendars_unreadable",
+}
