@@ -33,8 +33,12 @@ CRONOFY = "cronofy"  # step 2's service: every provider links through it
 
 
 def services() -> tuple[str, ...]:
-    """The name of every service the sandbox can play: the providers', and Cronofy."""
-    return (*providers.names(), CRONOFY)
+    """The name of every service the sandbox can play: the providers', and Cronofy.
+
+    In name order, not the welcome screen's: with a fixed port base each server's
+    port must not move when a provider is added or reordered (snapshots show them).
+    """
+    return (*sorted(providers.names()), CRONOFY)
 
 
 def _service_module(name: str) -> ModuleType | None:
