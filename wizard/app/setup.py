@@ -160,7 +160,17 @@ class Setup:
                 self.session.record(result, persist=not result.items)
             yield result
         if record:
-            self.session.persist_results()
+            self.session.persist_results(inputs=dict(ctx.values))
+
+    def stale_inputs(self) -> list[tuple[str, str]] | None:
+        """The fields (key, value then) whose values differ from those the stored results
+        were checked against; [] when they are current; None when no run was recorded."""
+        last = self.session.last_checked()
+        if last is None:
+            return None
+        _when, then = last
+        now = self.values()
+        return [(key, value) for key, value in then.items() if now.get(key, value) != value]
 
     # -- step 2: Cronofy -------------------------------------------------------------------
     def cronofy_credentials(self) -> tuple[str, str]:

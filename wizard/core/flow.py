@@ -81,6 +81,19 @@ def open_items(
     )
 
 
+def affected_checks(plugin: ProviderPlugin, changed: set[str]) -> set[str]:
+    """The checks that read any of the ``changed`` fields, and everything downstream."""
+    affected = {s.id for s in plugin.checks if set(s.inputs) & changed}
+    grown = True
+    while grown:
+        grown = False
+        for spec in plugin.checks:
+            if spec.id not in affected and set(spec.needs) & affected:
+                affected.add(spec.id)
+                grown = True
+    return affected
+
+
 def prepare_gate(
     plugin: ProviderPlugin,
     results: Mapping[str, CheckResult],

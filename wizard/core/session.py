@@ -8,6 +8,7 @@ profile, so a dropped SSH session resumes exactly where it was.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,10 @@ class Session:
         self.warnings: list[Msg] = []
         loaded = self.store.load(profile_name)
         self.profile: Profile = loaded.profile
+        # Where a stored profile stood when it was opened (None for a new one): the first
+        # screen says where it resumed.
+        self.resumed_at: tuple[Step, str] | None = (
+            (self.step, self.profile.saved_at) if self.profile.provider else None)
         if loaded.warning:
             self.warnings.append(loaded.warning)
         self.results: dict[str, CheckResult] = {}
@@ -82,10 +87,20 @@ class Session:
         if result.status.done and persist:
             self._persist_results()
 
-    def persist_results(self) -> None:
-        """Save the results of a run in one write, after its last result."""
+    def persist_results(self, inputs: dict[str, str] | None = None) -> None:
+        """Save the results of a run in one write, after its last result; ``inputs``: the
+        form's values the run checked (a later session can tell its results are stale)."""
         if self.provider is not None:
+            if inputs is not None:
+                self.profile.checked[self.provider] = {"at": _now(), "inputs": dict(inputs)}
             self._persist_results()
+
+    def last_checked(self) -> tuple[str, dict[str, str]] | None:
+        """(when, the values checked) of the last recorded run; None if none was."""
+        record = self.profile.checked.get(self.provider or "")
+        if not isinstance(record, dict) or not isinstance(record.get("inputs"), dict):
+            return None
+        return str(record.get("at", "")), {str(k): str(v) for k, v in record["inputs"].items()}
 
     def _persist_results(self) -> None:
         assert self.provider is not None
@@ -173,6 +188,7 @@ class Session:
         self.save()
 
     def save(self) -> None:
+        self.profile.saved_at = _now()
         saved = self.store.save(self.profile)
         if not saved and self.store.warning and self.store.warning not in self.warnings:
             self.warnings.append(self.store.warning)
@@ -192,3 +208,15 @@ class Session:
         self.comparison = None
         self.save()
         return backup
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def local_time(iso: str) -> str:
+    """An ISO time as this machine's local "YYYY-MM-DD HH:MM" (the same in every language)."""
+    try:
+        return dt.datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return "?"

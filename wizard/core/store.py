@@ -74,6 +74,10 @@ class Profile:
     pending_link: dict[str, Any] = field(default_factory=dict)  # no secrets: state, port, …
     connection: Connection | None = None
     mappings: list[RoomMapping] = field(default_factory=list)
+    # provider -> {"at": ISO time, "inputs": the form's values} of the last check run:
+    # results checked against other values (an old sandbox port, an edited URL) are stale.
+    checked: dict[str, dict[str, Any]] = field(default_factory=dict)
+    saved_at: str = ""  # ISO time (UTC) of the last save: "resumed … (last saved …)"
     schema: int = SCHEMA
 
     def to_json(self) -> dict[str, Any]:

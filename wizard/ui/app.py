@@ -80,6 +80,11 @@ class WizardApp(App[int]):
     def session(self) -> Session:
         return self.setup.session
 
+    def take_resume(self) -> tuple[Step, str] | tuple[()]:
+        """Where a stored profile resumed — for the first screen only (then: ())."""
+        resumed, self.session.resumed_at = self.session.resumed_at, None
+        return resumed or ()
+
     @property
     def demo(self) -> bool:
         return self.setup.demo is not None

@@ -14,6 +14,7 @@ from textual.widgets import Button, Footer, Header, Static
 
 from wizard.core.flow import Step, previous_step
 from wizard.core.i18n import N_, _
+from wizard.core.session import local_time
 from wizard.ui.text import plain, translate_bindings
 from wizard.ui.widgets.step_indicator import StepIndicator
 
@@ -54,6 +55,8 @@ class StepScreen(Screen[None]):
         yield Header(show_clock=False, icon="")
         yield StepIndicator(self.STEP)
         with Body(id="body"):
+            if note := self._resume_note():
+                yield Static(plain(note), id="resume-note", classes="notice")
             yield from self.compose_body()
         with Horizontal(id="nav"):
             if previous_step(self.STEP) is not None:
@@ -69,6 +72,20 @@ class StepScreen(Screen[None]):
     def compose_body(self) -> ComposeResult:
         yield from ()
 
+    def _resume_note(self) -> str:
+        """On the first screen of a resumed profile: where it resumed, and from when.
+
+        The first screen takes the app's note (once); a language switch re-composes the
+        screen and says it again in the new language.
+        """
+        if self._resumed is None:
+            self._resumed = self.wizard.take_resume()
+        if not self._resumed:
+            return ""
+        step, saved_at = self._resumed
+        return _("Resumed where profile {name} left off: {step} (last saved {when}).").format(
+            name=self.session.profile.name, step=step.title, when=local_time(saved_at))
+
     def compose_actions(self) -> ComposeResult:
         yield from ()
 
@@ -77,6 +94,7 @@ class StepScreen(Screen[None]):
         # Set before the Header mounts: it reads them then, and watches later changes.
         self.title = "roomcal"
         self.sub_title = self.STEP.title
+        self._resumed: tuple[Step, str] | tuple[()] | None = None
 
     def on_mount(self) -> None:
         self.wizard.apply_size_class(self)

@@ -11,9 +11,10 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
-from wizard.core.flow import Step
+from wizard.core.flow import Step, affected_checks
 from wizard.core.i18n import N_, _
 from wizard.core.model import CheckResult, Status
+from wizard.core.session import local_time
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.memory import freeze_garbage_collector
 from wizard.ui.screens.base import StepScreen
@@ -57,6 +58,10 @@ class PrepareScreen(StepScreen):
                 value = values.get(field.key, "")
             yield FieldRow(field, value)
         yield Static(plain(_("Checklist")), classes="section-title")
+        note = self._stale_note()
+        stale = Static(plain(note), id="stale-note", classes="notice")
+        stale.display = bool(note)
+        yield stale
         confirmations = set(session.profile.confirmations)
         for spec in plugin.checks:
             yield CheckItem(spec, session.results.get(spec.id), spec.id in confirmations)
@@ -78,8 +83,34 @@ class PrepareScreen(StepScreen):
     def after_paint(self) -> None:
         plugin = self.session.plugin()
         missing = [s.id for s in plugin.checks if s.id not in self.session.results]
-        if missing:
-            self.start_checks(None)
+        stale = self.setup.stale_inputs()
+        if missing or (stale is None and self.session.results):
+            self.start_checks(None)  # nothing recorded to compare with: all of them
+        elif stale:
+            self.start_checks(affected_checks(plugin, {key for key, _then in stale}))
+
+    def _refresh_stale_note(self) -> None:
+        for note in self.query("#stale-note").results(Static):
+            text = self._stale_note()
+            note.update(plain(text))
+            note.display = bool(text)
+
+    def _stale_note(self) -> str:
+        """Results checked against other values than the form's are marked: when, against what."""
+        if not self.session.results:
+            return ""
+        stale = self.setup.stale_inputs()
+        if stale is None:
+            return _("These results come from an earlier run whose values were not recorded: "
+                     "checking again.")
+        if not stale:
+            return ""
+        labels = {f.key: _(f.label) for f in self.session.plugin().fields}
+        when, _then = self.session.last_checked() or ("", {})
+        return _("These results were checked on {when} against other values ({values}): "
+                 "checking again.").format(
+            when=local_time(when),
+            values="; ".join(f"{labels.get(key, key)}: {value}" for key, value in stale))
 
     def after_recompose(self) -> None:
         self.update_gate()  # checks keep running; their results land in the new widgets
@@ -157,17 +188,7 @@ class PrepareScreen(StepScreen):
 
     def _recheck_changed(self) -> None:
         keys, self._pending_keys = self._pending_keys, set()
-        plugin = self.session.plugin()
-        affected = {s.id for s in plugin.checks if set(s.inputs) & keys}
-        # Everything downstream of a changed check must run again too.
-        changed = True
-        while changed:
-            changed = False
-            for spec in plugin.checks:
-                if spec.id not in affected and set(spec.needs) & affected:
-                    affected.add(spec.id)
-                    changed = True
-        if affected:
+        if affected := affected_checks(self.session.plugin(), keys):
             self.start_checks(affected)
 
     # -- checks -------------------------------------------------------------------------
@@ -215,6 +236,7 @@ class PrepareScreen(StepScreen):
             # step of the event loop and the screen freezes for its length.
             await asyncio.sleep(0)
         self.update_gate()
+        self._refresh_stale_note()
         freeze_garbage_collector()  # the provider's libraries are loaded by now
         self._point_at_first_problem()
 
