@@ -15,7 +15,7 @@ from wizard.ui.screens.connect import ConnectScreen
 from wizard.ui.screens.prepare import PrepareScreen
 
 
-def _text(app, selector: str) -> str:  # noqa: ANN001
+def _text(app, selector: str) -> str:
     widget = app.screen.query_one(selector, Static)
     return str(widget.render()) if widget.display else ""
 
