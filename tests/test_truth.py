@@ -61,3 +61,134 @@ async def test_every_resume_says_where_it_resumed() -> None:
             await pilot.press("ctrl+l")
             await settle(pilot)
             assert "Step 2" in _text(again, "#resume-note")  # said again, in English
+
+
+async def _click(pilot, selector: str) -> None:
+    for _ in range(400):
+        found = pilot.app.screen.query(selector)
+        if found and not found.first().disabled and found.first().region.area:
+            await pilot.click(selector)
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"{selector} never clickable on {pilot.app.screen}")
+
+
+async def _to_connected(pilot, *, before_sign_in=None) -> None:
+    for selector in ("#connect", "#reminder-continue", "#terms-connect", "#link"):
+        await _click(pilot, selector)
+    if before_sign_in is not None:
+        await before_sign_in(pilot)
+    await _click(pilot, "#terms-link")
+    await _click(pilot, "#sign-in")
+    await settle(pilot)
+
+
+async def test_connected_claims_only_what_step_2_proved() -> None:
+    from wizard.ui.screens.assign import AssignScreen
+    from wizard.ui.screens.connected import ConnectedScreen
+
+    with sandbox("impersonation-denied") as box:
+        app = make_app(box, provider="exchange", step=Step.PREPARE, language="de")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            # Keyboard only: the first failure has the focus after the run; Tab leads on
+            # to "Continue anyway" below the checklist.
+            while app.focused is None or app.focused.id != "continue-anyway":
+                await pilot.press("tab")
+            await pilot.press("space", "ctrl+n")
+            await settle(pilot)
+            await _to_connected(pilot)
+            assert isinstance(app.screen, ConnectedScreen)
+            shown = " ".join(str(w.render()) for w in app.screen.query(Static))
+            assert "Identitätswechsel funktioniert" not in shown
+            assert "impersonation works" not in shown
+            problems = _text(app, "#step1-problems")
+            assert "Raum Elbe" in problems and "Board Room" in problems, problems
+            assert not app.screen.query("#same-rooms")
+            await _click(pilot, "#next")
+            await settle(pilot)
+            assert isinstance(app.screen, AssignScreen)
+            table = app.screen.query_one("#resources")
+            names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+            assert "✗ Raum Elbe" in names and "Raum Alster" in names, names
+            await pilot.click("#resources")
+            for _ in range(names.index("✗ Raum Elbe")):
+                await pilot.press("down")
+            await pilot.pause()
+            assert "Schritt 1" in _text(app, "#assign-status")
+
+
+async def test_rooms_cronofy_does_not_see_are_named_and_nothing_claims_more() -> None:
+    from wizard.ui.screens.connected import ConnectedScreen
+
+    with sandbox("cronofy-rooms-missing") as box:
+        app = make_app(box, provider="exchange", step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await _click(pilot, "#next")
+            await settle(pilot)
+            await _to_connected(pilot)
+            assert isinstance(app.screen, ConnectedScreen)
+            missing = _text(app, "#missing-in-cronofy")
+            assert "not visible to Cronofy" in missing, missing
+            proof = _text(app, "#proof")
+            assert "impersonation works" not in proof and "lists" in proof, proof
+
+
+async def test_step_2_follows_step_1s_service_and_says_when_it_does_not() -> None:
+    from wizard.ui.screens.connected import ConnectedScreen
+
+    async def choose_google(pilot) -> None:
+        hint = _text(pilot.app, "#sign-in-text")
+        assert "Microsoft 365" in hint, hint  # follows step 1's service first
+        assert _text(pilot.app, "#other-service") == ""
+        await pilot.click("#service")  # open the list
+        await pilot.pause()
+        await pilot.press("up", "enter")  # Google Workspace is just above Microsoft 365
+        await pilot.pause()
+        hint = _text(pilot.app, "#sign-in-text")
+        assert "Google administrator" in hint, hint
+        assert "not done" in _text(pilot.app, "#other-service")
+
+    with sandbox("healthy") as box:
+        app = make_app(box, provider="microsoft365", step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            before = dict(app.session.results)
+            await _click(pilot, "#next")
+            await settle(pilot)
+            await _to_connected(pilot, before_sign_in=choose_google)
+            assert isinstance(app.screen, ConnectedScreen)
+            assert "not for this service" in _text(app, "#not-step1")
+            assert not app.screen.query("#same-rooms") and not app.screen.query("#proof")
+            assert app.session.results == before  # nothing of step 1 counted as proven
+
+
+async def test_the_reminder_marks_skipped_checks_as_skipped_not_failed() -> None:
+    from wizard.ui.screens.connect import ReminderModal
+
+    with sandbox("wrong-password", services=("exchange", "cronofy")) as box:
+        app = make_app(box, provider="exchange", step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            while app.focused is None or app.focused.id != "continue-anyway":
+                await pilot.press("tab")
+            await pilot.press("space", "ctrl+n")
+            await settle(pilot)
+            await _click(pilot, "#connect")
+            await settle(pilot)
+            assert isinstance(app.screen, ReminderModal)
+            lines = "\n".join(str(w.render()) for w in app.screen.query(Static)).splitlines()
+            assert any(line.startswith("✗ Service account signs in") for line in lines), lines
+            assert any(line.startswith("- Room list exists") for line in lines), lines
+            assert not any(line.startswith("✗ Room list exists") for line in lines)
+
+
+def test_cronofy_422_does_not_ask_for_values_nobody_can_see(
+        capsys) -> None:
+    from wizard.cli import main
+
+    assert main(["--lang", "de", "connect", "--scenario", "cronofy-errors"]) == 1
+    err = capsys.readouterr().err
+    assert "Korrigieren Sie die genannten Werte" not in err
+    assert "roomcal" in err and "422" in err, err

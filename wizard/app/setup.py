@@ -105,6 +105,42 @@ class Setup:
         else:
             self.secrets.delete(self.profile, self._secret_key(key))
 
+    def differs_from_demo(self) -> bool:
+        """In the demo: does the form hold anything but the demo's own values?"""
+        if self.demo is None:
+            return False
+        plugin = self.plugin()
+        demo_secrets = self.demo.secrets(plugin.name)
+        typed = any(self.secrets.get(self.profile, self._secret_key(f.key)) not in
+                    (None, demo_secrets.get(f.key)) for f in plugin.fields if f.secret)
+        return typed or bool(self.session.stored_values())
+
+    def forget_form(self) -> None:
+        """Back to the form's defaults (the demo's values in the demo): typed values and
+        committed secrets of this provider are forgotten, its results too."""
+        plugin = self.plugin()
+        for field in plugin.fields:
+            if field.secret:
+                self.secrets.delete(self.profile, self._secret_key(field.key))
+        self.session.profile.inputs.pop(plugin.name, None)
+        self.session.profile.results.pop(plugin.name, None)
+        self.session.profile.checked.pop(plugin.name, None)
+        self.session.results = {}
+        self.session.save()
+
+    def start_over(self) -> Path | None:
+        """Clear the profile (a backup is kept) and every secret stored for it."""
+        backup = self.session.reset()
+        for info in providers.providers():
+            try:
+                fields = info.plugin().fields
+            except ImportError:  # a provider whose client library is missing
+                continue
+            keys = [f"{info.name}.{f.key}" for f in fields if f.secret]
+            for key in (*keys, *info.plugin().stored_secrets):
+                self.secrets.delete(self.profile, key)
+        return backup
+
     def check_secrets(self) -> dict[str, str]:
         """The secret fields, plus what the demo supplies beyond them (an OAuth client)."""
         plugin = self.plugin()
@@ -190,7 +226,8 @@ class Setup:
             provider=service,
             region=region or profile.region,
             port=0 if self.demo is not None else (LINK_PORT if port is None else port),
-            step1_rooms=self.session.step1_rooms(),
+            # Step 1's rooms compare only with a link of the service step 1 checked.
+            step1_rooms=self.session.step1_rooms() if service == profile.provider else [],
             profile=self.profile,
             resume=dict(profile.pending_link),
             missing_rooms_hint=self._missing_rooms_hint(service),

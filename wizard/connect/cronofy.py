@@ -140,9 +140,12 @@ class CronofyClient:
     def _fail(self, response: httpx.Response) -> CronofyError:
         status = response.status_code
         if status == 422:
-            return CronofyError(Msg(N_("Cronofy rejected the request: {fields}"),
-                                    fields=_field_errors(response)),
-                                Msg(N_("Correct the values named and try again.")), 422)
+            # The fields are those of roomcal's own request, not anything the person typed:
+            # asking them to "correct the values named" would send them looking in vain.
+            return CronofyError(Msg(N_("Cronofy refused a request roomcal made (HTTP 422: "
+                                       "{fields})."), fields=_field_errors(response)),
+                                Msg(N_("Try again; if it keeps happening, send `roomcal "
+                                       "report` to support.")), 422)
         if status >= 500:
             return CronofyError(Msg(N_("Cronofy had a server error (HTTP {status})."),
                                     status=status),

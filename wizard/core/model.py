@@ -198,6 +198,9 @@ class ProviderPlugin:
     rooms_check: str = "rooms"
     # (check id, msgid with {count}): confirmations that Cronofy listing rooms proves.
     proven_by_link: tuple[tuple[str, str], ...] = ()
+    # Keyring entries the checks keep beyond the secret fields (refresh tokens, token
+    # caches): "start over" forgets them too.
+    stored_secrets: tuple[str, ...] = ()
 
     def spec(self, check_id: str) -> CheckSpec:
         for spec in self.checks:

@@ -15,7 +15,7 @@ from typing import Any
 from wizard import providers
 from wizard.core.codec import decode_result, encode_result
 from wizard.core.flow import Gate, Step, open_items, prepare_gate, resumable
-from wizard.core.model import CheckResult, Msg, ProviderPlugin, Status
+from wizard.core.model import CheckResult, Msg, ProviderPlugin, Status, Text
 from wizard.core.store import Profile, ProfileStore
 
 
@@ -53,6 +53,7 @@ class Session:
         if self.profile.provider != name:
             self.profile.provider = name
             self.profile.continue_anyway = False
+            self.profile.service = ""  # step 2's service follows step 1's again
             self._load_results()
         self.save()
 
@@ -145,7 +146,8 @@ class Session:
         """Step 2 succeeded: keep what Cronofy sees, and what that proves about step 1."""
         self.resources = list(resources)
         self.comparison = comparison
-        if resources and self.provider is not None:
+        # Only a link of the service step 1 checked proves anything about step 1.
+        if resources and self.provider is not None and connection.provider == self.provider:
             for check_id, msgid in self.plugin().proven_by_link:
                 self.record(CheckResult(check_id, Status.PASS,
                                         Msg(msgid, count=len(resources))))
@@ -154,6 +156,19 @@ class Session:
     def resumable_link(self) -> bool:
         """A link of this profile was cut short (crash, lost SSH) and can be resumed."""
         return resumable(self.profile.pending_link, self.profile.region or "de")
+
+    def room_problems(self) -> dict[str, tuple[str, Text]]:
+        """Rooms step 1 found a problem with: address (lower case) -> (name, what).
+
+        E.g. the rooms whose impersonation was denied: step 2 must not present them as
+        fine, and the assign screen marks them.
+        """
+        problems: dict[str, tuple[str, Text]] = {}
+        for result in self.results.values():
+            for item in result.items:
+                if item.status in (Status.FAIL, Status.WARN) and item.key:
+                    problems.setdefault(item.key.lower(), (item.name, item.detail))
+        return problems
 
     def step1_rooms(self) -> list[str]:
         """The rooms step 1 found (their addresses), for step 2's comparison."""

@@ -43,6 +43,14 @@ def screen_for(step: Step) -> Screen[None]:
     return getattr(importlib.import_module(module), name)()
 
 
+def refocus(screen: Screen[object], widget_id: str) -> None:
+    """Focus the widget with this id again, if it is still there and can take focus."""
+    for widget in screen.query(f"#{widget_id}"):
+        if widget.focusable and widget.display:
+            widget.focus()
+            return
+
+
 def parse_keymap(text: str) -> dict[str, str]:
     """``ROOMCAL_KEYMAP="nav.next=ctrl+right,prepare.recheck=f5"`` → binding id → keys."""
     keymap = {}
@@ -69,6 +77,8 @@ class WizardApp(App[int]):
         i18n.set_language(lang)
         super().__init__()
         self.navigator = Navigator(self, on_error=self._handle_exception)
+        # The focused widget's id per screen while the terminal is too small (hidden).
+        self._hidden_focus: dict[Screen[object], str | None] = {}
         # Step 2 runs in worker threads; its changes to the session land on this loop.
         setup.on_main = self.call_from_thread
         # NO_COLOR is honoured by Textual itself (no colours, styles kept).
@@ -123,6 +133,10 @@ class WizardApp(App[int]):
         lang = i18n.set_language(i18n.next_language(i18n.current_language()))
         self.session.update(language=lang)
         translate_bindings(self)
+        # Focus stays where it was: the widgets are new, their ids are not.
+        focused = self.focused
+        focused_id = focused.id if focused is not None else None
+        focused_screen = focused.screen if focused is not None else None
         # State lives in the session, so re-composing loses nothing the user typed.
         for screen in self.screen_stack:
             if isinstance(screen.sub_title, str) and hasattr(screen, "STEP"):
@@ -134,6 +148,8 @@ class WizardApp(App[int]):
                 await screen.recompose()
                 if hasattr(screen, "after_recompose"):
                     screen.after_recompose()
+            if screen is focused_screen and focused_id:
+                refocus(screen, focused_id)
         self.notify(_("Language: English") if lang == "en" else _("Language: German"),
                     timeout=2)
 
@@ -156,5 +172,13 @@ class WizardApp(App[int]):
         self._close_messages_no_wait()
 
     def apply_size_class(self, screen: Screen[object]) -> None:
+        """Too small: hide the step and say so; big enough again: focus where it was."""
         width, height = screen.size if screen.size.area else self.size
-        screen.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "-too-small")
+        too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        if too_small == screen.has_class("-too-small"):
+            return
+        if too_small and self.focused is not None and self.focused.screen is screen:
+            self._hidden_focus[screen] = self.focused.id
+        screen.set_class(too_small, "-too-small")
+        if not too_small and (widget_id := self._hidden_focus.pop(screen, None)):
+            screen.call_after_refresh(refocus, screen, widget_id)

@@ -523,8 +523,8 @@ PLUGIN = ProviderPlugin(
     ),
     sign_in=N_("You will sign in with the service account that holds the "
                "ApplicationImpersonation role."),
-    step2_proof=N_("Cronofy reads the room calendars: impersonation works from Cronofy's side "
-                   "too."),
+    step2_proof=N_("Cronofy signed in with the service account and lists {count} room "
+                   "calendars."),
     missing_rooms_hint=N_("Rooms Cronofy cannot see usually lack ApplicationImpersonation "
                           "(management scope) or are not in the room list; permission changes "
                           "can take up to 30 minutes."),

@@ -380,12 +380,13 @@ PLUGIN = ProviderPlugin(
                           "Marketplace.")),
     ),
     sign_in=N_("You will sign in with the Google administrator account of the organisation."),
-    step2_proof=N_("Cronofy lists the rooms: the Cronofy app is installed (step 1's confirmation "
-                   "is proven)."),
+    step2_proof=N_("Cronofy lists {count} room calendars, so the Cronofy app is installed "
+                   "(step 1's confirmation is proven)."),
     missing_rooms_hint=N_("Rooms Cronofy cannot see usually mean the Cronofy app is not "
                           "installed for the whole organisation."),
     # Google's Marketplace install cannot be read with the admin's token: Cronofy
     # listing room calendars proves it.
     proven_by_link=(("cronofy_app", N_("Proven in step 2: Cronofy lists {count} room "
                                        "calendars, so the Cronofy app is installed.")),),
+    stored_secrets=(REFRESH_KEY, CLIENT_KEY),
 )

@@ -324,7 +324,8 @@ PLUGIN = ProviderPlugin(
     notice=NOTICE,
     sign_in=N_("You will sign in with a Microsoft 365 administrator account and grant admin "
                "consent."),
-    step2_proof=N_("Cronofy reads the room calendars: admin consent is in place."),
+    step2_proof=N_("Admin consent is in place: Cronofy lists {count} room calendars through "
+                   "Microsoft Graph."),
     missing_rooms_hint=N_("Rooms Cronofy cannot see usually lack ApplicationImpersonation "
                           "(management scope) or are not in the room list; permission changes "
                           "can take up to 30 minutes."),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -38,11 +38,16 @@ class AssignScreen(StepScreen):
     def __init__(self) -> None:
         super().__init__()
         self._filter_timer: Timer | None = None
+        # Kept on the screen, not in its widgets: ctrl+l re-composes them.
+        self._query = ""
+        self._cursor_key: str | None = None
+        self._written: list[Path] = []  # this visit's exports, named in the summary
 
     def compose_body(self) -> ComposeResult:
         yield Static(plain(_("Which calendar belongs to which conference room? Select a "
                              "calendar, type the room's name, press Enter.")), classes="hint")
-        yield SteadyInput(placeholder=_("Search room calendars…"), id="search", compact=True)
+        yield SteadyInput(self._query, placeholder=_("Search room calendars…"), id="search",
+                          compact=True)
         table: DataTable[str] = DataTable(id="resources", cursor_type="row", zebra_stripes=True)
         yield table
         with Horizontal(id="assign-row"):
@@ -61,7 +66,7 @@ class AssignScreen(StepScreen):
         table.add_column(_("Email"), key="email", width=24)
         table.add_column(_("Conference room"), key="room")
         if self.session.resources:
-            self.fill_table("")
+            self.fill_table(self._query)
         else:
             self.query_one("#assign-status", Static).update(
                 plain(_("Reading the room calendars from Cronofy…")))
@@ -72,7 +77,7 @@ class AssignScreen(StepScreen):
         if error := failure_text(self.setup.reload):
             self.app.call_from_thread(self._status, error)
             return
-        self.app.call_from_thread(self.fill_table, "")
+        self.app.call_from_thread(self.fill_table, self._query)
 
     def _status(self, text: str) -> None:
         self.query_one("#assign-status", Static).update(plain(text))
@@ -84,6 +89,7 @@ class AssignScreen(StepScreen):
         table = self.query_one("#resources", DataTable)
         table.clear()
         rooms = self._rooms()
+        problems = self._problems()
         needle = query.casefold()
         rows = []
         matching = 0
@@ -95,9 +101,14 @@ class AssignScreen(StepScreen):
                 continue
             matching += 1
             if len(rows) < MAX_ROWS:
-                rows.append(((plain(name), plain(email), plain(room)), resource.id))
+                # A room that failed in step 1 is marked: Cronofy may not read it.
+                mark = "✗ " if email.lower() in problems else ""
+                rows.append(((plain(mark + name), plain(email), plain(room)), resource.id))
         for cells, key in rows:
             table.add_row(*cells, key=key)
+        keys = [key for _cells, key in rows]
+        if self._cursor_key in keys:  # the row the person was on, after a re-compose
+            table.move_cursor(row=keys.index(self._cursor_key))
         total = len(self.session.resources)
         if matching > len(rows) and not needle:
             self._status(_("The first {shown} of {total} calendars are shown: type to search "
@@ -115,19 +126,49 @@ class AssignScreen(StepScreen):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "search":
             return
+        self._query = event.value
         if self._filter_timer is not None:
             self._filter_timer.stop()
         self._filter_timer = self.set_timer(FILTER_DELAY, lambda: self.fill_table(event.value))
 
+    def _problems(self) -> dict[str, tuple[str, object]]:
+        """Step 1's problems by room address — of the service step 1 checked only."""
+        connection = self.session.profile.connection
+        if connection is None or connection.provider != self.session.provider:
+            return {}
+        return dict(self.session.room_problems())
+
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         key = event.row_key.value if event.row_key else None
+        self._cursor_key = key
         assigned = self._rooms().get(key or "")
         self.query_one("#room", Input).value = assigned.room if assigned else ""
+        resource = next((r for r in self.session.resources if r.id == key), None)
+        problem = self._problems().get(str(resource.email).lower()) if resource else None
+        if problem is not None:
+            self._status(_("✗ Step 1: {what}. Cronofy may not be able to read this calendar; "
+                           "its authorization may fail.").format(what=render(problem[1])))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.query_one("#room", Input).focus()
 
+    def on_key(self, event: events.Key) -> None:
+        # Down from the search goes into the list it filtered, as Enter does.
+        if event.key == "down" and self.focused is self.query_one("#search", Input):
+            event.stop()
+            self._into_list()
+
+    def _into_list(self) -> None:
+        if self._filter_timer is not None:  # what was typed filters now, not in 0.25 s
+            self._filter_timer.stop()
+            self._filter_timer = None
+            self.fill_table(self._query)
+        self.query_one("#resources", DataTable).focus()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "search":
+            self._into_list()
+            return
         if event.input.id != "room":
             return
         table = self.query_one("#resources", DataTable)
@@ -169,6 +210,7 @@ class AssignScreen(StepScreen):
 
     def _exported(self, written: list[Path] | None) -> None:
         if written:
+            self._written = list(written)
             self._status(_("Exported to {path}").format(
                 path=", ".join(str(p) for p in written)))
 
@@ -180,18 +222,36 @@ class AssignScreen(StepScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def authorize_worker(self) -> None:
-        self.app.call_from_thread(self._status, _("Authorizing the assigned rooms…"))
+        problems = self._problems()
+        flagged = [m.calendar for m in self.session.profile.mappings
+                   if m.email.lower() in problems]
+        note = (" " + _("Step 1 found problems with: {rooms}.").format(rooms=", ".join(flagged))
+                if flagged else "")
+        self.app.call_from_thread(self._status, _("Authorizing the assigned rooms…") + note)
         try:
             done = self.setup.authorize()
         except Exception as exc:
             sentence, remedy = describe(exc)  # a UserFacingError keeps its own sentence
             self.app.call_from_thread(self._status, f"{render(sentence)} {render(remedy)}")
             return
-        self.app.call_from_thread(self._status, _("{count} room(s) authorized.").format(
-            count=done))
+        failed = [m.calendar for m in self.session.profile.mappings
+                  if m.authorization == "failed"]
+        text = _("{done} of {total} assigned rooms authorized.").format(
+            done=done, total=len(self.session.profile.mappings))
+        if failed:
+            text += " " + _("Not authorized: {rooms}.").format(rooms=", ".join(failed))
+        self.app.call_from_thread(self._status, text + note)
 
     def action_finish(self) -> None:
-        self.app.exit(0)
+        """Not straight out: a summary first — what was connected, where it is saved."""
+        from wizard.ui.screens.summary import SummaryModal
+
+        self.wizard.navigator.open(SummaryModal(self._written), self._finish_answered,
+                                   origin=self)
+
+    def _finish_answered(self, quit_now: bool | None) -> None:
+        if quit_now:
+            self.app.exit(0)
 
     def action_back(self) -> None:
         self.wizard.goto(Step.CONNECTED)

@@ -15,11 +15,12 @@ from wizard.core.endpoints import REGIONS
 from wizard.core.errors import describe
 from wizard.core.flow import ConnectGate, Step, minutes_since
 from wizard.core.i18n import N_, _
-from wizard.core.model import render
+from wizard.core.model import Status, render
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.screens.base import StepScreen
 from wizard.ui.screens.modal import WizardModal
 from wizard.ui.text import plain, styled, translate_bindings
+from wizard.ui.widgets.check_item import SYMBOLS
 
 TERMS = N_("I accept the terms of use and the privacy policy")
 REGION_NAMES = {
@@ -37,9 +38,9 @@ class ReminderModal(WizardModal[bool]):
 
     BINDINGS = [Binding("escape", "back", N_("Back"), id="reminder.back")]
 
-    def __init__(self, failures: list[tuple[str, str]]) -> None:
+    def __init__(self, failures: list[tuple[str, str, str]]) -> None:
         super().__init__()
-        self.failures = failures  # (title, detail)
+        self.failures = failures  # (symbol, title, detail)
 
     def compose(self) -> ComposeResult:
         translate_bindings(self)
@@ -50,8 +51,8 @@ class ReminderModal(WizardModal[bool]):
                                  "gone through all of step 1.")))
             if self.failures:
                 yield Static(plain(_("Still open in step 1:")), classes="section-title")
-                lines = [f"✗ {title}" + (f": {detail}" if detail else "")
-                         for title, detail in self.failures[:6]]
+                lines = [f"{symbol} {title}" + (f": {detail}" if detail else "")
+                         for symbol, title, detail in self.failures[:6]]
                 yield Static(plain("\n".join(lines)), classes="error-line")
             with Horizontal(classes="buttons"):
                 yield Button(_("Back"), id="reminder-back", compact=True)
@@ -91,6 +92,15 @@ class ConnectScreen(StepScreen):
                 count=len(failures))), classes="notice")
         else:
             yield Static(plain(_("Step 1 is complete.")), classes="hint")
+        if (connection := self.session.profile.connection) is not None:
+            # Back from "connected": the link stands; signing in again is not needed.
+            yield Static(plain(_("Already linked: {account} (Cronofy data centre {region}). "
+                                 "\"Show the connection\" goes on without a new sign-in; "
+                                 "\"Link\" links again.").format(
+                account=connection.account, region=connection.region)),
+                id="already-linked", classes="notice")
+            yield Button(_("Show the connection"), id="show-connection", variant="primary",
+                         compact=True)
         with Vertical(id="connect-actions"):
             yield Button(_("Connect"), id="connect", variant="primary", compact=True)
             yield Checkbox(_(TERMS), value=self.session.profile.terms_connect,
@@ -106,15 +116,19 @@ class ConnectScreen(StepScreen):
 
     def focus_start(self) -> None:
         gate = self._gate()
-        if gate.can_link:
+        if self.query("#show-connection"):
+            self.query_one("#show-connection", Button).focus()
+        elif gate.can_link:
             self.query_one("#link", Button).focus()
         elif gate.reminder_acknowledged:
             self.query_one("#terms-connect", Checkbox).focus()
         else:
             self.query_one("#connect", Button).focus()
 
-    def _failure_lines(self) -> list[tuple[str, str]]:
-        return [(_(title), render(result.detail) if result else _("not checked"))
+    def _failure_lines(self) -> list[tuple[str, str, str]]:
+        """(symbol, title, what) of each open item: a skipped check is not a failed one."""
+        return [(SYMBOLS[result.status] if result else SYMBOLS[Status.PENDING], _(title),
+                 render(result.detail) if result else _("not checked"))
                 for title, result in self.session.failures()]
 
     def refresh_gate(self) -> None:
@@ -126,7 +140,10 @@ class ConnectScreen(StepScreen):
         self.query_one("#connect", Button).display = not gate.reminder_acknowledged
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "connect":
+        if event.button.id == "show-connection":
+            event.stop()
+            self.wizard.goto(Step.CONNECTED)
+        elif event.button.id == "connect":
             event.stop()
             self.wizard.navigator.open(ReminderModal(self._failure_lines()),
                                        self._reminder_done, origin=self)
@@ -145,10 +162,10 @@ class ConnectScreen(StepScreen):
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         if event.checkbox.id == "terms-connect":
+            # Focus stays on the toggle: Tab then reaches the button it just enabled (moving
+            # focus to the button made Tab skip it, onto "Back").
             self.session.update(terms_connect=event.value)
             self.refresh_gate()
-            if event.value:
-                self.query_one("#link", Button).focus()
 
     def action_back(self) -> None:
         self.wizard.goto(Step.PREPARE)
@@ -177,10 +194,11 @@ class LinkScreen(StepScreen):
             yield Select([(f"{_(REGION_NAMES[r])} ({r})", r) for r in REGIONS],
                          value=profile.region or "de", allow_blank=False, id="region",
                          compact=True)
-        if service != profile.provider:
-            yield Static(plain(_("Step 1 was prepared for {provider}.").format(
-                provider=_(providers.get(profile.provider).title))), classes="notice")
-        yield Static(plain(self._sign_in_text(service)), classes="intro")
+        other = Static(plain(self._other_service_text(service)), id="other-service",
+                       classes="notice")
+        other.display = service != profile.provider
+        yield other
+        yield Static(plain(self._sign_in_text(service)), classes="intro", id="sign-in-text")
         if self.session.resumable_link():
             minutes = minutes_since(profile.pending_link)
             yield Static(plain(_("The link started {minutes} min ago was cut short: \"Sign in\" "
@@ -199,6 +217,15 @@ class LinkScreen(StepScreen):
         else:
             self.query_one("#terms-link", Checkbox).focus()
 
+    def _other_service_text(self, service: str) -> str:
+        """Linking another service than step 1 checked: say so, step 1 counts for nothing."""
+        profile = self.session.profile
+        if service == profile.provider:
+            return ""
+        return _("Step 1 was prepared for {provider}, not for {service}: for {service} step 1 "
+                 "is not done.").format(provider=_(providers.get(profile.provider).title),
+                                        service=_(providers.get(service).title))
+
     def _sign_in_text(self, service: str) -> str:
         """Who signs in at Cronofy: the chosen service's own sentence."""
         try:
@@ -211,15 +238,19 @@ class LinkScreen(StepScreen):
             return
         if event.select.id == "service" and event.value != self.session.profile.service:
             self.session.update(service=event.value)
+            # Who signs in, and whether step 1 counts, follow the chosen service at once.
+            self.query_one("#sign-in-text", Static).update(plain(self._sign_in_text(
+                event.value)))
+            other = self.query_one("#other-service", Static)
+            other.update(plain(self._other_service_text(event.value)))
+            other.display = event.value != self.session.profile.provider
         elif event.select.id == "region":
             self.session.update(region=event.value)
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         if event.checkbox.id == "terms-link":
-            self.session.update(terms_link=event.value)
+            self.session.update(terms_link=event.value)  # focus stays: Tab reaches the button
             self.query_one("#sign-in", Button).disabled = not event.value
-            if event.value:
-                self.query_one("#sign-in", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "sign-in":

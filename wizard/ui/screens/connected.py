@@ -36,34 +36,47 @@ class ConnectedScreen(StepScreen):
         ]
         for label, value in rows:
             yield Static(styled((f"{label:<22}", "bold"), value))
-        if connection.rooms and proof:
-            yield Static(plain(_(proof)), classes="hint", id="proof")
-        comparison = self.session.comparison
-        if comparison is not None:
-            yield from self._comparison(comparison)
+        yield from self._what_is_proven(connection.provider, connection.rooms, proof)
         yield Static(plain(_("Next: assign the room calendars to your conference rooms.")),
                      classes="intro")
         yield Static(plain(""), id="connected-error", classes="error-line")
 
-    def _comparison(self, comparison: object) -> ComposeResult:
+    def _what_is_proven(self, service: str, rooms: int, proof: str) -> ComposeResult:
+        """Only what step 2 proved, and every room that failed in step 1 or Cronofy misses."""
+        step1 = self.session.provider
+        if service != step1:
+            yield Static(plain(_("Step 1 was checked for {checked}, not for this service: "
+                                 "nothing of step 1 is confirmed by this link.").format(
+                checked=_(providers.get(step1).title) if step1 else "-")),
+                classes="notice", id="not-step1")
+            return
+        if rooms and proof:
+            yield Static(plain(_(proof).format(count=rooms)), classes="hint", id="proof")
+        comparison = self.session.comparison
         missing_cronofy = list(getattr(comparison, "missing_in_cronofy", []))
         missing_step1 = list(getattr(comparison, "missing_in_step1", []))
-        if not missing_cronofy and not missing_step1:
-            yield Static(plain(_("Cronofy sees exactly the rooms found in step 1.")),
-                         classes="hint")
-            return
+        problems = self.session.room_problems()
         if missing_cronofy:
             yield Static(plain(_("Found in step 1 but not visible to Cronofy ({count}): "
                                  "{rooms}").format(count=len(missing_cronofy),
                                                    rooms=", ".join(missing_cronofy[:5]))),
-                         classes="notice")
+                         classes="notice", id="missing-in-cronofy")
         if missing_step1:
             yield Static(plain(_("Visible to Cronofy but not found in step 1 ({count}): "
                                  "{rooms}").format(count=len(missing_step1),
                                                    rooms=", ".join(missing_step1[:5]))),
                          classes="notice")
+        if problems:
+            named = [f"{name} ({render(what)})" for name, what in list(problems.values())[:4]]
+            yield Static(plain(_("Step 1 found problems with {count} rooms: {rooms}. Cronofy "
+                                 "may not be able to read them.").format(
+                count=len(problems), rooms=", ".join(named))),
+                classes="notice", id="step1-problems")
         for hint in getattr(comparison, "hints", [])[:3]:
             yield Static(plain(render(hint)), classes="hint")
+        if comparison is not None and not (missing_cronofy or missing_step1 or problems):
+            yield Static(plain(_("Cronofy sees exactly the rooms found in step 1.")),
+                         classes="hint", id="same-rooms")
 
     def compose_actions(self) -> ComposeResult:
         yield Button(_("Disconnect"), id="disconnect", compact=True)
@@ -78,6 +91,9 @@ class ConnectedScreen(StepScreen):
         """After a restart the rooms are read back from Cronofy with the stored tokens."""
         if error := failure_text(self.setup.reload):
             self.app.call_from_thread(self._show_error, error)
+            return
+        # What Cronofy sees now, against step 1: the comparison is known only now.
+        self.app.call_from_thread(self.wizard.navigator.recompose, self)
 
     def _show_error(self, text: str) -> None:
         self.query_one("#connected-error", Static).update(plain(text))
@@ -85,8 +101,22 @@ class ConnectedScreen(StepScreen):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "disconnect":
             event.stop()
+            from wizard.ui.screens.confirm import ConfirmModal
+
+            connection = self.session.profile.connection
+            account = connection.account if connection is not None else "-"
+            self.wizard.navigator.open(
+                ConfirmModal(_("Disconnect?"),
+                             _("The Cronofy link of {account} is revoked and its tokens are "
+                               "removed: the meeting-room product stops reading the room "
+                               "calendars until the service is linked again.").format(
+                                 account=account),
+                             _("Disconnect")),
+                self._disconnect_confirmed, origin=self)
+
+    def _disconnect_confirmed(self, confirmed: bool | None) -> None:
+        if confirmed:
             self.disconnect_worker()
-            return
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def disconnect_worker(self) -> None:

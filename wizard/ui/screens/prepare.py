@@ -30,6 +30,9 @@ class PrepareScreen(StepScreen):
     STEP = Step.PREPARE
     BINDINGS = [
         Binding("r", "recheck", N_("Re-check"), id="prepare.recheck"),
+        # Hidden from the footer (no room at 80 columns): the demo hint names it when needed.
+        Binding("ctrl+d", "demo_values", N_("Demo values"), id="prepare.demo_values",
+                show=False),
     ]
 
     def __init__(self) -> None:
@@ -41,6 +44,7 @@ class PrepareScreen(StepScreen):
         # Secret fields being typed: kept here, not in the keyring, until committed
         # (ctrl+l re-composes the widgets; the draft must survive that).
         self._drafts: dict[str, str] = {}
+        self._typed_during_run = False  # then a finished run leaves the cursor alone
 
     def compose_body(self) -> ComposeResult:
         session = self.session
@@ -50,6 +54,10 @@ class PrepareScreen(StepScreen):
                      classes="section-title")
         if plugin.notice:
             yield Static(plain(_(plugin.notice)), classes="notice")
+        hint = Static(plain(_("Demo: the form no longer holds the demo's values; ctrl+d puts "
+                              "them back.")), id="demo-hint", classes="notice")
+        hint.display = self.setup.differs_from_demo()
+        yield hint
         values = self.setup.values()
         for field in plugin.fields:
             if field.secret:
@@ -152,12 +160,15 @@ class PrepareScreen(StepScreen):
             # was registered for redaction ("Sommer" then masked "Sommerhaus").
             if self.setup.secret(key) != value:
                 self._drafts[key] = value
+                self._typed_during_run = True
             else:
                 self._drafts.pop(key, None)
             row.show_problem(value)
             return
         if self.setup.values().get(key) != value:
+            self._typed_during_run = True
             self.session.set_value(key, value)
+            self._refresh_demo_hint()
         else:
             return
         if not row.show_problem(value):
@@ -173,6 +184,7 @@ class PrepareScreen(StepScreen):
             return
         del self._drafts[key]
         self.setup.commit_secret(key, value)
+        self._refresh_demo_hint()
         rows = self.query(f"#row-{key}").results(FieldRow)
         row = next(iter(rows), None)
         if recheck and row is not None and row.show_problem(value):
@@ -207,6 +219,7 @@ class PrepareScreen(StepScreen):
         return ok
 
     def start_checks(self, only: set[str] | None) -> None:
+        self._typed_during_run = False
         self._commit_secrets()
         if not self._form_valid():
             self.update_gate()
@@ -240,17 +253,21 @@ class PrepareScreen(StepScreen):
         freeze_garbage_collector()  # the provider's libraries are loaded by now
         self._point_at_first_problem()
 
-    def _point_at_first_problem(self) -> None:
-        """After a run, bring the first failed item (and its fix) into view.
+    def _point_at_first_problem(self, *, force: bool = False) -> bool:
+        """After a run, bring the first failed item (and its fix) into view and focus it.
 
-        Not while the user is typing: the cursor stays in their input.
+        Not while the person is typing (unless ``force``): the cursor stays in their input.
         """
-        if isinstance(self.app.focused, Input):
-            return
+        if self._typed_during_run and isinstance(self.app.focused, Input) and not force:
+            return False
         for item in self.query(CheckItem):
-            if item.result.status in (Status.FAIL, Status.MANUAL):
+            if item.result.status in (Status.FAIL, Status.MANUAL, Status.SKIP):
                 item.focus()
-                return
+                # Its fix opens below it, and "Continue anyway" comes after the list: keep
+                # the item's top in view rather than its middle.
+                item.scroll_visible(top=True)
+                return True
+        return False
 
     def _show(self, result: CheckResult) -> None:
         try:
@@ -293,15 +310,38 @@ class PrepareScreen(StepScreen):
             self.action_recheck()
             return
 
+    def action_demo_values(self) -> None:
+        """The demo's values back in the form (a wrong password typed, say), checked again."""
+        self._drafts.clear()
+        self.setup.forget_form()
+        self.wizard.navigator.recompose(self)
+        self.call_after_refresh(self.start_checks, None)
+
+    def _refresh_demo_hint(self) -> None:
+        for hint in self.query("#demo-hint"):
+            hint.display = self.setup.differs_from_demo()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "demo_values":
+            return self.wizard.demo  # the demo's own values exist only in the demo
+        # ctrl+n always answers here: when step 1 blocks, it says why (instead of a dimmed
+        # key that does nothing).
+        if action == "next":
+            return True
+        return super().check_action(action, parameters)
+
     def action_next(self) -> None:
         self._commit_secrets()
-        if self.session.gate().open:
+        gate = self.session.gate()
+        if gate.open:
             self._cancel.set()
             self.wizard.goto(Step.CONNECT)
-        else:
-            self.update_gate()
-            self.notify(str(self.session.gate().reason or ""), severity="warning",
-                        markup=False)
+            return
+        self.update_gate()
+        self.notify(str(gate.reason or ""), severity="warning", markup=False)
+        # Show what blocks: the first open item, and the way past it.
+        if not self._point_at_first_problem(force=True) and gate.needs_override:
+            self.query_one("#continue-anyway", Checkbox).focus()
 
     def action_back(self) -> None:
         self._commit_secrets()

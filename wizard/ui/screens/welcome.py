@@ -86,7 +86,7 @@ class WelcomeScreen(StepScreen):
         if not confirmed:
             return
         try:
-            backup = self.session.reset()
+            backup = self.setup.start_over()
         except OSError as exc:
             self.notify(_("Nothing was cleared: no copy of the profile could be kept in "
                           "{directory} ({reason}).").format(

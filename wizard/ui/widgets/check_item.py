@@ -34,6 +34,10 @@ class CheckItem(Vertical, can_focus=True):
     BINDINGS = [
         Binding("enter", "toggle_details", N_("Details"), id="check.details"),
         Binding("c", "copy_command", N_("Copy fix"), id="check.copy"),
+        # The arrows move between the checklist's rows (the cursor), not just the page:
+        # Enter and c then act on the row in view.
+        Binding("down", "move(1)", show=False, id="check.next"),
+        Binding("up", "move(-1)", show=False, id="check.previous"),
     ]
 
     class ConfirmationChanged(Message):
@@ -128,6 +132,18 @@ class CheckItem(Vertical, can_focus=True):
         if text:
             self.app.copy_to_clipboard(text)
             self.notify(_("Copied to the clipboard (if your terminal allows it)."))
+        else:
+            self.notify(_("\"{check}\" has no fix to copy.").format(check=_(self.spec.title)))
+
+    def action_move(self, step: int) -> None:
+        items = list(self.screen.query(CheckItem))
+        index = items.index(self) + step
+        if 0 <= index < len(items):
+            items[index].focus()
+        elif step > 0:
+            self.screen.focus_next()  # past the last row: on to what follows the list
+        else:
+            self.screen.focus_previous()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         event.stop()

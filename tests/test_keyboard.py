@@ -1,0 +1,151 @@
+"""The keyboard never traps: a guided session with Tab, Space, Enter and the arrows.
+
+Every test presses keys (and clicks) as a person does at 80×24.
+"""
+
+from __future__ import annotations
+
+from scenes import settle
+from textual.widgets import DataTable, Input, Static
+
+from ui_support import make_app, sandbox
+from wizard.core.flow import Step
+from wizard.core.model import Status
+from wizard.ui.screens.assign import AssignScreen
+from wizard.ui.screens.connect import ConnectScreen, LinkScreen
+from wizard.ui.screens.prepare import PrepareScreen
+
+
+def _focused_id(app) -> str | None:
+    return app.focused.id if app.focused is not None else None
+
+
+async def test_tab_after_ticking_the_terms_reaches_the_button_it_enabled() -> None:
+    with sandbox("healthy", services=("exchange", "cronofy")) as box:
+        app = make_app(box, provider="exchange", step=Step.CONNECT, language="de")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("enter")  # "Verbinden" has the focus
+            await settle(pilot)
+            await pilot.press("enter")  # the reminder's "Weiter"
+            await settle(pilot)
+            assert isinstance(app.screen, ConnectScreen)
+            assert _focused_id(app) == "terms-connect"
+            await pilot.press("space", "tab")
+            assert _focused_id(app) == "link"  # not "Zurück"
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, LinkScreen)
+            assert _focused_id(app) == "terms-link"
+            await pilot.press("space", "tab")
+            assert _focused_id(app) == "sign-in"  # "Anmelden"
+
+
+async def test_focus_stays_after_ctrl_l_and_a_resize() -> None:
+    with sandbox("healthy", services=("exchange",)) as box:
+        app = make_app(box, provider="exchange", step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.click("#field-username")
+            await pilot.press("ctrl+l")
+            await settle(pilot)
+            assert _focused_id(app) == "field-username"
+            await pilot.resize_terminal(60, 18)  # too small: the step is hidden
+            await pilot.pause()
+            await pilot.resize_terminal(80, 24)
+            await pilot.pause()
+            await pilot.pause()
+            assert _focused_id(app) == "field-username"
+            await pilot.press("end", "x")  # typing goes where it went before
+            assert app.screen.query_one("#field-username", Input).value.endswith("x")
+
+
+async def test_blocked_step_1_says_why_and_the_arrows_move_between_rows() -> None:
+    with sandbox("impersonation-denied", services=("exchange",)) as box:
+        app = make_app(box, provider="exchange", step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert app.session.results["impersonation"].status == Status.FAIL
+            # After the run the first failure is focused and in view.
+            assert _focused_id(app) == "check-impersonation"
+            item = app.screen.query_one("#check-impersonation")
+            assert item.region.intersection(app.screen.region).area
+            await pilot.press("ctrl+n")  # blocked: stays, and says why
+            await settle(pilot)
+            assert isinstance(app.screen, PrepareScreen)
+            reason = str(app.screen.query_one("#gate-reason", Static).render())
+            assert "Continue anyway" in reason, reason
+            await pilot.press("up")  # the row cursor moves, not just the page
+            assert _focused_id(app) == "check-rooms"
+            await pilot.press("down")
+            assert _focused_id(app) == "check-impersonation"
+            await pilot.press("down")  # past the last row: on to "Continue anyway"
+            assert _focused_id(app) == "continue-anyway"
+
+
+async def test_search_hands_over_to_the_list_with_enter_or_down() -> None:
+    with sandbox("healthy", services=("exchange", "cronofy")) as box:
+        from scenes import _connected  # walk step 2 as the demo does
+
+        app = make_app(box, provider="exchange", step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _connected(pilot)
+            await pilot.click("#next")
+            await settle(pilot)
+            assert isinstance(app.screen, AssignScreen)
+            await pilot.press("ctrl+f", *"Elbe", "enter")
+            await pilot.pause()
+            table = app.screen.query_one("#resources", DataTable)
+            assert app.focused is table and table.row_count == 1
+            await pilot.press("ctrl+f", *["backspace"] * 4, *"Alster", "down")
+            await pilot.pause()
+            assert app.focused is table and table.row_count == 1
+            await pilot.press("down", "down")  # a row further, then ctrl+l: same row
+            await pilot.press("ctrl+f", *["backspace"] * 6, "down")
+            await pilot.pause()
+            await pilot.press("down", "down")
+            row = table.cursor_row
+            await pilot.press("ctrl+l")
+            await settle(pilot)
+            table = app.screen.query_one("#resources", DataTable)
+            assert app.focused is table and table.cursor_row == row
+
+
+async def test_a_wrong_password_in_the_demo_can_be_undone() -> None:
+    from wizard.ui.screens.welcome import WelcomeScreen
+
+    with sandbox("healthy", services=("exchange",)) as box:
+        demo_password = box.secrets("exchange")["password"]
+        app = make_app(box, provider="exchange", step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            hint = app.screen.query_one("#demo-hint")
+            assert not hint.display
+            await pilot.click("#field-password")
+            await pilot.press(*"oops", "tab")
+            await pilot.click("#recheck")
+            await settle(pilot)
+            assert app.session.results["credentials"].status == Status.FAIL
+            assert app.screen.query_one("#demo-hint").display  # says how to undo it
+            await pilot.press("ctrl+d")
+            await settle(pilot)
+            field = app.screen.query_one("#field-password", Input)
+            assert field.value == demo_password
+            assert app.session.results["credentials"].status == Status.PASS
+            assert not app.screen.query_one("#demo-hint").display
+            # "Start over" forgets a typed password too.
+            await pilot.click("#field-password")
+            await pilot.press(*"again", "tab")
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, WelcomeScreen)
+            await pilot.click("#reset")
+            await settle(pilot)
+            await pilot.click("#confirm-yes")
+            await settle(pilot)
+            await pilot.click("#provider", offset=(2, 2))  # Exchange Server, the third line
+            await pilot.press("ctrl+n")
+            await settle(pilot)
+            assert isinstance(app.screen, PrepareScreen)
+            field = app.screen.query_one("#field-password", Input)
+            assert field.value == demo_password

@@ -1,0 +1,67 @@
+"""Finishing: what was connected, where the mapping was saved, how to run it again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Static
+
+from wizard import providers
+from wizard.core.i18n import N_, _
+from wizard.ui.screens.modal import WizardModal
+from wizard.ui.text import plain, styled, translate_bindings
+
+
+class SummaryModal(WizardModal[bool]):
+    """Closed with True to quit, False (escape, "Back") to stay."""
+
+    BINDINGS = [Binding("escape", "stay", N_("Back"), id="summary.back")]
+
+    def __init__(self, exported: list[Path]) -> None:
+        super().__init__()
+        self.exported = exported
+
+    def compose(self) -> ComposeResult:
+        translate_bindings(self)
+        session = self.wizard.session
+        profile = session.profile
+        with VerticalScroll(classes="modal"):
+            yield Static(styled((_("The calendar service is connected"), "bold")))
+            if (connection := profile.connection) is not None:
+                try:
+                    service = _(providers.get(connection.provider).title)
+                except providers.UnknownProviderError:
+                    service = connection.provider
+                yield Static(plain(_("{service}: {account}, Cronofy data centre {region}.")
+                                   .format(service=service, account=connection.account,
+                                           region=connection.region)))
+            mappings = profile.mappings
+            authorized = sum(1 for m in mappings if m.authorization == "authorized")
+            yield Static(plain(_("{assigned} of {total} room calendars are assigned to "
+                                 "conference rooms, {authorized} of them authorized.").format(
+                assigned=len(mappings), total=len(session.resources) or len(mappings),
+                authorized=authorized)), id="summary-rooms")
+            yield Static(plain(_("Saved in the profile {name}: {path}").format(
+                name=profile.name, path=str(session.store.path(profile.name)))),
+                id="summary-saved")
+            if self.exported:
+                yield Static(plain(_("Exported to: {paths}").format(
+                    paths=", ".join(str(p) for p in self.exported))), id="summary-exported")
+            yield Static(plain(_("To change it or check again later: roomcal --profile {name}")
+                               .format(name=profile.name)), classes="hint")
+            with Horizontal(classes="buttons"):
+                yield Button(_("Back"), id="summary-back", compact=True)
+                yield Button(_("Quit"), id="summary-quit", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#summary-quit", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.close(event.button.id == "summary-quit")
+
+    def action_stay(self) -> None:
+        self.close(False)
