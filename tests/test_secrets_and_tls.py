@@ -90,8 +90,9 @@ def test_cli_wrong_password_fails_fast_and_is_not_echoed(exchange: Sandbox, tmp_
 def test_untrusted_certificate_is_one_sentence(exchange: Sandbox, secret: str,
                                                tmp_path: Path) -> None:
     result = _cli(_exchange_args(exchange), tmp_path, ROOMCAL_PASSWORD=secret)
+    host = exchange.values("exchange")["ews_url"].split("/")[2]
     assert result.returncode == 1
-    assert "certificate is not trusted" in result.stdout
+    assert f"The TLS certificate of {host} is not trusted." in result.stdout
     assert "--ca-bundle" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
 

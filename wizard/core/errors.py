@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import ssl
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from wizard.core.i18n import N_
 from wizard.core.model import CheckResult, Msg, Status, Text
@@ -41,22 +42,74 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
-def explain(exc: BaseException) -> Failure:
-    """What an unexpected exception means for the person, with its code."""
+def _netloc(url: object) -> str:
+    """host[:port] of a URL (str, httpx.URL or a PreparedRequest's), never its user info."""
+    try:
+        parts = urlsplit(str(url))
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return ""
+    return f"{host}:{port}" if host and port else host
+
+
+def _host_of(err: BaseException) -> str:
+    # httpx and requests keep the request on the exception (httpx raises RuntimeError
+    # from ``.request`` when it has none); urllib3 keeps the connection it tried.
+    try:
+        request = getattr(err, "request", None)
+    except RuntimeError:
+        request = None
+    if request is not None and (host := _netloc(getattr(request, "url", ""))):
+        return host
+    conn = err.__dict__.get("conn")  # urllib3 NameResolutionError, NewConnectionError
+    if conn is not None and getattr(conn, "host", ""):
+        port = getattr(conn, "port", None)
+        default = 443 if "HTTPS" in type(conn).__name__ else 80
+        return f"{conn.host}:{port}" if port and port != default else str(conn.host)
+    return ""
+
+
+def host_of(exc: BaseException) -> str:
+    """The host (and a non-default port) a network error was about, from its chain; ""."""
+    for err in _chain(exc):
+        if host := _host_of(err):
+            return host
+    return ""
+
+
+def untrusted(host: str, remedy: Text = "") -> Failure:
+    """The sentence for a certificate this machine does not trust, naming the host."""
+    return Failure("net.tls_untrusted",
+                   Msg(N_("The TLS certificate of {host} is not trusted."), host=host)
+                   if host else Msg(N_("The server's TLS certificate is not trusted.")),
+                   remedy or Msg(N_("Pass the internal CA with --ca-bundle FILE (PEM).")))
+
+
+def explain(exc: BaseException, host: str = "") -> Failure:
+    """What an unexpected exception means for the person, with its code.
+
+    Network sentences name the host they were about: the one the exception chain
+    carries (the request's URL: after redirects, the host really called), else
+    ``host``, the one the caller meant to call.
+    """
+    host = host_of(exc) or host
     for err in _chain(exc):
         if isinstance(err, UserFacingError):
             return Failure(err.code or "error", err.sentence, err.remedy)
         text = str(err)
         if isinstance(err, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in text:
-            return Failure("net.tls_untrusted",
-                           Msg(N_("The server's TLS certificate is not trusted.")),
-                           Msg(N_("Pass the internal CA with --ca-bundle FILE (PEM).")))
+            return untrusted(host)
         if isinstance(err, socket.gaierror) or "Name or service not known" in text:
-            return Failure("net.dns", Msg(N_("The host name could not be resolved (DNS).")),
+            return Failure("net.dns",
+                           Msg(N_("The host name {host} could not be resolved (DNS)."),
+                               host=host) if host else
+                           Msg(N_("The host name could not be resolved (DNS).")),
                            Msg(N_("Check the spelling of the address and the DNS of this "
                                   "machine.")))
         if isinstance(err, ConnectionRefusedError) or "Connection refused" in text:
             return Failure("net.refused",
+                           Msg(N_("The connection to {host} was refused: nothing listens at "
+                                  "that address."), host=host) if host else
                            Msg(N_("The connection was refused: nothing listens at that "
                                   "address.")),
                            Msg(N_("Check the host and port, and that the service is running.")))
@@ -68,7 +121,9 @@ def explain(exc: BaseException) -> Failure:
                                   "ROOMCAL_GOOGLE_TOKEN_URL and the other ROOMCAL_*_URL "
                                   "settings.")))
         if isinstance(err, TimeoutError | socket.timeout) or "timed out" in text.lower():
-            return Failure("net.timeout", Msg(N_("The server did not answer in time.")),
+            return Failure("net.timeout",
+                           Msg(N_("{host} did not answer in time."), host=host) if host else
+                           Msg(N_("The server did not answer in time.")),
                            Msg(N_("Check the network path (proxy, firewall) or raise "
                                   "--timeout.")))
     return Failure("unexpected", Msg(N_("Unexpected error ({kind})."), kind=type(exc).__name__),
@@ -76,14 +131,14 @@ def explain(exc: BaseException) -> Failure:
                           "support.")))
 
 
-def describe(exc: BaseException) -> tuple[Text, Text]:
-    """(sentence, remedy) for an unexpected exception."""
-    failure = explain(exc)
+def describe(exc: BaseException, host: str = "") -> tuple[Text, Text]:
+    """(sentence, remedy) for an unexpected exception (``host``: the one that was called)."""
+    failure = explain(exc, host)
     return failure.sentence, failure.remedy
 
 
-def failed(check_id: str, exc: BaseException) -> CheckResult:
+def failed(check_id: str, exc: BaseException, host: str = "") -> CheckResult:
     """A check's FAIL result for an exception: its code, sentence and remedy."""
-    failure = explain(exc)
+    failure = explain(exc, host)
     return CheckResult(check_id, Status.FAIL, failure.sentence, failure.remedy,
                        code=failure.code)

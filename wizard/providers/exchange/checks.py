@@ -226,8 +226,11 @@ def _read_calendar(account: Any) -> Any:
     return Calendar.get_distinguished(root=Root(account=account))
 
 
-def _transport_failure(check_id: str, exc: Exception) -> CheckResult | None:
-    """The failures every EWS call can meet, as one sentence and a remedy."""
+def _transport_failure(check_id: str, exc: Exception, host: str) -> CheckResult | None:
+    """The failures every EWS call can meet, as one sentence and a remedy.
+
+    ``host``: the EWS server meant, named when the exception does not say which it was.
+    """
     from exchangelib.errors import (
         ErrorServerBusy,
         MalformedResponseError,
@@ -250,7 +253,7 @@ def _transport_failure(check_id: str, exc: Exception) -> CheckResult | None:
                            Msg(N_("Exchange is throttling this account: wait a few minutes, "
                                   "then re-check (r).")), code="exchange.server_busy")
     if "CERTIFICATE_VERIFY_FAILED" in text or "SSLError" in type(exc).__name__:
-        return _untrusted(check_id)
+        return _untrusted(check_id, exc, host)
     if isinstance(exc, MalformedResponseError) or "403" in text or "SOAP" in text:
         return CheckResult(check_id, Status.FAIL,
                            Msg(N_("The server did not answer with EWS (an HTML page or broken "
@@ -262,15 +265,28 @@ def _transport_failure(check_id: str, exc: Exception) -> CheckResult | None:
     if isinstance(exc, TransportError | OSError):
         from wizard.core.errors import failed
 
-        return failed(check_id, exc)
+        return failed(check_id, exc, host)
     return None
 
 
-def _untrusted(check_id: str) -> CheckResult:
-    return CheckResult(check_id, Status.FAIL,
-                       Msg(N_("The server's TLS certificate is not trusted.")),
-                       Msg(N_("Enter the internal CA's certificate file (PEM) as CA bundle, or "
-                              "pass --ca-bundle FILE.")), code="net.tls_untrusted")
+def _untrusted(check_id: str, exc: Exception, host: str) -> CheckResult:
+    from wizard.core.errors import host_of, untrusted
+
+    failure = untrusted(host_of(exc) or host, Msg(N_(
+        "Enter the internal CA's certificate file (PEM) as CA bundle, or pass --ca-bundle "
+        "FILE.")))
+    return CheckResult(check_id, Status.FAIL, failure.sentence, failure.remedy,
+                       code=failure.code)
+
+
+def _ews_host(ctx: CheckContext) -> str:
+    """host[:port] of the EWS URL in use (typed or discovered); "" for an email."""
+    url = str(ctx.shared.get("exchange.ews_url") or ctx.values.get("ews_url", "")).strip()
+    try:
+        parts = urlsplit(url)
+        return f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname or ""
+    except ValueError:
+        return ""
 
 
 def _guarded(check_id: str, body: Any) -> Any:
@@ -278,7 +294,7 @@ def _guarded(check_id: str, body: Any) -> Any:
         try:
             return body(ctx)
         except Exception as exc:
-            failure = _transport_failure(check_id, exc)
+            failure = _transport_failure(check_id, exc, _ews_host(ctx))
             if failure is None:
                 raise
             return failure
@@ -306,12 +322,12 @@ def check_endpoint(ctx: CheckContext) -> CheckResult:
     timeout = float(ctx.values.get("timeout") or 30)
     try:
         response = requests.get(url, verify=verify, timeout=timeout, allow_redirects=False)
-    except requests.exceptions.SSLError:
-        return _untrusted("endpoint")
+    except requests.exceptions.SSLError as exc:
+        return _untrusted("endpoint", exc, _ews_host(ctx))
     except requests.exceptions.RequestException as exc:
         from wizard.core.errors import failed
 
-        return failed("endpoint", exc)
+        return failed("endpoint", exc, _ews_host(ctx))
     if response.status_code == 403:
         return CheckResult("endpoint", Status.FAIL,
                            Msg(N_("The server refuses EWS (HTTP 403): EWS is disabled for this "
@@ -422,7 +438,7 @@ def _impersonate(ctx: CheckContext, room: Any) -> SubResult:
         return SubResult(name, Status.FAIL, Msg(N_("no such mailbox")), room.email_address,
                          code="exchange.no_such_mailbox")
     except Exception as exc:
-        failure = _transport_failure("impersonation", exc)
+        failure = _transport_failure("impersonation", exc, _ews_host(ctx))
         if failure is None:
             raise
         return SubResult(name, Status.FAIL, failure.detail, room.email_address,
