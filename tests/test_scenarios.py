@@ -58,6 +58,8 @@ TABLE = [
     # Microsoft 365
     Expect("microsoft365", "healthy", 0, {"calendar_access": "pass"}, "readable"),
     Expect("microsoft365", "m365-not-admin", 1, {"admin_role": "fail"}, "admin consent"),
+    Expect("microsoft365", "m365-app-admin", 1, {"admin_role": "fail"},
+           "cannot grant tenant-wide consent to Microsoft Graph application permissions"),
     Expect("microsoft365", "m365-rooms-outside-lists", 1,
            {"room_list": "warn", "calendar_access": "fail"}, "in no room list"),
     Expect("microsoft365", "m365-device-code-declined", 1, {"sign_in": "fail"}, "declined"),

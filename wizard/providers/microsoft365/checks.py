@@ -36,9 +36,16 @@ from wizard.core.model import (
 # sign-ins; override with --client-id for an app registration of your own.
 DEFAULT_CLIENT_ID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 SCOPES = ["User.Read", "Place.Read.All", "Calendars.Read", "Directory.Read.All"]
+# Cronofy's Graph connection asks for Microsoft Graph *application* permissions with
+# tenant-wide admin consent. Only these roles may grant that (Cronofy's documentation
+# names Global Administrator as the minimum); role template ids as Entra ID lists them.
 CONSENT_ROLES = {
     "62e90394-69f5-4237-9190-012177145e10": "Global Administrator",
     "e8611ab8-c189-46e8-94e1-60213ab1f814": "Privileged Role Administrator",
+}
+# These may consent to delegated permissions only: a pass here would send the admin into
+# Cronofy's consent screen to fail there.
+DELEGATED_CONSENT_ROLES = {
     "158c047a-c907-4556-b7ef-446551a6b5f7": "Cloud Application Administrator",
     "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": "Application Administrator",
 }
@@ -205,18 +212,27 @@ def check_admin_role(ctx: CheckContext) -> CheckResult:
     roles = _graph(ctx, "/me/memberOf")
     if not isinstance(roles, list):
         return _http_failure("admin_role", roles)
-    held = [CONSENT_ROLES[r["roleTemplateId"]] for r in roles
-            if r.get("roleTemplateId") in CONSENT_ROLES]
-    if not held:
+    template_ids = [r.get("roleTemplateId") for r in roles]
+    held = [CONSENT_ROLES[t] for t in template_ids if t in CONSENT_ROLES]
+    if held:
+        return CheckResult("admin_role", Status.PASS,
+                           Msg(N_("May grant admin consent as {roles}."), roles=", ".join(held)))
+    account = ctx.shared.get("m365.account", "?")
+    remedy = Msg(N_("Sign in as a Global Administrator (the minimum Cronofy's documentation "
+                    "names) or a Privileged Role Administrator."))
+    delegated_only = [DELEGATED_CONSENT_ROLES[t] for t in template_ids
+                      if t in DELEGATED_CONSENT_ROLES]
+    if delegated_only:
         return CheckResult(
             "admin_role", Status.FAIL,
-            Msg(N_("{account} holds no role that may grant tenant-wide admin consent."),
-                account=ctx.shared.get("m365.account", "?")),
-            Msg(N_("Sign in as a Global Administrator, Privileged Role Administrator, Cloud "
-                   "Application Administrator or Application Administrator.")),
-            code="microsoft365.no_consent_role")
-    return CheckResult("admin_role", Status.PASS,
-                       Msg(N_("May grant admin consent as {roles}."), roles=", ".join(held)))
+            Msg(N_("{account} is {roles}: that role cannot grant tenant-wide consent to "
+                   "Microsoft Graph application permissions, which Cronofy's connection asks "
+                   "for."), account=account, roles=", ".join(delegated_only)),
+            remedy, code="microsoft365.role_cannot_consent")
+    return CheckResult(
+        "admin_role", Status.FAIL,
+        Msg(N_("{account} holds no role that may grant tenant-wide admin consent."),
+            account=account), remedy, code="microsoft365.no_consent_role")
 
 
 def check_rooms(ctx: CheckContext) -> CheckResult:

@@ -12,6 +12,15 @@ def _calendars(check: Check, _inputs: Mapping[str, str]) -> dict[str, Any]:
     return {"microsoft365": {"calendar_denied": failing_items(check)}}
 
 
+def _delegated_roles(check: Check, _inputs: Mapping[str, str]) -> dict[str, Any]:
+    """The roles the customer's admin held (role names are never translated)."""
+    detail = check.get("detail_msg")
+    params = detail.get("params", {}) if isinstance(detail, Mapping) else {}
+    named = str(params.get("roles", "")) if isinstance(params, Mapping) else ""
+    roles = [r.strip() for r in named.split(",") if r.strip()]
+    return {"microsoft365": {"roles": roles or ["Application Administrator"]}}
+
+
 RULES = {
     "microsoft365.sign_in_declined": lambda check, inputs: {"microsoft365": {"decline": True}},
     "microsoft365.sign_in_expired": lambda check, inputs: {
@@ -19,6 +28,7 @@ RULES = {
     "microsoft365.graph_refused": lambda check, inputs: {
         "microsoft365": {"graph_unauthorized": True}},
     "microsoft365.no_consent_role": lambda check, inputs: {"microsoft365": {"not_admin": True}},
+    "microsoft365.role_cannot_consent": _delegated_roles,
     "microsoft365.no_rooms": lambda check, inputs: {"rooms": {"count": 0}},
     "microsoft365.graph_not_json": lambda check, inputs: {"microsoft365": {"malformed": True}},
     "microsoft365.no_room_list": lambda check, inputs: {"microsoft365": {"room_lists": []}},

@@ -4,7 +4,8 @@ msal insists on an https authority, so both servers run TLS with the
 sandbox's CA. The device-code flow is real: the wizard shows the code, the
 demo's "browser" opens the verification page with it, msal polls the token
 endpoint until it is approved. Scenario keys (``[microsoft365]``):
-``not_admin`` (the admin holds no role able to consent), ``room_lists``
+``not_admin`` (the admin holds no directory role), ``roles`` (the directory roles
+the admin holds, by display name; default ``["Global Administrator"]``), ``room_lists``
 (list of ``{email, rooms = "all" | [addresses]}``; default one list with all
 rooms), ``calendar_denied`` (room addresses), ``throttle_requests`` (the
 first N Graph requests answer 429 with Retry-After), ``retry_after`` (what
@@ -29,7 +30,14 @@ from wizard.sandbox.rooms import DOMAIN, Room
 from wizard.sandbox.server import Request, Response, Router, retry_after
 
 ADMIN = f"admin@{DOMAIN}"
-GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
+# Directory role template ids, as Microsoft Entra ID documents them (built-in roles).
+ROLE_TEMPLATES = {
+    "Global Administrator": "62e90394-69f5-4237-9190-012177145e10",
+    "Privileged Role Administrator": "e8611ab8-c189-46e8-94e1-60213ab1f814",
+    "Cloud Application Administrator": "158c047a-c907-4556-b7ef-446551a6b5f7",
+    "Application Administrator": "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
+    "User Administrator": "fe930be7-5e62-47db-91af-98c3a49a38b1",
+}
 
 
 @dataclass
@@ -151,9 +159,10 @@ class Graph:
     def member_of(self, request: Request) -> Response:
         if (denied := self._guard(request)) is not None:
             return denied
-        roles = [] if self.state.section.get("not_admin") else [{
-            "@odata.type": "#microsoft.graph.directoryRole", "displayName":
-            "Global Administrator", "roleTemplateId": GLOBAL_ADMIN}]
+        names = [] if self.state.section.get("not_admin") else \
+            self.state.section.get("roles", ["Global Administrator"])
+        roles = [{"@odata.type": "#microsoft.graph.directoryRole", "displayName": name,
+                  "roleTemplateId": ROLE_TEMPLATES.get(name, "")} for name in names]
         return Response.json({"value": roles})
 
     @staticmethod
