@@ -96,8 +96,9 @@ class Endpoints:
     google_auth_url: str = "https://accounts.google.com/o/oauth2/auth"
     google_token_url: str = "https://oauth2.googleapis.com/token"
     google_api_url: str = "https://admin.googleapis.com"
-    ms_login_url: str = "https://login.microsoftonline.com"
-    graph_url: str = "https://graph.microsoft.com"
+    # Empty: the national cloud's hosts (the Microsoft 365 form's cloud); set: override it.
+    ms_login_url: str = ""
+    graph_url: str = ""
     # Empty: derived from the region (cronofy_hosts); set: overrides every region.
     cronofy_app_url: str = ""
     cronofy_api_url: str = ""

@@ -31,6 +31,7 @@ from wizard.core.model import (
     Status,
     SubResult,
 )
+from wizard.providers.microsoft365.clouds import CLOUDS, DEFAULT, service_urls
 
 # Microsoft Graph Command Line Tools: a public client Microsoft provides for device-code
 # sign-ins; override with --client-id for an app registration of your own.
@@ -59,6 +60,14 @@ NOTICE = N_(
 )
 
 
+def _login_url(ctx: CheckContext) -> str:
+    return service_urls(ctx.values.get("cloud", ""), ctx.endpoints)[0]
+
+
+def _graph_url(ctx: CheckContext) -> str:
+    return service_urls(ctx.values.get("cloud", ""), ctx.endpoints)[1]
+
+
 def _valid_tenant(value: str) -> Msg | None:
     return None if TENANT.match(value) else Msg(N_("Enter the tenant's domain (contoso.com) "
                                                     "or its ID (a GUID)."))
@@ -78,7 +87,7 @@ def _graph(ctx: CheckContext, path: str) -> Any:
     token = ctx.shared.get("m365.token")
     if not token:
         raise RuntimeError("not signed in")
-    url = f"{ctx.endpoints.graph_url}/v1.0{path}"
+    url = f"{_graph_url(ctx)}/v1.0{path}"
     values: list[Any] = []
     backoff = Backoff(ctx.cancel)  # one budget for every page of this call
     with httpx.Client(verify=_verify(ctx), timeout=30.0,
@@ -98,8 +107,8 @@ def _graph(ctx: CheckContext, path: str) -> Any:
                     Msg(N_("Microsoft Graph answered with something that is not JSON (HTTP "
                            "{status}): a proxy may be rewriting the traffic."),
                         status=response.status_code),
-                    Msg(N_("Let graph.microsoft.com through the proxy unchanged, then re-check "
-                           "(r).")), code="microsoft365.graph_not_json",
+                    Msg(N_("Let {host} through the proxy unchanged, then re-check."),
+                        host=urlsplit(url).hostname or "-"), code="microsoft365.graph_not_json",
                 ) from None
             if "value" not in data:
                 return data
@@ -156,10 +165,11 @@ def check_sign_in(ctx: CheckContext) -> CheckResult:
     # Only Microsoft's own hosts are validated (msal knows them without asking anyone);
     # any other login URL — a proxy, a test tenant, the sandbox — is used as given,
     # or msal would ask the public cloud's instance discovery about it first.
-    known = urlsplit(ctx.endpoints.ms_login_url).hostname in WELL_KNOWN_AUTHORITY_HOSTS
+    login_url = _login_url(ctx)
+    known = urlsplit(login_url).hostname in WELL_KNOWN_AUTHORITY_HOSTS
     app = msal.PublicClientApplication(
         ctx.values.get("client_id") or DEFAULT_CLIENT_ID,
-        authority=f"{ctx.endpoints.ms_login_url}/{tenant}",
+        authority=f"{login_url}/{tenant}",
         validate_authority=known,
         instance_discovery=known,
         http_client=_http_client(ctx),
@@ -320,13 +330,15 @@ PLUGIN = ProviderPlugin(
     name="microsoft365",
     fields=(
         Field("tenant", N_("Tenant"), placeholder="contoso.com", validate=_valid_tenant),
+        Field("cloud", N_("Microsoft cloud"), kind="choice", default=DEFAULT,
+              choices=tuple((name, cloud.label) for name, cloud in CLOUDS.items())),
         Field("client_id", N_("Client ID"), required=False, placeholder=DEFAULT_CLIENT_ID),
         Field("ca_bundle", N_("CA bundle (PEM)"), kind="path", required=False,
               validate=valid_ca_bundle),
     ),
     checks=(
         CheckSpec("sign_in", N_("Administrator signs in"), check_sign_in,
-                  inputs=("tenant", "client_id", "ca_bundle"), timeout=900,
+                  inputs=("tenant", "cloud", "client_id", "ca_bundle"), timeout=900,
                   help=N_("If you are not the IT administrator, ask your IT department.")),
         CheckSpec("admin_role", N_("Role may grant admin consent"), check_admin_role,
                   needs=("sign_in",)),
