@@ -86,7 +86,7 @@ def test_network_failure_is_a_sentence() -> None:
         # later output of this process, and "code" would mask words in sentences.
         client.exchange_code("c0de-" + "x" * 20, "http://127.0.0.1:1/")
     assert "could not be reached" in render(info.value.sentence)
-    assert "connection was refused" in render(info.value.sentence)
+    assert "connection to 127.0.0.1:9 was refused" in render(info.value.sentence)
     assert render(info.value.remedy)
 
 
