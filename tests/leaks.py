@@ -24,7 +24,8 @@ def sandbox_secrets(box: Sandbox) -> set[str]:
         if name == "exchange":
             found.add(state.password)
         elif name == "microsoft365":
-            found |= set(state.tokens) | set(state.device_codes)
+            found |= set(state.tokens) | set(state.device_codes) | set(state.refresh_tokens) \
+                | set(state.id_tokens)
         elif name == "google":
             from wizard.providers.google.sandbox import CLIENT_SECRET
 

@@ -9,14 +9,23 @@ any request to Microsoft's public cloud fails with DNS.
 
 from __future__ import annotations
 
+import asyncio
 import json
+from pathlib import Path
 
 import pytest
 from tenant_support import admin_at_browser, tenant_env
 
+from memory_keyring import MemoryKeyring
 from ui_support import sandbox
+from wizard.app import Setup
 from wizard.cli import main
+from wizard.commands.common import CliInteraction
+from wizard.core.model import CheckResult, Status
+from wizard.providers.microsoft365.sandbox import DEVICE_CODE_GRANT
+from wizard.sandbox import Sandbox
 from wizard.sandbox.rooms import DOMAIN
+from wizard.sandbox.scenario import Scenario
 
 
 def _check(box_ca: str, *extra: str) -> list[str]:
@@ -103,3 +112,104 @@ def test_the_chosen_clouds_login_host_is_called(cloud: str, host: str,
     sign_in = json.loads(capsys.readouterr().out)["checks"][0]
     assert code == 1
     assert sign_in["detail"] == f"The host name {host} could not be resolved (DNS).", sign_in
+
+
+# -- signing in once: msal's token cache in the keyring ------------------------------------
+
+def test_a_second_run_needs_no_new_device_code(monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str],
+                                               memory_keyring: MemoryKeyring) -> None:
+    with sandbox("healthy", services=("microsoft365",)) as box, admin_at_browser(box) as codes:
+        tenant_env(box, monkeypatch)
+        ca = str(box.endpoints.ca_bundle)
+        first = main(_check(ca))
+        capsys.readouterr()
+        second = main(_check(ca))
+        out = capsys.readouterr().out
+        grants = list(box.services["microsoft365"].state.grants)
+    sign_in = json.loads(out)["checks"][0]
+    assert (first, second) == (0, 0), out
+    assert len(codes) == 1 and len(grants) == 1  # the second run used the cached token
+    assert sign_in["detail"] == f"Signed in as admin@{DOMAIN} (the stored sign-in).", sign_in
+    assert any(name.endswith("microsoft365.token_cache") for _service, name in memory_keyring.store)
+
+
+def test_an_expired_access_token_is_renewed_with_the_refresh_token(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    short = Scenario("short-tokens", data={"microsoft365": {"access_token_lifetime": 120}})
+    with Sandbox(short).start(("microsoft365",)) as box, admin_at_browser(box) as codes:
+        tenant_env(box, monkeypatch)
+        ca = str(box.endpoints.ca_bundle)
+        assert main(_check(ca)) == 0
+        assert main(_check(ca)) == 0, capsys.readouterr().out
+        grants = list(box.services["microsoft365"].state.grants)
+    assert len(codes) == 1
+    assert grants == [DEVICE_CODE_GRANT, "refresh_token"]
+
+
+def test_a_refused_refresh_token_means_a_new_device_code(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    revoked = Scenario("revoked", data={"microsoft365": {"access_token_lifetime": 120,
+                                                         "refresh_revoked": True}})
+    with Sandbox(revoked).start(("microsoft365",)) as box, admin_at_browser(box) as codes:
+        tenant_env(box, monkeypatch)
+        ca = str(box.endpoints.ca_bundle)
+        assert main(_check(ca)) == 0
+        assert main(_check(ca)) == 0, capsys.readouterr().out
+    assert len(codes) == 2
+
+
+def test_without_a_keyring_the_sign_in_says_it_is_kept_in_memory(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())  # the memory_keyring fixture puts its own back
+    with sandbox("healthy", services=("microsoft365",)) as box, admin_at_browser(box):
+        tenant_env(box, monkeypatch)
+        assert main(_check(str(box.endpoints.ca_bundle))) == 0
+    sign_in = json.loads(capsys.readouterr().out)["checks"][0]
+    assert sign_in["detail"].startswith(f"Signed in as admin@{DOMAIN}. No keyring is "
+                                        "available on this machine"), sign_in
+
+
+async def _run_step1(setup: Setup) -> dict[str, CheckResult]:
+    results = {}
+    async for result in setup.run_checks(CliInteraction(setup.demo)):
+        if result.status.done:
+            results[result.check_id] = result
+    return results
+
+
+def test_recheck_disconnect_and_start_over(tmp_path: Path) -> None:
+    """In one session (the TUI's re-check) the cache is reused; disconnecting and
+    starting over forget it, so the next sign-in asks for a device code again."""
+    with sandbox("healthy", services=("microsoft365", "cronofy")) as box:
+        state = box.services["microsoft365"].state
+        setup = Setup("test", demo=box)
+        setup.session.choose_provider("microsoft365")
+
+        def device_codes_after_a_run() -> int:
+            results = asyncio.run(_run_step1(setup))
+            assert results["sign_in"].status == Status.PASS, results["sign_in"]
+            return len(state.device_codes)
+
+        assert device_codes_after_a_run() == 1
+        assert device_codes_after_a_run() == 1  # re-check: the stored sign-in
+        setup.disconnect()
+        assert device_codes_after_a_run() == 2
+        setup.start_over()
+        setup.session.choose_provider("microsoft365")
+        assert device_codes_after_a_run() == 3
+
+
+def test_a_role_that_cannot_consent_lets_the_next_run_sign_in_afresh() -> None:
+    """The remedy is "sign in as a Global Administrator": the re-check must ask."""
+    with sandbox("m365-app-admin", services=("microsoft365",)) as box:
+        setup = Setup("test", demo=box)
+        setup.session.choose_provider("microsoft365")
+        first = asyncio.run(_run_step1(setup))
+        asyncio.run(_run_step1(setup))
+        device_codes = len(box.services["microsoft365"].state.device_codes)
+    assert first["admin_role"].code == "microsoft365.role_cannot_consent"
+    assert device_codes == 2

@@ -137,7 +137,8 @@ class Setup:
             except ImportError:  # a provider whose client library is missing
                 continue
             keys = [f"{info.name}.{f.key}" for f in fields if f.secret]
-            for key in (*keys, *info.plugin().stored_secrets):
+            plugin = info.plugin()
+            for key in (*keys, *plugin.stored_secrets, *plugin.remembered_sign_in):
                 self.secrets.delete(self.profile, key)
         return backup
 
@@ -274,13 +275,14 @@ class Setup:
         return outcome
 
     def disconnect(self) -> None:
-        """Revoke the link at Cronofy and forget its tokens."""
+        """Revoke the link at Cronofy and forget its tokens and the remembered sign-ins."""
         from wizard.connect.link import disconnect
 
         connection = self.session.profile.connection
         if connection is not None:
             disconnect(connection, endpoints=self.endpoints(), secrets=self.secrets,
                        credentials=self.cronofy_credentials(), profile=self.profile)
+        self._forget_sign_ins()
 
         def forget() -> None:
             self.session.resources = []
@@ -288,6 +290,16 @@ class Setup:
             self.session.update(connection=None, terms_link=False, pending_link={})
 
         self.on_main(forget)
+
+    def _forget_sign_ins(self) -> None:
+        """Every provider's remembered sign-in (a token cache): the next check signs in."""
+        for info in providers.providers():
+            try:
+                keys = info.plugin().remembered_sign_in
+            except ImportError:  # a provider whose client library is missing kept nothing
+                continue
+            for key in keys:
+                self.secrets.delete(self.profile, key)
 
     def authorize(self, on_result: Callable[[RoomMapping], None] = lambda m: None) -> int:
         """Per-room authorization of the assigned calendars; how many succeeded."""

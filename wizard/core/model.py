@@ -201,6 +201,9 @@ class ProviderPlugin:
     # Keyring entries the checks keep beyond the secret fields (refresh tokens, token
     # caches): "start over" forgets them too.
     stored_secrets: tuple[str, ...] = ()
+    # Secret-store keys of a remembered sign-in (a token cache): disconnecting forgets them
+    # (and "start over", as it forgets stored_secrets).
+    remembered_sign_in: tuple[str, ...] = ()
 
     def spec(self, check_id: str) -> CheckSpec:
         for spec in self.checks:

@@ -11,16 +11,12 @@ browser) and look at what that connection will need.
 from __future__ import annotations
 
 import re
-import ssl
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-from wizard.core import redact
 from wizard.core.files import valid_ca_bundle
 from wizard.core.i18n import N_
-from wizard.core.interaction import SignInRequest
 from wizard.core.model import (
     CheckContext,
     CheckResult,
@@ -31,12 +27,10 @@ from wizard.core.model import (
     Status,
     SubResult,
 )
-from wizard.providers.microsoft365.clouds import CLOUDS, DEFAULT, service_urls
+from wizard.providers.microsoft365 import graph, token_cache
+from wizard.providers.microsoft365.clouds import CLOUDS, DEFAULT
+from wizard.providers.microsoft365.sign_in import DEFAULT_CLIENT_ID, check_sign_in
 
-# Microsoft Graph Command Line Tools: a public client Microsoft provides for device-code
-# sign-ins; override with --client-id for an app registration of your own.
-DEFAULT_CLIENT_ID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
-SCOPES = ["User.Read", "Place.Read.All", "Calendars.Read", "Directory.Read.All"]
 # Cronofy's Graph connection asks for Microsoft Graph *application* permissions with
 # tenant-wide admin consent. Only these roles may grant that (Cronofy's documentation
 # names Global Administrator as the minimum); role template ids as Entra ID lists them.
@@ -60,174 +54,23 @@ NOTICE = N_(
 )
 
 
-def _login_url(ctx: CheckContext) -> str:
-    return service_urls(ctx.values.get("cloud", ""), ctx.endpoints)[0]
-
-
-def _graph_url(ctx: CheckContext) -> str:
-    return service_urls(ctx.values.get("cloud", ""), ctx.endpoints)[1]
-
-
 def _valid_tenant(value: str) -> Msg | None:
     return None if TENANT.match(value) else Msg(N_("Enter the tenant's domain (contoso.com) "
                                                     "or its ID (a GUID)."))
 
 
-def _verify(ctx: CheckContext) -> ssl.SSLContext | bool:
-    bundle = ctx.values.get("ca_bundle") or ctx.endpoints.ca_bundle
-    return ssl.create_default_context(cafile=bundle) if bundle else True
-
-
-def _graph(ctx: CheckContext, path: str) -> Any:
-    """GET a Graph path (following @odata.nextLink); 429s wait within one budget per call."""
-    import httpx
-
-    from wizard.core.retry import Backoff, send_retrying
-
-    token = ctx.shared.get("m365.token")
-    if not token:
-        raise RuntimeError("not signed in")
-    url = f"{_graph_url(ctx)}/v1.0{path}"
-    values: list[Any] = []
-    backoff = Backoff(ctx.cancel)  # one budget for every page of this call
-    with httpx.Client(verify=_verify(ctx), timeout=30.0,
-                      headers={"Authorization": f"Bearer {token}"}) as client:
-        while url:
-            response = send_retrying(partial(client.get, url), backoff)
-            if response.status_code >= 400:
-                return response
-            try:
-                data = response.json()
-                if not isinstance(data, dict):  # Graph always answers with an object
-                    raise ValueError("not a Graph response")
-            except ValueError:
-                from wizard.core.errors import UserFacingError
-
-                raise UserFacingError(
-                    Msg(N_("Microsoft Graph answered with something that is not JSON (HTTP "
-                           "{status}): a proxy may be rewriting the traffic."),
-                        status=response.status_code),
-                    Msg(N_("Let {host} through the proxy unchanged, then re-check."),
-                        host=urlsplit(url).hostname or "-"), code="microsoft365.graph_not_json",
-                ) from None
-            if "value" not in data:
-                return data
-            values.extend(data["value"])
-            url = data.get("@odata.nextLink", "")
-    return values
-
-
-def _http_failure(check_id: str, response: Any) -> CheckResult:
-    status = response.status_code
-    if status == 429:
-        return CheckResult(check_id, Status.FAIL,
-                           Msg(N_("Microsoft Graph kept throttling the requests (HTTP 429).")),
-                           Msg(N_("Wait a minute, then re-check (r).")),
-                           code="microsoft365.graph_throttled")
-    if status in (401, 403):
-        return CheckResult(check_id, Status.FAIL,
-                           Msg(N_("Microsoft Graph refused access (HTTP {status})."),
-                               status=status),
-                           Msg(N_("Sign in again with an administrator and consent to the "
-                                  "requested permissions.")), code="microsoft365.graph_refused")
-    return CheckResult(check_id, Status.FAIL,
-                       Msg(N_("Microsoft Graph answered HTTP {status}."), status=status),
-                       Msg(N_("Re-check (r); if it persists, send `roomcal report` to "
-                              "support.")), code="microsoft365.graph_error")
-
-
-def _http_client(ctx: CheckContext) -> Any:
-    """A requests session that passes the CA bundle on every request.
-
-    requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override a Session's
-    ``verify`` (requests#3829); a per-request ``verify`` wins, so an explicit
-    --ca-bundle is honoured whatever the jump host's environment says.
-    """
-    import requests
-
-    bundle = ctx.values.get("ca_bundle") or ctx.endpoints.ca_bundle
-
-    class BundleSession(requests.Session):
-        def request(self, *args: Any, **kwargs: Any) -> Any:
-            if bundle:
-                kwargs["verify"] = bundle
-            kwargs.setdefault("timeout", 30)
-            return super().request(*args, **kwargs)
-
-    return BundleSession()
-
-
-def check_sign_in(ctx: CheckContext) -> CheckResult:
-    import msal
-    from msal.authority import WELL_KNOWN_AUTHORITY_HOSTS
-
-    tenant = ctx.values["tenant"]
-    # Only Microsoft's own hosts are validated (msal knows them without asking anyone);
-    # any other login URL — a proxy, a test tenant, the sandbox — is used as given,
-    # or msal would ask the public cloud's instance discovery about it first.
-    login_url = _login_url(ctx)
-    known = urlsplit(login_url).hostname in WELL_KNOWN_AUTHORITY_HOSTS
-    app = msal.PublicClientApplication(
-        ctx.values.get("client_id") or DEFAULT_CLIENT_ID,
-        authority=f"{login_url}/{tenant}",
-        validate_authority=known,
-        instance_discovery=known,
-        http_client=_http_client(ctx),
-    )
-    flow = app.initiate_device_flow(scopes=SCOPES)
-    if "user_code" not in flow:
-        return CheckResult("sign_in", Status.FAIL,
-                           Msg(N_("Microsoft did not start a device-code sign-in ({error})."),
-                               error=str(flow.get("error", "?"))),
-                           Msg(N_("Check the tenant and the client id.")),
-                           code="microsoft365.device_flow_refused")
-    ctx.interaction.begin_sign_in(SignInRequest(
-        service="microsoft365", url=flow["verification_uri"], user_code=flow["user_code"],
-        message=Msg(N_("Sign in with a Microsoft 365 administrator account.")),
-        accepts_paste=False, expires_at=flow.get("expires_at")))
-    try:
-        result = app.acquire_token_by_device_flow(
-            flow, exit_condition=lambda _flow: ctx.cancel.is_set())
-    finally:
-        ctx.interaction.end_sign_in()
-    if "access_token" not in result:
-        error = str(result.get("error", ""))
-        remedy = Msg(N_("Re-check (r) to get a new code and sign in within 15 minutes."))
-        code = "microsoft365.sign_in_incomplete"
-        if error == "authorization_declined":
-            code = "microsoft365.sign_in_declined"
-            sentence = Msg(N_("The sign-in was declined."))
-            remedy = Msg(N_("Re-check (r) and approve the sign-in with an administrator "
-                            "account on Microsoft's page."))
-        elif error == "expired_token":
-            code = "microsoft365.sign_in_expired"
-            sentence = Msg(N_("The sign-in code expired before it was used."))
-        else:
-            sentence = Msg(N_("The sign-in did not complete ({error})."), error=error or "-")
-        return CheckResult("sign_in", Status.FAIL, sentence, remedy, code=code)
-    redact.register(result["access_token"])
-    with ctx.lock:
-        ctx.shared["m365.token"] = result["access_token"]
-    me = _graph(ctx, "/me")
-    if not isinstance(me, dict):
-        return _http_failure("sign_in", me)
-    account = str(me.get("userPrincipalName", ""))
-    with ctx.lock:
-        ctx.shared["m365.account"] = account
-    return CheckResult("sign_in", Status.PASS,
-                       Msg(N_("Signed in as {account}."), account=account or "?"))
-
-
 def check_admin_role(ctx: CheckContext) -> CheckResult:
-    roles = _graph(ctx, "/me/memberOf")
+    roles = graph.get(ctx, "/me/memberOf")
     if not isinstance(roles, list):
-        return _http_failure("admin_role", roles)
+        return graph.http_failure("admin_role", roles)
     template_ids = [r.get("roleTemplateId") for r in roles]
     held = [CONSENT_ROLES[t] for t in template_ids if t in CONSENT_ROLES]
     if held:
         return CheckResult("admin_role", Status.PASS,
                            Msg(N_("May grant admin consent as {roles}."), roles=", ".join(held)))
     account = ctx.shared.get("m365.account", "?")
+    # The remedy is another account: the re-check must not take this one from the cache.
+    token_cache.forget(ctx.shared.get("secret_store"), str(ctx.shared.get("profile", "")))
     remedy = Msg(N_("Sign in as a Global Administrator (the minimum Cronofy's documentation "
                     "names) or a Privileged Role Administrator."))
     delegated_only = [DELEGATED_CONSENT_ROLES[t] for t in template_ids
@@ -246,9 +89,9 @@ def check_admin_role(ctx: CheckContext) -> CheckResult:
 
 
 def check_rooms(ctx: CheckContext) -> CheckResult:
-    rooms = _graph(ctx, "/places/microsoft.graph.room")
+    rooms = graph.get(ctx, "/places/microsoft.graph.room")
     if not isinstance(rooms, list):
-        return _http_failure("rooms", rooms)
+        return graph.http_failure("rooms", rooms)
     with ctx.lock:
         ctx.shared["m365.rooms"] = rooms
     if not rooms:
@@ -265,9 +108,9 @@ def check_rooms(ctx: CheckContext) -> CheckResult:
 
 
 def check_room_list(ctx: CheckContext) -> CheckResult:
-    lists = _graph(ctx, "/places/microsoft.graph.roomlist")
+    lists = graph.get(ctx, "/places/microsoft.graph.roomlist")
     if not isinstance(lists, list):
-        return _http_failure("room_list", lists)
+        return graph.http_failure("room_list", lists)
     create = 'New-DistributionGroup -Name "Rooms" -RoomList'
     if not lists:
         return CheckResult("room_list", Status.FAIL,
@@ -276,7 +119,7 @@ def check_room_list(ctx: CheckContext) -> CheckResult:
                            command=create, code="microsoft365.no_room_list")
     listed: set[str] = set()
     for entry in lists:
-        members = _graph(ctx, f"/places/{quote(entry['emailAddress'])}/microsoft.graph."
+        members = graph.get(ctx, f"/places/{quote(entry['emailAddress'])}/microsoft.graph."
                               "roomlist/rooms")
         if isinstance(members, list):
             listed.update(str(m.get("emailAddress", "")).lower() for m in members)
@@ -302,7 +145,7 @@ def check_calendar_access(ctx: CheckContext) -> CheckResult:
 
     def probe(room: dict[str, Any]) -> SubResult:
         email = str(room.get("emailAddress", ""))
-        result = _graph(ctx, f"/users/{quote(email)}/calendar")
+        result = graph.get(ctx, f"/users/{quote(email)}/calendar")
         ok = isinstance(result, dict)
         return SubResult(str(room.get("displayName", email)),
                          Status.PASS if ok else Status.FAIL,
@@ -350,6 +193,7 @@ PLUGIN = ProviderPlugin(
                   needs=("rooms",), timeout=600),
     ),
     notice=NOTICE,
+    remembered_sign_in=(token_cache.CACHE_KEY,),
     sign_in=N_("You will sign in with a Microsoft 365 administrator account and grant admin "
                "consent."),
     step2_proof=N_("Admin consent is in place: Cronofy lists {count} room calendars through "

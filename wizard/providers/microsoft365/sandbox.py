@@ -14,11 +14,19 @@ else verbatim), ``decline`` (the
 sign-in is declined), ``expire_device_code`` (nobody enters the code in
 time), ``graph_unauthorized`` (Graph answers 401 to every token),
 ``malformed`` (a proxy's HTML page instead of Places JSON), ``page_size``
-(Graph paging, default 100).
+(Graph paging, default 100), ``access_token_lifetime`` (seconds, default 3600:
+below msal's five minutes, a re-check renews it with the refresh token),
+``refresh_revoked`` (refresh tokens are refused: ``invalid_grant``).
+
+The token endpoint answers like Microsoft's: an access token, a refresh token, an
+ID token and ``client_info`` (msal builds its cached account from them), for the
+device-code grant and for ``grant_type=refresh_token`` — msal's silent path.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import secrets
 import threading
 import time
@@ -30,6 +38,9 @@ from wizard.sandbox.rooms import DOMAIN, Room
 from wizard.sandbox.server import Request, Response, Router, retry_after
 
 ADMIN = f"admin@{DOMAIN}"
+ADMIN_OID = "00000000-0000-4000-8000-00000000ad01"
+TENANT_ID = "00000000-0000-4000-8000-0000000000de"
+DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 # Directory role template ids, as Microsoft Entra ID documents them (built-in roles).
 ROLE_TEMPLATES = {
     "Global Administrator": "62e90394-69f5-4237-9190-012177145e10",
@@ -46,6 +57,9 @@ class M365State:
     section: dict[str, Any]
     device_codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     tokens: set[str] = field(default_factory=set)
+    refresh_tokens: set[str] = field(default_factory=set)
+    id_tokens: set[str] = field(default_factory=set)
+    grants: list[str] = field(default_factory=list)  # grant_type of every token issued
     graph_requests: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -84,8 +98,9 @@ class Login:
         device_code = secrets.token_urlsafe(16)
         user_code = "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(9))
         with self.state.lock:
-            self.state.device_codes[device_code] = {"user_code": user_code, "approved": False,
-                                                    "expires": time.time() + 900}
+            self.state.device_codes[device_code] = {
+                "user_code": user_code, "approved": False, "expires": time.time() + 900,
+                "scope": request.form().get("scope", "")}  # granted with the token
         port = request.server.port if request.server else 0
         uri = f"https://127.0.0.1:{port}/devicelogin"
         return Response.json({
@@ -105,6 +120,8 @@ class Login:
 
     def token(self, request: Request) -> Response:
         form = request.form()
+        if form.get("grant_type") == "refresh_token":
+            return self._refresh(request, form)
         with self.state.lock:
             entry = self.state.device_codes.get(form.get("device_code", ""))
         if entry is None or entry["expires"] < time.time() or \
@@ -114,11 +131,49 @@ class Login:
             return Response.json({"error": "authorization_declined"}, 400)
         if not entry["approved"]:
             return Response.json({"error": "authorization_pending"}, 400)
+        return self._issue(request, {**form, "scope": entry["scope"]}, DEVICE_CODE_GRANT)
+
+    def _refresh(self, request: Request, form: dict[str, str]) -> Response:
+        with self.state.lock:
+            known = form.get("refresh_token", "") in self.state.refresh_tokens
+        if not known or self.state.section.get("refresh_revoked"):
+            return Response.json({"error": "invalid_grant",
+                                  "error_description": "AADSTS70008: refresh token expired"}, 400)
+        return self._issue(request, form, "refresh_token", form["refresh_token"])
+
+    def _issue(self, request: Request, form: dict[str, str], grant: str,
+               refresh_token: str = "") -> Response:
         token = secrets.token_urlsafe(24)
+        refresh_token = refresh_token or secrets.token_urlsafe(32)
+        id_token = self._id_token(request, form.get("client_id", ""))
         with self.state.lock:
             self.state.tokens.add(token)
-        return Response.json({"token_type": "Bearer", "access_token": token, "expires_in": 3600,
-                              "scope": form.get("scope", "")})
+            self.state.refresh_tokens.add(refresh_token)
+            self.state.id_tokens.add(id_token)
+            self.state.grants.append(grant)
+        client_info = {"uid": ADMIN_OID, "utid": TENANT_ID}
+        return Response.json({
+            "token_type": "Bearer", "access_token": token, "refresh_token": refresh_token,
+            "expires_in": int(self.state.section.get("access_token_lifetime", 3600)),
+            "scope": form.get("scope", ""), "id_token": id_token,
+            "client_info": _b64(json.dumps(client_info).encode())})
+
+    @staticmethod
+    def _id_token(request: Request, client_id: str) -> str:
+        """An unsigned ID token: msal decodes its claims (for the account) and checks nothing."""
+        tenant = request.match["tenant"] if request.match else "common"
+        port = request.server.port if request.server else 0
+        now = int(time.time())
+        claims = {"iss": f"https://127.0.0.1:{port}/{tenant}/v2.0", "sub": ADMIN_OID,
+                  "aud": client_id, "iat": now, "nbf": now, "exp": now + 3600,
+                  "oid": ADMIN_OID, "tid": TENANT_ID, "preferred_username": ADMIN,
+                  "name": "Demo Admin"}
+        header = {"alg": "none", "typ": "JWT"}
+        return f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}."
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 class Graph:
