@@ -213,3 +213,37 @@ def test_a_role_that_cannot_consent_lets_the_next_run_sign_in_afresh() -> None:
         device_codes = len(box.services["microsoft365"].state.device_codes)
     assert first["admin_role"].code == "microsoft365.role_cannot_consent"
     assert device_codes == 2
+
+
+# -- the EWS retirement notice in --json and reports -------------------------------------
+
+def test_json_and_report_carry_the_notice(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from wizard.providers.microsoft365.checks import NOTICE
+
+    report = tmp_path / "report.json"
+    main(["--lang", "de", "check", "microsoft365", "--scenario", "healthy", "--json",
+          "--report", str(report)])
+    payload = json.loads(capsys.readouterr().out)
+    written = json.loads(report.read_text(encoding="utf-8"))
+    for carrier in (payload, written):
+        assert carrier["notices_msg"] == [{"id": NOTICE}]
+        assert len(carrier["notices"]) == 1
+        assert "ApplicationImpersonation" in carrier["notices"][0]
+        assert carrier["notices"][0] != NOTICE  # rendered in the run's language (German)
+    assert list(payload)[:5] == ["format", "provider", "ok", "notices", "notices_msg"]
+
+
+def test_a_provider_without_a_notice_has_an_empty_list(capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    main(["--lang", "en", "check", "google", "--scenario", "healthy", "--json"])
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["notices"] == [] and payload["notices_msg"] == []
+
+
+def test_the_profiles_report_carries_the_notice() -> None:
+    from wizard.providers.microsoft365.checks import NOTICE
+
+    setup = Setup("test")
+    setup.session.choose_provider("microsoft365")
+    assert setup.report()["notices_msg"] == [{"id": NOTICE}]

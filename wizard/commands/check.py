@@ -17,7 +17,7 @@ from wizard.commands.common import (
     open_demo,
 )
 from wizard.core import formats, redact
-from wizard.core.codec import encode_result
+from wizard.core.codec import encode_notices, encode_result
 from wizard.core.i18n import _
 from wizard.core.model import CheckResult, ProviderPlugin, Status, render
 from wizard.core.text import printable
@@ -121,6 +121,7 @@ def run_check(args: argparse.Namespace) -> int:
         "format": formats.CLI_JSON,
         "provider": provider,
         "ok": ok,
+        **encode_notices((plugin.notice,)),
         "checks": [encode_result(results[s.id], _(s.title)) for s in plugin.checks
                    if s.id in results],
     }

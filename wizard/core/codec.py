@@ -11,7 +11,7 @@ replays by code whatever language wrote it. Results written before codes and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from wizard.core.model import CheckResult, Msg, Status, SubResult, Text, render
@@ -74,6 +74,14 @@ def encode_result(result: CheckResult, title: str = "") -> Encoded:
     if result.items:
         data["items"] = [_encode_item(i) for i in result.items]
     return data
+
+
+def encode_notices(msgids: Iterable[str]) -> Encoded:
+    """A provider's notices (e.g. the retired EWS path) for --json and reports: rendered,
+    and as message ids (``notices_msg``) like every other sentence."""
+    messages = [Msg(msgid) for msgid in msgids if msgid]
+    return {"notices": [render(m) for m in messages],
+            "notices_msg": [encode_text(m) for m in messages]}
 
 
 def _encode_item(item: SubResult) -> Encoded:

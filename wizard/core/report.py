@@ -41,7 +41,7 @@ def build_report(
     scenario: str | None = None,
     connection: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    from wizard.core.codec import encode_result
+    from wizard.core.codec import encode_notices, encode_result
     from wizard.core.i18n import _
 
     titles = {s.id: _(s.title) for s in plugin.checks} if plugin else {}
@@ -63,6 +63,7 @@ def build_report(
         "scenario": scenario or "",
         "provider": provider,
         "inputs": {provider: _safe_inputs(values)},
+        **encode_notices((plugin.notice,) if plugin else ()),
         "checks": [encode_result(results[i], titles.get(i, i)) for i in results],
         "rooms": rooms,
         "connection": dict(connection or {}),
