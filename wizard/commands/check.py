@@ -140,15 +140,22 @@ def run_check(args: argparse.Namespace) -> int:
 async def _collect(setup: Setup, interaction: CliInteraction, values: dict[str, str],
                    secrets: dict[str, str], confirmations: frozenset[str], *, quiet: bool
                    ) -> dict[str, CheckResult]:
+    from wizard.commands.progress import ProgressLine
+
     titles = {s.id: _(s.title) for s in setup.plugin().checks}
     results: dict[str, CheckResult] = {}
-    progress = not quiet and sys.stderr.isatty()
+    ticks = not quiet and sys.stderr.isatty()
+    progress = ProgressLine(sys.stderr, titles, json_output=quiet)
     async for result in setup.run_checks(interaction, record=False, values=values,
                                          secrets=secrets, confirmations=confirmations):
         if result.status.done:
             results[result.check_id] = result
-            if progress:
+            progress.clear()
+            if ticks:
                 print(f"  {SYMBOLS[result.status]} {titles[result.check_id]}", file=sys.stderr)
+        else:
+            progress.update(result)
+    progress.clear()
     return results
 
 

@@ -29,6 +29,7 @@ from wizard.core.model import (
     Status,
     SubResult,
 )
+from wizard.core.progress import grouped
 
 ROOM_CONCURRENCY = 8  # parallel impersonation checks (and exchangelib connections)
 PROGRESS_EVERY = 25  # rooms between progress reports
@@ -464,8 +465,8 @@ def check_impersonation(ctx: CheckContext) -> CheckResult:
                 last_report = time.monotonic()
                 ctx.report_progress(CheckResult(
                     "impersonation", Status.CHECKING,
-                    Msg(N_("{done} of {total} rooms checked…"), done=len(results),
-                        total=len(rooms)),
+                    Msg(N_("{done} of {total} rooms checked…"), done=grouped(len(results)),
+                        total=grouped(len(rooms))),
                     items=tuple(results)))
     denied = [r for r in results if r.status == Status.FAIL]
     order = {r.email_address: i for i, r in enumerate(rooms)}

@@ -35,6 +35,7 @@ from wizard.core.model import (
     Status,
     SubResult,
 )
+from wizard.core.progress import Throttle, grouped
 
 SCOPES = [
     "openid",
@@ -310,6 +311,7 @@ def check_super_admin(ctx: CheckContext) -> CheckResult:
 def check_rooms(ctx: CheckContext) -> CheckResult:
     rooms: list[dict[str, Any]] = []
     token = ""
+    throttle = Throttle()
     while True:
         params: dict[str, Any] = {"maxResults": 500}
         if token:
@@ -324,6 +326,9 @@ def check_rooms(ctx: CheckContext) -> CheckResult:
         token = data.get("nextPageToken", "")
         if not token or ctx.cancel.is_set():
             break
+        if throttle.due():
+            ctx.report_progress(CheckResult("rooms", Status.CHECKING, Msg(
+                N_("{count} conference rooms read…"), count=grouped(len(rooms)))))
     if not rooms:
         return CheckResult("rooms", Status.WARN,
                            Msg(N_("The organisation has no conference-room resources yet.")),

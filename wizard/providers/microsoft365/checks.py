@@ -11,7 +11,7 @@ browser) and look at what that connection will need.
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 from urllib.parse import quote
 
@@ -27,6 +27,7 @@ from wizard.core.model import (
     Status,
     SubResult,
 )
+from wizard.core.progress import Throttle, grouped
 from wizard.providers.microsoft365 import graph, token_cache
 from wizard.providers.microsoft365.clouds import CLOUDS, DEFAULT
 from wizard.providers.microsoft365.sign_in import DEFAULT_CLIENT_ID, check_sign_in
@@ -89,7 +90,14 @@ def check_admin_role(ctx: CheckContext) -> CheckResult:
 
 
 def check_rooms(ctx: CheckContext) -> CheckResult:
-    rooms = graph.get(ctx, "/places/microsoft.graph.room")
+    throttle = Throttle()
+
+    def read(count: int) -> None:
+        if throttle.due():
+            ctx.report_progress(CheckResult("rooms", Status.CHECKING, Msg(
+                N_("{count} room mailboxes read…"), count=grouped(count))))
+
+    rooms = graph.get(ctx, "/places/microsoft.graph.room", on_page=read)
     if not isinstance(rooms, list):
         return graph.http_failure("rooms", rooms)
     with ctx.lock:
@@ -153,8 +161,25 @@ def check_calendar_access(ctx: CheckContext) -> CheckResult:
                          Msg(N_("HTTP {status}"), status=result.status_code), email,
                          code="" if ok else "microsoft365.calendar_unreadable")
 
-    with ThreadPoolExecutor(max_workers=CALENDAR_CONCURRENCY) as pool:
-        items = list(pool.map(probe, rooms))
+    items: list[SubResult] = []
+    throttle = Throttle()
+    with ThreadPoolExecutor(max_workers=CALENDAR_CONCURRENCY,
+                            thread_name_prefix="calendar") as pool:
+        futures = [pool.submit(probe, room) for room in rooms]
+        for future in as_completed(futures):
+            if ctx.cancel.is_set():
+                for pending in futures:
+                    pending.cancel()
+                break
+            items.append(future.result())
+            if throttle.due():
+                ctx.report_progress(CheckResult(
+                    "calendar_access", Status.CHECKING,
+                    Msg(N_("{done} of {total} room calendars checked…"),
+                        done=grouped(len(items)), total=grouped(len(rooms))),
+                    items=tuple(items)))
+    order = {str(r.get("emailAddress", "")): i for i, r in enumerate(rooms)}
+    items.sort(key=lambda item: order.get(item.key, 0))
     denied = [i for i in items if i.status == Status.FAIL]
     if denied:
         return CheckResult(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,11 +30,11 @@ def _verify(ctx: CheckContext) -> ssl.SSLContext | bool:
     return ssl.create_default_context(cafile=bundle) if bundle else True
 
 
-def get(ctx: CheckContext, path: str) -> Any:
+def get(ctx: CheckContext, path: str, *, on_page: Callable[[int], None] | None = None) -> Any:
     """GET a Graph path (following @odata.nextLink); 429s wait within one budget per call.
 
     A collection comes back as a list, an object as a dict, an HTTP error as the
-    response.
+    response. ``on_page`` hears how many values were read so far, while pages follow.
     """
     import httpx
 
@@ -69,6 +70,8 @@ def get(ctx: CheckContext, path: str) -> Any:
                 return data
             values.extend(data["value"])
             url = data.get("@odata.nextLink", "")
+            if on_page is not None and url:
+                on_page(len(values))
     return values
 
 
