@@ -26,6 +26,7 @@ class SecretStore:
         self._memory: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
         self._keyring_ok = use_keyring
+        self._keyring_wanted = use_keyring
         self.warning: Msg | None = None
         if not use_keyring:
             self.warning = Msg(N_("Secrets are kept in memory for this session only."))
@@ -33,6 +34,11 @@ class SecretStore:
     @property
     def persistent(self) -> bool:
         return self._keyring_ok
+
+    @property
+    def keyring_missing(self) -> bool:
+        """A keyring was wanted but this machine has none (the demo never wants one)."""
+        return self._keyring_wanted and not self._keyring_ok
 
     def _keyring_call(self, name: str, *args: str) -> object:
         if not self._keyring_ok:

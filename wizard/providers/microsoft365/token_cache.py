@@ -41,13 +41,11 @@ class StoredTokenCache:
                 self.forget()
 
     @property
-    def persistent(self) -> bool:
-        return self.store is not None and self.store.persistent
-
-    @property
     def warning(self) -> Any:
-        """Why the sign-in will not outlive this session (a Msg), or None."""
-        return None if self.store is None or self.persistent else self.store.warning
+        """Why the sign-in will not outlive this session (a Msg): this machine has no
+        keyring. None otherwise — also in the demo, which keeps everything in memory."""
+        return self.store.warning if self.store is not None and self.store.keyring_missing \
+            else None
 
     def save(self) -> None:
         if self.store is not None and self.msal.has_state_changed:
