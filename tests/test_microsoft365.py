@@ -247,3 +247,12 @@ def test_the_profiles_report_carries_the_notice() -> None:
     setup = Setup("test")
     setup.session.choose_provider("microsoft365")
     assert setup.report()["notices_msg"] == [{"id": NOTICE}]
+
+
+def test_rooms_missing_at_cronofy_are_not_blamed_on_impersonation() -> None:
+    """ApplicationImpersonation does not exist in Exchange Online: the hint step 2 shows
+    for rooms Cronofy cannot see must speak of Graph's admin consent."""
+    from wizard.providers.microsoft365.checks import PLUGIN
+
+    assert "ApplicationImpersonation" not in PLUGIN.missing_rooms_hint
+    assert "admin consent" in PLUGIN.missing_rooms_hint

@@ -223,7 +223,7 @@ PLUGIN = ProviderPlugin(
                "consent."),
     step2_proof=N_("Admin consent is in place: Cronofy lists {count} room calendars through "
                    "Microsoft Graph."),
-    missing_rooms_hint=N_("Rooms Cronofy cannot see usually lack ApplicationImpersonation "
-                          "(management scope) or are not in the room list; permission changes "
-                          "can take up to 30 minutes."),
+    missing_rooms_hint=N_("Rooms Cronofy cannot see are usually left out of the admin consent "
+                          "by an application access policy, or are in no room list; permission "
+                          "changes can take up to 30 minutes."),
 )
