@@ -300,6 +300,8 @@ async def test_authorize_rooms_is_idempotent_and_disconnect_revokes(tmp_path: Pa
             assert isinstance(app.screen, ConnectedScreen)
             await pilot.click("#disconnect")
             await settle(pilot)
+            await pilot.click("#confirm-yes")  # Disconnect asks first
+            await settle(pilot)
             assert app.session.profile.connection is None
             assert load_tokens(app.setup.secrets, "test") is None
             assert len(state.revoked) == 2  # refresh and access token

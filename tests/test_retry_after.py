@@ -34,7 +34,8 @@ def test_throttled_checks_recover_whatever_retry_after_says(
         provider: str, service: str, last: str, retry_after: str, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     scenario = _scenario(tmp_path, service, 2, retry_after)
-    code = main(["--lang", "en", "check", provider, "--scenario", scenario, "--json"])
+    confirm = ["--confirm", "cronofy_app"] if provider == "google" else []
+    code = main(["--lang", "en", "check", provider, "--scenario", scenario, "--json", *confirm])
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
     assert "Unexpected error" not in out, out

@@ -192,3 +192,17 @@ def test_cronofy_422_does_not_ask_for_values_nobody_can_see(
     err = capsys.readouterr().err
     assert "Korrigieren Sie die genannten Werte" not in err
     assert "roomcal" in err and "422" in err, err
+
+
+def test_sentences_of_checks_do_not_name_tui_keys() -> None:
+    """A remedy is read in the TUI, on the CLI and in --json: "re-check (r)" named a key
+    that exists only in the TUI. The TUI shows its keys in the footer instead."""
+    import re
+    from pathlib import Path
+
+    from wizard.core.messages import extract
+
+    shared = ("providers", "core", "connect", "app")
+    keyed = [(msgid, path) for msgid, path, _line in extract()
+             if Path(path).parts[1] in shared and re.search(r"\((r|c|ctrl\+\w+|enter)\)", msgid)]
+    assert keyed == [], keyed

@@ -80,7 +80,7 @@ def http_failure(check_id: str, response: Any) -> CheckResult:
     if status == 429:
         return CheckResult(check_id, Status.FAIL,
                            Msg(N_("Microsoft Graph kept throttling the requests (HTTP 429).")),
-                           Msg(N_("Wait a minute, then re-check (r).")),
+                           Msg(N_("Wait a minute, then re-check.")),
                            code="microsoft365.graph_throttled")
     if status in (401, 403):
         return CheckResult(check_id, Status.FAIL,
@@ -90,5 +90,5 @@ def http_failure(check_id: str, response: Any) -> CheckResult:
                                   "requested permissions.")), code="microsoft365.graph_refused")
     return CheckResult(check_id, Status.FAIL,
                        Msg(N_("Microsoft Graph answered HTTP {status}."), status=status),
-                       Msg(N_("Re-check (r); if it persists, send `roomcal report` to "
+                       Msg(N_("Re-check; if it persists, send `roomcal report` to "
                               "support.")), code="microsoft365.graph_error")

@@ -92,12 +92,12 @@ def _device_code(ctx: CheckContext, app: Any) -> str | CheckResult:
     if "access_token" in result:
         return str(result["access_token"])
     error = str(result.get("error", ""))
-    remedy = Msg(N_("Re-check (r) to get a new code and sign in within 15 minutes."))
+    remedy = Msg(N_("Re-check to get a new code and sign in within 15 minutes."))
     code = "microsoft365.sign_in_incomplete"
     if error == "authorization_declined":
         code = "microsoft365.sign_in_declined"
         sentence = Msg(N_("The sign-in was declined."))
-        remedy = Msg(N_("Re-check (r) and approve the sign-in with an administrator "
+        remedy = Msg(N_("Re-check and approve the sign-in with an administrator "
                         "account on Microsoft's page."))
     elif error == "expired_token":
         code = "microsoft365.sign_in_expired"
