@@ -42,9 +42,18 @@ class Sandbox:
         self._next_port = port_base
         self.tls: TlsMaterial | None = None
         self.services: dict[str, ServiceHandle] = {}
+        self._servers: list[LoopbackServer] = []  # every one started, for stop()
         self.endpoints = Endpoints(sandbox=True)
 
     def start(self, services: tuple[str, ...] = SERVICES) -> Sandbox:
+        """Start the services; if one cannot (a fixed port in use), stop those already up."""
+        try:
+            return self._start(services)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, services: tuple[str, ...]) -> Sandbox:
         self.tls = make_tls()
         overrides: dict[str, str] = {"ca_bundle": str(self.tls.ca_pem)}
         for name in services:
@@ -62,9 +71,10 @@ class Sandbox:
         return self
 
     def stop(self) -> None:
-        for handle in self.services.values():
-            for server in handle.servers:
-                server.stop()
+        # Every server serve() started, also those of a service whose start failed halfway.
+        servers, self._servers = self._servers, []
+        for server in servers:
+            server.stop()
         if self.tls is not None:
             shutil.rmtree(self.tls.ca_pem.parent, ignore_errors=True)
 
@@ -85,7 +95,9 @@ class Sandbox:
             latency=self.scenario.latency_for(name.split("-")[0]),
             clock_skew=float(self.scenario.section(name.split("-")[0]).get("clock_skew_s", 0)),
         )
-        return server.start()
+        server.start()
+        self._servers.append(server)
+        return server
 
     def ports(self) -> set[int]:
         return {s.port for h in self.services.values() for s in h.servers}
