@@ -58,6 +58,7 @@ async def _click(pilot, selector: str) -> None:
     raise AssertionError(f"{selector} never clickable on {pilot.app.screen}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("provider", list(Provider))
 async def test_tui_flow_leaks_nothing(provider: Provider, tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch,
