@@ -12,7 +12,9 @@
    are ~40 MB), so the ratio is what the rooms cost; the welcome screen's
    figure is printed too. The sandbox runs in its own process (remote_sandbox).
 3. Responsiveness: the longest event-loop stall while 5 000 results stream
-   into the checklist — budget < 50 ms (median of three runs' longest stall).
+   into the checklist — budget < 50 ms (median of three runs' longest stall),
+   with a bare loop's longest stall over the same windows beside it (on a
+   shared machine, the part no code of ours caused).
 
 Memory and stalls are measured for Exchange, Microsoft 365 and Google (the
 probe signs in with the sandbox as a guide would); the overlap is Exchange's.
@@ -117,6 +119,8 @@ def main() -> int:
         runs = [app_probe("checks", args.big_scenario, provider) for _ in range(RUNS)]
         busy = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
         worst = max(run["max_stall_ms"] for run in runs)
+        machine = max(run["machine_stall_ms"] for run in runs)
+        each = ", ".join(f"{run['max_stall_ms']:.0f}" for run in runs)
         ratio = busy["max_rss_mb"] / idle["max_rss_mb"]
         ok = ratio <= 1.5
         failed |= not ok
@@ -127,8 +131,11 @@ def main() -> int:
         ok = busy["max_stall_ms"] < 50
         failed |= not ok
         print(f"event loop   {provider}: longest stall while results stream: "
-              f"{busy['max_stall_ms']:.0f} ms (median of {RUNS}; worst {worst:.0f} ms) "
-              f"(budget < 50)  {'ok' if ok else 'OVER BUDGET'}")
+              f"{busy['max_stall_ms']:.0f} ms (median of {RUNS}; worst {worst:.0f} ms; runs "
+              f"{each}; 99th percentile "
+              f"{busy['p99_stall_ms']:.0f} ms) (budget < 50)  {'ok' if ok else 'OVER BUDGET'}")
+        print(f"             a bare loop beside it, same windows: longest {machine:.0f} ms "
+              "(what the machine's other processes caused)")
     return 1 if failed else 0
 
 

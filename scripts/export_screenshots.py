@@ -17,31 +17,29 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from scenes import PORT_BASE, SCENES, Scene  # noqa: E402
+from scenes import PORT_BASE, SCENES, Scene, fixed_port_sandbox  # noqa: E402
 
 
 async def shoot(scene: Scene, lang: str, target: Path) -> None:
     from wizard.app import Setup
-    from wizard.sandbox import Sandbox
     from wizard.ui.app import WizardApp
 
-    # Its own ports: screenshots may be made while the snapshot tests run.
-    box = Sandbox(scene.scenario, port_base=PORT_BASE + 100).start()
     saved = {name: os.environ.get(name) for name in scene.env}
     os.environ.update(scene.env)
     try:
-        setup = Setup(f"shot-{scene.name}", demo=box)
-        session = setup.session
-        if scene.provider is not None:
-            session.choose_provider(scene.provider)
-        session.set_step(scene.step)
-        app = WizardApp(setup, language=lang)
-        async with app.run_test(size=scene.size) as pilot:
-            await scene.drive(pilot)
-            svg = app.export_screenshot(title=f"roomcal — {scene.name}")
+        # Its own ports: screenshots may be made while the snapshot tests run.
+        with fixed_port_sandbox(scene.scenario, PORT_BASE + 100) as box:
+            setup = Setup(f"shot-{scene.name}", demo=box)
+            session = setup.session
+            if scene.provider is not None:
+                session.choose_provider(scene.provider)
+            session.set_step(scene.step)
+            app = WizardApp(setup, language=lang)
+            async with app.run_test(size=scene.size) as pilot:
+                await scene.drive(pilot)
+                svg = app.export_screenshot(title=f"roomcal — {scene.name}")
         target.write_text(svg, encoding="utf-8")
     finally:
-        box.stop()
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)

@@ -9,16 +9,70 @@ keys a guide would use.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import errno
+import fcntl
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 from textual.pilot import Pilot
 
 from wizard.core.flow import Step
 from wizard.core.interaction import SignInRequest
 
+if TYPE_CHECKING:
+    from wizard.sandbox import Sandbox
+
 PORT_BASE = 47310
+PORT_WAIT = 90.0  # seconds for another run to give the ports back (under the tests' 120 s timeout)
 Drive = Callable[[Pilot], Awaitable[None]]
+
+
+@contextmanager
+def fixed_port_sandbox(scenario: str, port_base: int) -> Iterator[Sandbox]:
+    """The sandbox on ports ``port_base`` and up, once no other run on this machine uses them.
+
+    The ports are fixed so the URLs in snapshots and screenshots repeat; so two runs
+    (pytest-xdist workers, another checkout's suite, the screenshot export) must take
+    turns: a lock file per port base says whose turn it is, and a port still held by
+    some other program is waited for rather than failing the scene.
+    """
+    path = Path(tempfile.gettempdir()) / f"roomcal-ports-{port_base}.lock"
+    deadline = time.monotonic() + PORT_WAIT
+    with path.open("a") as lock:
+        while True:
+            box = _start_when_free(lock, scenario, port_base)
+            if box is not None:
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"ports {port_base}+ stayed busy for {PORT_WAIT:g} s")
+            time.sleep(0.1)
+        try:
+            yield box
+        finally:
+            box.stop()  # before the lock is released with the file
+
+
+def _start_when_free(lock: IO[str], scenario: str, port_base: int) -> Sandbox | None:
+    """The started sandbox, holding the lock; None (lock released) when it is not our turn."""
+    from wizard.sandbox import Sandbox
+
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return None
+    try:
+        # A run that knows no lock (an older checkout) may still take a port meanwhile.
+        return Sandbox(scenario, port_base=port_base).start()
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+    fcntl.flock(lock, fcntl.LOCK_UN)
+    return None
 
 
 async def settle(pilot: Pilot, *, sign_in: bool = True) -> None:
@@ -63,11 +117,23 @@ async def _confirm_google_app(pilot: Pilot) -> None:
     pilot.app.screen.query_one("#confirm-cronofy_app", Checkbox).focus()
     await pilot.press("space")  # the terms toggle, by keyboard as over SSH
     await settle(pilot)
+    # The re-check collapses the item (pending, then pass): whether a frame was painted
+    # in between decides where the scroll is clamped. Rest at the end, where the
+    # checkbox is — the same picture however busy the machine.
+    pilot.app.screen.query_one("#body").scroll_end(animate=False)
+    await settle(pilot)
 
 
 async def _step1_done(pilot: Pilot) -> None:
     """Step 1 checked against the sandbox, then on to step 2 — as a person would."""
     await settle(pilot)
+    # Next once the checklist is complete, as a person waits for it: on a busy machine
+    # settle() can find everything quiet before the checks have even started.
+    for _attempt in range(600):
+        if pilot.app.session.gate().open:  # type: ignore[attr-defined]
+            break
+        await settle(pilot)
+        await pilot.pause(0.05)
     await pilot.click("#next")
     await settle(pilot)
 

@@ -25,6 +25,21 @@ for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
 os.environ["TEXTUAL_ANIMATIONS"] = "none"
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: two workers per core, at least four.
+
+    Most of a test's time is spent waiting — for the sandbox's sockets, for Pilot's idle
+    checks, for a Retry-After — not computing: one worker per core leaves the cores idle.
+    """
+    return max(4, 2 * (os.cpu_count() or 1))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests (marked ``slow``) first: under pytest-xdist, tests are handed out in
+    this order, and a 30-second test handed out last runs on alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("ROOMCAL_CONFIG_DIR", str(tmp_path / "config"))

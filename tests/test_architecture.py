@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -21,6 +23,12 @@ def _lint_imports() -> subprocess.CompletedProcess[str]:
                           text=True, timeout=300)
 
 
+# Tests that write a probe module into the package, and those that read the whole tree,
+# share one worker: in parallel, one's probe would be another's finding.
+PACKAGE_TREE = pytest.mark.xdist_group("package-tree")
+
+
+@PACKAGE_TREE
 def test_import_contracts() -> None:
     result = _lint_imports()
     assert result.returncode == 0, result.stdout + result.stderr
@@ -37,6 +45,7 @@ def test_import_contracts() -> None:
     assert "wizard.core._contract_probe -> wizard.sandbox" in broken.stdout
 
 
+@PACKAGE_TREE
 def test_ruff() -> None:
     result = subprocess.run([_tool("ruff"), "check", "wizard", "tests", "benchmarks", "scripts"],
                             cwd=ROOT, capture_output=True, text=True, timeout=300)

@@ -265,6 +265,7 @@ def test_failed_refresh_asks_to_link_again(cronofy: Sandbox) -> None:
     assert "Link again" in render(info.value.remedy)
 
 
+@pytest.mark.slow
 async def test_authorize_rooms_is_idempotent_and_disconnect_revokes(tmp_path: Path) -> None:
     from scenes import _assign
 

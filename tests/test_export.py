@@ -6,7 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import stat
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -143,14 +146,23 @@ async def _assign_screen(pilot) -> None:
     await settle(pilot)
 
 
+@pytest.fixture
+def short_home() -> Iterator[Path]:
+    """A home folder with a short path: the dialog's tests type paths into it key by key
+    (Pilot waits ~60 ms a key), and tmp_path's are ~70 characters long."""
+    home = Path(tempfile.mkdtemp(prefix="rc-"))
+    yield home
+    shutil.rmtree(home, ignore_errors=True)
+
+
 def _text(app, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render()).replace("\n", "")
 
 
+@pytest.mark.slow
 async def test_export_asks_where_then_writes_there_and_says_so(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    home, work = tmp_path / "home", tmp_path / "work"
-    home.mkdir()
+        tmp_path: Path, short_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home, work = short_home, tmp_path / "work"
     work.mkdir()
     (home / "blocked").write_text("a file where a folder is expected", encoding="utf-8")
     monkeypatch.setenv("HOME", str(home))
@@ -199,6 +211,7 @@ async def test_export_asks_where_then_writes_there_and_says_so(
     assert (home / "blocked").read_text("utf-8") == "a file where a folder is expected"
 
 
+@pytest.mark.slow
 async def test_export_never_overwrites_without_asking(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))

@@ -144,12 +144,14 @@ def _violations(path: Path) -> list[str]:
     return found
 
 
+@pytest.mark.xdist_group("package-tree")  # see tests/test_architecture.py
 def test_no_untranslated_user_visible_literals() -> None:
     sources = [p for p in PACKAGE.rglob("*.py") if speaks_to_people(p)]
     violations = [v for p in sources for v in _violations(p)]
     assert violations == []
 
 
+@pytest.mark.xdist_group("package-tree")
 def test_the_scanner_finds_a_literal(tmp_path: Path) -> None:
     sample = PACKAGE / "ui" / "_scanner_probe.py"
     sample.write_text("Static('Hello world')\nButton(_('Fine'))\n", encoding="utf-8")

@@ -57,6 +57,7 @@ async def _click(pilot, selector: str) -> None:
     raise AssertionError(f"{selector} never clickable on {pilot.app.screen}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("provider", ["exchange", "microsoft365", "google"])
 async def test_tui_flow_leaks_nothing(provider: str, tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch,

@@ -28,6 +28,7 @@ REGRESSIONS = [
 STEPS = 30
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", SHORT + REGRESSIONS, ids=lambda c: "-".join(map(str, c)))
 async def test_monkey_never_crashes(case: tuple[str, str, str, int], tmp_path: Path,
                                     monkeypatch: pytest.MonkeyPatch) -> None:

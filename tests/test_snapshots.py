@@ -14,11 +14,15 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from scenes import PORT_BASE, SCENES, Scene
+from scenes import PORT_BASE, SCENES, Scene, fixed_port_sandbox
 
 from wizard.app import Setup
-from wizard.sandbox import Sandbox
 from wizard.ui.app import WizardApp
+
+# The scenes' sandbox listens on fixed ports (the URLs in the SVGs must repeat): under
+# pytest-xdist the scenes run on one worker, one after the other, rather than each
+# waiting at fixed_port_sandbox's lock for another worker's scene.
+pytestmark = pytest.mark.xdist_group("fixed-ports")
 
 
 @pytest.fixture(autouse=True)
@@ -43,16 +47,13 @@ def scene_app(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     scene, lang = request.param
     for name, value in scene.env.items():
         monkeypatch.setenv(name, value)
-    box = Sandbox(scene.scenario, port_base=PORT_BASE).start()
-    try:
+    with fixed_port_sandbox(scene.scenario, PORT_BASE) as box:
         setup = Setup(f"snap-{scene.name}", demo=box)
         session = setup.session
         if scene.provider is not None:
             session.choose_provider(scene.provider)
         session.set_step(scene.step)
         yield WizardApp(setup, language=lang), scene
-    finally:
-        box.stop()
 
 
 @pytest.mark.parametrize(

@@ -63,6 +63,7 @@ async def _walk_to_connected(pilot, app) -> None:
     assert isinstance(app.screen, ConnectedScreen), app.screen
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("provider", ["exchange", "microsoft365", "google"])
 async def test_healthy_walk_to_connected_and_assign(provider: str, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
@@ -139,6 +140,7 @@ async def test_failures_need_continue_anyway() -> None:
             assert isinstance(app.screen, PrepareScreen)
 
 
+@pytest.mark.slow
 async def test_escape_walks_back_through_every_screen() -> None:
     with sandbox("healthy") as box:
         app = make_app(box, provider="exchange", step=Step.PREPARE)

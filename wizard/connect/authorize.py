@@ -51,7 +51,8 @@ class CallbackServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}/cronofy/callback"
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        # A short poll: close() returns within it, not within socketserver's 0.5 s.
+        threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True).start()
 
     def close(self) -> None:
         self._httpd.shutdown()

@@ -145,8 +145,9 @@ class RedirectServer:
             raise
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True,
-                                        name="oauth-redirect")
+        # A short poll: stop() (the sign-in is done) returns within it, not within 0.5 s.
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
+                                        daemon=True, name="oauth-redirect")
 
     @property
     def redirect_uri(self) -> str:

@@ -7,6 +7,7 @@ only: the installed wizard reads the compiled ``.mo`` with plain gettext.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 DOMAIN = "roomcal"
@@ -53,7 +54,8 @@ def compile_all(locale_dir: Path, *, only_stale: bool = False) -> list[Path]:
         catalog = merged_catalog(locale_dir, lang)
         target = mo_path(locale_dir, lang)
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".mo.tmp")
+        # Per process: test workers (pytest-xdist) may compile the same catalog at once.
+        tmp = target.with_suffix(f".mo.{os.getpid()}.tmp")
         with tmp.open("wb") as handle:
             write_mo(handle, catalog)
         tmp.replace(target)

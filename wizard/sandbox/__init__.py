@@ -68,8 +68,10 @@ class Sandbox:
         self._endpoints = Endpoints()
         self._ready = threading.Event()
         self._failure: BaseException | None = None
+        self._servers: list[LoopbackServer] = []  # every one started, for stop()
 
     def start(self, names: tuple[str, ...] | None = None) -> Sandbox:
+        """Start the services; if one cannot (a fixed port in use), stop those already up."""
         try:
             self.tls = make_tls()
             overrides: dict[str, str] = {"ca_bundle": str(self.tls.ca_pem)}
@@ -84,6 +86,8 @@ class Sandbox:
             self._endpoints = replace(Endpoints(), **overrides)
         except BaseException as exc:
             self._failure = exc
+            self._ready.set()
+            self.stop()
             raise
         finally:
             self._ready.set()
@@ -108,9 +112,10 @@ class Sandbox:
 
     def stop(self) -> None:
         self._ready.wait(30.0)
-        for handle in self.services.values():
-            for server in handle.servers:
-                server.stop()
+        # Every server serve() started, also those of a service whose start failed halfway.
+        servers, self._servers = self._servers, []
+        for server in servers:
+            server.stop()
         if self.tls is not None:
             shutil.rmtree(self.tls.ca_pem.parent, ignore_errors=True)
 
@@ -131,7 +136,9 @@ class Sandbox:
             latency=self.scenario.latency_for(name.split("-")[0]),
             clock_skew=float(self.scenario.section(name.split("-")[0]).get("clock_skew_s", 0)),
         )
-        return server.start()
+        server.start()
+        self._servers.append(server)
+        return server
 
     def ports(self) -> set[int]:
         return {s.port for h in self.services.values() for s in h.servers}

@@ -49,6 +49,9 @@ ROLE_TEMPLATES = {
     "Application Administrator": "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
     "User Administrator": "fe930be7-5e62-47db-91af-98c3a49a38b1",
 }
+# Seconds a token poll for a code not yet approved waits for the approval before it
+# answers "authorization_pending" (msal then sleeps its one-second interval).
+PENDING_HOLD = 2.0
 
 
 @dataclass
@@ -62,6 +65,7 @@ class M365State:
     grants: list[str] = field(default_factory=list)  # grant_type of every token issued
     graph_requests: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    approval: threading.Condition = field(default_factory=threading.Condition)
 
     def room_lists(self) -> list[tuple[str, list[Room]]]:
         configured = self.section.get("room_lists")
@@ -112,11 +116,14 @@ class Login:
     def approve(self, request: Request) -> Response:
         code = request.arg("user_code")
         with self.state.lock:
-            for entry in self.state.device_codes.values():
-                if entry["user_code"] == code:
-                    entry["approved"] = True
-                    return Response(200, "<h1>Signed in</h1>", content_type="text/html")
-        return Response(404, "<h1>Unknown code</h1>", content_type="text/html")
+            entry = next((e for e in self.state.device_codes.values()
+                          if e["user_code"] == code), None)
+        if entry is None:
+            return Response(404, "<h1>Unknown code</h1>", content_type="text/html")
+        with self.state.approval:
+            entry["approved"] = True
+            self.state.approval.notify_all()
+        return Response(200, "<h1>Signed in</h1>", content_type="text/html")
 
     def token(self, request: Request) -> Response:
         form = request.form()
@@ -129,6 +136,10 @@ class Login:
             return Response.json({"error": "expired_token"}, 400)
         if self.state.section.get("decline"):
             return Response.json({"error": "authorization_declined"}, 400)
+        # Held a moment, as a busy server may be: msal polls at once, the demo's browser
+        # approves a moment later — answered now, not after msal's next poll a second on.
+        with self.state.approval:
+            self.state.approval.wait_for(lambda: entry["approved"], PENDING_HOLD)
         if not entry["approved"]:
             return Response.json({"error": "authorization_pending"}, 400)
         return self._issue(request, {**form, "scope": entry["scope"]}, DEVICE_CODE_GRANT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Checkbox, Static
 
@@ -52,6 +53,7 @@ class CheckItem(Vertical, can_focus=True):
         self.spec = spec
         self.result = result or CheckResult(spec.id, Status.PENDING)
         self.confirmed = confirmed
+        self._shown: dict[str, Content] = {}  # what each part's Static shows now
 
     def compose(self) -> ComposeResult:
         yield Static(self._line(), classes="check-line")
@@ -117,8 +119,16 @@ class CheckItem(Vertical, can_focus=True):
         }
         for selector, render_part in parts.items():
             content = render_part()
+            shown = self._shown.get(selector)
+            if shown is not None and _same(shown, content):
+                continue
+            # A new layout of the whole screen costs several ms; with 8 check threads
+            # holding the GIL in turn it stalled the event loop for ~50 ms per progress
+            # repaint (5 000 rooms). A count that only changed its digits keeps its size.
+            layout = shown is None or not _only_digits_changed(shown.plain, content.plain)
+            self._shown[selector] = content
             for widget in self.query(selector).results(Static):
-                widget.update(content)
+                widget.update(content, layout=layout)
                 widget.display = bool(content.plain)
 
     def on_mount(self) -> None:
@@ -149,3 +159,15 @@ class CheckItem(Vertical, can_focus=True):
         event.stop()
         self.confirmed = event.value
         self.post_message(self.ConfirmationChanged(self.spec.id, event.value))
+
+
+def _same(shown: Content, content: Content) -> bool:
+    return shown.plain == content.plain and list(shown.spans) == list(content.spans)
+
+
+def _only_digits_changed(before: str, after: str) -> bool:
+    """Same text but for some digits ("25 of 5000" → "50 of 5000"): it wraps the same."""
+    digits = "0123456789"
+    return bool(before) and len(before) == len(after) and all(
+        old == new or (old in digits and new in digits)
+        for old, new in zip(before, after, strict=True))

@@ -1,0 +1,51 @@
+"""The checklist item repaints progress cheaply and still shows exactly the latest result."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
+from wizard.core.i18n import N_
+from wizard.core.model import CheckResult, CheckSpec, Msg, Status, SubResult
+from wizard.ui.widgets.check_item import CheckItem, _only_digits_changed
+
+SPEC = CheckSpec("rooms", N_("Rooms in the room list"), lambda ctx: CheckResult("rooms",
+                                                                                 Status.PASS))
+
+
+def test_only_a_change_of_digits_keeps_the_size() -> None:
+    assert _only_digits_changed("25 of 5000 rooms checked…", "50 of 5000 rooms checked…")
+    assert not _only_digits_changed("975 of 5000", "1000 of 5000")  # longer: may wrap anew
+    assert not _only_digits_changed("25 of 5000", "25 von 5000")
+    assert not _only_digits_changed("", "")  # an empty part is hidden: showing it is layout
+    assert not _only_digits_changed("25 of 5000", "２5 of 5000")  # full-width: two cells
+
+
+class _Host(App[None]):
+    def compose(self) -> ComposeResult:
+        yield CheckItem(SPEC, None, confirmed=False)
+
+
+def _progress(done: int) -> CheckResult:
+    return CheckResult("rooms", Status.CHECKING,
+                       Msg(N_("{done} of {total} rooms checked…"), done=done, total=5000))
+
+
+async def test_progress_then_result_show_the_latest_text() -> None:
+    app = _Host()
+    async with app.run_test(size=(80, 24)) as pilot:
+        item = app.query_one(CheckItem)
+        for done in (25, 50, 75, 100, 125):
+            item.update_result(_progress(done))
+        await pilot.pause()
+        line = app.query_one(".check-line", Static)
+        assert "125 of 5000 rooms checked…" in str(line.render())
+        failed = CheckResult("rooms", Status.FAIL, Msg(N_("The room list {address} contains "
+                                                          "no rooms."), address="r@x.example"),
+                             items=(SubResult("Alster", Status.FAIL, "denied", "a@x.example"),))
+        item.update_result(failed)
+        await pilot.pause()
+        assert "contains no rooms" in str(line.render())
+        items = app.query_one(".check-items", Static)
+        assert items.display and "Alster: denied" in str(items.render())
+        assert line.region.height == 2  # the detail's own line, laid out anew
