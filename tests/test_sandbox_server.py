@@ -51,3 +51,30 @@ def test_a_plain_http_client_on_the_tls_port_is_closed_and_others_go_on(
     response = httpx.get(f"{base_url}/EWS/Exchange.asmx", timeout=3,
                          verify=_trust(exchange))
     assert response.status_code in (200, 401, 405)
+
+
+def test_ntlm_starts_over_when_a_signed_in_connection_sends_a_new_negotiate(
+        tmp_path) -> None:
+    """requests-ntlm sends its NEGOTIATE on whichever pooled connection it gets; IIS answers
+    a new token with a new challenge even on a signed-in connection. The sandbox answered
+    200 there, and requests-ntlm failed with KeyError('www-authenticate') under load."""
+    import base64
+
+    import spnego
+
+    from wizard.providers.exchange.ntlm import NtlmAcceptor
+
+    acceptor = NtlmAcceptor({"svc@demo.example.com": "Passw0rd!"}, tmp_path)
+    connection: dict = {}
+
+    def handshake() -> tuple[bool, str]:
+        client = spnego.client("svc@demo.example.com", "Passw0rd!", protocol="ntlm")
+        negotiate = base64.b64encode(client.step() or b"").decode()
+        ok, challenge = acceptor.authenticate(f"NTLM {negotiate}", connection)
+        assert not ok and challenge.startswith("NTLM "), challenge
+        answer = client.step(base64.b64decode(challenge.split(" ", 1)[1]))
+        return acceptor.authenticate(f"NTLM {base64.b64encode(answer).decode()}", connection)
+
+    assert handshake()[0]
+    assert acceptor.authenticate("", connection)[0]  # signed in: no header needed
+    assert handshake()[0]  # a new NEGOTIATE gets a challenge, not a 200

@@ -38,9 +38,13 @@ class NtlmAcceptor:
         import spnego
         from spnego.exceptions import SpnegoError
 
-        if connection.get("ntlm_user"):
-            return True, ""
         scheme, _sep, token = header.partition(" ")
+        if connection.get("ntlm_user") and not (scheme.lower() == "ntlm" and token):
+            return True, ""
+        # A new NTLM token on a connection that is signed in already starts the handshake
+        # over, as IIS does: requests-ntlm sends its NEGOTIATE on whichever pooled connection
+        # it gets, and a 200 instead of the challenge there made it fail (KeyError).
+        connection.pop("ntlm_user", None)
         if scheme.lower() != "ntlm" or not token:
             connection.pop("ntlm", None)
             return False, "NTLM"
