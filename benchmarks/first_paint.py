@@ -36,10 +36,11 @@ def minimal_app():  # -> App
 
 def wizard_app():  # -> App
     os.environ.setdefault("ROOMCAL_CONFIG_DIR", tempfile.mkdtemp(prefix="roomcal-bench-"))
+    from wizard.app import Setup
     from wizard.ui.app import WizardApp
 
     _exit_after_first_paint()
-    return WizardApp(profile_name="bench", language="de")
+    return WizardApp(Setup("bench"), language="de")
 
 
 def _exit_after_first_paint() -> None:
