@@ -70,9 +70,12 @@ def run_demo() -> int:
         return original_run(self, *args, **kwargs)  # type: ignore[arg-type]
 
     App.run = run_headless  # type: ignore[method-assign]
-    from wizard.cli import main
+    from wizard.cli import run
 
-    return main(["demo", "--lang", "de"])
+    # The console script's own way out (wizard.cli.run), exit included.
+    sys.argv = ["roomcal", "demo", "--lang", "de"]
+    run()
+    return 0
 
 
 def main() -> None:

@@ -39,6 +39,9 @@ class RemoteSandbox:
         self.requests = 0
 
     # -- the wizard's DemoEnvironment (wizard/core/demo.py) -----------------------------------
+    def begin(self) -> None:
+        """Started already, in its own process."""
+
     def describe(self, lang: str) -> str:
         return self.scenario.describe(lang)
 

@@ -48,13 +48,14 @@ def configured_endpoints() -> Endpoints:
         raise UsageError(f"{render(exc.sentence)} {render(exc.remedy)}") from None
 
 
-def open_demo(scenario: str, *, background: bool = False) -> Sandbox:
-    """The sandbox for ``scenario``, started (``background``: on a thread, so a first
-    screen can paint meanwhile; everything that needs its servers waits for them)."""
+def open_demo(scenario: str, *, later: bool = False) -> Sandbox:
+    """The sandbox for ``scenario``, started — or, ``later``, started by whoever uses it
+    first or by the TUI right after its first paint (its keys and servers cost a quarter
+    of a second, and a thread doing it beside the first paint slowed that down)."""
     from wizard.sandbox import Sandbox
 
     box = Sandbox(load_scenario(scenario))
-    return box.start_in_background() if background else box.start()
+    return box if later else box.start()
 
 
 def load_scenario(scenario: str) -> Scenario:

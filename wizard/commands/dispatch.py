@@ -212,9 +212,9 @@ def _run_tui(args: argparse.Namespace, demo: str | None) -> int:
                            "and '-'").format(name=args.profile))
     # A bad override is refused here, not mid-sign-in in the TUI.
     endpoints = None if demo else configured_endpoints()
-    # The sandbox comes up on a thread while the first screen paints (its TLS keys and
-    # servers cost a quarter of a second); what needs it waits for it.
-    sandbox = open_demo(demo, background=True) if demo else None
+    # The sandbox comes up after the first screen is painted (its TLS keys and servers
+    # cost a quarter of a second); what needs it first waits for it.
+    sandbox = open_demo(demo, later=True) if demo else None
     from wizard.ui.app import WizardApp
 
     setup = Setup(args.profile, demo=sandbox, endpoints=endpoints)

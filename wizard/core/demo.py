@@ -23,6 +23,11 @@ class DemoEnvironment(Protocol):
         """Every base URL and the CA bundle (waits until the demo's servers run)."""
         ...
 
+    def begin(self) -> None:
+        """Start what is slow (servers, keys) — called once the first screen is painted;
+        whatever needs it first waits for it."""
+        ...
+
     def describe(self, lang: str) -> str:
         """One sentence on what this demo plays (shown on the welcome screen)."""
         ...

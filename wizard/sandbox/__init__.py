@@ -18,14 +18,16 @@ import shutil
 import threading
 from dataclasses import dataclass, field, replace
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wizard import providers
 from wizard.core.endpoints import Endpoints
 from wizard.core.interaction import SignInRequest
 from wizard.sandbox.scenario import Scenario, load
-from wizard.sandbox.server import LoopbackServer
-from wizard.sandbox.tls import TlsMaterial, make_tls
+
+if TYPE_CHECKING:
+    from wizard.sandbox.server import LoopbackServer
+    from wizard.sandbox.tls import TlsMaterial
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +71,15 @@ class Sandbox:
         self._ready = threading.Event()
         self._failure: BaseException | None = None
         self._servers: list[LoopbackServer] = []  # every one started, for stop()
+        self._begun = False
+        self._lock = threading.Lock()
+        self._stopped = False  # stop() came: a start still running tidies up after itself
 
     def start(self, names: tuple[str, ...] | None = None) -> Sandbox:
         """Start the services; if one cannot (a fixed port in use), stop those already up."""
+        self._begun = True
+        from wizard.sandbox.tls import make_tls  # the servers' imports wait for the start
+
         try:
             self.tls = make_tls()
             overrides: dict[str, str] = {"ca_bundle": str(self.tls.ca_pem)}
@@ -87,31 +95,52 @@ class Sandbox:
         except BaseException as exc:
             self._failure = exc
             self._ready.set()
-            self.stop()
+            self._stop_servers()
             raise
-        finally:
+        with self._lock:
             self._ready.set()
+            stopped = self._stopped
+        if stopped:  # stopped while starting (the TUI quit right after its first paint)
+            self._stop_servers()
         return self
+
+    def begin(self) -> None:
+        """Start on a thread unless started: the TUI calls it after its first paint."""
+        if not self._begun:
+            self.start_in_background()
 
     def start_in_background(self, names: tuple[str, ...] | None = None) -> Sandbox:
         """Start on a thread: the first screen need not wait for keys and servers."""
+        self._begun = True
+
         def run() -> None:
             try:
                 self.start(names)
             except Exception:  # kept in _failure; the first use raises it
                 log.exception("the sandbox could not start")
 
-        threading.Thread(target=run, name="sandbox-start", daemon=True).start()
+        # Not a daemon: a process ending while it imports would abort in finalisation;
+        # `roomcal` (wizard.cli.run) exits at once past a running non-daemon thread.
+        threading.Thread(target=run, name="sandbox-start").start()
         return self
 
     def wait(self, timeout: float = 30.0) -> None:
+        self.begin()  # needed before anyone said so: start it now
         if not self._ready.wait(timeout):
             raise TimeoutError("the sandbox did not start")
         if self._failure is not None:
             raise self._failure
 
     def stop(self) -> None:
-        self._ready.wait(30.0)
+        """Stop every server; a start still running on its thread stops them when done
+        (quitting need not wait for a sandbox nobody used)."""
+        with self._lock:
+            self._stopped = True
+            if not self._ready.is_set():
+                return
+        self._stop_servers()
+
+    def _stop_servers(self) -> None:
         # Every server serve() started, also those of a service whose start failed halfway.
         servers, self._servers = self._servers, []
         for server in servers:
@@ -127,6 +156,8 @@ class Sandbox:
 
     def serve(self, router: Any, name: str, *, tls: bool = False) -> LoopbackServer:
         """Start a LoopbackServer for a service with the scenario's latency."""
+        from wizard.sandbox.server import LoopbackServer
+
         context = self.tls.server_context() if (tls and self.tls) else None
         port = 0
         if self.port_base:

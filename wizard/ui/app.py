@@ -114,6 +114,9 @@ class WizardApp(App[int]):
         if self.setup.secrets.warning is not None and not self.demo:
             self.notify(render(self.setup.secrets.warning), severity="warning", markup=False)
         self.call_after_refresh(freeze_garbage_collector)
+        if self.setup.demo is not None:
+            # After the first paint: the demo's servers need not delay it.
+            self.call_after_refresh(self.setup.demo.begin)
 
 
     def goto(self, step: Step, *, origin: Screen[object] | None = None) -> None:
