@@ -159,7 +159,7 @@ def test_stored_results_come_back_translatable() -> None:
     from wizard.core.codec import decode_result, encode_result
     from wizard.core.i18n import N_
 
-    delay = N_("Permission changes can take up to 30 minutes to take effect: re-check (r) "
+    delay = N_("Permission changes can take up to 30 minutes to take effect: re-check "
                "later.")
     original = CheckResult("rooms", Status.FAIL,
                            Msg(N_("The room list {address} contains no rooms."),

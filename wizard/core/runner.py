@@ -92,7 +92,7 @@ async def run_checks(
                 spec.id,
                 Status.FAIL,
                 Msg(N_("No answer within {seconds} s."), seconds=f"{timeout:g}"),
-                Msg(N_("Check the network path to the server, then re-check (r).")),
+                Msg(N_("Check the network path to the server, then re-check.")),
                 code="check.timeout",
             )
         finals[spec.id].set_result(result)

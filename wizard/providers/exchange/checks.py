@@ -34,7 +34,7 @@ ROOM_CONCURRENCY = 8  # parallel impersonation checks (and exchangelib connectio
 PROGRESS_EVERY = 25  # rooms between progress reports
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PERMISSION_DELAY = N_("Permission changes can take up to 30 minutes to take effect: re-check "
-                      "(r) later.")
+                      "later.")
 
 
 def _valid_url(value: str) -> Msg | None:
@@ -248,7 +248,7 @@ def _transport_failure(check_id: str, exc: Exception) -> CheckResult | None:
                            Msg(N_("The server stayed busy (ErrorServerBusy) after {count} "
                                   "attempts."), count=getattr(exc, "attempts", 1)),
                            Msg(N_("Exchange is throttling this account: wait a few minutes, "
-                                  "then re-check (r).")), code="exchange.server_busy")
+                                  "then re-check.")), code="exchange.server_busy")
     if "CERTIFICATE_VERIFY_FAILED" in text or "SSLError" in type(exc).__name__:
         return _untrusted(check_id)
     if isinstance(exc, MalformedResponseError) or "403" in text or "SOAP" in text:

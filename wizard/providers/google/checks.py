@@ -184,7 +184,7 @@ def _require_scopes(granted: Any) -> None:
         raise UserFacingError(
             Msg(N_("The sign-in did not grant every permission roomcal asked for; missing: "
                    "{missing}."), missing=", ".join(str(Msg(SCOPE_NAMES[s])) for s in missing)),
-            Msg(N_("Re-check (r) and leave every permission ticked on Google's consent "
+            Msg(N_("Re-check and leave every permission ticked on Google's consent "
                    "screen.")), code="google.scopes_withheld")
 
 
@@ -229,7 +229,7 @@ def check_sign_in(ctx: CheckContext) -> CheckResult:
             "sign_in", Status.WARN, detail,
             Msg(N_("This machine's clock is {minutes} minutes off Google's: tokens will look "
                    "expired or not yet valid. Synchronise the clock (timedatectl set-ntp true) "
-                   "and re-check (r)."), minutes=round(abs(skew) / 60)), code="google.clock_skew")
+                   "and re-check."), minutes=round(abs(skew) / 60)), code="google.clock_skew")
     return CheckResult("sign_in", Status.PASS, detail, note or "")
 
 
@@ -261,19 +261,19 @@ def _failure(check_id: str, response: Any) -> CheckResult:
                            Msg(N_("The Admin SDK API is not enabled in the Google Cloud project "
                                   "of this OAuth client.")),
                            Msg(N_("Google Cloud console → APIs & Services → Library → \"Admin "
-                                  "SDK API\" → Enable; then re-check (r).")),
+                                  "SDK API\" → Enable; then re-check.")),
                            code="google.admin_api_disabled")
     if response.status_code == 401:
         return CheckResult(check_id, Status.FAIL,
                            Msg(N_("Google rejected the sign-in (HTTP 401).")),
-                           Msg(N_("Re-check (r) to sign in again.")), code="google.unauthorized")
+                           Msg(N_("Re-check to sign in again.")), code="google.unauthorized")
     if response.status_code == 429:
         return CheckResult(check_id, Status.FAIL,
                            Msg(N_("Google kept rate-limiting the requests (HTTP 429).")),
-                           Msg(N_("Wait a minute, then re-check (r).")), code="google.throttled")
+                           Msg(N_("Wait a minute, then re-check.")), code="google.throttled")
     return CheckResult(check_id, Status.FAIL,
                        Msg(N_("Google answered HTTP {status}."), status=response.status_code),
-                       Msg(N_("Re-check (r); if it persists, send `roomcal report` to "
+                       Msg(N_("Re-check; if it persists, send `roomcal report` to "
                               "support.")), code="google.http_error")
 
 

@@ -91,8 +91,8 @@ def _graph(ctx: CheckContext, path: str) -> Any:
                     Msg(N_("Microsoft Graph answered with something that is not JSON (HTTP "
                            "{status}): a proxy may be rewriting the traffic."),
                         status=response.status_code),
-                    Msg(N_("Let graph.microsoft.com through the proxy unchanged, then re-check "
-                           "(r).")), code="microsoft365.graph_not_json",
+                    Msg(N_("Let graph.microsoft.com through the proxy unchanged, then "
+                           "re-check.")), code="microsoft365.graph_not_json",
                 ) from None
             if "value" not in data:
                 return data
@@ -106,7 +106,7 @@ def _http_failure(check_id: str, response: Any) -> CheckResult:
     if status == 429:
         return CheckResult(check_id, Status.FAIL,
                            Msg(N_("Microsoft Graph kept throttling the requests (HTTP 429).")),
-                           Msg(N_("Wait a minute, then re-check (r).")),
+                           Msg(N_("Wait a minute, then re-check.")),
                            code="microsoft365.graph_throttled")
     if status in (401, 403):
         return CheckResult(check_id, Status.FAIL,
@@ -116,7 +116,7 @@ def _http_failure(check_id: str, response: Any) -> CheckResult:
                                   "requested permissions.")), code="microsoft365.graph_refused")
     return CheckResult(check_id, Status.FAIL,
                        Msg(N_("Microsoft Graph answered HTTP {status}."), status=status),
-                       Msg(N_("Re-check (r); if it persists, send `roomcal report` to "
+                       Msg(N_("Re-check; if it persists, send `roomcal report` to "
                               "support.")), code="microsoft365.graph_error")
 
 
@@ -175,12 +175,12 @@ def check_sign_in(ctx: CheckContext) -> CheckResult:
         ctx.interaction.end_sign_in()
     if "access_token" not in result:
         error = str(result.get("error", ""))
-        remedy = Msg(N_("Re-check (r) to get a new code and sign in within 15 minutes."))
+        remedy = Msg(N_("Re-check to get a new code and sign in within 15 minutes."))
         code = "microsoft365.sign_in_incomplete"
         if error == "authorization_declined":
             code = "microsoft365.sign_in_declined"
             sentence = Msg(N_("The sign-in was declined."))
-            remedy = Msg(N_("Re-check (r) and approve the sign-in with an administrator "
+            remedy = Msg(N_("Re-check and approve the sign-in with an administrator "
                             "account on Microsoft's page."))
         elif error == "expired_token":
             code = "microsoft365.sign_in_expired"
