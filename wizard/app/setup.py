@@ -35,9 +35,13 @@ class Setup:
         store: ProfileStore | None = None,
         secrets: SecretStore | None = None,
         endpoints: Endpoints | None = None,
+        scenario: str | None = None,
     ) -> None:
         self.session = Session(profile, store=store)
         self.demo = demo
+        # The demo's scenario as it was named on the command line: a hand-off's re-check
+        # command names it too.
+        self.scenario = scenario
         # The demo never touches the machine's keyring: what is typed there (a wrong
         # password, say) lives as long as the demo, and no real secret is ever sent to
         # the sandbox.
@@ -281,3 +285,17 @@ class Setup:
         from wizard.core.report import write_text
 
         return write_text(path, self.report(scenario=scenario))
+
+    # -- the hand-off to IT ----------------------------------------------------------------
+    def handoff(self) -> str:
+        """Step 1's hand-off for whoever administers the calendar service (Markdown)."""
+        from wizard.app import handoff
+
+        return handoff.markdown(self, values=self.values(), results=self.session.results,
+                                scenario=self.scenario)
+
+    def write_handoff(self, path: str | Path, *, replace: bool = False) -> list[Path]:
+        """Write the hand-off (0600; never over a file unless ``replace``)."""
+        from wizard.app import handoff
+
+        return handoff.write([(Path(path), self.handoff())], replace=replace)

@@ -93,6 +93,11 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
                               "Marketplace install); repeatable"))
         p.add_argument("--report", metavar="FILE",
                        help=_("also write the redacted diagnostic report of this run"))
+        p.add_argument("--handoff", metavar="FILE.md",
+                       help=_("also write a Markdown hand-off for whoever administers the "
+                              "calendar service: what was found and one fix for it all"))
+        p.add_argument("--force", action="store_true",
+                       help=_("replace an existing --handoff file"))
         p.add_argument("--scenario", metavar="NAME|REPORT",
                        help=_("run against the sandbox (a report replays a customer's setup)"))
 
@@ -217,7 +222,7 @@ def _run_tui(args: argparse.Namespace, demo: str | None) -> int:
     sandbox = open_demo(demo, background=True) if demo else None
     from wizard.ui.app import WizardApp
 
-    setup = Setup(args.profile, demo=sandbox, endpoints=endpoints)
+    setup = Setup(args.profile, demo=sandbox, endpoints=endpoints, scenario=demo)
     app = WizardApp(setup, language=args.lang)
     try:
         app.run()
