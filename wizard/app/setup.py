@@ -269,8 +269,10 @@ class Setup:
         return sum(1 for m in results if m.authorization == "authorized")
 
     # -- reports ---------------------------------------------------------------------------
-    def report(self, *, scenario: str | None = None) -> dict[str, Any]:
-        """The redacted diagnostics of this profile (what `roomcal report` writes)."""
+    def report(self, *, scenario: str | None = None, anonymized: bool = False
+               ) -> dict[str, Any]:
+        """The redacted diagnostics of this profile (what `roomcal report` writes);
+        ``anonymized``: pseudonyms for addresses, hosts, tenant and room names."""
         from wizard.core.report import build_report
 
         profile = self.session.profile
@@ -279,12 +281,14 @@ class Setup:
         return build_report(
             provider=provider, values=profile.inputs.get(provider, {}),
             results=self.session.results, plugin=plugin, scenario=scenario,
-            connection=profile.connection.to_json() if profile.connection else None)
+            connection=profile.connection.to_json() if profile.connection else None,
+            anonymized=anonymized)
 
-    def write_report(self, path: str | Path, *, scenario: str | None = None) -> Path:
+    def write_report(self, path: str | Path, *, scenario: str | None = None,
+                     anonymized: bool = False) -> Path:
         from wizard.core.report import write_text
 
-        return write_text(path, self.report(scenario=scenario))
+        return write_text(path, self.report(scenario=scenario, anonymized=anonymized))
 
     # -- the hand-off to IT ----------------------------------------------------------------
     def handoff(self) -> str:

@@ -81,6 +81,8 @@ def run_check(args: argparse.Namespace) -> int:
     from wizard.core.store import ProfileStore
 
     provider = args.provider
+    if args.anonymize and not args.report:
+        raise UsageError(_("--anonymize is for the report: add --report FILE"))
     if args.handoff and os.path.lexists(args.handoff) and not args.force:
         # Before the checks, not minutes later: nothing is run for a file we would not write.
         raise UsageError(_("{path} exists: name another file, or add --force to replace "
@@ -122,7 +124,7 @@ def run_check(args: argparse.Namespace) -> int:
         from wizard.core.report import write_report
 
         write_report(args.report, provider=provider, values=values, results=results,
-                     plugin=plugin, scenario=args.scenario)
+                     plugin=plugin, scenario=args.scenario, anonymized=args.anonymize)
     if args.handoff:
         _write_handoff(setup, args, values, results)
     if args.json:

@@ -93,6 +93,9 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
                               "Marketplace install); repeatable"))
         p.add_argument("--report", metavar="FILE",
                        help=_("also write the redacted diagnostic report of this run"))
+        p.add_argument("--anonymize", action="store_true",
+                       help=_("write the --report with pseudonyms for e-mail addresses, hosts, "
+                              "the tenant and room names"))
         p.add_argument("--handoff", metavar="FILE.md",
                        help=_("also write a Markdown hand-off for whoever administers the "
                               "calendar service: what was found and one fix for it all"))
@@ -119,6 +122,9 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     report = sub.add_parser("report", parents=[common],
                             help=_("write redacted diagnostics of a profile"))
     report.add_argument("-o", "--output", metavar="FILE", help=_("file to write (default: stdout)"))
+    report.add_argument("--anonymize", action="store_true",
+                        help=_("pseudonyms for e-mail addresses, hosts, the tenant and room "
+                               "names (the report still replays)"))
 
     serve = sub.add_parser("serve", parents=[common],
                            help=_("serve the wizard in a browser on 127.0.0.1"))
