@@ -13,11 +13,18 @@ import stat
 from pathlib import Path
 
 import pytest
+from scenes import settle
 from test_provider_registry import fakecal  # noqa: F401  (a fixture)
+from textual.pilot import Pilot
+from textual.widgets import Button, Input, Static
 
 from leaks import collect_secrets, find_leaks
+from ui_support import make_app, sandbox
 from wizard.cli import main
+from wizard.core.flow import Step
 from wizard.core.messages import extract
+from wizard.ui.screens.confirm import ConfirmModal
+from wizard.ui.screens.handoff import HandoffModal
 
 
 def test_no_sentence_outside_the_ui_names_a_tui_key() -> None:
@@ -184,3 +191,113 @@ def test_a_provider_without_its_own_fix_gets_the_rest(tmp_path: Path) -> None:
     assert "- ✗ **Rooms exist**: no rooms" in text and "**Remedy:** add rooms" in text
     assert "## The fix" not in text
     assert "roomcal check fakecal --scenario no-rooms" in text
+
+
+# -- the TUI: a key and a button on the step-1 screen, a dialog ---------------------------------
+
+async def _open_dialog(pilot: Pilot, how: str) -> HandoffModal:
+    await settle(pilot)
+    if how == "key":
+        await pilot.press("ctrl+o")
+    else:
+        await pilot.click("#handoff")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, HandoffModal)
+    return pilot.app.screen
+
+
+async def _type_path(pilot: Pilot, path: Path) -> None:
+    await pilot.press("end", "ctrl+u", *str(path))  # the path field has the focus
+
+
+async def test_tui_key_opens_the_dialog_even_from_a_field(tmp_path: Path) -> None:
+    """ctrl+o, not a letter: the cursor is often in a field of the form on this screen."""
+    target = tmp_path / "for-it.md"
+    with collect_secrets() as secrets, sandbox("impersonation-denied") as box:
+        app = make_app(box, provider="exchange", step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            room_list = app.screen.query_one("#field-room_list", Input)
+            room_list.focus()
+            typed = room_list.value
+            dialog = await _open_dialog(pilot, "key")
+            path = dialog.query_one("#handoff-path", Input)
+            assert path.has_focus and path.value.endswith("roomcal-handoff-test.md")
+            await _type_path(pilot, target)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert not isinstance(app.screen, HandoffModal)
+            assert room_list.value == typed  # nothing typed into the form
+            status = app.screen.query_one("#prepare-status", Static)
+            assert status.display and str(target) in str(status.render())
+            screen = app.export_screenshot()
+    text = target.read_text(encoding="utf-8")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert "New-ManagementRoleAssignment" in text and "Raum Elbe" in text
+    assert find_leaks({"handoff": text, "screen": screen}, secrets) == []
+
+
+async def test_tui_button_writes_it_with_an_anonymized_report(tmp_path: Path) -> None:
+    target = tmp_path / "for-it.md"
+    with collect_secrets() as secrets, sandbox("impersonation-denied") as box:
+        app = make_app(box, provider="exchange", step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            dialog = await _open_dialog(pilot, "button")
+            assert not dialog.query_one("#handoff-anonymize").display  # only with a report
+            await pilot.click("#handoff-report")
+            await pilot.click("#handoff-anonymize")
+            await pilot.click("#handoff-path")
+            await _type_path(pilot, target)
+            targets = str(dialog.query_one("#handoff-targets", Static).render())
+            assert str(tmp_path / "for-it-report.json") in targets
+            await pilot.click("#handoff-write")
+            await settle(pilot)
+            status = str(app.screen.query_one("#prepare-status", Static).render())
+    report = tmp_path / "for-it-report.json"
+    assert str(report) in status
+    assert stat.S_IMODE(report.stat().st_mode) == 0o600
+    written = report.read_text(encoding="utf-8")
+    assert '"anonymized": true' in written and "demo.example.com" not in written
+    assert "demo.example.com" in target.read_text(encoding="utf-8")  # IT's own names
+    assert find_leaks({"report": written}, secrets) == []
+
+
+async def test_tui_asks_before_replacing_a_file(tmp_path: Path) -> None:
+    target = tmp_path / "for-it.md"
+    target.write_text("mine", encoding="utf-8")
+    with sandbox("healthy") as box:
+        app = make_app(box, provider="exchange", step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            dialog = await _open_dialog(pilot, "key")
+            await _type_path(pilot, target)
+            assert "(exists)" in str(dialog.query_one("#handoff-targets", Static).render())
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, ConfirmModal)
+            await pilot.click("#confirm-no")
+            await settle(pilot)
+            assert app.screen is dialog  # still open: another name, or cancel
+            assert target.read_text(encoding="utf-8") == "mine"
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.click("#confirm-yes")
+            await settle(pilot)
+            assert not isinstance(app.screen, HandoffModal | ConfirmModal)
+    assert "Nothing needs doing" in target.read_text(encoding="utf-8")
+
+
+async def test_tui_in_german(tmp_path: Path) -> None:
+    target = tmp_path / "fuer-die-it.md"
+    with sandbox("no-room-list") as box:
+        app = make_app(box, provider="exchange", step=Step.PREPARE, language="de")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert str(app.screen.query_one("#handoff", Button).label) == \
+                "An die IT übergeben…"
+            await _open_dialog(pilot, "button")
+            await _type_path(pilot, target)
+            await pilot.press("enter")
+            await settle(pilot)
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("# Schritt 1 für die IT")
+    assert "New-DistributionGroup -Name \"Rooms\" -RoomList" in text

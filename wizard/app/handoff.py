@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import getpass
+import os
 import re
 import shlex
 import socket
@@ -44,6 +45,18 @@ _MARKDOWN = re.compile(r"([\\`*_\[\]<>|])")
 def default_path(profile: str) -> Path:
     """``~/roomcal-handoff-PROFILE.md``, beside the exports (see export.default_path)."""
     return export.default_path(profile).with_name(f"roomcal-handoff-{profile}.md")
+
+
+def targets(text: str, *, report: bool = False) -> list[Path]:
+    """The hand-off typed as ``text`` (absolute, ``~`` expanded) and, with ``report``, the
+    report beside it (``NAME-report.json``); ValueError for an empty path."""
+    if not text.strip():
+        raise ValueError("no path")
+    path = Path(os.path.abspath(Path(text.strip()).expanduser()))
+    if not report:
+        return [path]
+    stem = path.stem if path.suffix.lower() == ".md" else path.name
+    return [path, path.with_name(f"{stem}-report.json")]
 
 
 # -- Markdown that never reads server text as formatting ------------------------------------

@@ -298,8 +298,17 @@ class Setup:
         return handoff.markdown(self, values=self.values(), results=self.session.results,
                                 scenario=self.scenario)
 
-    def write_handoff(self, path: str | Path, *, replace: bool = False) -> list[Path]:
-        """Write the hand-off (0600; never over a file unless ``replace``)."""
+    def write_handoff(self, path: str, *, report: bool = False, anonymized: bool = False,
+                      replace: bool = False) -> list[Path]:
+        """Write the hand-off typed as ``path`` and, with ``report``, the diagnostic report
+        beside it (``anonymized``: with pseudonyms) — 0600, all or nothing, never over a
+        file unless ``replace``; ``export.ExportError`` names what failed."""
         from wizard.app import handoff
+        from wizard.core.report import dumps
 
-        return handoff.write([(Path(path), self.handoff())], replace=replace)
+        target, *beside = handoff.targets(path, report=report)
+        files = [(target, self.handoff())]
+        if beside:
+            files.append((beside[0], dumps(self.report(scenario=self.scenario,
+                                                       anonymized=anonymized))))
+        return handoff.write(files, replace=replace)

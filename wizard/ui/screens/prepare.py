@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from pathlib import Path
 
 from textual import work
 from textual.app import ComposeResult
@@ -29,6 +30,10 @@ class PrepareScreen(StepScreen):
     STEP = Step.PREPARE
     BINDINGS = [
         Binding("r", "recheck", N_("Re-check"), id="prepare.recheck"),
+        # A ctrl key: a letter would be typed into the form's fields, where the cursor
+        # often is on this screen. Not in the footer: the button above it says the same,
+        # and in German the footer would lose "Beenden" and the language key to it.
+        Binding("ctrl+o", "handoff", N_("Hand to IT"), id="prepare.handoff", show=False),
     ]
 
     def __init__(self) -> None:
@@ -40,6 +45,7 @@ class PrepareScreen(StepScreen):
         # Secret fields being typed: kept here, not in the keyring, until committed
         # (ctrl+l re-composes the widgets; the draft must survive that).
         self._drafts: dict[str, str] = {}
+        self._status_text = ""  # what the last hand-off wrote (survives ctrl+l too)
 
     def compose_body(self) -> ComposeResult:
         session = self.session
@@ -64,8 +70,12 @@ class PrepareScreen(StepScreen):
         yield Checkbox(_("Continue anyway (I will fix the remaining items later)"),
                        value=session.profile.continue_anyway, id="continue-anyway",
                        compact=True)
+        status = Static(plain(self._status_text), id="prepare-status", classes="hint")
+        status.display = bool(self._status_text)
+        yield status
 
     def compose_actions(self) -> ComposeResult:
+        yield Button(_("Hand to IT…"), id="handoff", compact=True)
         yield Button(_("Re-check"), id="recheck", compact=True)
         yield Button(_("Next"), id="next", variant="primary", compact=True)
 
@@ -269,7 +279,29 @@ class PrepareScreen(StepScreen):
         if event.button.id == "recheck":
             event.stop()
             self.action_recheck()
+        elif event.button.id == "handoff":
+            event.stop()
+            self.action_handoff()
+
+    # -- hand-off to IT -----------------------------------------------------------------
+    def action_handoff(self) -> None:
+        """Ask for the full path (and a report beside it), then write: nothing unasked."""
+        from wizard.app.handoff import default_path
+        from wizard.ui.screens.handoff import HandoffModal
+
+        self._commit_secrets()
+        modal = HandoffModal(default_path(self.setup.profile))
+        self.wizard.navigator.open(modal, self._handed_off, origin=self)
+
+    def _handed_off(self, written: list[Path] | None) -> None:
+        if not written:
             return
+        self._status_text = _("Written: {paths}").format(
+            paths=", ".join(str(p) for p in written))
+        status = self.query_one("#prepare-status", Static)
+        status.update(plain(self._status_text))
+        status.display = True
+        status.scroll_visible()
 
     def action_next(self) -> None:
         self._commit_secrets()
