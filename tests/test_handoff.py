@@ -301,3 +301,17 @@ async def test_tui_in_german(tmp_path: Path) -> None:
     text = target.read_text(encoding="utf-8")
     assert text.startswith("# Schritt 1 für die IT")
     assert "New-DistributionGroup -Name \"Rooms\" -RoomList" in text
+
+
+def test_checks_that_have_not_run_are_not_called_passed() -> None:
+    """Written before the checks ran (or while they run): nothing is claimed to pass."""
+    from wizard.app import Setup
+    from wizard.app.handoff import markdown
+    from wizard.core.model import CheckResult, Status
+
+    setup = Setup("early")
+    setup.session.choose_provider("exchange")
+    ok = {"endpoint": CheckResult("endpoint", Status.PASS, "EWS answers")}
+    text = markdown(setup, values=setup.values(), results=ok)
+    assert "every check passed" not in text
+    assert "Not every check has run yet" in text and "Service account signs in" in text

@@ -159,7 +159,12 @@ def markdown(setup: Setup, *, values: Mapping[str, str], results: Mapping[str, C
              ""]
     lines += _found(plugin, results, len(open_results))
     if not open_results:
-        lines += [_("Nothing needs doing: every check passed."), ""]
+        unfinished = [_(s.title) for s in plugin.checks
+                      if (r := results.get(s.id)) is None or not r.status.done]
+        lines += [md(_("Not every check has run yet: {checks}. Nothing has failed so far; "
+                       "check again before handing this on.").format(
+                           checks=", ".join(unfinished))) if unfinished else
+                  _("Nothing needs doing: every check passed."), ""]
         return redact.scrub("\n".join(lines))
     fix = provider_fix(plugin, facts)
     lines += _open(plugin, results, open_results, show_commands=fix is None)
