@@ -127,8 +127,9 @@ def sender() -> str:
     return user or _("the person who ran roomcal")
 
 
-def provider_fix(plugin: ProviderPlugin, facts: HandoffFacts) -> Fix | None:
-    module = providers.get(plugin.name).part("handoff")
+def provider_fix(facts: HandoffFacts) -> Fix | None:
+    """The provider's own fix (its ``handoff.py``), if it has one."""
+    module = providers.get(facts.plugin.name).part("handoff")
     make = getattr(module, "fix", None)
     return make(facts) if make is not None else None
 
@@ -166,7 +167,7 @@ def markdown(setup: Setup, *, values: Mapping[str, str], results: Mapping[str, C
                            checks=", ".join(unfinished))) if unfinished else
                   _("Nothing needs doing: every check passed."), ""]
         return redact.scrub("\n".join(lines))
-    fix = provider_fix(plugin, facts)
+    fix = provider_fix(facts)
     lines += _open(plugin, results, open_results, show_commands=fix is None)
     if fix is not None:
         lines += _fix(fix)

@@ -10,7 +10,7 @@ values and the results — so no secret can end up in it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from wizard.core.model import CheckResult, Msg, ProviderPlugin, Status, SubResult, Text
@@ -29,6 +29,11 @@ class HandoffFacts:
         """The failed, warning and manual results, in the checklist's order."""
         return [r for s in self.plugin.checks
                 if (r := self.results.get(s.id)) is not None and r.status in OPEN]
+
+    def others(self, handled: Iterable[str]) -> list[CheckResult]:
+        """The open results whose failure code a provider's fix has no step of its own for."""
+        handled = set(handled)
+        return [r for r in self.open_results() if r.code not in handled]
 
     def result(self, *codes: str) -> CheckResult | None:
         """The first open result with one of these failure codes."""

@@ -19,6 +19,8 @@ ROOM_LIST_CODES = ("exchange.no_room_list", "exchange.unknown_room_list",
                    "exchange.room_list_unresolved")
 EWS_CODES = ("exchange.ews_forbidden", "exchange.not_ews")
 IMPERSONATION_CODES = ("exchange.impersonation_denied", "exchange.impersonation_partial")
+FIXED_HERE = (*ROOM_LIST_CODES, "exchange.no_rooms", *EWS_CODES, "exchange.no_mailbox",
+              *IMPERSONATION_CODES)
 MAX_ROOMS = 100  # denied rooms listed in comments; the rest are counted
 
 
@@ -63,8 +65,7 @@ def fix(facts: HandoffFacts) -> Script | None:
     lines: list[str] = []
     for number, (title, comments, commands) in enumerate(steps, 1):
         lines += [_comment(f"{number}. {title}"), *comments, *commands, ""]
-    unfixed = [r for r in facts.open_results() if not _fixed_here(r.code)]
-    if unfixed:
+    if unfixed := facts.others(FIXED_HERE):
         titles = {s.id: _(s.title) for s in facts.plugin.checks}
         lines.append(_comment(_("Not fixed by this script (see above): {checks}").format(
             checks=", ".join(titles[r.check_id] for r in unfixed))))
@@ -75,11 +76,6 @@ def fix(facts: HandoffFacts) -> Script | None:
         intro=Msg(N_("Run it in the Exchange Management Shell as an Exchange administrator. It "
                      "fixes the checks above in order; each step is commented.")),
         lines=unique(lines))
-
-
-def _fixed_here(code: str) -> bool:
-    return code in (*ROOM_LIST_CODES, "exchange.no_rooms", *EWS_CODES, "exchange.no_mailbox",
-                    *IMPERSONATION_CODES)
 
 
 def _denied(items: tuple[SubResult, ...]) -> tuple[str, ...]:

@@ -44,9 +44,7 @@ def fix(facts: HandoffFacts) -> Steps | None:
             "a super administrator of {domain}, for everyone in the organisation → accept the "
             "terms of use and privacy policy → wait for \"Cronofy was installed!\"."),
             domain=domain or "?"), link=MARKETPLACE))
-    for result in facts.open_results():
-        if result.code not in HANDLED and result.remedy:
-            steps.append(ConsoleStep(result.remedy))  # the check's own sentence
+    steps += [ConsoleStep(r.remedy) for r in facts.others(HANDLED) if r.remedy]  # its own words
     if not steps:
         return None
     return Steps(

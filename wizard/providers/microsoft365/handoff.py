@@ -70,9 +70,7 @@ def fix(facts: HandoffFacts) -> Steps | None:
             "leaves out these rooms: {rooms}"), tenant=tenant, rooms=denied),
             link=f"{LOGIN}/{quote(tenant, safe='')}/adminconsent?client_id={quote(client)}",
             code=powershell(unreadable.command.splitlines())))
-    for result in facts.open_results():
-        if result.code not in HANDLED and result.remedy:
-            steps.append(ConsoleStep(result.remedy))  # the check's own sentence
+    steps += [ConsoleStep(r.remedy) for r in facts.others(HANDLED) if r.remedy]  # its own words
     if not steps:
         return None
     return Steps(
