@@ -315,3 +315,16 @@ def test_checks_that_have_not_run_are_not_called_passed() -> None:
     text = markdown(setup, values=setup.values(), results=ok)
     assert "every check passed" not in text
     assert "Not every check has run yet" in text and "Service account signs in" in text
+
+
+@pytest.mark.parametrize("where", ["missing-folder/handoff.md", "."])
+def test_a_target_that_cannot_be_written_is_refused_before_the_checks(
+        where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A missing folder, or a folder (even with --force): one sentence, and no check runs."""
+    target = tmp_path / where
+    with collect_secrets() as secrets:
+        assert main(["--lang", "en", "check", "exchange", "--scenario", "healthy", "--handoff",
+                     str(target), "--force"]) == 2
+    assert not secrets  # the sandbox never started
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(target) in err, err

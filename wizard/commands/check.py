@@ -83,10 +83,8 @@ def run_check(args: argparse.Namespace) -> int:
     provider = args.provider
     if args.anonymize and not args.report:
         raise UsageError(_("--anonymize is for the report: add --report FILE"))
-    if args.handoff and os.path.lexists(args.handoff) and not args.force:
-        # Before the checks, not minutes later: nothing is run for a file we would not write.
-        raise UsageError(_("{path} exists: name another file, or add --force to replace "
-                           "it.").format(path=args.handoff))
+    if args.handoff:
+        _check_handoff_target(args.handoff, force=args.force)
     demo = open_demo(args.scenario) if args.scenario else None
     try:
         # Before any sign-in: an http:// override is refused with its variable's name.
@@ -132,6 +130,20 @@ def run_check(args: argparse.Namespace) -> int:
     else:
         _print_human(plugin, results, ok)
     return EXIT_OK if ok else EXIT_FAILED
+
+
+def _check_handoff_target(path: str, *, force: bool) -> None:
+    """Before the checks, not minutes later: nothing runs for a file that cannot be written."""
+    if os.path.isdir(path):
+        raise UsageError(_("{path} is a folder: end the path with a file name.").format(
+            path=path))
+    if os.path.lexists(path) and not force:
+        raise UsageError(_("{path} exists: name another file, or add --force to replace "
+                           "it.").format(path=path))
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UsageError(_("cannot write {path} ({reason})").format(
+            path=path, reason=_("no such folder")))
 
 
 def _write_handoff(setup: Setup, args: argparse.Namespace, values: dict[str, str],
