@@ -42,6 +42,12 @@ async def shoot(scene: Scene, lang: str, target: Path) -> None:
         target.write_text(svg, encoding="utf-8")
     finally:
         box.stop()
+        # exchangelib keeps its connections per endpoint for the whole process; with
+        # fixed ports the next scene would reach this stopped scenario's kept-alive
+        # connections (its impersonation-denied scene showed the healthy result).
+        from exchangelib import close_connections
+
+        close_connections()
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)

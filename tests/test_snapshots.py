@@ -53,6 +53,12 @@ def scene_app(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
         yield WizardApp(setup, language=lang), scene
     finally:
         box.stop()
+        # exchangelib keeps its connections per endpoint for the whole process; with
+        # fixed ports the next scene would reach this stopped scenario's kept-alive
+        # connections (its impersonation-denied scene showed the healthy result).
+        from exchangelib import close_connections
+
+        close_connections()
 
 
 @pytest.mark.parametrize(
