@@ -67,9 +67,6 @@ async def _confirm_google_app(pilot: Pilot) -> None:
 
 async def _handoff_dialog(pilot: Pilot) -> None:
     await settle(pilot)
-    # The checklist's last layout can land after settle() returns: opened before it, the
-    # dialog covers a screen whose scrollbar is the earlier one (a snapshot that varies).
-    await pilot.pause(0.3)
     await pilot.press("ctrl+o")  # hand step 1 to IT
     await settle(pilot)
 
