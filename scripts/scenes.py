@@ -124,6 +124,12 @@ async def _confirm_google_app(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+async def _handoff_dialog(pilot: Pilot) -> None:
+    await settle(pilot)
+    await pilot.press("ctrl+o")  # hand step 1 to IT
+    await settle(pilot)
+
+
 async def _step1_done(pilot: Pilot) -> None:
     """Step 1 checked against the sandbox, then on to step 2 — as a person would."""
     await settle(pilot)
@@ -225,6 +231,8 @@ SCENES = (
     Scene("02-prepare-exchange", "exchange", Step.PREPARE),
     Scene("03-prepare-exchange-impersonation-denied", "exchange", Step.PREPARE,
           scenario="impersonation-denied"),
+    Scene("03-prepare-exchange-handoff", "exchange", Step.PREPARE, _handoff_dialog,
+          env={"HOME": "/home/admin"}),
     Scene("04-prepare-microsoft365", "microsoft365", Step.PREPARE),
     Scene("05-prepare-google", "google", Step.PREPARE, _confirm_google_app),
     Scene("06-connect", "exchange", Step.PREPARE, _step1_done),

@@ -18,14 +18,18 @@ from wizard.cli import main
 REPLAYABLE = [e for e in TABLE if e.scenario not in ("slow", "many-rooms")]
 
 
+@pytest.mark.parametrize("anonymized", [False, True], ids=["as-written", "anonymized"])
 @pytest.mark.parametrize("expect", REPLAYABLE, ids=lambda e: e.id)
-def test_report_replays_the_same_failures(expect: Expect, tmp_path: Path,
+def test_report_replays_the_same_failures(expect: Expect, anonymized: bool, tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """Also anonymized (--anonymize): the sandbox takes the pseudonymous identities."""
     report = tmp_path / "customer-report.json"
     first = main(["--lang", "de", "check", expect.provider, "--scenario", expect.scenario,
-                  "--report", str(report), "--json"])
+                  "--report", str(report), "--json", *(["--anonymize"] * anonymized)])
     first_checks = json.loads(capsys.readouterr().out)["checks"]
     original = {c["id"]: c["status"] for c in first_checks}
+    if anonymized:
+        assert "demo.example.com" not in report.read_text(encoding="utf-8")
     replay = main(["--lang", "en", "check", expect.provider, "--scenario", str(report),
                    "--json"])
     replayed = {c["id"]: c["status"] for c in json.loads(capsys.readouterr().out)["checks"]}

@@ -35,9 +35,13 @@ class Setup:
         store: ProfileStore | None = None,
         secrets: SecretStore | None = None,
         endpoints: Endpoints | None = None,
+        scenario: str | None = None,
     ) -> None:
         self.session = Session(profile, store=store)
         self.demo = demo
+        # The demo's scenario as it was named on the command line: a hand-off's re-check
+        # command names it too.
+        self.scenario = scenario
         # The demo never touches the machine's keyring: what is typed there (a wrong
         # password, say) lives as long as the demo, and no real secret is ever sent to
         # the sandbox.
@@ -324,8 +328,10 @@ class Setup:
         return sum(1 for m in results if m.authorization == "authorized")
 
     # -- reports ---------------------------------------------------------------------------
-    def report(self, *, scenario: str | None = None) -> dict[str, Any]:
-        """The redacted diagnostics of this profile (what `roomcal report` writes)."""
+    def report(self, *, scenario: str | None = None, anonymized: bool = False
+               ) -> dict[str, Any]:
+        """The redacted diagnostics of this profile (what `roomcal report` writes);
+        ``anonymized``: pseudonyms for addresses, hosts, tenant and room names."""
         from wizard.core.report import build_report
 
         profile = self.session.profile
@@ -334,9 +340,34 @@ class Setup:
         return build_report(
             provider=provider, values=profile.inputs.get(provider, {}),
             results=self.session.results, plugin=plugin, scenario=scenario,
-            connection=profile.connection.to_json() if profile.connection else None)
+            connection=profile.connection.to_json() if profile.connection else None,
+            anonymized=anonymized)
 
-    def write_report(self, path: str | Path, *, scenario: str | None = None) -> Path:
+    def write_report(self, path: str | Path, *, scenario: str | None = None,
+                     anonymized: bool = False) -> Path:
         from wizard.core.report import write_text
 
-        return write_text(path, self.report(scenario=scenario))
+        return write_text(path, self.report(scenario=scenario, anonymized=anonymized))
+
+    # -- the hand-off to IT ----------------------------------------------------------------
+    def handoff(self) -> str:
+        """Step 1's hand-off for whoever administers the calendar service (Markdown)."""
+        from wizard.app import handoff
+
+        return handoff.markdown(self, values=self.values(), results=self.session.results,
+                                scenario=self.scenario)
+
+    def write_handoff(self, path: str, *, report: bool = False, anonymized: bool = False,
+                      replace: bool = False) -> list[Path]:
+        """Write the hand-off typed as ``path`` and, with ``report``, the diagnostic report
+        beside it (``anonymized``: with pseudonyms) — 0600, all or nothing, never over a
+        file unless ``replace``; ``export.ExportError`` names what failed."""
+        from wizard.app import handoff
+        from wizard.core.report import dumps
+
+        target, *beside = handoff.targets(path, report=report)
+        files = [(target, self.handoff())]
+        if beside:
+            files.append((beside[0], dumps(self.report(scenario=self.scenario,
+                                                       anonymized=anonymized))))
+        return handoff.write(files, replace=replace)

@@ -19,21 +19,11 @@ from wizard.commands.common import (
 from wizard.core import formats, redact
 from wizard.core.codec import encode_notices, encode_result
 from wizard.core.i18n import _
-from wizard.core.model import CheckResult, ProviderPlugin, Status, render
+from wizard.core.model import STATUS_SYMBOLS, CheckResult, ProviderPlugin, Status, render
 from wizard.core.text import printable
 
 if TYPE_CHECKING:
     from wizard.app import Setup
-
-SYMBOLS = {
-    Status.PASS: "✓",
-    Status.FAIL: "✗",
-    Status.WARN: "!",
-    Status.SKIP: "-",
-    Status.MANUAL: "?",
-    Status.PENDING: " ",
-    Status.CHECKING: "…",
-}
 
 
 def field_values(
@@ -91,6 +81,10 @@ def run_check(args: argparse.Namespace) -> int:
     from wizard.core.store import ProfileStore
 
     provider = args.provider
+    if args.anonymize and not args.report:
+        raise UsageError(_("--anonymize is for the report: add --report FILE"))
+    if args.handoff:
+        _check_handoff_target(args.handoff, force=args.force)
     demo = open_demo(args.scenario) if args.scenario else None
     try:
         # Before any sign-in: an http:// override is refused with its variable's name.
@@ -129,12 +123,42 @@ def run_check(args: argparse.Namespace) -> int:
         from wizard.core.report import write_report
 
         write_report(args.report, provider=provider, values=values, results=results,
-                     plugin=plugin, scenario=args.scenario)
+                     plugin=plugin, scenario=args.scenario, anonymized=args.anonymize)
+    if args.handoff:
+        _write_handoff(setup, args, values, results)
     if args.json:
         print(redact.scrub(json.dumps(payload, ensure_ascii=False, indent=2)))
     else:
         _print_human(plugin, results, ok)
     return EXIT_OK if ok else EXIT_FAILED
+
+
+def _check_handoff_target(path: str, *, force: bool) -> None:
+    """Before the checks, not minutes later: nothing runs for a file that cannot be written."""
+    if os.path.isdir(path):
+        raise UsageError(_("{path} is a folder: end the path with a file name.").format(
+            path=path))
+    if os.path.lexists(path) and not force:
+        raise UsageError(_("{path} exists: name another file, or add --force to replace "
+                           "it.").format(path=path))
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UsageError(_("cannot write {path} ({reason})").format(
+            path=path, reason=_("no such folder")))
+
+
+def _write_handoff(setup: Setup, args: argparse.Namespace, values: dict[str, str],
+                   results: dict[str, CheckResult]) -> None:
+    from wizard.app import handoff
+    from wizard.core.export import ExportError
+
+    text = handoff.markdown(setup, values=values, results=results, scenario=args.scenario)
+    try:
+        handoff.write([(args.handoff, text)], replace=args.force)
+    except ExportError as exc:
+        raise UsageError(_("cannot write {path} ({reason})").format(
+            path=str(exc.path), reason=exc.reason)) from None
+    print(_("Hand-off written to {path}").format(path=args.handoff), file=sys.stderr)
 
 
 async def _collect(setup: Setup, interaction: CliInteraction, values: dict[str, str],
@@ -152,7 +176,8 @@ async def _collect(setup: Setup, interaction: CliInteraction, values: dict[str, 
             results[result.check_id] = result
             progress.clear()
             if ticks:
-                print(f"  {SYMBOLS[result.status]} {titles[result.check_id]}", file=sys.stderr)
+                print(f"  {STATUS_SYMBOLS[result.status]} {titles[result.check_id]}",
+                      file=sys.stderr)
         else:
             progress.update(result)
     progress.clear()
@@ -168,13 +193,13 @@ def _print_human(plugin: ProviderPlugin, results: dict[str, CheckResult], ok: bo
         result = results.get(spec.id)
         if result is None:
             continue
-        line = f"{SYMBOLS[result.status]} {result.status.label:<10} {_(spec.title)}"
+        line = f"{STATUS_SYMBOLS[result.status]} {result.status.label:<10} {_(spec.title)}"
         print(redact.scrub(printable(line)), file=out)
         if detail := render(result.detail):
             print(f"    {redact.scrub(printable(detail))}", file=out)
         failing = [i for i in result.items if i.status in (Status.FAIL, Status.WARN)]
         for item in failing[:20]:
-            print(f"      {SYMBOLS[item.status]} {printable(item.name)}: "
+            print(f"      {STATUS_SYMBOLS[item.status]} {printable(item.name)}: "
                   f"{printable(render(item.detail))}", file=out)
         if len(failing) > 20:
             print("      " + _("… and {count} more").format(count=len(failing) - 20), file=out)

@@ -93,6 +93,14 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
                               "Marketplace install); repeatable"))
         p.add_argument("--report", metavar="FILE",
                        help=_("also write the redacted diagnostic report of this run"))
+        p.add_argument("--anonymize", action="store_true",
+                       help=_("write the --report with pseudonyms for e-mail addresses, hosts, "
+                              "the tenant and room names"))
+        p.add_argument("--handoff", metavar="FILE.md",
+                       help=_("also write a Markdown hand-off for whoever administers the "
+                              "calendar service: what was found and one fix for it all"))
+        p.add_argument("--force", action="store_true",
+                       help=_("replace an existing --handoff file"))
         p.add_argument("--scenario", metavar="NAME|REPORT",
                        help=_("run against the sandbox (a report replays a customer's setup)"))
 
@@ -114,6 +122,9 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     report = sub.add_parser("report", parents=[common],
                             help=_("write redacted diagnostics of a profile"))
     report.add_argument("-o", "--output", metavar="FILE", help=_("file to write (default: stdout)"))
+    report.add_argument("--anonymize", action="store_true",
+                        help=_("pseudonyms for e-mail addresses, hosts, the tenant and room "
+                               "names (the report still replays)"))
 
     serve = sub.add_parser("serve", parents=[common],
                            help=_("serve the wizard in a browser on 127.0.0.1"))
@@ -217,7 +228,7 @@ def _run_tui(args: argparse.Namespace, demo: str | None) -> int:
     sandbox = open_demo(demo, later=True) if demo else None
     from wizard.ui.app import WizardApp
 
-    setup = Setup(args.profile, demo=sandbox, endpoints=endpoints)
+    setup = Setup(args.profile, demo=sandbox, endpoints=endpoints, scenario=demo)
     app = WizardApp(setup, language=args.lang)
     try:
         app.run()

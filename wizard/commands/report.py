@@ -24,8 +24,8 @@ def run_report(args: argparse.Namespace) -> int:
         raise UsageError(_("profile {name!r} has no calendar service yet: run roomcal "
                            "first").format(name=args.profile))
     if args.output:
-        path = setup.write_report(args.output)
+        path = setup.write_report(args.output, anonymized=args.anonymize)
         print(_("Report written to {path}").format(path=str(path)), file=sys.stderr)
     else:
-        print(dumps(setup.report()))
+        print(dumps(setup.report(anonymized=args.anonymize)))
     return EXIT_OK

@@ -11,7 +11,9 @@ in place, so an unwritable folder writes nothing at all — and then:
   never writes through it into the file it points at.
 
 Exports are meant to be handed on (to the meeting-room product, a colleague),
-so they are 0644, unlike profiles and reports.
+so they are 0644, unlike profiles and reports. ``write_files`` is the same
+all-or-nothing, never-over-a-file-unasked writer for other files handed on (the
+hand-off to IT and a report beside it, 0600: they name rooms and accounts).
 """
 
 from __future__ import annotations
@@ -103,11 +105,17 @@ def write(mappings: Iterable[RoomMapping], paths: Sequence[Path], *,
           replace: bool = False) -> list[Path]:
     """Write every path (format by suffix); raise ExportError naming what failed."""
     rows = list(mappings)
+    return write_files([(path, _content(rows, path)) for path in paths], replace=replace)
+
+
+def write_files(files: Sequence[tuple[Path, str]], *, replace: bool = False,
+                mode: int = MODE) -> list[Path]:
+    """Write each (path, text): all staged before any is placed; ExportError names a failure."""
     staged: list[tuple[str, Path]] = []
     written: list[Path] = []
     try:
-        for path in paths:
-            staged.append((_stage(_content(rows, path), path), path))
+        for path, text in files:
+            staged.append((_stage(text, path, mode), path))
         for tmp, path in staged:
             try:
                 _place(tmp, path, replace=replace)
@@ -121,14 +129,14 @@ def write(mappings: Iterable[RoomMapping], paths: Sequence[Path], *,
     return written
 
 
-def _stage(text: str, path: Path) -> str:
+def _stage(text: str, path: Path, mode: int) -> str:
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
         raise ExportError(path.parent, _reason(exc), folder=True) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            os.fchmod(handle.fileno(), MODE)
+            os.fchmod(handle.fileno(), mode)
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

@@ -43,6 +43,17 @@ STATUS_LABELS = {
     Status.MANUAL: N_("confirm"),
 }
 
+# One character per status, for the terminal (roomcal check) and the hand-off to IT.
+STATUS_SYMBOLS = {
+    Status.PASS: "✓",
+    Status.FAIL: "✗",
+    Status.WARN: "!",
+    Status.SKIP: "-",
+    Status.MANUAL: "?",
+    Status.PENDING: " ",
+    Status.CHECKING: "…",
+}
+
 
 class Msg:
     """A translatable message rendered in the *current* language when shown.

@@ -40,7 +40,10 @@ def build_report(
     plugin: ProviderPlugin | None = None,
     scenario: str | None = None,
     connection: Mapping[str, Any] | None = None,
+    anonymized: bool = False,
 ) -> dict[str, Any]:
+    """The report; ``anonymized``: with pseudonyms for the customer's identifiers
+    (``wizard.core.anonymize``), still replayable."""
     from wizard.core.codec import encode_notices, encode_result
     from wizard.core.i18n import _
 
@@ -49,7 +52,7 @@ def build_report(
     rooms_result = results.get(plugin.rooms_check if plugin else "rooms")
     if rooms_result is not None:
         rooms = [{"name": i.name, "email": i.key} for i in rooms_result.items]
-    return {
+    report = {
         "roomcal_report": REPORT_FORMAT,
         "roomcal_version": __version__,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -68,6 +71,11 @@ def build_report(
         "rooms": rooms,
         "connection": dict(connection or {}),
     }
+    if anonymized:
+        from wizard.core.anonymize import anonymize
+
+        return anonymize(report)
+    return report
 
 
 def dumps(report: Mapping[str, Any]) -> str:

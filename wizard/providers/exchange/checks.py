@@ -101,9 +101,14 @@ def _config(ctx: CheckContext) -> Any:
     with ctx.lock:
         if "exchange.config" in ctx.shared:
             return ctx.shared["exchange.config"]
-    from exchangelib import Build, Version
+    from exchangelib import Build, Version, close_connections
     from exchangelib.protocol import BaseProtocol
 
+    # exchangelib keeps a protocol, and its pooled connections, per endpoint and account
+    # for the whole process: a re-check minutes later reused connections the server had
+    # closed meanwhile (IIS drops idle ones after two minutes; a restarted demo on the
+    # same port is another server). Each run starts with fresh ones.
+    close_connections()
     _install_adapter()
     url = _ews_url(ctx)
     if bundle := _bundle(ctx):

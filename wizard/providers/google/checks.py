@@ -351,7 +351,7 @@ def check_cronofy_app(ctx: CheckContext) -> CheckResult:
                            Msg(N_("Confirmed; step 2 proves it when Cronofy lists the rooms.")))
     return CheckResult(
         "cronofy_app", Status.MANUAL,
-        Msg(N_("Cannot be read with the administrator's sign-in: confirm it below.")),
+        Msg(N_("Cannot be read with the administrator's sign-in: a person confirms it.")),
         Msg(N_("Google Workspace Marketplace → Cronofy → \"Install app\" (top right) → choose "
                "the administrator account → accept the terms of use and privacy policy → wait "
                "for \"Cronofy was installed!\".")), code="google.marketplace_unconfirmed")

@@ -75,10 +75,7 @@ class ExportModal(WizardModal[list[Path] | None]):
             paths = export.targets(self.path_text, self.format)
         except ValueError:
             paths = []
-        taken = set(export.existing(paths))
-        lines = [_("Will be written:")] + [
-            f"  {path}" + (" " + _("(exists)") if path in taken else "") for path in paths]
-        self.query_one("#export-targets", Static).update(plain("\n".join(lines)))
+        self.query_one("#export-targets", Static).update(plain(targets_text(paths)))
 
     def _error(self, text: str) -> None:
         error = self.query_one("#export-error", Static)
@@ -146,19 +143,26 @@ class ExportModal(WizardModal[list[Path] | None]):
         try:
             written = export.write(self.mappings, paths, replace=replace)
         except ExportError as exc:
-            self._error(self._sentence(exc))
+            self._error(error_sentence(exc))
             self._show_targets()
             return
         self.close(written)
 
-    @staticmethod
-    def _sentence(exc: ExportError) -> str:
-        if exc.folder:
-            return _("Cannot write into the folder {folder} ({reason}).").format(
-                folder=str(exc.path), reason=exc.reason)
-        sentence = _("Could not write {path} ({reason}).").format(
-            path=str(exc.path), reason=exc.reason)
-        if exc.written:
-            sentence += " " + _("Already written: {paths}").format(
-                paths=", ".join(str(p) for p in exc.written))
-        return sentence
+
+def targets_text(paths: Sequence[Path]) -> str:
+    """The files a dialog will write, full paths, each marked when it exists already."""
+    taken = set(export.existing(paths))
+    return "\n".join([_("Will be written:")] + [
+        f"  {path}" + (" " + _("(exists)") if path in taken else "") for path in paths])
+
+
+def error_sentence(exc: ExportError) -> str:
+    if exc.folder:
+        return _("Cannot write into the folder {folder} ({reason}).").format(
+            folder=str(exc.path), reason=exc.reason)
+    sentence = _("Could not write {path} ({reason}).").format(
+        path=str(exc.path), reason=exc.reason)
+    if exc.written:
+        sentence += " " + _("Already written: {paths}").format(
+            paths=", ".join(str(p) for p in exc.written))
+    return sentence

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from pathlib import Path
 
 from textual import work
 from textual.app import ComposeResult
@@ -33,6 +34,10 @@ class PrepareScreen(StepScreen):
         # Hidden from the footer (no room at 80 columns): the demo hint names it when needed.
         Binding("ctrl+d", "demo_values", N_("Demo values"), id="prepare.demo_values",
                 show=False),
+        # A ctrl key: a letter would be typed into the form's fields, where the cursor
+        # often is on this screen. Not in the footer: the button above it says the same,
+        # and in German the footer would lose "Beenden" and the language key to it.
+        Binding("ctrl+o", "handoff", N_("Hand to IT"), id="prepare.handoff", show=False),
     ]
 
     def __init__(self) -> None:
@@ -45,6 +50,7 @@ class PrepareScreen(StepScreen):
         # (ctrl+l re-composes the widgets; the draft must survive that).
         self._drafts: dict[str, str] = {}
         self._typed_during_run = False  # then a finished run leaves the cursor alone
+        self._status_text = ""  # what the last hand-off wrote (survives ctrl+l too)
 
     def compose_body(self) -> ComposeResult:
         session = self.session
@@ -77,8 +83,12 @@ class PrepareScreen(StepScreen):
         yield Checkbox(_("Continue anyway (I will fix the remaining items later)"),
                        value=session.profile.continue_anyway, id="continue-anyway",
                        compact=True)
+        status = Static(plain(self._status_text), id="prepare-status", classes="hint")
+        status.display = bool(self._status_text)
+        yield status
 
     def compose_actions(self) -> ComposeResult:
+        yield Button(_("Hand to IT…"), id="handoff", compact=True)
         yield Button(_("Re-check"), id="recheck", compact=True)
         yield Button(_("Next"), id="next", variant="primary", compact=True)
 
@@ -262,10 +272,11 @@ class PrepareScreen(StepScreen):
             return False
         for item in self.query(CheckItem):
             if item.result.status in (Status.FAIL, Status.MANUAL, Status.SKIP):
-                item.focus()
-                # Its fix opens below it, and "Continue anyway" comes after the list: keep
-                # the item's top in view rather than its middle.
-                item.scroll_visible(top=True)
+                item.focus(scroll_visible=False)
+                # Its fix opens below it, and "Continue anyway" comes after the list: the
+                # item's top goes to the top of the view (after the layout its new details
+                # need; focus() would scroll it just barely in view instead).
+                self.call_after_refresh(item.scroll_visible, top=True, animate=False)
                 return True
         return False
 
@@ -308,7 +319,29 @@ class PrepareScreen(StepScreen):
         if event.button.id == "recheck":
             event.stop()
             self.action_recheck()
+        elif event.button.id == "handoff":
+            event.stop()
+            self.action_handoff()
+
+    # -- hand-off to IT -----------------------------------------------------------------
+    def action_handoff(self) -> None:
+        """Ask for the full path (and a report beside it), then write: nothing unasked."""
+        from wizard.app.handoff import default_path
+        from wizard.ui.screens.handoff import HandoffModal
+
+        self._commit_secrets()
+        modal = HandoffModal(default_path(self.setup.profile))
+        self.wizard.navigator.open(modal, self._handed_off, origin=self)
+
+    def _handed_off(self, written: list[Path] | None) -> None:
+        if not written:
             return
+        self._status_text = _("Written: {paths}").format(
+            paths=", ".join(str(p) for p in written))
+        status = self.query_one("#prepare-status", Static)
+        status.update(plain(self._status_text))
+        status.display = True
+        status.scroll_visible()
 
     def action_demo_values(self) -> None:
         """The demo's values back in the form (a wrong password typed, say), checked again."""

@@ -1,0 +1,139 @@
+"""Reports a customer may send: no address, host, tenant or room name of theirs in it.
+
+``roomcal report --anonymize`` and ``roomcal check … --report FILE --anonymize``
+replace every identifier by a pseudonym that is the same everywhere in the report
+(``tests/test_replay.py`` replays every scenario's anonymized report).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from ui_support import make_setup, sandbox
+from wizard.cli import main
+from wizard.core.anonymize import anonymize
+from wizard.core.report import dumps
+
+RUNS = [("exchange", "impersonation-denied"), ("exchange", "markup-names"),
+        ("exchange", "unknown-room-list"), ("microsoft365", "m365-rooms-outside-lists"),
+        ("google", "not-super-admin")]
+
+
+def _report(tmp_path: Path, provider: str, scenario: str, *extra: str) -> Path:
+    path = tmp_path / f"{provider}-{scenario}.json"
+    main(["--lang", "de", "check", provider, "--scenario", scenario, "--report", str(path),
+          *extra])
+    return path
+
+
+def _identifiers(report: dict) -> set[str]:
+    """What the report names: addresses, hosts, the tenant, rooms (as it was written)."""
+    found = {"demo.example.com"}
+    for value in report["inputs"][report["provider"]].values():
+        if "@" in value:
+            found.add(value)
+        elif "://" in value:
+            found.add(urlsplit(value).hostname or "")
+    if tenant := report["inputs"][report["provider"]].get("tenant"):
+        found.add(tenant)
+    for room in report["rooms"]:
+        found |= {room["name"], room["email"]}
+    for check in report["checks"]:
+        for item in check.get("items", ()):
+            found |= {item["name"], item["key"]}
+    return {f for f in found if f}
+
+
+@pytest.mark.parametrize(("provider", "scenario"), RUNS, ids=[f"{p}-{s}" for p, s in RUNS])
+def test_nothing_of_theirs_remains_and_a_room_keeps_its_pseudonym(
+        provider: str, scenario: str, tmp_path: Path) -> None:
+    report = json.loads(_report(tmp_path, provider, scenario).read_text(encoding="utf-8"))
+    anonymized = anonymize(report)
+    text = dumps(anonymized)
+    from wizard.core.text import printable
+
+    for original in _identifiers(report):
+        for shown in {original, printable(original)}:
+            assert shown.lower() not in text.lower(), shown
+    assert anonymized["anonymized"] is True
+    # The same room: one pseudonym in the room list, in every check's items, in sentences.
+    rooms = {r["email"]: (a["name"], a["email"])
+             for r, a in zip(report["rooms"], anonymized["rooms"], strict=True)}
+    assert len({name for name, _email in rooms.values()}) == len(rooms)
+    for check, anonymous in zip(report["checks"], anonymized["checks"], strict=True):
+        assert (check["id"], check["status"], check.get("code")) == \
+            (anonymous["id"], anonymous["status"], anonymous.get("code"))
+        for item, pseudonymous in zip(check.get("items", ()), anonymous.get("items", ()),
+                                      strict=True):
+            if item["key"] in rooms:
+                assert (pseudonymous["name"], pseudonymous["key"]) == rooms[item["key"]]
+    if provider == "exchange" and scenario == "impersonation-denied":
+        impersonation = next(c for c in anonymized["checks"] if c["id"] == "impersonation")
+        account = anonymized["inputs"]["exchange"]["username"]
+        assert account.startswith("mailbox") and account.endswith(".example")
+        assert account in impersonation["detail"]  # the rendered German sentence too
+        assert impersonation["detail_msg"]["params"]["account"] == account
+        assert account in impersonation["command"]
+
+
+def test_a_sentence_keeps_its_words_where_a_room_has_the_same_name() -> None:
+    """Only what stood in a parameter changes: "IT" survives a room called "IT"."""
+    report = {
+        "roomcal_report": 2, "provider": "exchange",
+        "inputs": {"exchange": {"username": "svc@contoso.example"}},
+        "rooms": [{"name": "IT", "email": "it@contoso.example"}],
+        "checks": [{
+            "id": "rooms", "title": "IT rooms", "status": "fail", "code": "x.y",
+            "detail": "Ask IT about IT, said svc@contoso.example",
+            "detail_msg": {"id": "Ask IT about {room}, said {account}",
+                           "params": {"room": "IT", "account": "svc@contoso.example"}},
+            "remedy": "ITEMS of IT: see mail.contoso.example",  # no message: searched
+            "items": [{"name": "IT", "key": "it@contoso.example", "status": "fail",
+                       "detail": "IT"}]}],
+    }
+    check = anonymize(report)["checks"][0]
+    assert check["detail"] == "Ask IT about Room 1, said mailbox1@domain1.example"
+    assert check["detail_msg"]["params"] == {"room": "Room 1",
+                                             "account": "mailbox1@domain1.example"}
+    assert check["remedy"] == "ITEMS of Room 1: see mail.domain1.example"
+    assert check["title"] == "IT rooms"  # ours
+    assert check["items"][0] == {"name": "Room 1", "key": "mailbox2@domain1.example",
+                                 "status": "fail", "detail": "Room 1"}
+
+
+def test_check_writes_it_anonymized(tmp_path: Path) -> None:
+    path = _report(tmp_path, "exchange", "impersonation-denied", "--anonymize")
+    text = path.read_text(encoding="utf-8")
+    assert "demo.example.com" not in text and "Raum Elbe" not in text
+    assert json.loads(text)["anonymized"] is True
+
+
+def test_anonymize_needs_a_report(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--lang", "en", "check", "exchange", "--scenario", "healthy",
+                 "--anonymize"]) == 2
+    assert "--report" in capsys.readouterr().err
+
+
+def test_roomcal_report_anonymize(tmp_path: Path) -> None:
+    from wizard.commands.common import CliInteraction
+
+    with sandbox("impersonation-denied") as box:
+        setup = make_setup(box, provider="exchange")
+
+        async def run() -> None:
+            async for _result in setup.run_checks(CliInteraction(box)):
+                pass
+
+        asyncio.run(run())
+        setup.session.store.flush()
+    path = tmp_path / "report.json"
+    assert main(["--lang", "en", "report", "--profile", "test", "--anonymize", "-o",
+                 str(path)]) == 0
+    text = path.read_text(encoding="utf-8")
+    assert "demo.example.com" not in text and "Board Room" not in text
+    assert '"anonymized": true' in text and "mailbox1@domain1.example" in text

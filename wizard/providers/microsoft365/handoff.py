@@ -1,0 +1,80 @@
+"""Microsoft 365's fix for the hand-off: one numbered list of console steps with links.
+
+Filled with what the checks found: the tenant, the account that signed in, the
+rooms outside every room list (the check's own Add-DistributionGroupMember
+lines), the rooms whose calendars cannot be read. Room lists exist only in
+Exchange Online PowerShell (the Exchange admin center cannot create them), so
+those steps carry the lines to type, after one Connect-ExchangeOnline.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from wizard.core.handoff import ConsoleStep, HandoffFacts, Steps
+from wizard.core.i18n import N_
+from wizard.core.model import Msg, Status
+from wizard.providers.microsoft365.checks import DEFAULT_CLIENT_ID
+
+ENTRA_ROLES = ("https://entra.microsoft.com/#view/Microsoft_AAD_IAM/RolesManagementMenuBlade/"
+               "~/AllRoles")
+EXCHANGE_RESOURCES = "https://admin.exchange.microsoft.com/#/resources"
+LOGIN = "https://login.microsoftonline.com"
+HANDLED = ("microsoft365.no_consent_role", "microsoft365.no_rooms", "microsoft365.no_room_list",
+           "microsoft365.rooms_outside_lists", "microsoft365.calendars_unreadable")
+
+
+def fix(facts: HandoffFacts) -> Steps | None:
+    tenant = facts.values.get("tenant", "")
+    account = facts.found("sign_in", "account")
+    connect = [f"Connect-ExchangeOnline -UserPrincipalName {account}" if account else
+               "Connect-ExchangeOnline"]
+    steps: list[ConsoleStep] = []
+
+    def powershell(lines: list[str]) -> tuple[str, ...]:
+        """The first step that types commands connects first; later ones need not."""
+        first = not any(step.code for step in steps)
+        return tuple((connect if first else []) + lines)
+
+    if facts.result("microsoft365.no_consent_role"):
+        steps.append(ConsoleStep(Msg(N_(
+            "Microsoft Entra admin center → Roles & admins: give {account} the role Global "
+            "Administrator or Privileged Role Administrator (the role → Add assignments), or "
+            "let someone who holds one of them sign in at the wizard's re-check."),
+            account=account or "?"), link=ENTRA_ROLES))
+    if created := facts.result("microsoft365.no_rooms"):
+        steps.append(ConsoleStep(Msg(N_(
+            "Exchange admin center → Resources → Add a resource → Room: one room mailbox per "
+            "conference room of {tenant}; in PowerShell, one line per room like this one."),
+            tenant=tenant), link=EXCHANGE_RESOURCES, code=powershell(created.command.splitlines())))
+    if created := facts.result("microsoft365.no_room_list"):
+        rooms = [i.key for i in facts.items("rooms") if i.key]
+        steps.append(ConsoleStep(Msg(N_(
+            "Create a room list and put the {count} room mailboxes in it (Exchange Online "
+            "PowerShell: room lists cannot be made in the admin center)."), count=len(rooms)),
+            code=powershell([*created.command.splitlines(), *(
+                f'Add-DistributionGroupMember -Identity "Rooms" -Member {email}'
+                for email in rooms)])))
+    if outside := facts.result("microsoft365.rooms_outside_lists"):
+        detail = outside.detail
+        rooms = detail.params.get("rooms", "") if isinstance(detail, Msg) else ""
+        steps.append(ConsoleStep(Msg(N_(
+            "Add the rooms that are in no room list to one (Exchange Online PowerShell): "
+            "{rooms}"), rooms=rooms), code=powershell(outside.command.splitlines())))
+    if unreadable := facts.result("microsoft365.calendars_unreadable"):
+        client = facts.values.get("client_id") or DEFAULT_CLIENT_ID
+        denied = ", ".join(i.name for i in unreadable.items if i.status == Status.FAIL)
+        steps.append(ConsoleStep(Msg(N_(
+            "As a Global Administrator of {tenant}, grant admin consent to the app the wizard "
+            "checks with (Calendars.Read); then look for an application access policy that "
+            "leaves out these rooms: {rooms}"), tenant=tenant, rooms=denied),
+            link=f"{LOGIN}/{quote(tenant, safe='')}/adminconsent?client_id={quote(client)}",
+            code=powershell(unreadable.command.splitlines())))
+    steps += [ConsoleStep(r.remedy) for r in facts.others(HANDLED) if r.remedy]  # its own words
+    if not steps:
+        return None
+    return Steps(
+        title=Msg(N_("The fix: steps in the Microsoft 365 admin centers")),
+        intro=Msg(N_("Signed in as an administrator of {tenant}, in this order:"),
+                  tenant=tenant or "?"),
+        steps=tuple(steps))
