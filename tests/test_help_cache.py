@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -41,3 +42,47 @@ def test_a_help_run_in_a_test_writes_its_cache_under_the_test_home(
     assert list((cache_home / "roomcal").glob("help-*")), "no help cache under the test's home"
     assert Path.home().is_relative_to(tests_temp)
     assert _files(real_cache) == before
+
+
+def _copy_of_the_package(tmp_path: Path) -> Path:
+    root = tmp_path / "checkout"
+    shutil.copytree(PACKAGE, root / "wizard", ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def _edit(root: Path, old: str, new: str) -> None:
+    """Replace a help text wherever the package defines it."""
+    for path in (root / "wizard").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if old in text:
+            path.write_text(text.replace(old, new), encoding="utf-8")
+            return
+    raise AssertionError(f"{old!r} is not in the package")
+
+
+def test_an_edited_help_text_is_shown(tmp_path: Path) -> None:
+    """The cache was keyed on cli.py, while the parser lives in commands/dispatch.py."""
+    root = _copy_of_the_package(tmp_path)
+    env = {"PYTHONPATH": str(root), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    first = _help(env, cwd=root)
+    assert "the built-in sandbox" in first
+    _edit(root, "the built-in sandbox", "the sandbox edited a moment ago")
+    second = _help(env, cwd=root)
+    assert "the sandbox edited a moment ago" in second
+    assert _help(env, cwd=root) == second  # and that is cached again
+
+
+def test_a_new_distribution_on_the_path_renders_the_help_anew(tmp_path: Path) -> None:
+    """An installed plugin adds a dist-info to a sys.path directory: the parser may change."""
+    plugins = tmp_path / "site"
+    plugins.mkdir()
+    cache = tmp_path / "cache"
+    env = {"PYTHONPATH": str(plugins), "XDG_CACHE_HOME": str(cache)}
+    _help(env)
+    [cached] = (cache / "roomcal").glob("help-*")
+    written = cached.stat().st_ino
+    _help(env)
+    assert cached.stat().st_ino == written  # answered from the cache
+    (plugins / "roomcal_extra-1.0.dist-info").mkdir()
+    _help(env)
+    assert cached.stat().st_ino != written  # rendered and written anew

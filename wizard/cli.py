@@ -39,10 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if len(argv) == 1 and argv[0] in HELP_FLAGS:
         from wizard.help_cache import print_help
 
-        def render() -> str:
+        def render() -> tuple[str, list[str]]:
             from wizard.commands.dispatch import help_text
 
-            return help_text(argv, lang)
+            return help_text(argv, lang), []
 
         return print_help(lang, render)
     from wizard.commands.dispatch import dispatch
