@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -51,16 +50,6 @@ def refocus(screen: Screen[object], widget_id: str) -> None:
             return
 
 
-def parse_keymap(text: str) -> dict[str, str]:
-    """``ROOMCAL_KEYMAP="nav.next=ctrl+right,prepare.recheck=f5"`` → binding id → keys."""
-    keymap = {}
-    for item in text.split(","):
-        binding_id, _sep, keys = item.partition("=")
-        if binding_id.strip() and keys.strip():
-            keymap[binding_id.strip()] = keys.strip()
-    return keymap
-
-
 class WizardApp(App[int]):
     CSS_PATH: ClassVar[list[str | Path]] = [STYLES]  # absolute: works from any cwd
     TITLE = "roomcal"
@@ -83,8 +72,8 @@ class WizardApp(App[int]):
         setup.on_main = self.call_from_thread
         # NO_COLOR is honoured by Textual itself (no colours, styles kept).
         translate_bindings(self)
-        if keymap := parse_keymap(os.environ.get("ROOMCAL_KEYMAP", "")):
-            self.set_keymap(keymap)
+        if keymap := setup.settings.keymap:  # ROOMCAL_KEYMAP, read at start
+            self.set_keymap(dict(keymap))
 
     @property
     def session(self) -> Session:
@@ -169,7 +158,7 @@ class WizardApp(App[int]):
         if getattr(self, "_crashed", False):
             return
         self._crashed = True
-        sentence = crash.record(error)
+        sentence = crash.record(error, self.setup.settings.log_file)
         self.bell()
         self._exit_renderables.append(RichText(sentence))
         self._close_messages_no_wait()
