@@ -141,3 +141,36 @@ def test_connect_json_carries_its_format_version(scenario: str, ok: bool,
     assert next(iter(payload)) == "format" and payload["format"] == 1, payload
     assert payload["ok"] is ok
     assert set(payload) >= ({"connection", "rooms"} if ok else {"error", "remedy"})
+
+
+def test_help_has_examples_variables_exit_codes_and_the_log() -> None:
+    from wizard.core.settings import Settings
+
+    result = run("--help", env={"COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    log = str(Path(os.environ["ROOMCAL_STATE_DIR"]) / "roomcal.log")
+    for heading in ("examples:", "environment variables:", "exit codes:"):
+        assert f"\n{heading}\n" in out, heading
+    assert "roomcal demo --lang de" in out and "roomcal check exchange --ews-url" in out
+    for variable in Settings.variables():
+        assert variable.name in out and variable.description.split(" (")[0][:25] in out
+    for code in (0, 1, 2, 70, 130):
+        assert f"\n  {code} " in out, code
+    assert log in out
+    assert all(len(line) <= 80 for line in out.splitlines() if log not in line), out
+
+
+def test_help_follows_the_log_folder(tmp_path: Path) -> None:
+    """The help shows the log's path: another ROOMCAL_STATE_DIR, another (cached) text."""
+    for folder in ("one", "two", "one"):
+        out = run("--help", env={"ROOMCAL_STATE_DIR": str(tmp_path / folder)}).stdout
+        assert str(tmp_path / folder / "roomcal.log") in out
+
+
+def test_help_in_german_lists_the_variables_in_german() -> None:
+    out = run("--lang", "de", "--help", env={"COLUMNS": "80"}).stdout
+    assert "Umgebungsvariablen:" in out and "Beispiele:" in out and "Rückgabewerte:" in out
+    assert "Ordner für die Profile" in out and "Protokolldatei:" in out
+    log = os.environ["ROOMCAL_STATE_DIR"]
+    assert all(len(line) <= 80 for line in out.splitlines() if log not in line), out

@@ -41,8 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         def render() -> tuple[str, list[str]]:
             from wizard.commands.dispatch import help_text
+            from wizard.core.settings import LOG_FILE_DEPENDS_ON
 
-            return help_text(argv, lang), []
+            return help_text(argv, lang), LOG_FILE_DEPENDS_ON  # the help shows the log's path
 
         return print_help(lang, render)
     from wizard.commands.dispatch import dispatch

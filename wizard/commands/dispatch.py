@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from wizard.commands import (
     EXIT_OK,
     EXIT_USAGE,
     UsageError,
+    epilog,
 )
 from wizard.core import i18n
 from wizard.core import lang as languages
@@ -69,11 +71,18 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     common.add_argument("--profile", default="default", metavar="NAME",
                         help=_("profile to resume or create (default: %(default)s)"))
 
+    from wizard.core.settings import log_file
+
+    columns = epilog.width()
     parser = argparse.ArgumentParser(
         prog="roomcal",
         parents=[common],
-        description=_("Connect room calendars to your meeting-room product through Cronofy "
-                      "Enterprise Connect, step by step, checked live."),
+        # The epilog is laid out already; the description is wrapped here, as argparse would.
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=textwrap.fill(_("Connect room calendars to your meeting-room product "
+                                    "through Cronofy Enterprise Connect, step by step, "
+                                    "checked live."), columns),
+        epilog=epilog.epilog(str(log_file()), columns),
     )
     parser.add_argument("--version", action="version", version=f"roomcal {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -34,7 +34,7 @@ from wizard.core.errors import SettingsError
 from wizard.core.i18n import N_
 from wizard.core.model import Msg
 
-__all__ = ["LOG_FILE_DEPENDS_ON", "Settings", "SettingsError", "Variable"]
+__all__ = ["LOG_FILE_DEPENDS_ON", "Settings", "SettingsError", "Variable", "log_file"]
 
 # What the log file's folder is made of when ROOMCAL_STATE_DIR is unset: platformdirs
 # uses $XDG_STATE_HOME or ~/.local/state (Linux), ~/Library (macOS), %LOCALAPPDATA%
@@ -197,6 +197,12 @@ class Settings:
         from wizard.core import logfile
 
         return logfile.path(self.state_dir)
+
+
+def log_file(env: Mapping[str, str] | None = None) -> Path:
+    """The log's path, even while another setting is unusable (``roomcal --help`` shows it)."""
+    env = os.environ if env is None else env
+    return Settings.from_env({"ROOMCAL_STATE_DIR": env.get("ROOMCAL_STATE_DIR", "")}).log_file
 
 
 def _as_is(_name: str, raw: str) -> str:
