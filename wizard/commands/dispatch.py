@@ -14,6 +14,7 @@ from wizard.commands import (
     EXIT_OK,
     EXIT_USAGE,
     UsageError,
+    argparse_words,
     epilog,
 )
 from wizard.core import i18n
@@ -63,6 +64,8 @@ def _command(argv: Sequence[str]) -> str | None:
 
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The parser, in the current language: argparse's own words too (argparse_words)."""
+    argparse_words.install()
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--lang", type=_language, metavar="de|en",
                         help=_("language of the wizard (default: from the environment)"))
@@ -84,7 +87,9 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
                                     "checked live."), columns),
         epilog=epilog.epilog(str(log_file()), columns),
     )
-    parser.add_argument("--version", action="version", version=f"roomcal {__version__}")
+    parser.add_argument("--version", action="version", version=f"roomcal {__version__}",
+                        # argparse before 3.13 does not translate its own text for it
+                        help=_("show program's version number and exit"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", parents=[common],
