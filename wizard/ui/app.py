@@ -57,6 +57,10 @@ class WizardApp(App[int]):
     BINDINGS = [
         Binding("ctrl+l", "switch_language", N_("Deutsch/English"), id="app.language"),
         Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True),
+        # Priority: on every screen, modals too. A field that takes "?" as text still gets
+        # it (Textual leaves out keys the focused widget consumes); F1 works there.
+        Binding("f1,question_mark", "toggle_keys", N_("Keys"), id="app.keys", show=False,
+                priority=True),
     ]
 
     def __init__(self, setup: Setup, *, language: str | None = None) -> None:
@@ -116,6 +120,15 @@ class WizardApp(App[int]):
         """
         self.navigator.replace(lambda: screen_for(step), origin=origin,
                                before=lambda: self.session.set_step(step))
+
+    def action_toggle_keys(self) -> None:
+        """F1 / ?: every key of the current screen; pressed again, the list closes."""
+        from wizard.ui.screens.keys import KeysModal
+
+        if isinstance(self.screen, KeysModal):
+            self.screen.close()
+        else:
+            self.navigator.open(KeysModal(self.screen), origin=self.screen)
 
     def action_switch_language(self) -> None:
         # A stack-wide change: in turn with every other change of the screens.
