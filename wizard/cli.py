@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if len(argv) == 1 and argv[0] in HELP_FLAGS:
         from wizard.help_cache import print_help
 
-        def render() -> tuple[str, list[str]]:
+        def render() -> tuple[str, Sequence[str]]:
             from wizard.commands.dispatch import help_text
             from wizard.core.settings import LOG_FILE_DEPENDS_ON
 

@@ -26,7 +26,7 @@ from wizard import __version__
 
 TYPE_CHECKING = False  # keeps typing/collections.abc off the start-up path
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
 PACKAGE = os.path.dirname(os.path.abspath(__file__))
 SEPARATOR = "\0"  # in no file name, environment value or help text
@@ -75,7 +75,7 @@ def _installed() -> list[str]:
     return stamps
 
 
-def key(lang: str, width: int, variables: list[str]) -> str:
+def key(lang: str, width: int, variables: Sequence[str]) -> str:
     stamps = [__version__, sys.version, lang, str(width)]
     stamps += [f"{name}={os.environ.get(name, '')}" for name in variables]
     stamps += _installed()
@@ -103,7 +103,7 @@ def _write(path: str, content: str) -> None:
         pass
 
 
-def print_help(lang: str, render: Callable[[], tuple[str, list[str]]]) -> int:
+def print_help(lang: str, render: Callable[[], tuple[str, Sequence[str]]]) -> int:
     """Print the help; ``render`` returns it and the environment variables it depends on."""
     width = _width()
     path = os.path.join(_cache_dir(), f"help-{lang}-{width}.txt")

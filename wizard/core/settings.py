@@ -39,7 +39,7 @@ __all__ = ["LOG_FILE_DEPENDS_ON", "Settings", "SettingsError", "Variable", "log_
 # What the log file's folder is made of when ROOMCAL_STATE_DIR is unset: platformdirs
 # uses $XDG_STATE_HOME or ~/.local/state (Linux), ~/Library (macOS), %LOCALAPPDATA%
 # (Windows). `roomcal --help` shows the log's path, so its cache is keyed on these.
-LOG_FILE_DEPENDS_ON = ["ROOMCAL_STATE_DIR", "XDG_STATE_HOME", "HOME", "LOCALAPPDATA"]
+LOG_FILE_DEPENDS_ON = ("ROOMCAL_STATE_DIR", "XDG_STATE_HOME", "HOME", "LOCALAPPDATA")
 
 
 class Variable(NamedTuple):
