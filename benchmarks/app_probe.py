@@ -27,6 +27,7 @@ async def run(mode: str, scenario: str, provider: str) -> dict[str, float]:
 
     from wizard.app import Setup
     from wizard.core.flow import Step
+    from wizard.core.settings import Settings
     from wizard.sandbox.scenario import load
     from wizard.ui.app import WizardApp
     from wizard.ui.screens.signin import SignInModal
@@ -41,7 +42,7 @@ async def run(mode: str, scenario: str, provider: str) -> dict[str, float]:
         control.stdin.flush()  # type: ignore[union-attr]
 
     try:
-        setup = Setup("probe", demo=box)
+        setup = Setup("probe", demo=box, settings=Settings.from_env())
         if mode == "checks":
             setup.session.choose_provider(provider)
             setup.session.set_step(Step.PREPARE)

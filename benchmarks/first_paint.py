@@ -37,10 +37,12 @@ def minimal_app():  # -> App
 def wizard_app():  # -> App
     os.environ.setdefault("ROOMCAL_CONFIG_DIR", tempfile.mkdtemp(prefix="roomcal-bench-"))
     from wizard.app import Setup
+    from wizard.core.settings import Settings
     from wizard.ui.app import WizardApp
 
     _exit_after_first_paint()
-    return WizardApp(Setup("bench"), language="de")
+    # As `roomcal` does: the settings read once from the environment, passed down.
+    return WizardApp(Setup("bench", settings=Settings.from_env()), language="de")
 
 
 def _exit_after_first_paint() -> None:

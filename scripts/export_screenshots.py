@@ -22,6 +22,7 @@ from scenes import PORT_BASE, SCENES, Scene, fixed_port_sandbox  # noqa: E402
 
 async def shoot(scene: Scene, lang: str, target: Path) -> None:
     from wizard.app import Setup
+    from wizard.core.settings import Settings
     from wizard.ui.app import WizardApp
 
     saved = {name: os.environ.get(name) for name in scene.env}
@@ -29,7 +30,7 @@ async def shoot(scene: Scene, lang: str, target: Path) -> None:
     try:
         # Its own ports: screenshots may be made while the snapshot tests run.
         with fixed_port_sandbox(scene.scenario, PORT_BASE + 100) as box:
-            setup = Setup(f"shot-{scene.name}", demo=box)
+            setup = Setup(f"shot-{scene.name}", demo=box, settings=Settings.from_env())
             session = setup.session
             if scene.provider is not None:
                 session.choose_provider(scene.provider)

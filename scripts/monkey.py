@@ -135,12 +135,13 @@ async def one_run(provider: str, scenario: str, step: str, seed: int, steps: int
     """
     from wizard.app import Setup
     from wizard.core.flow import Step
+    from wizard.core.settings import Settings
     from wizard.sandbox import Sandbox
     from wizard.ui.app import WizardApp
 
     box = Sandbox(scenario).start()
     try:
-        setup = Setup(f"monkey-{seed}", demo=box)
+        setup = Setup(f"monkey-{seed}", demo=box, settings=Settings.from_env())
         setup.session.choose_provider(provider)
         setup.session.set_step(Step(step))
         app = WizardApp(setup, language="de")

@@ -1,4 +1,4 @@
-"""Shared fixtures: an isolated config dir, an in-memory keyring, English by default."""
+"""Shared fixtures: an isolated home, an in-memory keyring, English by default."""
 
 from __future__ import annotations
 
@@ -40,8 +40,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
+# Where a test's files go, home and XDG base directories alike: into a temporary home of
+# its own, so that nothing a test or its subprocesses write (the help cache, profiles,
+# logs, exports) lands in the developer's real home. Beside the test's tmp_path, not in
+# it: tests list their tmp_path, or make a home of their own there.
+HOME_DIRECTORIES = {
+    "HOME": "",
+    "XDG_CACHE_HOME": ".cache",
+    "XDG_CONFIG_HOME": ".config",
+    "XDG_STATE_HOME": ".local/state",
+    "XDG_DATA_HOME": ".local/share",
+}
+
+
 @pytest.fixture(autouse=True)
-def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def isolated_environment(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
+                         monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    home = tmp_path_factory.mktemp(f"{tmp_path.name}-home", numbered=False)
+    for variable, directory in HOME_DIRECTORIES.items():
+        (home / directory).mkdir(parents=True, exist_ok=True)
+        monkeypatch.setenv(variable, str(home / directory))
     monkeypatch.setenv("ROOMCAL_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("ROOMCAL_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.delenv("ROOMCAL_PASSWORD", raising=False)

@@ -141,3 +141,73 @@ def test_connect_json_carries_its_format_version(scenario: str, ok: bool,
     assert next(iter(payload)) == "format" and payload["format"] == 1, payload
     assert payload["ok"] is ok
     assert set(payload) >= ({"connection", "rooms"} if ok else {"error", "remedy"})
+
+
+def test_help_has_examples_variables_exit_codes_and_the_log() -> None:
+    from wizard.core.settings import Settings
+
+    result = run("--help", env={"COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    log = str(Path(os.environ["ROOMCAL_STATE_DIR"]) / "roomcal.log")
+    for heading in ("examples:", "environment variables:", "exit codes:"):
+        assert f"\n{heading}\n" in out, heading
+    assert "roomcal demo --lang de" in out and "roomcal check exchange --ews-url" in out
+    for variable in Settings.variables():
+        assert variable.name in out and variable.description.split(" (")[0][:25] in out
+    for code in (0, 1, 2, 70, 130):
+        assert f"\n  {code} " in out, code
+    assert log in out
+    assert all(len(line) <= 80 for line in out.splitlines() if log not in line), out
+
+
+def test_help_follows_the_log_folder(tmp_path: Path) -> None:
+    """The help shows the log's path: another ROOMCAL_STATE_DIR, another (cached) text."""
+    for folder in ("one", "two", "one"):
+        out = run("--help", env={"ROOMCAL_STATE_DIR": str(tmp_path / folder)}).stdout
+        assert str(tmp_path / folder / "roomcal.log") in out
+
+
+def test_help_in_german_lists_the_variables_in_german() -> None:
+    out = run("--lang", "de", "--help", env={"COLUMNS": "80"}).stdout
+    assert "Umgebungsvariablen:" in out and "Beispiele:" in out and "Rückgabewerte:" in out
+    assert "Ordner für die Profile" in out and "Protokolldatei:" in out
+    log = os.environ["ROOMCAL_STATE_DIR"]
+    assert all(len(line) <= 80 for line in out.splitlines() if log not in line), out
+
+
+def test_argparse_own_words_in_german() -> None:
+    out = run("--lang", "de", "--help", env={"COLUMNS": "80"}).stdout
+    assert out.startswith("Aufruf: roomcal ")
+    assert "\nPositionsargumente:\n" in out and "\nOptionen:\n" in out
+    assert "diese Hilfe anzeigen und beenden" in out
+    assert "Versionsnummer des Programms anzeigen und beenden" in out
+    for english in ("usage:", "options:", "positional arguments", "show this help message",
+                    "show program's version number"):
+        assert english not in out, english
+    sub = run("--lang", "de", "check", "exchange", "--help").stdout
+    assert sub.startswith("Aufruf: roomcal check exchange") and "\nOptionen:\n" in sub
+
+
+@pytest.mark.parametrize(("argv", "german"), [
+    (["check", "exchange", "--bogus"], "Fehler: nicht erkannte Argumente: --bogus"),
+    (["check"], "die folgenden Argumente sind erforderlich: PROVIDER"),
+    (["connect", "--region", "mars"], "Argument --region: ungültige Auswahl: 'mars'"),
+    # connect checks its port itself (0–65535); the sandbox's is argparse's plain int.
+    (["connect", "--port", "x"], "Argument --port: ungültiger Port 'x'"),
+    (["sandbox", "--port", "x"], "ungültiger int-Wert: 'x'"),
+    (["report", "-o"], "Argument -o/--output: erwartet ein Argument"),
+])
+def test_argparse_errors_in_german(argv: list[str], german: str) -> None:
+    result = run("--lang", "de", *argv)
+    assert result.returncode == 2
+    assert result.stderr.startswith("Aufruf: roomcal"), result.stderr
+    assert german in result.stderr, result.stderr
+
+
+def test_argparse_german_from_the_environment_and_english_otherwise() -> None:
+    german = run("check", "exchange", "--bogus", env={"LANG": "de_DE.UTF-8"})
+    assert "nicht erkannte Argumente: --bogus" in german.stderr
+    english = run("check", "exchange", "--bogus")
+    assert english.stderr.startswith("usage: roomcal")
+    assert "error: unrecognized arguments: --bogus" in english.stderr

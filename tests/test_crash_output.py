@@ -90,7 +90,7 @@ def test_cli_crash_is_a_sentence_too(tmp_path: Path, monkeypatch: pytest.MonkeyP
     secret = "CrashSecret-" + secrets.token_urlsafe(12)
     redact.register(secret)
 
-    def broken(args: object) -> int:
+    def broken(args: object, settings: object) -> int:
         token = secret  # noqa: F841 — a local variable that must not be shown
         raise KeyError(f"lost {secret}")
 

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from wizard.core.endpoints import Endpoints, InsecureEndpointError
+from wizard.core.endpoints import InsecureEndpointError
 from wizard.core.errors import describe
 from wizard.core.model import render
+from wizard.core.settings import Settings
 from wizard.providers.google.sandbox import client_config
 from wizard.sandbox import Sandbox, browser
 
@@ -84,26 +85,26 @@ def test_other_commands_refuse_an_http_endpoint_before_starting(
                                    "ftp://x/token", "https:///token"])
 def test_only_https_addresses_with_a_host_are_accepted(value: str) -> None:
     with pytest.raises(InsecureEndpointError) as refused:
-        Endpoints.from_env({"ROOMCAL_GOOGLE_TOKEN_URL": value})
+        Settings.from_env({"ROOMCAL_GOOGLE_TOKEN_URL": value})
     assert "ROOMCAL_GOOGLE_TOKEN_URL" in render(refused.value.sentence)
     assert "ROOMCAL_GOOGLE_TOKEN_URL" in render(refused.value.remedy)
 
 
 def test_credentials_in_a_refused_address_are_not_repeated() -> None:
     with pytest.raises(InsecureEndpointError) as refused:
-        Endpoints.from_env({"ROOMCAL_GRAPH_URL": "http://user:hunter2@proxy.example/?key=k3y"})
+        Settings.from_env({"ROOMCAL_GRAPH_URL": "http://user:hunter2@proxy.example/?key=k3y"})
     shown = render(refused.value.sentence)
     assert "hunter2" not in shown and "k3y" not in shown
     assert "proxy.example" in shown
 
 
 def test_https_overrides_and_a_plain_http_autodiscover_are_fine() -> None:
-    endpoints = Endpoints.from_env({
+    endpoints = Settings.from_env({
         "ROOMCAL_GOOGLE_TOKEN_URL": "https://proxy.example/token/",
         "ROOMCAL_CRONOFY_API_URL": "https://proxy.example/{region}",
         # On-premises Exchange inside a LAN may serve plain http, as the EWS URL may.
         "ROOMCAL_AUTODISCOVER_URL": "http://mail.example.local/autodiscover",
-    })
+    }).endpoints
     assert endpoints.google_token_url == "https://proxy.example/token"
 
 

@@ -55,21 +55,21 @@ def test_a_custom_login_url_is_used_as_given(monkeypatch: pytest.MonkeyPatch,
     ("china", "https://login.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn"),
 ])
 def test_each_cloud_has_microsofts_documented_hosts(cloud: str, login: str, graph: str) -> None:
-    from wizard.core.endpoints import Endpoints
+    from wizard.core.settings import Settings
     from wizard.providers.microsoft365.clouds import service_urls
 
-    assert service_urls(cloud, Endpoints.from_env({})) == (login, graph)
+    assert service_urls(cloud, Settings.from_env({}).endpoints) == (login, graph)
 
 
 def test_explicit_overrides_win_over_the_clouds_hosts() -> None:
-    from wizard.core.endpoints import Endpoints
+    from wizard.core.settings import Settings
     from wizard.providers.microsoft365.clouds import service_urls
 
-    endpoints = Endpoints.from_env({"ROOMCAL_MS_LOGIN_URL": "https://login.proxy.example",
-                                    "ROOMCAL_GRAPH_URL": "https://graph.proxy.example/"})
+    endpoints = Settings.from_env({"ROOMCAL_MS_LOGIN_URL": "https://login.proxy.example",
+                                   "ROOMCAL_GRAPH_URL": "https://graph.proxy.example/"}).endpoints
     assert service_urls("china", endpoints) == ("https://login.proxy.example",
                                                 "https://graph.proxy.example")
-    only_graph = Endpoints.from_env({"ROOMCAL_GRAPH_URL": "https://graph.proxy.example"})
+    only_graph = Settings.from_env({"ROOMCAL_GRAPH_URL": "https://graph.proxy.example"}).endpoints
     assert service_urls("usgov", only_graph) == ("https://login.microsoftonline.us",
                                                  "https://graph.proxy.example")
 

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from wizard.app import Setup
 from wizard.core.flow import Step
 from wizard.core.secrets import SecretStore
+from wizard.core.settings import Settings
 from wizard.sandbox import Sandbox
 from wizard.ui.app import WizardApp
 
@@ -32,10 +33,13 @@ def make_setup(
     provider: str | None = None,
     step: Step | None = None,
     secrets: SecretStore | None = None,
+    settings: Settings | None = None,
 ) -> Setup:
     """A setup as `roomcal demo` makes one; ``secrets``: e.g. a keyring-backed store
-    (the demo's own keeps secrets in memory)."""
-    setup = Setup(profile, demo=box, secrets=secrets)
+    (the demo's own keeps secrets in memory); ``settings``: default, the test's
+    environment (its tmp config dir), as roomcal reads it."""
+    setup = Setup(profile, demo=box, secrets=secrets,
+                  settings=settings or Settings.from_env())
     if provider is not None:
         setup.session.choose_provider(provider)
     if step is not None:
@@ -51,6 +55,8 @@ def make_app(
     provider: str | None = None,
     step: Step | None = None,
     secrets: SecretStore | None = None,
+    settings: Settings | None = None,
 ) -> WizardApp:
-    setup = make_setup(box, profile=profile, provider=provider, step=step, secrets=secrets)
+    setup = make_setup(box, profile=profile, provider=provider, step=step, secrets=secrets,
+                       settings=settings)
     return WizardApp(setup, language=language)

@@ -39,10 +39,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if len(argv) == 1 and argv[0] in HELP_FLAGS:
         from wizard.help_cache import print_help
 
-        def render() -> str:
+        def render() -> tuple[str, Sequence[str]]:
             from wizard.commands.dispatch import help_text
+            from wizard.core.settings import LOG_FILE_DEPENDS_ON
 
-            return help_text(argv, lang)
+            return help_text(argv, lang), LOG_FILE_DEPENDS_ON  # the help shows the log's path
 
         return print_help(lang, render)
     from wizard.commands.dispatch import dispatch

@@ -13,6 +13,7 @@ from wizard.core.interaction import Interaction
 from wizard.core.model import CheckContext, CheckResult, ProviderPlugin, RoomMapping
 from wizard.core.secrets import SecretStore
 from wizard.core.session import Session
+from wizard.core.settings import Settings
 from wizard.core.store import ProfileStore
 
 if TYPE_CHECKING:
@@ -36,8 +37,12 @@ class Setup:
         secrets: SecretStore | None = None,
         endpoints: Endpoints | None = None,
         scenario: str | None = None,
+        settings: Settings | None = None,
     ) -> None:
-        self.session = Session(profile, store=store)
+        # What roomcal read from the environment at start (wizard.commands.dispatch);
+        # none given: the built-in defaults, read from nowhere.
+        self.settings = settings or Settings()
+        self.session = Session(profile, store=store or ProfileStore(self.settings.profiles_dir))
         self.demo = demo
         # The demo's scenario as it was named on the command line: a hand-off's re-check
         # command names it too.
@@ -57,11 +62,12 @@ class Setup:
         return self.session.profile.name
 
     def endpoints(self) -> Endpoints:
-        """The demo's, or the real services' with the environment's overrides."""
+        """The demo's, else the ones given, else the real services' with the settings'
+        overrides (ROOMCAL_*_URL, checked when the settings were read)."""
         if self.demo is not None:
             return self.demo.endpoints
         if self._endpoints is None:
-            self._endpoints = Endpoints.from_env()
+            self._endpoints = self.settings.endpoints
         return self._endpoints
 
     def describe_demo(self, lang: str) -> str:
@@ -167,6 +173,7 @@ class Setup:
             interaction=interaction,
             confirmations=frozenset(self.session.profile.confirmations)
             if confirmations is None else confirmations,
+            settings=self.settings,
         )
         ctx.shared["secret_store"] = self.secrets
         ctx.shared["profile"] = self.profile
@@ -218,7 +225,7 @@ class Setup:
         from wizard.connect.cronofy import client_credentials
 
         demo = self.demo.secrets("cronofy") if self.demo is not None else None
-        return client_credentials(self.secrets, self.profile, demo)
+        return client_credentials(self.settings, self.secrets, self.profile, demo)
 
     def link(self, interaction: Interaction, cancel: threading.Event, *,
              region: str | None = None, port: int | None = None) -> LinkOutcome:

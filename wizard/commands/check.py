@@ -11,11 +11,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from wizard.commands import EXIT_FAILED, EXIT_OK, UsageError
-from wizard.commands.common import (
-    CliInteraction,
-    configured_endpoints,
-    open_demo,
-)
+from wizard.commands.common import CliInteraction, open_demo
 from wizard.core import formats, redact
 from wizard.core.codec import encode_notices, encode_result
 from wizard.core.i18n import _
@@ -24,6 +20,7 @@ from wizard.core.text import printable
 
 if TYPE_CHECKING:
     from wizard.app import Setup
+    from wizard.core.settings import Settings
 
 
 def field_values(
@@ -52,13 +49,14 @@ def field_values(
     return values
 
 
-def password_for(field_key: str, profile: str, provider: str, defaults: dict[str, str]) -> str:
+def password_for(field_key: str, profile: str, provider: str, defaults: dict[str, str],
+                 settings: Settings) -> str:
     """ROOMCAL_PASSWORD, else the demo's, else keyring, else a TTY prompt, else exit 2.
 
     Never argv. What is set explicitly wins over the demo's value, so a sandbox that
     expects another password can be given it.
     """
-    if value := os.environ.get("ROOMCAL_PASSWORD"):
+    if value := settings.password:  # ROOMCAL_PASSWORD
         return value
     if field_key in defaults:
         return defaults[field_key]
@@ -75,7 +73,7 @@ def password_for(field_key: str, profile: str, provider: str, defaults: dict[str
                        "in a terminal to be prompted"))
 
 
-def run_check(args: argparse.Namespace) -> int:
+def run_check(args: argparse.Namespace, settings: Settings) -> int:
     from wizard.app import Setup
     from wizard.core.flow import open_items
     from wizard.core.store import ProfileStore
@@ -87,11 +85,9 @@ def run_check(args: argparse.Namespace) -> int:
         _check_handoff_target(args.handoff, force=args.force)
     demo = open_demo(args.scenario) if args.scenario else None
     try:
-        # Before any sign-in: an http:// override is refused with its variable's name.
-        endpoints = None if demo is not None else configured_endpoints()
         # Beside the profile, not in it: a scripted check changes nothing the TUI resumes.
-        setup = Setup(args.profile, demo=demo, endpoints=endpoints,
-                      store=ProfileStore(scratch=True))
+        setup = Setup(args.profile, demo=demo, settings=settings,
+                      store=ProfileStore(settings.profiles_dir, scratch=True))
         setup.session.choose_provider(provider)
         plugin = setup.plugin()
         values = field_values(args, plugin, setup.values())
@@ -99,7 +95,8 @@ def run_check(args: argparse.Namespace) -> int:
         for field in plugin.fields:
             if field.secret:
                 secrets[field.key] = password_for(field.key, args.profile, provider,
-                                                  {k: v for k, v in secrets.items() if v})
+                                                  {k: v for k, v in secrets.items() if v},
+                                                  settings)
         for value in secrets.values():
             redact.register(value)
         confirmations = frozenset(args.confirm or ())

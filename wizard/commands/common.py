@@ -22,30 +22,29 @@ from wizard.core.text import printable
 
 if TYPE_CHECKING:
     from wizard.core.demo import DemoEnvironment
-    from wizard.core.endpoints import Endpoints
+    from wizard.core.settings import Settings
     from wizard.sandbox import Sandbox
     from wizard.sandbox.scenario import Scenario, ScenarioFileError
 
 log = logging.getLogger(__name__)
 
 
-def setup_logging(*, verbose: bool = False) -> None:
+def setup_logging(settings: Settings, *, verbose: bool = False) -> None:
     """Log to a file in the state dir (never the terminal), scrubbed of secrets."""
     from wizard.core import logfile
-    from wizard.core.store import state_dir
 
-    logfile.setup(state_dir(), verbose=verbose)
+    logfile.setup(settings.state_dir, verbose=verbose)
 
 
-def configured_endpoints() -> Endpoints:
-    """The real endpoints with the environment's overrides; a bad override is exit 2."""
-    from wizard.core.endpoints import Endpoints, InsecureEndpointError
+def read_settings() -> Settings:
+    """The ROOMCAL_* settings, read once at start; a value roomcal cannot use is exit 2."""
     from wizard.core.model import render
+    from wizard.core.settings import Settings, SettingsError
 
     try:
-        return Endpoints.from_env()
-    except InsecureEndpointError as exc:
-        raise UsageError(f"{render(exc.sentence)} {render(exc.remedy)}") from None
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise UsageError(f"{render(exc.sentence)} {render(exc.remedy)}".strip()) from None
 
 
 def open_demo(scenario: str, *, later: bool = False) -> Sandbox:

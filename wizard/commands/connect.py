@@ -6,29 +6,27 @@ import argparse
 import json
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from wizard.commands import EXIT_FAILED, EXIT_OK
-from wizard.commands.common import (
-    CliInteraction,
-    configured_endpoints,
-    open_demo,
-)
+from wizard.commands.common import CliInteraction, open_demo
 from wizard.core import formats, redact
 from wizard.core.i18n import _
 from wizard.core.model import render
 from wizard.core.text import printable
 
+if TYPE_CHECKING:
+    from wizard.core.settings import Settings
 
-def run_connect(args: argparse.Namespace) -> int:
+
+def run_connect(args: argparse.Namespace, settings: Settings) -> int:
     from wizard import providers
     from wizard.app import Setup
     from wizard.core.errors import UserFacingError
 
     demo = open_demo(args.scenario) if args.scenario else None
     try:
-        # Before the sign-in: an http:// override is refused with its variable's name.
-        endpoints = None if demo is not None else configured_endpoints()
-        setup = Setup(args.profile, demo=demo, endpoints=endpoints)
+        setup = Setup(args.profile, demo=demo, settings=settings)
         profile = setup.session.profile
         service = args.provider or profile.service or profile.provider or providers.names()[0]
         setup.session.update(region=args.region, service=service)

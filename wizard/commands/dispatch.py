@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from wizard import __version__, providers
 from wizard.commands import (
@@ -12,11 +14,16 @@ from wizard.commands import (
     EXIT_OK,
     EXIT_USAGE,
     UsageError,
+    argparse_words,
+    epilog,
 )
 from wizard.core import i18n
 from wizard.core import lang as languages
 from wizard.core.endpoints import LINK_PORT, REGIONS
 from wizard.core.i18n import _
+
+if TYPE_CHECKING:
+    from wizard.core.settings import Settings
 
 
 def _language(value: str) -> str:
@@ -57,6 +64,8 @@ def _command(argv: Sequence[str]) -> str | None:
 
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The parser, in the current language: argparse's own words too (argparse_words)."""
+    argparse_words.install()
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--lang", type=_language, metavar="de|en",
                         help=_("language of the wizard (default: from the environment)"))
@@ -65,13 +74,22 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     common.add_argument("--profile", default="default", metavar="NAME",
                         help=_("profile to resume or create (default: %(default)s)"))
 
+    from wizard.core.settings import log_file
+
+    columns = epilog.width()
     parser = argparse.ArgumentParser(
         prog="roomcal",
         parents=[common],
-        description=_("Connect room calendars to your meeting-room product through Cronofy "
-                      "Enterprise Connect, step by step, checked live."),
+        # The epilog is laid out already; the description is wrapped here, as argparse would.
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=textwrap.fill(_("Connect room calendars to your meeting-room product "
+                                    "through Cronofy Enterprise Connect, step by step, "
+                                    "checked live."), columns),
+        epilog=epilog.epilog(str(log_file()), columns),
     )
-    parser.add_argument("--version", action="version", version=f"roomcal {__version__}")
+    parser.add_argument("--version", action="version", version=f"roomcal {__version__}",
+                        # argparse before 3.13 does not translate its own text for it
+                        help=_("show program's version number and exit"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", parents=[common],
@@ -165,22 +183,28 @@ def dispatch(argv: Sequence[str], lang: str) -> int:
     args = parser.parse_args(argv)
     if args.lang:
         i18n.set_language(args.lang)
-    from wizard.commands.common import setup_logging
+    from wizard.commands.common import read_settings, setup_logging
 
-    setup_logging(verbose=getattr(args, "verbose", False))
+    try:
+        settings = read_settings()  # every ROOMCAL_* variable, once; passed down from here
+    except UsageError as exc:
+        print(f"roomcal: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    setup_logging(settings, verbose=getattr(args, "verbose", False))
+    providers.use_settings(settings.providers)  # ROOMCAL_PROVIDERS, as read just now
     try:
         if args.command is None:
-            return _run_tui(args, demo=None)
+            return _run_tui(args, settings, demo=None)
         if args.command == "demo":
-            return _run_tui(args, demo=args.scenario)
+            return _run_tui(args, settings, demo=args.scenario)
         if args.command == "check":
             from wizard.commands.check import run_check
 
-            return run_check(args)
+            return run_check(args, settings)
         if args.command == "connect":
             from wizard.commands.connect import run_connect
 
-            return run_connect(args)
+            return run_connect(args, settings)
         if args.command == "sandbox":
             from wizard.commands.sandbox import run_sandbox
 
@@ -188,7 +212,7 @@ def dispatch(argv: Sequence[str], lang: str) -> int:
         if args.command == "report":
             from wizard.commands.report import run_report
 
-            return run_report(args)
+            return run_report(args, settings)
         if args.command == "serve":
             from wizard.commands.serve import run_serve
 
@@ -202,7 +226,7 @@ def dispatch(argv: Sequence[str], lang: str) -> int:
     except Exception as error:  # a bug: one scrubbed sentence, the traceback to the log
         from wizard.core import crash
 
-        print(crash.record(error), file=sys.stderr)
+        print(crash.record(error, settings.log_file), file=sys.stderr)
         return crash.EXIT_CODE
     parser.error(_("unknown command"))
     return EXIT_USAGE
@@ -213,22 +237,20 @@ def help_text(argv: Sequence[str], lang: str) -> str:
     return build_parser(argv).format_help()
 
 
-def _run_tui(args: argparse.Namespace, demo: str | None) -> int:
+def _run_tui(args: argparse.Namespace, settings: Settings, demo: str | None) -> int:
     from wizard.app import Setup
-    from wizard.commands.common import configured_endpoints, open_demo
+    from wizard.commands.common import open_demo
     from wizard.core.store import ProfileStore
 
     if not ProfileStore.valid_name(args.profile):
         raise UsageError(_("invalid profile name {name!r}: use letters, digits, '.', '_' "
                            "and '-'").format(name=args.profile))
-    # A bad override is refused here, not mid-sign-in in the TUI.
-    endpoints = None if demo else configured_endpoints()
     # The sandbox comes up after the first screen is painted (its TLS keys and servers
     # cost a quarter of a second); what needs it first waits for it.
     sandbox = open_demo(demo, later=True) if demo else None
     from wizard.ui.app import WizardApp
 
-    setup = Setup(args.profile, demo=sandbox, endpoints=endpoints, scenario=demo)
+    setup = Setup(args.profile, demo=sandbox, settings=settings, scenario=demo)
     app = WizardApp(setup, language=args.lang)
     try:
         app.run()

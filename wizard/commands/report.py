@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from wizard.commands import EXIT_OK, UsageError
 from wizard.core.i18n import _
 
+if TYPE_CHECKING:
+    from wizard.core.settings import Settings
 
-def run_report(args: argparse.Namespace) -> int:
+
+def run_report(args: argparse.Namespace, settings: Settings) -> int:
     from wizard.app import Setup
     from wizard.core.report import dumps
     from wizard.core.store import ProfileStore
@@ -17,7 +21,7 @@ def run_report(args: argparse.Namespace) -> int:
     if not ProfileStore.valid_name(args.profile):
         raise UsageError(_("invalid profile name {name!r}: use letters, digits, '.', '_' "
                            "and '-'").format(name=args.profile))
-    setup = Setup(args.profile)
+    setup = Setup(args.profile, settings=settings)
     for warning in setup.session.warnings:
         print(str(warning), file=sys.stderr)
     if not setup.session.profile.provider:

@@ -39,9 +39,12 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
 
 def _environment(sandbox: Sandbox) -> dict[str, str]:
-    from wizard.core.endpoints import ENV_VARS, Endpoints
+    """The ROOMCAL_*_URL settings that point another roomcal at this sandbox."""
+    from wizard.core.endpoints import Endpoints
+    from wizard.core.settings import Settings
 
     endpoints = sandbox.endpoints
     defaults = Endpoints()
-    return {var: getattr(endpoints, attr) for attr, var in ENV_VARS.items()
-            if getattr(endpoints, attr) != getattr(defaults, attr)}
+    return {v.name: getattr(endpoints, v.field) for v in Settings.variables()
+            if v.field in Settings.ENDPOINTS
+            and getattr(endpoints, v.field) != getattr(defaults, v.field)}

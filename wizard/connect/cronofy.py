@@ -8,13 +8,12 @@ a 401 that a refresh could not cure.
 
 from __future__ import annotations
 
-import os
 import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -24,6 +23,9 @@ from wizard.core.i18n import N_
 from wizard.core.model import Msg
 from wizard.core.retry import Backoff, send_retrying
 from wizard.core.secrets import SecretStore
+
+if TYPE_CHECKING:
+    from wizard.core.settings import Settings
 
 TIMEOUT = 30.0
 
@@ -62,12 +64,13 @@ class Resource:
 
 
 def client_credentials(
-    secrets: SecretStore, profile: str, demo: Mapping[str, str] | None = None
+    settings: Settings, secrets: SecretStore, profile: str,
+    demo: Mapping[str, str] | None = None,
 ) -> tuple[str, str]:
-    """Cronofy client id/secret: environment, else keyring, else the sandbox's (demo)."""
-    client_id = os.environ.get("ROOMCAL_CRONOFY_CLIENT_ID") or secrets.get(
+    """Cronofy client id/secret: the settings, else keyring, else the sandbox's (demo)."""
+    client_id = settings.cronofy_client_id or secrets.get(
         profile, "cronofy_client_id", secret=False) or (demo or {}).get("client_id", "")
-    client_secret = os.environ.get("ROOMCAL_CRONOFY_CLIENT_SECRET") or secrets.get(
+    client_secret = settings.cronofy_client_secret or secrets.get(
         profile, "cronofy_client_secret") or (demo or {}).get("client_secret", "")
     if not client_id or not client_secret:
         raise UserFacingError(

@@ -10,6 +10,7 @@ registered secret by the log's filter.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from wizard.core import redact
 from wizard.core.i18n import _
@@ -19,16 +20,12 @@ log = logging.getLogger("roomcal.crash")
 EXIT_CODE = 70  # EX_SOFTWARE: roomcal itself failed; the log has the details
 
 
-def log_path() -> str:
-    from wizard.core import logfile
-    from wizard.core.store import state_dir
+def record(error: BaseException, log_file: Path) -> str:
+    """Log the traceback (scrubbed, no locals); the sentence to show instead of it.
 
-    return str(logfile.path(state_dir()))
-
-
-def record(error: BaseException) -> str:
-    """Log the traceback (scrubbed, no locals); the sentence to show instead of it."""
+    ``log_file``: where the log goes (``Settings.log_file``), named in the sentence.
+    """
     log.critical("internal error", exc_info=(type(error), error, error.__traceback__))
     return redact.scrub(_("roomcal stopped because of an internal error ({kind}). The details, "
                           "without secrets, are in {path}.").format(kind=type(error).__name__,
-                                                                    path=log_path()))
+                                                                    path=str(log_file)))

@@ -1,23 +1,22 @@
 """Base URLs of every service the wizard talks to.
 
-Production defaults; each one overridable from the environment (how support
-points the wizard at a proxy or test tenant) and replaced wholesale by the
-sandbox in ``roomcal demo``. The clients never hard-code a host.
+Production defaults; each one overridable by a ``ROOMCAL_*_URL`` variable (how
+support points the wizard at a proxy or test tenant; read with the other
+settings in wizard.core.settings) and replaced wholesale by the sandbox in
+``roomcal demo``. The clients never hard-code a host.
 
-An override is checked where it is read: the sign-in, token and API addresses
-carry client secrets, authorization codes and bearer tokens, so they must be
-https — refused here with a sentence naming the variable, not half-way through
-a sign-in (where oauthlib would raise InsecureTransportError).
+An override is checked where the settings are read: the sign-in, token and API
+addresses carry client secrets, authorization codes and bearer tokens, so they
+must be https — refused at start with a sentence naming the variable, not
+half-way through a sign-in (where oauthlib would raise InsecureTransportError).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
-from wizard.core.errors import UserFacingError
+from wizard.core.errors import SettingsError
 from wizard.core.i18n import N_
 from wizard.core.model import Msg
 
@@ -25,17 +24,6 @@ REGIONS = ("us", "uk", "de", "au", "ca", "sg")
 # Step 2's loopback port for Cronofy's redirect: fixed, so `ssh -L 8751:…` can be set
 # up before the sign-in. The demo takes any free port (its browser is in-process).
 LINK_PORT = 8751
-
-ENV_VARS = {
-    "google_auth_url": "ROOMCAL_GOOGLE_AUTH_URL",
-    "google_token_url": "ROOMCAL_GOOGLE_TOKEN_URL",
-    "google_api_url": "ROOMCAL_GOOGLE_API_URL",
-    "ms_login_url": "ROOMCAL_MS_LOGIN_URL",
-    "graph_url": "ROOMCAL_GRAPH_URL",
-    "cronofy_app_url": "ROOMCAL_CRONOFY_APP_URL",
-    "cronofy_api_url": "ROOMCAL_CRONOFY_API_URL",
-    "autodiscover_url": "ROOMCAL_AUTODISCOVER_URL",
-}
 
 # The addresses that must be https, with what the sentence calls them. Not autodiscover:
 # an on-premises Exchange inside a LAN may serve plain http, as its EWS URL may.
@@ -50,21 +38,20 @@ HTTPS_ONLY = {
 }
 
 
-class InsecureEndpointError(UserFacingError):
+class InsecureEndpointError(SettingsError):
     """An endpoint override that would send secrets or tokens unencrypted."""
 
-    def __init__(self, attr: str, value: str) -> None:
-        variable = ENV_VARS[attr]
+    def __init__(self, attr: str, value: str, variable: str) -> None:
         parts = urlsplit(value)
         sentence = (N_("{setting} must use https: {variable} is set to {url}.")
                     if parts.scheme.lower() != "https" or parts.hostname else
                     N_("{setting} is not a complete address: {variable} is set to {url}."))
         super().__init__(
+            variable,
             Msg(sentence, setting=Msg(HTTPS_ONLY[attr]), variable=variable, url=_shown(parts)),
             Msg(N_("Set {variable} to an https:// address, or unset it to use the service's "
                    "own address."), variable=variable),
         )
-        self.variable = variable
 
 
 def _shown(parts: SplitResult) -> str:
@@ -77,10 +64,13 @@ def _shown(parts: SplitResult) -> str:
     return parts._replace(netloc=netloc, query="", fragment="").geturl() or "-"
 
 
-def _require_https(attr: str, value: str) -> None:
+def require_https(attr: str, value: str, variable: str) -> None:
+    """An address that carries secrets must be https with a host (InsecureEndpointError)."""
+    if attr not in HTTPS_ONLY:
+        return
     parts = urlsplit(value)
     if parts.scheme.lower() != "https" or not parts.hostname:
-        raise InsecureEndpointError(attr, value)
+        raise InsecureEndpointError(attr, value, variable)
 
 
 def cronofy_hosts(region: str) -> tuple[str, str]:
@@ -106,17 +96,6 @@ class Endpoints:
     autodiscover_url: str = ""
     # CA bundle for TLS endpoints with a private CA (the sandbox, corporate proxies).
     ca_bundle: str = ""
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Endpoints:
-        """The defaults with the environment's overrides; InsecureEndpointError for http."""
-        env = os.environ if env is None else env
-        overrides = {attr: env[var].strip().rstrip("/") for attr, var in ENV_VARS.items()
-                     if env.get(var, "").strip()}
-        for attr, value in overrides.items():
-            if attr in HTTPS_ONLY:
-                _require_https(attr, value)
-        return replace(cls(), **overrides)
 
     def cronofy(self, region: str) -> tuple[str, str]:
         """(app, api) base URLs; an override may contain ``{region}`` (the sandbox does)."""

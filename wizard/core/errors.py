@@ -33,6 +33,14 @@ class Failure:
     remedy: Text
 
 
+class SettingsError(UserFacingError):
+    """A ROOMCAL_* variable whose value roomcal cannot use: refused at start, exit 2."""
+
+    def __init__(self, variable: str, sentence: Msg | str, remedy: Msg | str = "") -> None:
+        super().__init__(sentence, remedy)
+        self.variable = variable
+
+
 def _chain(exc: BaseException) -> list[BaseException]:
     seen: list[BaseException] = []
     current: BaseException | None = exc

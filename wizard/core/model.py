@@ -13,6 +13,7 @@ from wizard.core.i18n import N_, _
 if TYPE_CHECKING:
     from wizard.core.endpoints import Endpoints
     from wizard.core.interaction import Interaction
+    from wizard.core.settings import Settings
 
 
 class Status(StrEnum):
@@ -172,6 +173,14 @@ class CheckContext:
     confirmations: frozenset[str] = frozenset()
     report_progress: Callable[[CheckResult], None] = lambda result: None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # The ROOMCAL_* settings (e.g. a client file for a sign-in); none given: the defaults.
+    settings: Settings = field(default_factory=lambda: _default_settings())
+
+
+def _default_settings() -> Settings:
+    from wizard.core.settings import Settings  # settings imports this module
+
+    return Settings()
 
 
 @dataclass(frozen=True)

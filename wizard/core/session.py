@@ -20,9 +20,9 @@ from wizard.core.store import Profile, ProfileStore
 
 
 class Session:
-    def __init__(self, profile_name: str = "default", *, store: ProfileStore | None = None
-                 ) -> None:
-        self.store = store or ProfileStore()
+    def __init__(self, profile_name: str = "default", *, store: ProfileStore) -> None:
+        """``store``: where profiles live (the application layer makes it from the settings)."""
+        self.store = store
         self.warnings: list[Msg] = []
         loaded = self.store.load(profile_name)
         self.profile: Profile = loaded.profile

@@ -38,24 +38,6 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_BACKUPS_PER_SECOND = 1000
 
 
-def config_dir() -> Path:
-    override = os.environ.get("ROOMCAL_CONFIG_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("roomcal", appauthor=False))
-
-
-def state_dir() -> Path:
-    override = os.environ.get("ROOMCAL_STATE_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_state_dir("roomcal", appauthor=False))
-
-
 @dataclass
 class Profile:
     name: str = "default"
@@ -120,8 +102,9 @@ class LoadResult:
 
 
 class ProfileStore:
-    def __init__(self, directory: Path | None = None, *, scratch: bool = False) -> None:
-        self.directory = directory or config_dir() / "profiles"
+    def __init__(self, directory: Path, *, scratch: bool = False) -> None:
+        """``directory``: where the profiles live (``Settings.profiles_dir``)."""
+        self.directory = directory
         # scratch: neither read nor write files (`roomcal check` runs beside the profile,
         # not in it).
         self.scratch = scratch

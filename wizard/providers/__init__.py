@@ -14,12 +14,19 @@ Built-in providers are the packages in this directory; others are named by
 module in ``ROOMCAL_PROVIDERS`` (``roomcal_acme,other.pkg``) or registered with
 ``register()``. Nothing outside a provider's package names it: screens, the
 CLI, the sandbox and reports ask this registry.
+
+``ROOMCAL_PROVIDERS`` is one of roomcal's settings (wizard.core.settings): once
+``roomcal`` has read them, it hands the registry their value (``use_settings``).
+The registry is asked earlier than that — the parser lists the providers before
+the settings are read, ``--help`` and a test's or benchmark's sandbox never read
+them — and then asks the settings for this one variable alone.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -61,6 +68,10 @@ class UnknownProviderError(LookupError):
 
 _registered: dict[str, ProviderInfo] = {}
 _cache: tuple[ProviderInfo, ...] | None = None
+_cache_extra: tuple[str, ...] = ()  # the extra packages _cache was made with
+# The packages named in ROOMCAL_PROVIDERS, as roomcal's settings read them; None: not
+# handed over (yet).
+_extra: tuple[str, ...] | None = None
 
 
 def _info(package: str) -> ProviderInfo:
@@ -72,20 +83,42 @@ def _info(package: str) -> ProviderInfo:
 
 def providers() -> tuple[ProviderInfo, ...]:
     """Every provider, in the order the welcome screen lists them."""
-    global _cache
+    global _cache, _cache_extra
     if _cache is None:
         found: dict[str, ProviderInfo] = {}
         for entry in sorted(os.scandir(_HERE), key=lambda e: e.name):
             if entry.is_dir() and os.path.isfile(os.path.join(entry.path, "__init__.py")):
                 info = _info(f"{__name__}.{entry.name}")
                 found[info.name] = info
-        extra = os.environ.get("ROOMCAL_PROVIDERS", "")
-        for package in filter(None, (p.strip() for p in extra.split(","))):
+        _cache_extra = _extra_packages()
+        for package in _cache_extra:
             info = _info(package)
             found[info.name] = info
         found.update(_registered)
         _cache = tuple(sorted(found.values(), key=lambda i: (i.order, i.name)))
     return _cache
+
+
+def _extra_packages() -> tuple[str, ...]:
+    if _extra is not None:
+        return _extra
+    from wizard.core.settings import Settings, SettingsError
+
+    try:
+        packages: tuple[str, ...] = Settings.one_from_env("providers")
+    except SettingsError:
+        # Unusable: roomcal refuses it when it reads its settings (one sentence, exit 2);
+        # until then — the parser, --help — the built-in providers are listed.
+        return ()
+    return packages
+
+
+def use_settings(packages: Sequence[str]) -> None:
+    """The extra provider packages from roomcal's settings (``Settings.providers``)."""
+    global _extra, _cache
+    _extra = tuple(packages)
+    if _extra != _cache_extra:  # the parser listed them from the same variable: kept
+        _cache = None
 
 
 def names() -> tuple[str, ...]:
@@ -113,6 +146,8 @@ def unregister(name: str) -> None:
 
 
 def reload() -> None:
-    """Read the providers again (after ROOMCAL_PROVIDERS changed)."""
-    global _cache
+    """Read the providers again (after ROOMCAL_PROVIDERS changed): from the environment
+    until roomcal's settings are handed over again."""
+    global _cache, _extra
     _cache = None
+    _extra = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -51,16 +50,6 @@ def refocus(screen: Screen[object], widget_id: str) -> None:
             return
 
 
-def parse_keymap(text: str) -> dict[str, str]:
-    """``ROOMCAL_KEYMAP="nav.next=ctrl+right,prepare.recheck=f5"`` → binding id → keys."""
-    keymap = {}
-    for item in text.split(","):
-        binding_id, _sep, keys = item.partition("=")
-        if binding_id.strip() and keys.strip():
-            keymap[binding_id.strip()] = keys.strip()
-    return keymap
-
-
 class WizardApp(App[int]):
     CSS_PATH: ClassVar[list[str | Path]] = [STYLES]  # absolute: works from any cwd
     TITLE = "roomcal"
@@ -68,6 +57,10 @@ class WizardApp(App[int]):
     BINDINGS = [
         Binding("ctrl+l", "switch_language", N_("Deutsch/English"), id="app.language"),
         Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True),
+        # Priority: on every screen, modals too. A field that takes "?" as text still gets
+        # it (Textual leaves out keys the focused widget consumes); F1 works there.
+        Binding("f1,question_mark", "toggle_keys", N_("Keys"), id="app.keys", show=False,
+                priority=True),
     ]
 
     def __init__(self, setup: Setup, *, language: str | None = None) -> None:
@@ -83,8 +76,8 @@ class WizardApp(App[int]):
         setup.on_main = self.call_from_thread
         # NO_COLOR is honoured by Textual itself (no colours, styles kept).
         translate_bindings(self)
-        if keymap := parse_keymap(os.environ.get("ROOMCAL_KEYMAP", "")):
-            self.set_keymap(keymap)
+        if keymap := setup.settings.keymap:  # ROOMCAL_KEYMAP, read at start
+            self.set_keymap(dict(keymap))
 
     @property
     def session(self) -> Session:
@@ -128,6 +121,15 @@ class WizardApp(App[int]):
         self.navigator.replace(lambda: screen_for(step), origin=origin,
                                before=lambda: self.session.set_step(step))
 
+    def action_toggle_keys(self) -> None:
+        """F1 / ?: every key of the current screen; pressed again, the list closes."""
+        from wizard.ui.screens.keys import KeysModal
+
+        if isinstance(self.screen, KeysModal):
+            self.screen.close()
+        else:
+            self.navigator.open(KeysModal(self.screen), origin=self.screen)
+
     def action_switch_language(self) -> None:
         # A stack-wide change: in turn with every other change of the screens.
         self.navigator.run(self._switch_language)
@@ -169,7 +171,7 @@ class WizardApp(App[int]):
         if getattr(self, "_crashed", False):
             return
         self._crashed = True
-        sentence = crash.record(error)
+        sentence = crash.record(error, self.setup.settings.log_file)
         self.bell()
         self._exit_renderables.append(RichText(sentence))
         self._close_messages_no_wait()

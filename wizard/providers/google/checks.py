@@ -68,7 +68,7 @@ def _client_config(ctx: CheckContext) -> dict[str, Any]:
     A file that was read once is kept in the keyring, so the next run (or the
     next session on the jump host) does not need it lying around.
     """
-    path = ctx.values.get("client_secrets") or os.environ.get("ROOMCAL_GOOGLE_CLIENT_SECRETS")
+    path = ctx.values.get("client_secrets") or ctx.settings.google_client_secrets
     store, profile = _store(ctx), _profile(ctx)
     remembered = store.get(profile, CLIENT_KEY) if store is not None and not path else None
     if path:

@@ -24,8 +24,8 @@ class ChoiceList(Static, can_focus=True):
     ChoiceList { height: auto; width: 1fr; }
     """
     BINDINGS = [
-        Binding("up", "move(-1)", show=False),
-        Binding("down", "move(1)", show=False),
+        Binding("up", "move(-1)", N_("Previous choice"), show=False, id="choice.previous"),
+        Binding("down", "move(1)", N_("Next choice"), show=False, id="choice.next"),
         Binding("enter,space", "choose", N_("Choose"), id="choice.choose"),
     ]
 
