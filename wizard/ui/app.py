@@ -22,6 +22,7 @@ from wizard.ui.text import translate_bindings
 
 if TYPE_CHECKING:
     from wizard.app import Setup
+    from wizard.app.answers import Answers
     from wizard.core.session import Session
 
 STYLES = Path(__file__).resolve().parents[1] / "styles" / "wizard.tcss"
@@ -70,8 +71,10 @@ class WizardApp(App[int]):
         Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True),
     ]
 
-    def __init__(self, setup: Setup, *, language: str | None = None) -> None:
+    def __init__(self, setup: Setup, *, language: str | None = None,
+                 answers: Answers | None = None) -> None:
         self.setup = setup
+        self.answers = answers
         self.session.store.background = True  # saves never freeze the screen
         lang = language or self.session.profile.language or i18n.from_environment()
         i18n.set_language(lang)
