@@ -1,26 +1,68 @@
-"""Answers files in the TUI: attended, they fill the forms and the person goes on.
+"""Answers files in the TUI: attended they fill the forms; unattended the real screens run.
 
-Nothing here sets a widget's value or calls a screen's private method.
+Nothing here sets a widget's value or calls a screen's private method: the person's part
+is played by the autopilot (unattended) or by keys and clicks (attended).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from scenes import settle
-from textual.widgets import Input, Select
+from textual.widgets import Checkbox, Input, Select
 
-from leaks import files_text, find_leaks
+from leaks import collect_secrets, files_text, find_leaks
 from ui_support import make_setup, sandbox
 from wizard.app.answers import apply, load
 from wizard.core.flow import Step
 from wizard.core.model import Status
 from wizard.ui.app import WizardApp
 from wizard.ui.screens.connect import ConnectScreen
+from wizard.ui.screens.connected import ConnectedScreen
 from wizard.ui.screens.prepare import PrepareScreen
+from wizard.ui.widgets.check_item import CheckItem
 
 PASSWORD = "Answers-Pass-4711!"
+
+UNATTENDED = {
+    "exchange": """
+        language = "de"
+        provider = "exchange"
+        unattended = true
+        [form]
+        username = "svc-cronofy@demo.example.com"
+        room_list = "rooms@demo.example.com"
+        [secrets]
+        password = "ROOMCAL_TEST_EWS_PASSWORD"
+        [connect]
+        region = "uk"
+        accept_terms = true
+    """,
+    "microsoft365": """
+        language = "de"
+        provider = "microsoft365"
+        unattended = true
+        [form]
+        tenant = "demo.example.com"
+        [connect]
+        region = "uk"
+        accept_terms = true
+    """,
+    "google": """
+        language = "de"
+        provider = "google"
+        unattended = true
+        [form]
+        admin_email = "admin@demo.example.com"
+        [confirm]
+        cronofy_app = true      # the Marketplace install, confirmed by whoever wrote this
+        [connect]
+        region = "uk"
+        accept_terms = true
+    """,
+}
 
 
 def _answers_file(tmp_path: Path, text: str) -> Path:
@@ -44,6 +86,97 @@ def _app(box, answers_path: Path) -> WizardApp:
     setup = make_setup(box)
     apply(setup, answers)
     return WizardApp(setup, language=answers.language, answers=answers)
+
+
+async def _until(pilot, done: Callable[[], bool], what: str, seconds: float = 90) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if done():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"{what}: still {pilot.app.screen} ({pilot.app.focused})")
+
+
+@pytest.mark.parametrize("provider", ["exchange", "microsoft365", "google"])
+async def test_unattended_demo_reaches_connected(provider: str, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROOMCAL_TEST_EWS_PASSWORD", PASSWORD)
+    path = _answers_file(tmp_path, UNATTENDED[provider])
+    with collect_secrets() as seen, sandbox(str(_scenario(tmp_path))) as box:
+        app = _app(box, path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _until(pilot, lambda: isinstance(app.screen, ConnectedScreen), "connected")
+            await settle(pilot, sign_in=False)
+            banner = str(app.screen.query_one("#banner").render())
+            assert "Der Kalenderdienst ist verbunden" in banner
+            connection = app.session.profile.connection
+            assert connection is not None and connection.region == "uk"
+            assert connection.provider == provider
+            if provider == "google":  # confirmed through the checklist's own toggle
+                assert app.session.profile.confirmations == ["cronofy_app"]
+            await pilot.press("ctrl+q")
+        assert app.return_code == 0
+    leaks = find_leaks(files_text(tmp_path / "config", tmp_path / "state"), seen | {PASSWORD})
+    assert not leaks
+
+
+async def test_unattended_stops_at_the_first_failing_check(tmp_path: Path) -> None:
+    path = _answers_file(tmp_path, """
+        language = "en"
+        provider = "exchange"
+        unattended = true
+        [connect]
+        accept_terms = true
+    """)
+    with sandbox("impersonation-denied") as box:
+        app = _app(box, path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _until(pilot, lambda: app.autopilot is not None and app.autopilot.stopped,
+                         "stopped")
+            await settle(pilot, sign_in=False)
+            assert isinstance(app.screen, PrepareScreen)  # never pressed on past it
+            item = app.screen.query_one("#check-impersonation", CheckItem)
+            assert item.result.status == Status.FAIL
+            assert app.focused is item
+            body = app.screen.query_one("#body")
+            assert body.region.contains(item.region.x, item.region.y), (body.region, item.region)
+            assert not app.session.profile.continue_anyway
+            await pilot.press("ctrl+q")
+        assert app.return_code == 1
+
+
+async def test_unattended_google_without_confirmation_stops_there(tmp_path: Path) -> None:
+    path = _answers_file(tmp_path, """
+        provider = "google"
+        unattended = true
+        [connect]
+        accept_terms = true
+    """)
+    with sandbox("healthy", services=("google", "cronofy")) as box:
+        app = _app(box, path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _until(pilot, lambda: app.autopilot is not None and app.autopilot.stopped,
+                         "stopped")
+            item = app.screen.query_one("#check-cronofy_app", CheckItem)
+            assert item.result.status == Status.MANUAL
+            assert app.focused is item
+            assert not item.query_one(Checkbox).value
+            await pilot.press("ctrl+q")
+        assert app.return_code == 1
+
+
+async def test_unattended_without_accepted_terms_stops_at_the_toggle(tmp_path: Path) -> None:
+    path = _answers_file(tmp_path, 'provider = "exchange"\nunattended = true\n')
+    with sandbox("healthy", services=("exchange", "cronofy")) as box:
+        app = _app(box, path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _until(pilot, lambda: app.autopilot is not None and app.autopilot.stopped,
+                         "stopped")
+            assert isinstance(app.screen, ConnectScreen)
+            terms = app.screen.query_one("#terms-connect", Checkbox)
+            assert app.focused is terms and not terms.value
+            assert app.session.profile.reminder_acknowledged  # it got that far
+            await pilot.press("ctrl+q")
+        assert app.return_code == 1
 
 
 async def test_attended_fills_the_form_and_waits_for_the_person(tmp_path: Path,
@@ -76,6 +209,7 @@ async def test_attended_fills_the_form_and_waits_for_the_person(tmp_path: Path,
             assert screen.query_one("#field-auth", Select).value == "basic"
             assert screen.query_one("#field-password", Input).value == PASSWORD
             assert app.session.results["credentials"].status == Status.PASS  # the file's secret
+            assert app.autopilot is None
             await pilot.pause(0.5)
             assert app.screen is screen  # nobody goes on but the person
             await pilot.click("#next")
