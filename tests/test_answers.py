@@ -190,3 +190,19 @@ def test_check_answers_confirm_and_language(tmp_path: Path,
     assert code == 0, out
     assert "Alle Voraussetzungen sind erfüllt." in out
 
+
+def test_the_documented_examples_are_good_files(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/answers.md's examples stay true: each complete one loads as it is written."""
+    docs = Path(__file__).resolve().parents[1] / "docs" / "answers.md"
+    blocks = re.findall(r"```toml\n(.*?)```", docs.read_text(encoding="utf-8"), re.S)
+    examples = [block for block in blocks if "provider =" in block]
+    assert len(examples) >= 5
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "contoso-ca.pem").write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+    monkeypatch.setenv("ROOMCAL_PASSWORD", SECRET)
+    providers = set()
+    for number, block in enumerate(examples):
+        answers = load(_write(tmp_path, block, f"example{number}.toml"))
+        providers.add(answers.provider)
+    assert providers == {"exchange", "microsoft365", "google"}
