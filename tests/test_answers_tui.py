@@ -6,6 +6,7 @@ is played by the autopilot (unattended) or by keys and clicks (attended).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -88,12 +89,26 @@ def _app(box, answers_path: Path) -> WizardApp:
     return WizardApp(setup, language=answers.language, answers=answers)
 
 
-async def _until(pilot, done: Callable[[], bool], what: str, seconds: float = 90) -> None:
-    for _ in range(int(seconds / 0.05)):
+async def _until(pilot, done: Callable[[], bool], what: str, seconds: float = 80) -> None:
+    """Wait (within the tests' 120 s) for ``done``; else say where the run stands."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         if done():
             return
         await pilot.pause(0.05)
-    raise AssertionError(f"{what}: still {pilot.app.screen} ({pilot.app.focused})")
+    app = pilot.app
+    results = {k: v.status.value for k, v in app.session.results.items()}
+    workers = [(type(w.node).__name__, w.group, w.state.name) for w in app.workers]
+    raise AssertionError(f"{what}: still {app.screen} ({app.focused}); results {results}; "
+                         f"workers {workers}; notes {[n.message for n in app._notifications]}")
+
+
+async def _quit(pilot) -> None:
+    """ctrl+q, once the screen is still: a scroll the screen scheduled just before, run after
+    the app's animator stopped, left Pilot waiting for it forever."""
+    await settle(pilot, sign_in=False)
+    await pilot.wait_for_scheduled_animations()
+    await pilot.press("ctrl+q")
 
 
 @pytest.mark.parametrize("provider", ["exchange", "microsoft365", "google"])
@@ -113,7 +128,7 @@ async def test_unattended_demo_reaches_connected(provider: str, tmp_path: Path,
             assert connection.provider == provider
             if provider == "google":  # confirmed through the checklist's own toggle
                 assert app.session.profile.confirmations == ["cronofy_app"]
-            await pilot.press("ctrl+q")
+            await _quit(pilot)
         assert app.return_code == 0
     leaks = find_leaks(files_text(tmp_path / "config", tmp_path / "state"), seen | {PASSWORD})
     assert not leaks
@@ -140,7 +155,7 @@ async def test_unattended_stops_at_the_first_failing_check(tmp_path: Path) -> No
             body = app.screen.query_one("#body")
             assert body.region.contains(item.region.x, item.region.y), (body.region, item.region)
             assert not app.session.profile.continue_anyway
-            await pilot.press("ctrl+q")
+            await _quit(pilot)
         assert app.return_code == 1
 
 
@@ -160,7 +175,7 @@ async def test_unattended_google_without_confirmation_stops_there(tmp_path: Path
             assert item.result.status == Status.MANUAL
             assert app.focused is item
             assert not item.query_one(Checkbox).value
-            await pilot.press("ctrl+q")
+            await _quit(pilot)
         assert app.return_code == 1
 
 
@@ -175,7 +190,7 @@ async def test_unattended_without_accepted_terms_stops_at_the_toggle(tmp_path: P
             terms = app.screen.query_one("#terms-connect", Checkbox)
             assert app.focused is terms and not terms.value
             assert app.session.profile.reminder_acknowledged  # it got that far
-            await pilot.press("ctrl+q")
+            await _quit(pilot)
         assert app.return_code == 1
 
 
@@ -216,7 +231,7 @@ async def test_attended_fills_the_form_and_waits_for_the_person(tmp_path: Path,
             await settle(pilot)
             assert isinstance(app.screen, ConnectScreen)
             assert app.session.profile.region == "sg"
-            await pilot.press("ctrl+q")
+            await _quit(pilot)
         assert app.return_code == 0
     profile = files_text(tmp_path / "config")
     assert profile and not find_leaks(profile, {PASSWORD})
