@@ -133,8 +133,13 @@ class Setup:
             if field.secret:
                 self.secrets.delete(self.profile, self._secret_key(field.key))
         self.session.profile.inputs.pop(plugin.name, None)
-        self.session.profile.results.pop(plugin.name, None)
-        self.session.profile.checked.pop(plugin.name, None)
+        self.forget_results()
+
+    def forget_results(self) -> None:
+        """This provider's step-1 results are forgotten: the next visit checks again."""
+        name = self.plugin().name
+        self.session.profile.results.pop(name, None)
+        self.session.profile.checked.pop(name, None)
         self.session.results = {}
         self.session.save()
 

@@ -11,8 +11,8 @@ import sys
 from typing import TYPE_CHECKING
 
 from wizard.commands import EXIT_FAILED, EXIT_OK, UsageError
-from wizard.commands.common import CliInteraction, open_demo
-from wizard.core import formats, redact
+from wizard.commands.common import CliInteraction, load_answers, open_demo
+from wizard.core import formats, i18n, redact
 from wizard.core.codec import encode_notices, encode_result
 from wizard.core.i18n import _
 from wizard.core.model import STATUS_SYMBOLS, CheckResult, ProviderPlugin, Status, render
@@ -83,6 +83,9 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(_("--anonymize is for the report: add --report FILE"))
     if args.handoff:
         _check_handoff_target(args.handoff, force=args.force)
+    answers = load_answers(args.answers, provider=provider) if args.answers else None
+    if answers is not None and answers.language and not args.lang:
+        i18n.set_language(answers.language)
     demo = open_demo(args.scenario) if args.scenario else None
     try:
         # Beside the profile, not in it: a scripted check changes nothing the TUI resumes.
@@ -90,16 +93,20 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
                       store=ProfileStore(settings.profiles_dir, scratch=True))
         setup.session.choose_provider(provider)
         plugin = setup.plugin()
-        values = field_values(args, plugin, setup.values())
+        # The command line, then the answers file, then the demo's values, then defaults;
+        # a secret from the variable the file names, else as without a file.
+        filed, filed_secrets = (answers.form, answers.secrets) if answers else ({}, {})
+        values = field_values(args, plugin, {**setup.values(), **filed})
         secrets = setup.check_secrets()
         for field in plugin.fields:
             if field.secret:
-                secrets[field.key] = password_for(field.key, args.profile, provider,
-                                                  {k: v for k, v in secrets.items() if v},
-                                                  settings)
+                secrets[field.key] = filed_secrets.get(field.key) or password_for(
+                    field.key, args.profile, provider,
+                    {k: v for k, v in secrets.items() if v}, settings)
         for value in secrets.values():
             redact.register(value)
-        confirmations = frozenset(args.confirm or ())
+        confirmations = frozenset(args.confirm or ()) | (
+            answers.confirm if answers is not None else frozenset())
         if plugin.notice and not args.json:
             print(printable(_(plugin.notice)), file=sys.stderr)
         results = asyncio.run(_collect(setup, CliInteraction(demo), values, secrets,

@@ -21,6 +21,7 @@ from wizard.core.model import Text
 from wizard.core.text import printable
 
 if TYPE_CHECKING:
+    from wizard.app.answers import Answers
     from wizard.core.demo import DemoEnvironment
     from wizard.core.settings import Settings
     from wizard.sandbox import Sandbox
@@ -45,6 +46,17 @@ def read_settings() -> Settings:
         return Settings.from_env()
     except SettingsError as exc:
         raise UsageError(f"{render(exc.sentence)} {render(exc.remedy)}".strip()) from None
+
+
+def load_answers(path: str, *, provider: str | None = None) -> Answers:
+    """The answers file, or the one sentence (key and line) that refuses it: exit 2."""
+    from wizard.app.answers import AnswersError, load
+    from wizard.core.model import render
+
+    try:
+        return load(path, provider=provider)
+    except AnswersError as exc:
+        raise UsageError(render(exc.sentence)) from None
 
 
 def open_demo(scenario: str, *, later: bool = False) -> Sandbox:

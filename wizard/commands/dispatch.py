@@ -55,12 +55,30 @@ def _command(argv: Sequence[str]) -> str | None:
         if skip:
             skip = False
             continue
-        if arg in ("--lang", "--profile"):
+        if arg in ("--lang", "--profile", "--answers"):
             skip = True
             continue
         if not arg.startswith("-"):
             return arg if arg in commands else None
     return None
+
+
+def _language_option(argv: Sequence[str]) -> str | None:
+    """The last --lang given anywhere on the line (argparse keeps only a subcommand's own)."""
+    found = None
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            found = argv[i + 1]
+        elif arg.startswith("--lang="):
+            found = arg.split("=", 1)[1]
+    return languages.normalize(found) if found else None
+
+
+def _add_answers_option(parser: argparse.ArgumentParser, help_text: str, *,
+                        top_level: bool = False) -> None:
+    # Below the top level: no default, or the subcommand would overwrite `roomcal --answers F`.
+    parser.add_argument("--answers", metavar="FILE", help=help_text,
+                        default=None if top_level else argparse.SUPPRESS)
 
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
@@ -90,12 +108,16 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"roomcal {__version__}",
                         # argparse before 3.13 does not translate its own text for it
                         help=_("show program's version number and exit"))
+    tui_answers = _("fill the forms from this answers file (TOML, see docs/answers.md); with "
+                    "unattended = true the screens run by themselves")
+    _add_answers_option(parser, tui_answers, top_level=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", parents=[common],
                           help=_("run the wizard against the built-in sandbox (no accounts)"))
     demo.add_argument("--scenario", default="healthy", metavar="NAME|FILE",
                       help=_("sandbox scenario or diagnostic report (default: %(default)s)"))
+    _add_answers_option(demo, tui_answers)
 
     check = sub.add_parser("check", parents=[common],
                            help=_("check a provider's prerequisites without the TUI"))
@@ -121,6 +143,9 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
                        help=_("replace an existing --handoff file"))
         p.add_argument("--scenario", metavar="NAME|REPORT",
                        help=_("run against the sandbox (a report replays a customer's setup)"))
+        _add_answers_option(p, _("take the values the command line leaves out, the secrets' "
+                                 "environment variables and the confirmations from this "
+                                 "answers file"))
 
     connect = sub.add_parser("connect", parents=[common],
                              help=_("step 2 alone: link Cronofy and list the rooms"))
@@ -181,6 +206,7 @@ def dispatch(argv: Sequence[str], lang: str) -> int:
     i18n.set_language(lang)
     parser = build_parser(argv)
     args = parser.parse_args(argv)
+    args.lang = args.lang or _language_option(argv)
     if args.lang:
         i18n.set_language(args.lang)
     from wizard.commands.common import read_settings, setup_logging
@@ -239,19 +265,27 @@ def help_text(argv: Sequence[str], lang: str) -> str:
 
 def _run_tui(args: argparse.Namespace, settings: Settings, demo: str | None) -> int:
     from wizard.app import Setup
-    from wizard.commands.common import open_demo
+    from wizard.commands.common import load_answers, open_demo
     from wizard.core.store import ProfileStore
 
     if not ProfileStore.valid_name(args.profile):
         raise UsageError(_("invalid profile name {name!r}: use letters, digits, '.', '_' "
                            "and '-'").format(name=args.profile))
+    # A bad answers file is refused before anything starts.
+    answers = load_answers(args.answers) if args.answers else None
     # The sandbox comes up after the first screen is painted (its TLS keys and servers
     # cost a quarter of a second); what needs it first waits for it.
     sandbox = open_demo(demo, later=True) if demo else None
     from wizard.ui.app import WizardApp
 
     setup = Setup(args.profile, demo=sandbox, settings=settings, scenario=demo)
-    app = WizardApp(setup, language=args.lang)
+    language = args.lang
+    if answers is not None:
+        from wizard.app.answers import apply
+
+        apply(setup, answers)
+        language = language or answers.language  # --lang wins over the file
+    app = WizardApp(setup, language=language, answers=answers)
     try:
         app.run()
     finally:

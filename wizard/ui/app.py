@@ -21,7 +21,9 @@ from wizard.ui.text import translate_bindings
 
 if TYPE_CHECKING:
     from wizard.app import Setup
+    from wizard.app.answers import Answers
     from wizard.core.session import Session
+    from wizard.ui.autopilot import Autopilot
 
 STYLES = Path(__file__).resolve().parents[1] / "styles" / "wizard.tcss"
 MIN_SIZE = (80, 24)
@@ -63,8 +65,12 @@ class WizardApp(App[int]):
                 priority=True),
     ]
 
-    def __init__(self, setup: Setup, *, language: str | None = None) -> None:
+    def __init__(self, setup: Setup, *, language: str | None = None,
+                 answers: Answers | None = None) -> None:
         self.setup = setup
+        self.answers = answers
+        # Drives the screens when the answers file says unattended (wizard.ui.autopilot).
+        self.autopilot: Autopilot | None = None
         self.session.store.background = True  # saves never freeze the screen
         lang = language or self.session.profile.language or i18n.from_environment()
         i18n.set_language(lang)
@@ -110,7 +116,15 @@ class WizardApp(App[int]):
         if self.setup.demo is not None:
             # After the first paint: the demo's servers need not delay it.
             self.call_after_refresh(self.setup.demo.begin)
+        if self.answers is not None and self.answers.unattended:
+            from wizard.ui.autopilot import Autopilot
 
+            self.autopilot = Autopilot(self, self.answers)
+            self.autopilot.start()
+
+    async def action_quit(self) -> None:
+        # An unattended run ends with 0 only if it reached the connected screen.
+        self.exit(return_code=self.autopilot.exit_code if self.autopilot is not None else 0)
 
     def goto(self, step: Step, *, origin: Screen[object] | None = None) -> None:
         """Show a step's screen; sub-screens and modals of the old step are closed.
