@@ -5,23 +5,30 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-KEYWORDS = {"_": None, "N_": None, "Msg": None, "ngettext": (1, 2)}
+# Babel's keyword specs: None = the first argument is the msgid; (1, 2) = the first two
+# are the singular and plural msgid of one entry (the number comes later).
+KEYWORDS = {"_": None, "N_": None, "Msg": None, "ngettext": (1, 2), "Plural": (1, 2)}
 PACKAGE = Path(__file__).resolve().parents[1]
 
+MessageId = str | tuple[str, str]  # a plural entry is (singular, plural), as in Babel
 
-def extract(package: Path = PACKAGE) -> Iterator[tuple[str, str, int]]:
+
+def singular(msgid: MessageId) -> str:
+    """The singular msgid: how an entry is keyed in a catalog, and sorted."""
+    return msgid if isinstance(msgid, str) else msgid[0]
+
+
+def extract(package: Path = PACKAGE) -> Iterator[tuple[MessageId, str, int]]:
     """(msgid, file, line) of every message marked in the package's Python files."""
-    from babel.messages.extract import extract_python
+    from babel.messages.extract import extract as babel_extract
 
     for path in sorted(package.rglob("*.py")):
         if "sandbox" in path.parts and path.name not in ("__init__.py",):
             # Sandbox servers speak to client libraries, not to people.
             continue
         with path.open("rb") as handle:
-            for lineno, _funcname, messages, _comments in extract_python(
-                handle, KEYWORDS, [], {}
+            for lineno, message, _comments, _context in babel_extract(
+                "python", handle, KEYWORDS
             ):
-                values = messages if isinstance(messages, tuple) else (messages,)
-                for message in values:
-                    if message:
-                        yield message, str(path.relative_to(package.parent)), lineno
+                if message and all(message):
+                    yield message, str(path.relative_to(package.parent)), lineno

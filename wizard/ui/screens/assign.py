@@ -14,7 +14,7 @@ from textual.widgets import Button, DataTable, Input, Static
 from wizard.core import export, mapping
 from wizard.core.errors import describe
 from wizard.core.flow import Step
-from wizard.core.i18n import N_, _
+from wizard.core.i18n import N_, _, ngettext
 from wizard.core.model import RoomMapping, render
 from wizard.core.text import printable
 from wizard.ui.screens.base import StepScreen
@@ -190,8 +190,8 @@ class AssignScreen(StepScreen):
             sentence, remedy = describe(exc)  # a UserFacingError keeps its own sentence
             self.app.call_from_thread(self._status, f"{render(sentence)} {render(remedy)}")
             return
-        self.app.call_from_thread(self._status, _("{count} room(s) authorized.").format(
-            count=done))
+        self.app.call_from_thread(self._status, ngettext(
+            "{count} room authorized.", "{count} rooms authorized.", done).format(count=done))
 
     def action_finish(self) -> None:
         self.app.exit(0)

@@ -13,7 +13,7 @@ from textual.widgets import Button, Checkbox, Select, Static
 from wizard.core.endpoints import REGIONS
 from wizard.core.errors import describe
 from wizard.core.flow import ConnectGate, Step, minutes_since
-from wizard.core.i18n import N_, _
+from wizard.core.i18n import N_, _, ngettext
 from wizard.core.model import Provider, render
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.screens.base import StepScreen
@@ -87,8 +87,10 @@ class ConnectScreen(StepScreen):
                              "calendars.")), classes="intro")
         failures = self._failure_lines()
         if failures:
-            yield Static(plain(_("Step 1 has {count} open item(s).").format(
-                count=len(failures))), classes="notice")
+            yield Static(plain(ngettext("Step 1 has {count} open item.",
+                                        "Step 1 has {count} open items.",
+                                        len(failures)).format(count=len(failures))),
+                         classes="notice")
         else:
             yield Static(plain(_("Step 1 is complete.")), classes="hint")
         with Vertical(id="connect-actions"):
