@@ -136,6 +136,19 @@ def test_no_message_is_translated_in_two_fragments() -> None:
     assert {m: p for m, p in homes.items() if len(p) > 1} == {}
 
 
+# "Klicken Sie auf Weiter" over SSH: a terminal is driven by keys; "right-click" in an
+# instruction for another program (Outlook's tray icon) is that program's wording.
+CLICK = re.compile(r"(?<![-\w])(click|klicken|klick)(?!\w)", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("lang", catalogs.LANGUAGES)
+def test_no_text_asks_to_click(lang: str) -> None:
+    catalog = catalogs.merged_catalog(Path(i18n.LOCALE_DIR), lang)
+    texts = [t for m in catalog for t in ((m.string,) if isinstance(m.string, str)
+                                          else m.string)]
+    assert [t for t in texts if t and CLICK.search(t)] == []
+
+
 def test_language_from_environment() -> None:
     assert i18n.from_environment({"LANG": "de_DE.UTF-8"}) == "de"
     assert i18n.from_environment({"LANGUAGE": "fr:de", "LANG": "en_US"}) == "de"

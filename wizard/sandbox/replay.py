@@ -222,8 +222,9 @@ def scenario_from_report(report: Mapping[str, Any]) -> dict[str, Any]:
               if k not in NOT_REPLAYED}
     data: dict[str, Any] = {
         "description": {
-            "en": f"Replay of a report ({provider}, {report.get('created', '')})",
-            "de": f"Nachstellung eines Berichts ({provider}, {report.get('created', '')})",
+            # Whole sentences: the welcome banner goes on with the next one.
+            "en": f"Replay of a report ({provider}, {report.get('created', '')}).",
+            "de": f"Nachstellung eines Berichts ({provider}, {report.get('created', '')}).",
         },
         "inputs": {provider: inputs},
         provider: {},
