@@ -57,6 +57,13 @@ async def _nothing(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+async def _start_over(pilot: Pilot) -> None:
+    """The question before a profile is cleared (ConfirmModal)."""
+    await settle(pilot)
+    await pilot.click("#reset")
+    await settle(pilot)
+
+
 async def _confirm_google_app(pilot: Pilot) -> None:
     from textual.widgets import Checkbox
 
@@ -89,6 +96,13 @@ async def _link_screen(pilot: Pilot) -> None:
     await _after_reminder(pilot)
     await pilot.click("#terms-connect")
     await pilot.click("#link")
+    await settle(pilot)
+
+
+async def _region_menu(pilot: Pilot) -> None:
+    """The data-centre list open (Select's menu, with Textual's own key hints)."""
+    await _link_screen(pilot)
+    await pilot.click("#region")
     await settle(pilot)
 
 
@@ -157,6 +171,7 @@ class Scene:
 
 SCENES = (
     Scene("01-welcome", None, Step.WELCOME),
+    Scene("01-welcome-start-over", Provider.EXCHANGE, Step.WELCOME, _start_over),
     Scene("02-prepare-exchange", Provider.EXCHANGE, Step.PREPARE),
     Scene("03-prepare-exchange-impersonation-denied", Provider.EXCHANGE, Step.PREPARE,
           scenario="impersonation-denied"),
@@ -166,6 +181,7 @@ SCENES = (
     Scene("07-connect-reminder", Provider.EXCHANGE, Step.PREPARE, _open_reminder),
     Scene("08-connect-terms", Provider.EXCHANGE, Step.PREPARE, _after_reminder),
     Scene("09-link", Provider.EXCHANGE, Step.PREPARE, _link_screen),
+    Scene("09-link-region-menu", Provider.EXCHANGE, Step.PREPARE, _region_menu),
     Scene("09-link-resume", Provider.EXCHANGE, Step.PREPARE, _link_resume),
     Scene("10-sign-in", Provider.EXCHANGE, Step.PREPARE, _sign_in_modal),
     Scene("11-connected", Provider.EXCHANGE, Step.PREPARE, _connected),

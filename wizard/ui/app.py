@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text as RichText
 from textual.app import App
-from textual.binding import Binding
 from textual.screen import Screen
 
 from wizard.core import crash, i18n
 from wizard.core.flow import Step
-from wizard.core.i18n import N_, _
+from wizard.core.i18n import _
 from wizard.core.model import render
 from wizard.core.session import Session
+from wizard.ui.keys import app_keys
 from wizard.ui.memory import freeze_garbage_collector
 from wizard.ui.navigation import Navigator
 from wizard.ui.text import translate_bindings
@@ -57,10 +57,7 @@ class WizardApp(App[int]):
     CSS_PATH: ClassVar[list[str | Path]] = [STYLES]  # absolute: works from any cwd
     TITLE = "roomcal"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS = [
-        Binding("ctrl+l", "switch_language", N_("Deutsch/English"), id="app.language"),
-        Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True),
-    ]
+    BINDINGS = app_keys()
 
     def __init__(
         self,

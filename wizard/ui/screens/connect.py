@@ -18,7 +18,8 @@ from wizard.core.model import Provider, render
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.screens.base import StepScreen
 from wizard.ui.screens.modal import WizardModal
-from wizard.ui.text import plain, styled, translate_bindings
+from wizard.ui.text import plain, styled
+from wizard.ui.widgets.toggle import Toggle
 
 TERMS = N_("I accept the terms of use and the privacy policy")
 REGION_NAMES = {
@@ -41,8 +42,7 @@ class ReminderModal(WizardModal[bool]):
         super().__init__()
         self.failures = failures  # (title, detail)
 
-    def compose(self) -> ComposeResult:
-        translate_bindings(self)
+    def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="modal"):
             yield Static(styled((_("Reminder: complete step 1 first"), "bold")))
             yield Static(plain(_("Cronofy can only connect a calendar service whose "
@@ -95,8 +95,8 @@ class ConnectScreen(StepScreen):
             yield Static(plain(_("Step 1 is complete.")), classes="hint")
         with Vertical(id="connect-actions"):
             yield Button(_("Connect"), id="connect", variant="primary", compact=True)
-            yield Checkbox(_(TERMS), value=self.session.profile.terms_connect,
-                           id="terms-connect", compact=True)
+            yield Toggle(_(TERMS), value=self.session.profile.terms_connect,
+                         id="terms-connect", compact=True)
             yield Button(_("Link"), id="link", variant="primary", compact=True)
 
     def after_mount(self) -> None:
@@ -189,7 +189,7 @@ class LinkScreen(StepScreen):
                                  "resumes it.").format(minutes=minutes)),
                          id="link-resume", classes="notice")
         with Vertical(id="link-actions"):
-            yield Checkbox(_(TERMS), value=profile.terms_link, id="terms-link", compact=True)
+            yield Toggle(_(TERMS), value=profile.terms_link, id="terms-link", compact=True)
             yield Button(_("Sign in"), id="sign-in", variant="primary", compact=True,
                          disabled=not profile.terms_link)
         yield Static(plain(""), id="link-error", classes="error-line")

@@ -17,7 +17,7 @@ from wizard.core.i18n import N_, _
 from wizard.core.interaction import SignInRequest, ssh_hint
 from wizard.core.model import render
 from wizard.ui.screens.modal import WizardModal
-from wizard.ui.text import plain, styled, translate_bindings
+from wizard.ui.text import plain, styled
 from wizard.ui.widgets.steady_input import SteadyInput
 
 SERVICE_NAMES = {
@@ -48,8 +48,7 @@ class SignInModal(WizardModal[None]):
     def demo(self) -> bool:
         return getattr(self.app, "demo", False)
 
-    def compose(self) -> ComposeResult:
-        translate_bindings(self)
+    def compose_dialog(self) -> ComposeResult:
         request = self.request
         with VerticalScroll(classes="modal"):
             yield Static(styled((_("Sign in: {service}").format(

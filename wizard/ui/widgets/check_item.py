@@ -11,6 +11,7 @@ from textual.widgets import Checkbox, Static
 from wizard.core.i18n import N_, _
 from wizard.core.model import CheckResult, CheckSpec, Status, render
 from wizard.ui.text import plain, styled, translate_bindings
+from wizard.ui.widgets.toggle import Toggle
 
 SYMBOLS = {
     Status.PENDING: "○",
@@ -52,7 +53,7 @@ class CheckItem(Vertical, can_focus=True):
     def compose(self) -> ComposeResult:
         yield Static(self._line(), classes="check-line")
         if self.spec.confirmation is not None:
-            yield Checkbox(
+            yield Toggle(
                 _(self.spec.confirmation.toggle_label),
                 value=self.confirmed,
                 id=f"confirm-{self.spec.id}",
@@ -116,9 +117,17 @@ class CheckItem(Vertical, can_focus=True):
             for widget in self.query(selector).results(Static):
                 widget.update(content)
                 widget.display = bool(content.plain)
+        if self.has_focus:
+            self.refresh_bindings()
 
     def on_mount(self) -> None:
         self.update_result(self.result)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "copy_command":
+            # Offered (and shown in the footer) only when there is a fix to copy.
+            return bool(self.result.command or render(self.result.remedy))
+        return True
 
     def action_toggle_details(self) -> None:
         self.toggle_class("-expanded")

@@ -1,0 +1,28 @@
+"""The keys that work everywhere, declared once: the app binds them, every dialog forwards them.
+
+Textual ends the key chain at a modal screen, so an app binding that is not a
+priority one does nothing while a dialog is open — and a dialog's footer shows
+only the dialog's own keys. Each dialog therefore forwards these to the app
+with the *same* binding ids, so ``ROOMCAL_KEYMAP="app.language=f2"`` remaps
+them in dialogs too.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+from wizard.core.i18n import N_
+
+
+def app_keys(*, forward: bool = False) -> list[Binding]:
+    """The app-wide bindings; ``forward``: as a dialog declares them (``app.`` actions)."""
+    prefix = "app." if forward else ""
+    return [
+        # The description is replaced by the other language's name when shown
+        # (wizard.ui.text.translate_bindings): "^l English" on a German screen.
+        Binding("ctrl+l", f"{prefix}switch_language", N_("Deutsch/English"),
+                id="app.language"),
+        # A priority binding on the app works in dialogs already; the dialog's copy
+        # is there to be shown in its footer.
+        Binding("ctrl+q", f"{prefix}quit", N_("Quit"), id="app.quit", priority=not forward),
+    ]
