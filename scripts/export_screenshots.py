@@ -21,7 +21,6 @@ from scenes import PORT_BASE, SCENES, Scene  # noqa: E402
 
 
 async def shoot(scene: Scene, lang: str, target: Path) -> None:
-    from wizard.core.session import Session
     from wizard.sandbox import Sandbox
     from wizard.ui.app import WizardApp
 
@@ -30,11 +29,7 @@ async def shoot(scene: Scene, lang: str, target: Path) -> None:
     saved = {name: os.environ.get(name) for name in scene.env}
     os.environ.update(scene.env)
     try:
-        session = Session(f"shot-{scene.name}", sandbox=box)
-        if scene.provider is not None:
-            session.choose_provider(scene.provider)
-        session.set_step(scene.step)
-        app = WizardApp(language=lang, session=session)
+        app = WizardApp(language=lang, session=scene.session(f"shot-{scene.name}", box))
         async with app.run_test(size=scene.size) as pilot:
             await scene.drive(pilot)
             svg = app.export_screenshot(title=f"roomcal — {scene.name}")

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual.pilot import Pilot
 
 from wizard.core.flow import Step
 from wizard.core.interaction import SignInRequest
 from wizard.core.model import Provider
+
+if TYPE_CHECKING:
+    from wizard.core.session import Session
+    from wizard.sandbox import Sandbox
 
 PORT_BASE = 47310
 Drive = Callable[[Pilot], Awaitable[None]]
@@ -167,6 +172,19 @@ class Scene:
     notes: dict[str, str] = field(default_factory=dict)
     # Environment while the scene runs: e.g. a fixed HOME, shown in full by the export dialog.
     env: dict[str, str] = field(default_factory=dict)
+    theme: str = ""  # the colours (wizard.ui.themes, ctrl+t); "": the default
+
+    def session(self, profile: str, sandbox: Sandbox) -> Session:
+        """A session at this scene's start: provider, step and colours as a person left them."""
+        from wizard.core.session import Session
+
+        session = Session(profile, sandbox=sandbox)
+        if self.provider is not None:
+            session.choose_provider(self.provider)
+        session.set_step(self.step)
+        if self.theme:
+            session.update(theme=self.theme)
+        return session
 
 
 SCENES = (
@@ -189,4 +207,9 @@ SCENES = (
     Scene("12-assign-export", Provider.EXCHANGE, Step.PREPARE, _export_dialog,
           env={"HOME": "/home/admin"}),
     Scene("13-too-small", None, Step.WELCOME, size=(60, 20)),
+    # On a projector (ctrl+t): black on white, and the terminal's own colours.
+    Scene("14-high-contrast", Provider.GOOGLE, Step.PREPARE, _confirm_google_app,
+          theme="roomcal-high-contrast"),
+    Scene("15-terminal-colours", Provider.EXCHANGE, Step.PREPARE,
+          scenario="impersonation-denied", theme="roomcal-terminal"),
 )

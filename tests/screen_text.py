@@ -217,3 +217,21 @@ def footer_problems(screen: Screen[object], allowed: Iterable[str]) -> list[str]
         if geometry is None or footer_area.intersection(geometry.region) != geometry.region:
             problems.append(f"footer: {name} is not shown in full")
     return problems
+
+
+ATTRIBUTES = ("bold", "dim", "italic", "underline", "reverse", "strike")
+
+
+def colourless(screen: Screen[object], region: Region) -> tuple[tuple[str, tuple[bool, ...]], ...]:
+    """The cells of ``region`` as NO_COLOR leaves them: each character and its attributes.
+
+    Two looks that differ only in colour come out equal here.
+    """
+    strips = screen._compositor.render_strips()
+    cells = []
+    for y in range(region.y, min(region.bottom, len(strips))):
+        for segment in strips[y].crop(region.x, region.right):
+            style = segment.style
+            attributes = tuple(bool(style and getattr(style, name)) for name in ATTRIBUTES)
+            cells += [(char, attributes) for char in segment.text]
+    return tuple(cells)

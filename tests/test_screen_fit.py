@@ -2,9 +2,10 @@
 
 Each scene of scripts/scenes.py (the README's screenshots: every step screen, the
 reminder, sign-in, export and confirm dialogs, Google's step 1 with its
-confirmation, an open Select menu) is driven as a person would, then Tab walks
-the focus through every control — the footer changes with the focused widget —
-and at each stop the rendered screen is read back (tests/screen_text.py).
+confirmation, an open Select menu, the two projector themes) is driven as a
+person would, then — in German, the longer language — Tab walks the focus through
+every control (the footer changes with the focused widget), and at each stop the
+rendered screen is read back (tests/screen_text.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from scenes import SCENES, Scene
 from screen_text import cuts, footer_problems, screen_lines
 
 from wizard.core import catalogs, i18n
-from wizard.core.session import Session
 from wizard.sandbox import Sandbox
 from wizard.ui.app import WizardApp
 
@@ -49,17 +49,15 @@ async def test_every_screen_reads_whole(scene: Scene, lang: str,
     allowed = _translations(lang)
     box = Sandbox(scene.scenario).start()  # random ports: may run beside the snapshots
     try:
-        session = Session(f"fit-{scene.name}", sandbox=box)
-        if scene.provider is not None:
-            session.choose_provider(scene.provider)
-        session.set_step(scene.step)
-        app = WizardApp(language=lang, session=session)
+        app = WizardApp(language=lang, session=scene.session(f"fit-{scene.name}", box))
         problems: dict[str, None] = {}
         async with app.run_test(size=scene.size) as pilot:
             await scene.drive(pilot)
             problems.update(dict.fromkeys(_problems(app, allowed)))
             screen = app.screen
-            for _stop in range(len(screen.focus_chain)):
+            # German is the longer language: its keys are checked at every focus stop.
+            stops = len(screen.focus_chain) if lang == "de" else 0
+            for _stop in range(stops):
                 await pilot.press("tab")
                 await pilot.pause()
                 if app.screen is not screen:

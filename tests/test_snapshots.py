@@ -16,7 +16,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 from scenes import PORT_BASE, SCENES, Scene
 
-from wizard.core.session import Session
 from wizard.sandbox import Sandbox
 from wizard.ui.app import WizardApp
 
@@ -45,10 +44,7 @@ def scene_app(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
         monkeypatch.setenv(name, value)
     box = Sandbox(scene.scenario, port_base=PORT_BASE).start()
     try:
-        session = Session(f"snap-{scene.name}", sandbox=box)
-        if scene.provider is not None:
-            session.choose_provider(scene.provider)
-        session.set_step(scene.step)
+        session = scene.session(f"snap-{scene.name}", box)
         yield WizardApp(language=lang, session=session), scene
     finally:
         box.stop()

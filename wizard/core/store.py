@@ -60,6 +60,7 @@ def state_dir() -> Path:
 class Profile:
     name: str = "default"
     language: str = ""
+    theme: str = ""  # the colours chosen with ctrl+t (wizard.ui.themes); "": the default
     provider: str = ""
     step: str = "welcome"
     inputs: dict[str, dict[str, str]] = field(default_factory=dict)  # provider -> field -> value

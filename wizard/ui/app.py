@@ -16,6 +16,7 @@ from wizard.core.flow import Step
 from wizard.core.i18n import _
 from wizard.core.model import render
 from wizard.core.session import Session
+from wizard.ui import themes
 from wizard.ui.keys import app_keys
 from wizard.ui.memory import freeze_garbage_collector
 from wizard.ui.navigation import Navigator
@@ -73,6 +74,7 @@ class WizardApp(App[int]):
         i18n.set_language(lang)
         super().__init__()
         self.navigator = Navigator(self, on_error=self._handle_exception)
+        themes.register(self)
         # NO_COLOR is honoured by Textual itself (no colours, styles kept).
         translate_bindings(self)
         if keymap := parse_keymap(os.environ.get("ROOMCAL_KEYMAP", "")):
@@ -90,6 +92,9 @@ class WizardApp(App[int]):
         if self.session.profile.language != i18n.current_language():
             self.session.update(language=i18n.current_language())
         self.navigator.start()
+        chosen = self.session.profile.theme  # the colours of the last run (ctrl+t)
+        if themes.known(chosen) and chosen != self.theme:
+            self.theme = chosen
         step = self.session.step
         self.navigator.replace(lambda: screen_for(step))
         for warning in self.session.warnings:
@@ -129,6 +134,12 @@ class WizardApp(App[int]):
                     screen.after_recompose()
         self.notify(_("Language: English") if lang == "en" else _("Language: German"),
                     timeout=2)
+
+    def action_cycle_theme(self) -> None:
+        """ctrl+t: default → high contrast → the terminal's colours; kept in the profile."""
+        self.theme = themes.next_theme(self.theme)
+        self.session.update(theme=self.theme)
+        self.notify(_("Colours: {name}").format(name=_(themes.NAMES[self.theme])), timeout=2)
 
     def _handle_exception(self, error: Exception) -> None:
         """Textual's crash report is a traceback with local variables: secrets on screen.

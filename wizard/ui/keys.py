@@ -1,4 +1,4 @@
-"""The keys that work everywhere, declared once: the app binds them, every dialog forwards them.
+"""Keys that work everywhere (language, colours, quit): the app binds them, dialogs forward.
 
 Textual ends the key chain at a modal screen, so an app binding that is not a
 priority one does nothing while a dialog is open — and a dialog's footer shows
@@ -22,6 +22,7 @@ def app_keys(*, forward: bool = False) -> list[Binding]:
         # (wizard.ui.text.translate_bindings): "^l English" on a German screen.
         Binding("ctrl+l", f"{prefix}switch_language", N_("Deutsch/English"),
                 id="app.language"),
+        Binding("ctrl+t", f"{prefix}cycle_theme", N_("Colours"), id="app.theme"),
         # A priority binding on the app works in dialogs already; the dialog's copy
         # is there to be shown in its footer.
         Binding("ctrl+q", f"{prefix}quit", N_("Quit"), id="app.quit", priority=not forward),

@@ -52,6 +52,8 @@ class CheckItem(Vertical, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield Static(self._line(), classes="check-line")
+        # Its own widget, indented: a long (German) detail wraps under itself.
+        yield Static(self._detail(), classes="check-detail")
         if self.spec.confirmation is not None:
             yield Toggle(
                 _(self.spec.confirmation.toggle_label),
@@ -68,15 +70,14 @@ class CheckItem(Vertical, can_focus=True):
 
     def _line(self):
         status = self.result.status
-        detail = render(self.result.detail)
-        parts: list[tuple[str, str] | str] = [
+        return styled(
             (f"{SYMBOLS[status]} ", STYLES.get(status, "")),
             (_(self.spec.title), "bold"),
             (f"  [{status.label}]", STYLES.get(status, "dim")),
-        ]
-        if detail:
-            parts.append(f"\n  {detail}")
-        return styled(*parts)
+        )
+
+    def _detail(self):
+        return plain(render(self.result.detail))
 
     def _remedy(self):
         remedy = render(self.result.remedy)
@@ -108,6 +109,7 @@ class CheckItem(Vertical, can_focus=True):
             self.set_class(result.status.value == status, f"status-{status}")
         parts = {
             ".check-line": self._line,
+            ".check-detail": self._detail,
             ".check-remedy": self._remedy,
             ".check-command": self._command,
             ".check-items": self._items,

@@ -7,6 +7,7 @@ from textual.geometry import Size
 from textual.widgets import Checkbox
 
 BUTTON_WIDTH = 4  # "▐X▌" and a space: wrapped lines start under the label, not the box
+LABEL_PADDING = 2  # Textual pads the label with a space on each side
 
 
 class Toggle(Checkbox):
@@ -22,6 +23,7 @@ class Toggle(Checkbox):
         width: 1fr;
         height: auto;
         text-wrap: wrap;
+        text-overflow: fold;
     }
     """
 
@@ -30,12 +32,13 @@ class Toggle(Checkbox):
         return "X" if self.value else " "
 
     def _label_lines(self, width: int) -> list[Content]:
-        return self.label.wrap(max(width - BUTTON_WIDTH, 8)) if self.label else []
+        room = max(width - BUTTON_WIDTH - LABEL_PADDING + 1, 8)  # the box's space is a pad
+        return self.label.wrap(room) if self.label else []
 
     def render(self) -> Content:
         button = self._button
         label_style = self.get_visual_style("toggle--label")
-        lines = self._label_lines(self.content_region.width or self.size.width)
+        lines = self._label_lines(self.content_size.width)
         if not lines:
             return button
         indent = " " * (BUTTON_WIDTH - 1)
