@@ -33,6 +33,12 @@ REGION_NAMES = {
 DEFAULT_LINK_PORT = 8751
 
 
+def region_label(code: str) -> str:
+    """"Deutschland (EU) – de": the data centre's name and the code its hosts carry."""
+    name = REGION_NAMES.get(code)
+    return f"{_(name)} – {code}" if name else code
+
+
 class ReminderModal(WizardModal[bool]):
     """The help page's reminder: complete step 1 first (Weiter / Zurück)."""
 
@@ -176,7 +182,7 @@ class LinkScreen(StepScreen):
                          allow_blank=False, id="service", compact=True)
         with Horizontal(classes="field-row"):
             yield Static(plain(_("Cronofy data centre")), classes="field-label")
-            yield Select([(f"{_(REGION_NAMES[r])} ({r})", r) for r in REGIONS],
+            yield Select([(region_label(r), r) for r in REGIONS],
                          value=profile.region or "de", allow_blank=False, id="region",
                          compact=True)
         if service != profile.provider:

@@ -10,6 +10,7 @@ from wizard.core.flow import Step
 from wizard.core.i18n import N_, _
 from wizard.core.model import Provider, render
 from wizard.ui.screens.base import StepScreen
+from wizard.ui.screens.connect import region_label
 from wizard.ui.text import plain, styled
 
 # What Cronofy reading the room calendars proves about step 1, from its side.
@@ -38,11 +39,13 @@ class ConnectedScreen(StepScreen):
         rows = [
             (_("Calendar service"), provider),
             (_("Account"), connection.account),
-            (_("Cronofy data centre"), connection.region),
+            (_("Cronofy data centre"), region_label(connection.region)),
             (_("Room calendars"), str(connection.rooms)),
         ]
+        # As wide as the longest label in this language, and two spaces more.
+        width = max(len(label) for label, _value in rows) + 2
         for label, value in rows:
-            yield Static(styled((f"{label:<22}", "bold"), value))
+            yield Static(styled((label.ljust(width), "bold"), value))
         if connection.rooms and (proof := PROOF.get(connection.provider)):
             yield Static(plain(_(proof)), classes="hint", id="proof")
         comparison = self.session.comparison

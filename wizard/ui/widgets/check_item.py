@@ -11,6 +11,7 @@ from textual.widgets import Checkbox, Static
 from wizard.core.i18n import N_, _
 from wizard.core.model import CheckResult, CheckSpec, Status, render
 from wizard.ui.text import plain, styled, translate_bindings
+from wizard.ui.widgets.command_lines import CommandLines
 from wizard.ui.widgets.toggle import Toggle
 
 SYMBOLS = {
@@ -65,7 +66,8 @@ class CheckItem(Vertical, can_focus=True):
                 yield Static(plain(_(self.spec.confirmation.hint)), classes="hint")
         with Vertical(classes="check-details"):
             yield Static(self._remedy(), classes="check-remedy")
-            yield Static(self._command(), classes="check-command")
+            yield CommandLines(self.result.command, classes="check-command")
+            yield Static(self._copy_hint(), classes="check-copy-hint")
             yield Static(self._items(), classes="check-items")
 
     def _line(self):
@@ -85,10 +87,8 @@ class CheckItem(Vertical, can_focus=True):
             return plain(_(self.spec.help)) if self.spec.help else plain("")
         return styled(("→ ", "bold"), remedy)
 
-    def _command(self):
-        if not self.result.command:
-            return plain("")
-        return plain(self.result.command + "\n" + _("(c copies the fix)"))
+    def _copy_hint(self):
+        return plain(_("(c copies the fix)") if self.result.command else "")
 
     def _items(self):
         problems = [i for i in self.result.items if i.status in (Status.FAIL, Status.WARN)]
@@ -111,7 +111,7 @@ class CheckItem(Vertical, can_focus=True):
             ".check-line": self._line,
             ".check-detail": self._detail,
             ".check-remedy": self._remedy,
-            ".check-command": self._command,
+            ".check-copy-hint": self._copy_hint,
             ".check-items": self._items,
         }
         for selector, render_part in parts.items():
@@ -119,6 +119,8 @@ class CheckItem(Vertical, can_focus=True):
             for widget in self.query(selector).results(Static):
                 widget.update(content)
                 widget.display = bool(content.plain)
+        for command in self.query(".check-command").results(CommandLines):
+            command.show(result.command)
         if self.has_focus:
             self.refresh_bindings()
 

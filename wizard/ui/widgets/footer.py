@@ -77,8 +77,12 @@ class WizardFooter(Footer):
         width = self.content_size.width or self.app.size.width - 1
         room = width - sum(
             self._width(binding, description) for binding, _on, description in pinned)
+        # A dialog declares the app's keys it forwards first (they are inherited): they
+        # go after its own, as on a screen, where the app's come last in the chain.
+        others = sorted((k for k in keys if k not in pinned),
+                        key=lambda k: str(k[0].id).startswith("app."))
         shown, dropped = [], []
-        for binding, enabled, description in (k for k in keys if k not in pinned):
+        for binding, enabled, description in others:
             width = self._width(binding, description)
             if dropped or width > room:
                 dropped.append(binding.id or binding.action)
