@@ -78,6 +78,21 @@ async def _confirm_google_app(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+async def _first_failure(pilot: Pilot) -> None:
+    """Tab to the first failed item of the checklist: its fix and PowerShell in view."""
+    from wizard.core.model import Status
+    from wizard.ui.widgets.check_item import CheckItem
+
+    await settle(pilot)
+    for _stop in range(40):
+        focused = pilot.app.focused
+        if isinstance(focused, CheckItem) and focused.result.status == Status.FAIL:
+            break
+        await pilot.press("tab")
+        await pilot.pause()
+    await settle(pilot)
+
+
 async def _step1_done(pilot: Pilot) -> None:
     """Step 1 checked against the sandbox, then on to step 2 — as a person would."""
     await settle(pilot)
@@ -210,6 +225,6 @@ SCENES = (
     # On a projector (ctrl+t): black on white, and the terminal's own colours.
     Scene("14-high-contrast", Provider.GOOGLE, Step.PREPARE, _confirm_google_app,
           theme="roomcal-high-contrast"),
-    Scene("15-terminal-colours", Provider.EXCHANGE, Step.PREPARE,
+    Scene("15-terminal-colours", Provider.EXCHANGE, Step.PREPARE, _first_failure,
           scenario="impersonation-denied", theme="roomcal-terminal"),
 )
