@@ -21,8 +21,6 @@ from scenes import PORT_BASE, SCENES, Scene, fixed_port_sandbox  # noqa: E402
 
 
 async def shoot(scene: Scene, lang: str, target: Path) -> None:
-    from wizard.app import Setup
-    from wizard.core.settings import Settings
     from wizard.ui.app import WizardApp
 
     saved = {name: os.environ.get(name) for name in scene.env}
@@ -30,12 +28,7 @@ async def shoot(scene: Scene, lang: str, target: Path) -> None:
     try:
         # Its own ports: screenshots may be made while the snapshot tests run.
         with fixed_port_sandbox(scene.scenario, PORT_BASE + 100) as box:
-            setup = Setup(f"shot-{scene.name}", demo=box, settings=Settings.from_env())
-            session = setup.session
-            if scene.provider is not None:
-                session.choose_provider(scene.provider)
-            session.set_step(scene.step)
-            app = WizardApp(setup, language=lang)
+            app = WizardApp(scene.setup(f"shot-{scene.name}", box), language=lang)
             async with app.run_test(size=scene.size) as pilot:
                 await scene.drive(pilot)
                 svg = app.export_screenshot(title=f"roomcal — {scene.name}")

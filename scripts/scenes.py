@@ -25,6 +25,7 @@ from wizard.core.flow import Step
 from wizard.core.interaction import SignInRequest
 
 if TYPE_CHECKING:
+    from wizard.app import Setup
     from wizard.sandbox import Sandbox
 
 PORT_BASE = 47310
@@ -110,6 +111,13 @@ async def _nothing(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+async def _start_over(pilot: Pilot) -> None:
+    """The question before a profile is cleared (ConfirmModal)."""
+    await settle(pilot)
+    await pilot.click("#reset")
+    await settle(pilot)
+
+
 async def _confirm_google_app(pilot: Pilot) -> None:
     from textual.widgets import Checkbox
 
@@ -127,6 +135,21 @@ async def _confirm_google_app(pilot: Pilot) -> None:
 async def _handoff_dialog(pilot: Pilot) -> None:
     await settle(pilot)
     await pilot.press("ctrl+o")  # hand step 1 to IT
+    await settle(pilot)
+
+
+async def _first_failure(pilot: Pilot) -> None:
+    """Tab to the first failed item of the checklist: its fix and PowerShell in view."""
+    from wizard.core.model import Status
+    from wizard.ui.widgets.check_item import CheckItem
+
+    await settle(pilot)
+    for _stop in range(40):
+        focused = pilot.app.focused
+        if isinstance(focused, CheckItem) and focused.result.status == Status.FAIL:
+            break
+        await pilot.press("tab")
+        await pilot.pause()
     await settle(pilot)
 
 
@@ -160,6 +183,13 @@ async def _link_screen(pilot: Pilot) -> None:
     await _after_reminder(pilot)
     await pilot.click("#terms-connect")
     await pilot.click("#link")
+    await settle(pilot)
+
+
+async def _region_menu(pilot: Pilot) -> None:
+    """The data-centre list open (Select's menu, with Textual's own key hints)."""
+    await _link_screen(pilot)
+    await pilot.click("#region")
     await settle(pilot)
 
 
@@ -224,10 +254,26 @@ class Scene:
     notes: dict[str, str] = field(default_factory=dict)
     # Environment while the scene runs: e.g. a fixed HOME, shown in full by the export dialog.
     env: dict[str, str] = field(default_factory=dict)
+    theme: str = ""  # the colours (wizard.ui.themes, ctrl+t); "": the default
+
+    def setup(self, profile: str, sandbox: Sandbox) -> Setup:
+        """A setup at this scene's start: provider, step and colours as a person left them."""
+        from wizard.app import Setup
+        from wizard.core.settings import Settings
+
+        setup = Setup(profile, demo=sandbox, settings=Settings.from_env())
+        session = setup.session
+        if self.provider is not None:
+            session.choose_provider(self.provider)
+        session.set_step(self.step)
+        if self.theme:
+            session.update(theme=self.theme)
+        return setup
 
 
 SCENES = (
     Scene("01-welcome", None, Step.WELCOME),
+    Scene("01-welcome-start-over", "exchange", Step.WELCOME, _start_over),
     Scene("02-prepare-exchange", "exchange", Step.PREPARE),
     Scene("03-prepare-exchange-impersonation-denied", "exchange", Step.PREPARE,
           scenario="impersonation-denied"),
@@ -239,6 +285,7 @@ SCENES = (
     Scene("07-connect-reminder", "exchange", Step.PREPARE, _open_reminder),
     Scene("08-connect-terms", "exchange", Step.PREPARE, _after_reminder),
     Scene("09-link", "exchange", Step.PREPARE, _link_screen),
+    Scene("09-link-region-menu", "exchange", Step.PREPARE, _region_menu),
     Scene("09-link-resume", "exchange", Step.PREPARE, _link_resume),
     Scene("10-sign-in", "exchange", Step.PREPARE, _sign_in_modal),
     Scene("11-connected", "exchange", Step.PREPARE, _connected),
@@ -246,4 +293,9 @@ SCENES = (
     Scene("12-assign-export", "exchange", Step.PREPARE, _export_dialog,
           env={"HOME": "/home/admin"}),
     Scene("13-too-small", None, Step.WELCOME, size=(60, 20)),
+    # On a projector (ctrl+t): black on white, and the terminal's own colours.
+    Scene("14-high-contrast", "google", Step.PREPARE, _confirm_google_app,
+          theme="roomcal-high-contrast"),
+    Scene("15-terminal-colours", "exchange", Step.PREPARE, _first_failure,
+          scenario="impersonation-denied", theme="roomcal-terminal"),
 )

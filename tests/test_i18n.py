@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 from wizard.core import catalogs, i18n
 from wizard.core.i18n import _
 from wizard.core.messages import extract, speaks_to_people
-from wizard.core.model import Msg
+from wizard.core.model import Msg, Plural
 
 PACKAGE = Path(i18n.__file__).resolve().parents[1]
 PLACEHOLDER = re.compile(r"\{[a-z_]*\}")
@@ -43,6 +43,110 @@ def test_no_fuzzy_entries_and_placeholders_match(lang: str) -> None:
                 assert set(PLACEHOLDER.findall(str(message.id))) == set(
                     PLACEHOLDER.findall(str(message.string))
                 ), f"{path.name}: placeholders differ in {message.id!r}"
+
+
+# --- plurals -------------------------------------------------------------------------------
+
+# Counted nouns written for any number at once: "room(s)", "Raum/Räume", "Punkt(e)".
+BOTH_NUMBERS = re.compile(r"\w\((s|e|en|n|es)\)|\b(Raum/Räume|rooms?/rooms?)\b")
+
+
+def _plural_ids() -> set[tuple[str, str]]:
+    return {m for m, _path, _line in extract() if isinstance(m, tuple)}
+
+
+def test_plural_messages_are_extracted_as_pairs(tmp_path: Path) -> None:
+    package = tmp_path / "probe"
+    package.mkdir()
+    (package / "probe.py").write_text(
+        'ngettext("{count} room", "{count} rooms", n)\n'
+        'Plural("{count} item is open.", "{count} items are open.", n, count=n)\n'
+        '_("Next")\n', encoding="utf-8")
+    found = [m for m, _path, _line in extract(package)]
+    assert found == [("{count} room", "{count} rooms"),
+                     ("{count} item is open.", "{count} items are open."), "Next"]
+
+
+@pytest.mark.parametrize("lang", catalogs.LANGUAGES)
+def test_every_plural_message_has_every_plural_form(lang: str) -> None:
+    catalog = catalogs.merged_catalog(Path(i18n.LOCALE_DIR), lang)
+    assert catalog.num_plurals == 2  # de and en: nplurals=2; plural=(n != 1)
+    assert _plural_ids(), "no plural message is used anywhere"
+    for singular, plural in _plural_ids():
+        message = catalog.get(singular)
+        assert message is not None, f"{lang}: no entry for {singular!r}"
+        assert message.pluralizable and tuple(message.id) == (singular, plural), (
+            f"{lang}: {singular!r} is not a plural entry (run scripts/update_catalogs.py)")
+        forms = list(message.string)
+        assert len(forms) == 2 and all(forms), f"{lang}: plural forms missing for {singular!r}"
+        for form in forms:
+            assert set(PLACEHOLDER.findall(form)) == set(PLACEHOLDER.findall(plural)), (
+                f"{lang}: placeholders differ in {form!r}")
+
+
+def test_plural_messages_follow_the_number_and_the_language() -> None:
+    rooms = [Plural("{count} room authorized.", "{count} rooms authorized.", n, count=n)
+             for n in (0, 1, 2)]
+    i18n.set_language("de")
+    assert [str(m) for m in rooms] == [
+        "0 Räume autorisiert.", "1 Raum autorisiert.", "2 Räume autorisiert."]
+    i18n.set_language("en")
+    assert [str(m) for m in rooms] == [
+        "0 rooms authorized.", "1 room authorized.", "2 rooms authorized."]
+
+
+def test_no_text_counts_both_numbers_at_once() -> None:
+    """"2 Raum/Räume", "1 Punkt(e)": a count says its number (ngettext / Plural)."""
+    awkward = []
+    for lang in catalogs.LANGUAGES:
+        for message in catalogs.merged_catalog(Path(i18n.LOCALE_DIR), lang):
+            texts = [message.id, message.string]
+            flat = [t for text in texts for t in ((text,) if isinstance(text, str) else text)]
+            awkward += [f"{lang}: {t!r}" for t in flat if t and BOTH_NUMBERS.search(t)]
+    assert awkward == []
+
+
+def test_add_translations_corrects_entries_where_they_live(tmp_path: Path) -> None:
+    import add_translations  # scripts/
+
+    first = tmp_path / "DE1.py"
+    first.write_text('DE = {"Next": "Weitr", ("{count} room", "{count} rooms"): '
+                     '("{count} Raum", "{count} Raeume")}\n', encoding="utf-8")
+    assert add_translations.main([str(first), "providers.po"], locale=tmp_path) == 0
+    second = tmp_path / "DE2.py"
+    second.write_text('DE = {"Next": "Weiter", "Back": "Zurück", ("{count} room", '
+                      '"{count} rooms"): ("{count} Raum", "{count} Räume")}\n'
+                      'OBSOLETE = ["Gone"]\n', encoding="utf-8")
+    assert add_translations.main([str(second)], locale=tmp_path) == 0
+    providers = read_po((tmp_path / "providers.po").open("rb"), locale="de")
+    ui = read_po((tmp_path / "ui.po").open("rb"), locale="de")
+    assert providers.get("Next").string == "Weiter"  # corrected in place, not duplicated
+    assert providers.get("{count} room").string == ("{count} Raum", "{count} Räume")
+    assert ui.get("Back").string == "Zurück" and ui.get("Next") is None
+
+
+def test_no_message_is_translated_in_two_fragments() -> None:
+    """The merge takes the first fragment's entry: a second one would silently lose."""
+    homes: dict[str, list[str]] = {}
+    for path in catalogs.po_files(Path(i18n.LOCALE_DIR), "de"):
+        for message in read_po(path.open("rb"), locale="de"):
+            if message.id:
+                homes.setdefault(str(message.id if isinstance(message.id, str)
+                                     else message.id[0]), []).append(path.name)
+    assert {m: p for m, p in homes.items() if len(p) > 1} == {}
+
+
+# "Klicken Sie auf Weiter" over SSH: a terminal is driven by keys; "right-click" in an
+# instruction for another program (Outlook's tray icon) is that program's wording.
+CLICK = re.compile(r"(?<![-\w])(click|klicken|klick)(?!\w)", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("lang", catalogs.LANGUAGES)
+def test_no_text_asks_to_click(lang: str) -> None:
+    catalog = catalogs.merged_catalog(Path(i18n.LOCALE_DIR), lang)
+    texts = [t for m in catalog for t in ((m.string,) if isinstance(m.string, str)
+                                          else m.string)]
+    assert [t for t in texts if t and CLICK.search(t)] == []
 
 
 def test_language_from_environment() -> None:
@@ -93,7 +197,7 @@ ALLOWED = re.compile(
 
 def _is_translation_call(node: ast.AST) -> bool:
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
-        node.func.id in ("_", "N_", "Msg", "ngettext")
+        node.func.id in ("_", "N_", "Msg", "Plural", "ngettext")
 
 
 def _call_name(node: ast.Call) -> str:

@@ -16,8 +16,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 from scenes import PORT_BASE, SCENES, Scene, fixed_port_sandbox
 
-from wizard.app import Setup
-from wizard.core.settings import Settings
 from wizard.ui.app import WizardApp
 
 # The scenes' sandbox listens on fixed ports (the URLs in the SVGs must repeat): under
@@ -49,12 +47,7 @@ def scene_app(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     for name, value in scene.env.items():
         monkeypatch.setenv(name, value)
     with fixed_port_sandbox(scene.scenario, PORT_BASE) as box:
-        setup = Setup(f"snap-{scene.name}", demo=box, settings=Settings.from_env())
-        session = setup.session
-        if scene.provider is not None:
-            session.choose_provider(scene.provider)
-        session.set_step(scene.step)
-        yield WizardApp(setup, language=lang), scene
+        yield WizardApp(scene.setup(f"snap-{scene.name}", box), language=lang), scene
 
 
 @pytest.mark.parametrize(

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from scenes import settle
 from textual.widgets import Button, Static
 
-from ui_support import make_app
+from ui_support import make_app, sandbox
 from wizard.core import i18n
 from wizard.core.flow import Step
+from wizard.sandbox import scenario
 from wizard.ui.screens.confirm import ConfirmModal
 from wizard.ui.screens.welcome import WelcomeScreen
 
@@ -74,6 +76,28 @@ async def test_start_over_asks_first_and_keeps_a_backup() -> None:
         # The notice says where the copy is, in full.
         toasts = " ".join(str(t.render()) for t in app.screen.query("Toast"))
         assert str(backups[0]) in toasts.replace("\n", ""), toasts
+
+
+REPORT = Path(__file__).parent / "data" / "report-format-1.json"
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+@pytest.mark.parametrize("name", [*scenario.available(), str(REPORT)],
+                         ids=[*scenario.available(), "replayed-report"])
+def test_every_demo_description_is_a_sentence(name: str, lang: str) -> None:
+    """The welcome banner reads "Demo-Modus: <description> Es werden keine echten …"."""
+    assert scenario.load(name).describe(lang).endswith((".", "!", "?"))
+
+
+async def test_the_replay_banner_reads_as_sentences() -> None:
+    with sandbox(str(REPORT)) as box:
+        app = make_app(box, language="de")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            banner = app.screen.query_one(".notice", Static).render()
+            text = " ".join(str(getattr(banner, "plain", banner)).split())
+            assert text.startswith("Demo-Modus: Nachstellung eines Berichts")
+            assert text.endswith("). Es werden keine echten Konten verwendet."), text
 
 
 async def test_too_small_terminal_shows_a_notice() -> None:

@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from wizard.core.i18n import N_, _
-from wizard.core.model import CheckResult, Msg, ProviderPlugin, Status
+from wizard.core.model import CheckResult, Msg, Plural, ProviderPlugin, Status
 
 
 class Step(StrEnum):
@@ -113,8 +113,10 @@ def prepare_gate(
         return Gate(True, failures=failures)
     return Gate(
         False,
-        Msg(N_("{count} prerequisite(s) not met: fix them and re-check, or tick "
-               "\"Continue anyway\"."), count=len(failures)),
+        Plural("{count} prerequisite is not met: fix it and re-check, or tick "
+               "\"Continue anyway\".",
+               "{count} prerequisites are not met: fix them and re-check, or tick "
+               "\"Continue anyway\".", len(failures), count=len(failures)),
         failures=failures,
         needs_override=True,
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
-from wizard.core.i18n import N_, _
+from wizard.core.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from wizard.core.endpoints import Endpoints
@@ -70,8 +70,12 @@ class Msg:
         self.msgid = msgid
         self.params = params
 
+    def template(self) -> str:
+        """The translated text before its parameters are inserted."""
+        return _(self.msgid)
+
     def __str__(self) -> str:
-        text = _(self.msgid)
+        text = self.template()
         if not self.params:
             return text
         from wizard.core.text import printable
@@ -82,13 +86,49 @@ class Msg:
         return f"Msg({self.msgid!r}, **{self.params!r})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Msg) and (self.msgid, self.params) == (other.msgid, other.params)
+        return type(other) is type(self) and (self.msgid, self.params) == (
+            other.msgid, other.params)  # type: ignore[attr-defined]
 
     def __hash__(self) -> int:
         return hash(self.msgid)
 
     def __bool__(self) -> bool:
         return bool(self.msgid)
+
+
+class Plural(Msg):
+    """A message that counts something, worded for its number in the *current* language.
+
+    ``Plural("{count} room authorized.", "{count} rooms authorized.", n, count=n)``:
+    singular and plural msgid (English, as literals: the extractor takes the pair from
+    this call, like ``ngettext``), the number that picks the form (``Plural-Forms`` of
+    the catalog, so languages with more forms work too), then the parameters. Like
+    ``Msg`` it is translated when shown, so a language switch re-words it. Never write
+    "room(s)" or "Raum/Räume" instead.
+
+    Stored results (``CheckResult.to_json``) keep only ``msgid`` and ``params``: a
+    ``Plural`` there comes back as its singular ``Msg`` — use it for text shown now.
+    """
+
+    __slots__ = ("n", "plural")
+
+    def __init__(self, singular: str, plural: str, n: int, **params: Any) -> None:
+        super().__init__(singular, **params)
+        self.plural = plural
+        self.n = n
+
+    def template(self) -> str:
+        return ngettext(self.msgid, self.plural, self.n)
+
+    def __repr__(self) -> str:
+        return f"Plural({self.msgid!r}, {self.plural!r}, {self.n!r}, **{self.params!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Plural) and (self.msgid, self.plural, self.n, self.params) == (
+            other.msgid, other.plural, other.n, other.params)
+
+    def __hash__(self) -> int:
+        return hash(self.msgid)
 
 
 Text = Msg | str

@@ -216,8 +216,9 @@ class Session:
         nothing, when no backup could be made.
         """
         backup = None if self.store.in_memory else self.store.backup(self.profile.name)
-        language = self.profile.language
-        self.profile = Profile(name=self.profile.name, language=language)
+        # How the wizard looks is the person's, not the setup's: kept.
+        self.profile = Profile(name=self.profile.name, language=self.profile.language,
+                               theme=self.profile.theme)
         self.results = {}
         self.resources = []
         self.comparison = None

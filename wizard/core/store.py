@@ -42,6 +42,7 @@ MAX_BACKUPS_PER_SECOND = 1000
 class Profile:
     name: str = "default"
     language: str = ""
+    theme: str = ""  # the colours chosen with ctrl+t (wizard.ui.themes); "": the default
     provider: str = ""
     step: str = "welcome"
     inputs: dict[str, dict[str, str]] = field(default_factory=dict)  # provider -> field -> value

@@ -73,8 +73,9 @@ def scenario_from_report(report: Mapping[str, Any]) -> dict[str, Any]:
               if k in replayed}
     data: dict[str, Any] = {
         "description": {
-            "en": f"Replay of a report ({provider}, {report.get('created', '')})",
-            "de": f"Nachstellung eines Berichts ({provider}, {report.get('created', '')})",
+            # Whole sentences: the welcome banner goes on with the next one.
+            "en": f"Replay of a report ({provider}, {report.get('created', '')}).",
+            "de": f"Nachstellung eines Berichts ({provider}, {report.get('created', '')}).",
         },
         "inputs": {provider: inputs},
         provider: {},

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text as RichText
 from textual.app import App
-from textual.binding import Binding
 from textual.screen import Screen
 
 from wizard.core import crash, i18n
 from wizard.core.flow import Step
-from wizard.core.i18n import N_, _
+from wizard.core.i18n import _
 from wizard.core.model import render
+from wizard.ui import themes
+from wizard.ui.global_keys import app_keys
 from wizard.ui.memory import freeze_garbage_collector
 from wizard.ui.navigation import Navigator
 from wizard.ui.text import translate_bindings
@@ -56,14 +57,7 @@ class WizardApp(App[int]):
     CSS_PATH: ClassVar[list[str | Path]] = [STYLES]  # absolute: works from any cwd
     TITLE = "roomcal"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS = [
-        Binding("ctrl+l", "switch_language", N_("Deutsch/English"), id="app.language"),
-        Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True),
-        # Priority: on every screen, modals too. A field that takes "?" as text still gets
-        # it (Textual leaves out keys the focused widget consumes); F1 works there.
-        Binding("f1,question_mark", "toggle_keys", N_("Keys"), id="app.keys", show=False,
-                priority=True),
-    ]
+    BINDINGS = app_keys()
 
     def __init__(self, setup: Setup, *, language: str | None = None,
                  answers: Answers | None = None) -> None:
@@ -80,6 +74,7 @@ class WizardApp(App[int]):
         self._hidden_focus: dict[Screen[object], str | None] = {}
         # Step 2 runs in worker threads; its changes to the session land on this loop.
         setup.on_main = self.call_from_thread
+        themes.register(self)
         # NO_COLOR is honoured by Textual itself (no colours, styles kept).
         translate_bindings(self)
         if keymap := setup.settings.keymap:  # ROOMCAL_KEYMAP, read at start
@@ -106,6 +101,9 @@ class WizardApp(App[int]):
         if self.session.profile.language != i18n.current_language():
             self.session.update(language=i18n.current_language())
         self.navigator.start()
+        chosen = self.session.profile.theme  # the colours of the last run (ctrl+t)
+        if themes.known(chosen) and chosen != self.theme:
+            self.theme = chosen
         step = self.session.step
         self.navigator.replace(lambda: screen_for(step))
         for warning in self.session.warnings:
@@ -171,6 +169,12 @@ class WizardApp(App[int]):
                 refocus(screen, focused_id)
         self.notify(_("Language: English") if lang == "en" else _("Language: German"),
                     timeout=2)
+
+    def action_cycle_theme(self) -> None:
+        """ctrl+t: default → high contrast → the terminal's colours; kept in the profile."""
+        self.theme = themes.next_theme(self.theme)
+        self.session.update(theme=self.theme)
+        self.notify(_("Colours: {name}").format(name=_(themes.NAMES[self.theme])), timeout=2)
 
     def _handle_exception(self, error: Exception) -> None:
         """Textual's crash report is a traceback with local variables: secrets on screen.

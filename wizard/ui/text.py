@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from textual.binding import BindingsMap
+from textual.binding import Binding, BindingsMap
 from textual.content import Content
 from textual.dom import DOMNode
 
+from wizard.core import i18n
 from wizard.core.i18n import _
 from wizard.core.model import Text, render
 from wizard.core.text import printable
@@ -31,10 +32,21 @@ def styled(*parts: tuple[str, str] | str) -> Content:
                               else printable(p) for p in parts])
 
 
+# Each language named in itself: what a person looks for to switch to it.
+LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
+
+
+def _description(binding: Binding) -> str:
+    if binding.id == "app.language":
+        # The language ctrl+l switches to: "^l English" on a German screen, "^l Deutsch"
+        # on an English one (shorter than "Deutsch/English" in an 80-column footer).
+        return LANGUAGE_NAMES[i18n.next_language(i18n.current_language())]
+    return _(binding.description) if binding.description else ""
+
+
 def translate_bindings(node: DOMNode) -> None:
     """Bindings are declared with English msgids; show them in the current language."""
     merged = type(node)._merged_bindings or type(node)._merge_bindings()
     node._bindings = BindingsMap(
-        [replace(binding, description=_(binding.description) if binding.description else "")
-         for _key, binding in merged]
+        [replace(binding, description=_description(binding)) for _key, binding in merged]
     )

@@ -8,13 +8,15 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.content import Content
+from textual.events import Resize
 from textual.timer import Timer
 from textual.widgets import Button, DataTable, Input, Static
 
 from wizard.core import export, mapping
 from wizard.core.errors import describe
 from wizard.core.flow import Step
-from wizard.core.i18n import N_, _
+from wizard.core.i18n import N_, _, ngettext
 from wizard.core.model import RoomMapping, render
 from wizard.core.text import printable
 from wizard.ui.failures import failure_text
@@ -23,9 +25,31 @@ from wizard.ui.text import plain
 from wizard.ui.widgets.steady_input import SteadyInput
 
 FILTER_DELAY = 0.25
+ROOM_COLUMN_MIN = 16  # room names are typed here: room for a few words
 # Rows in the table at once: 5 000 took 100 ms to fill, a stall per search; 300 take
 # under 10 ms, and nobody scrolls past 300 rows instead of typing a few letters.
 MAX_ROWS = 300
+
+
+def fit_columns(text_width: int, calendar: int, email: int) -> tuple[int, int, int]:
+    """Widths of the calendar, email and room columns in ``text_width`` cells (padding
+    excluded): calendar and email as wide as their longest entry when that leaves the room
+    column its minimum, else the wider of the two gives way (its cells end in "…")."""
+    budget = max(text_width - ROOM_COLUMN_MIN, 2)
+    if calendar + email > budget:
+        half = budget // 2
+        if calendar <= half:
+            email = budget - calendar
+        elif email <= budget - half:
+            calendar = budget - email
+        else:
+            calendar, email = half, budget - half
+    return calendar, email, max(text_width - calendar - email, ROOM_COLUMN_MIN)
+
+
+def cell(text: str, width: int) -> Content:
+    """A table cell: the text, or as much as fits and an honest "…"."""
+    return plain(text).truncate(width, ellipsis=True)
 
 
 class AssignScreen(StepScreen):
@@ -42,6 +66,7 @@ class AssignScreen(StepScreen):
         self._query = ""
         self._cursor_key: str | None = None
         self._written: list[Path] = []  # this visit's exports, named in the summary
+        self._widths = (26, 24, ROOM_COLUMN_MIN)  # calendar, email, room: set on mount
 
     def compose_body(self) -> ComposeResult:
         yield Static(plain(_("Which calendar belongs to which conference room? Select a "
@@ -50,6 +75,8 @@ class AssignScreen(StepScreen):
                           compact=True)
         table: DataTable[str] = DataTable(id="resources", cursor_type="row", zebra_stripes=True)
         yield table
+        # The highlighted calendar in full: a cell may end in "…" at 80 columns.
+        yield Static(plain(""), id="assign-current")
         with Horizontal(id="assign-row"):
             yield Static(plain(_("Conference room") + ": "), classes="field-label")
             yield SteadyInput(placeholder=_("e.g. Raum Alster"), id="room", compact=True)
@@ -61,10 +88,8 @@ class AssignScreen(StepScreen):
         yield Button(_("Finish"), id="finish", variant="primary", compact=True)
 
     def after_mount(self) -> None:
-        table = self.query_one("#resources", DataTable)
-        table.add_column(_("Calendar"), key="calendar", width=26)
-        table.add_column(_("Email"), key="email", width=24)
-        table.add_column(_("Conference room"), key="room")
+        self._widths = self._column_widths()
+        self._add_columns()
         if self.session.resources:
             self.fill_table(self._query)
         else:
@@ -82,10 +107,47 @@ class AssignScreen(StepScreen):
     def _status(self, text: str) -> None:
         self.query_one("#assign-status", Static).update(plain(text))
 
+    # -- columns that fit the terminal -----------------------------------------------------
+    def _column_widths(self) -> tuple[int, int, int]:
+        table = self.query_one("#resources", DataTable)
+        # The screen's width, not the table's: this runs before the first layout. Body
+        # padding, the cells' padding and a vertical scrollbar (many rooms) come off.
+        width = (self.size.width or self.app.size.width) - 2 - 6 - int(
+            table.styles.scrollbar_size_vertical)
+        names = [str(r.name) for r in self.session.resources]
+        emails = [str(r.email) for r in self.session.resources]
+        calendar = max(map(len, [_("Calendar"), *names]))
+        email = max(map(len, [_("Email"), *emails]))
+        return fit_columns(width, calendar, email)
+
+    def _add_columns(self) -> None:
+        table = self.query_one("#resources", DataTable)
+        calendar, email, room = self._widths
+        table.add_column(cell(_("Calendar"), calendar), key="calendar", width=calendar)
+        table.add_column(cell(_("Email"), email), key="email", width=email)
+        table.add_column(cell(_("Conference room"), room), key="room", width=room)
+
+    def _fit_columns(self) -> None:
+        """New widths when the terminal or the calendars changed (read back after a restart)."""
+        if (widths := self._column_widths()) != self._widths:
+            self._widths = widths
+            self.query_one("#resources", DataTable).clear(columns=True)
+            self._add_columns()
+
+    def on_resize(self, event: Resize) -> None:
+        # StepScreen's handler runs too (Textual calls each class's): only the table here.
+        if not self.query("#resources") or self._column_widths() == self._widths:
+            return
+        table = self.query_one("#resources", DataTable)
+        row = table.cursor_row
+        self.fill_table(self.query_one("#search", Input).value)
+        table.move_cursor(row=row)
+
     def _rooms(self) -> dict[str, RoomMapping]:
         return {m.resource_id: m for m in self.session.profile.mappings}
 
     def fill_table(self, query: str) -> None:
+        self._fit_columns()
         table = self.query_one("#resources", DataTable)
         table.clear()
         rooms = self._rooms()
@@ -103,7 +165,9 @@ class AssignScreen(StepScreen):
             if len(rows) < MAX_ROWS:
                 # A room that failed in step 1 is marked: Cronofy may not read it.
                 mark = "✗ " if email.lower() in problems else ""
-                rows.append(((plain(mark + name), plain(email), plain(room)), resource.id))
+                widths = self._widths
+                rows.append(((cell(mark + name, widths[0]), cell(email, widths[1]),
+                              cell(room, widths[2])), resource.id))
         for cells, key in rows:
             table.add_row(*cells, key=key)
         keys = [key for _cells, key in rows]
@@ -148,6 +212,8 @@ class AssignScreen(StepScreen):
         if problem is not None:
             self._status(_("✗ Step 1: {what}. Cronofy may not be able to read this calendar; "
                            "its authorization may fail.").format(what=render(problem[1])))
+        self.query_one("#assign-current", Static).update(
+            plain(f"{resource.name} — {resource.email}" if resource else ""))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.query_one("#room", Input).focus()
@@ -182,7 +248,7 @@ class AssignScreen(StepScreen):
         self.session.update(mappings=mapping.assign(
             self.session.profile.mappings, resource_id=resource.id,
             calendar=str(resource.name), email=str(resource.email), room=room))
-        table.update_cell(row_key, "room", plain(room))
+        table.update_cell(row_key, "room", cell(room, self._widths[2]))
         if table.cursor_row + 1 < table.row_count:
             table.move_cursor(row=table.cursor_row + 1)
         table.focus()
@@ -236,8 +302,10 @@ class AssignScreen(StepScreen):
             return
         failed = [m.calendar for m in self.session.profile.mappings
                   if m.authorization == "failed"]
-        text = _("{done} of {total} assigned rooms authorized.").format(
-            done=done, total=len(self.session.profile.mappings))
+        total = len(self.session.profile.mappings)
+        text = ngettext("{done} of {total} assigned room authorized.",
+                        "{done} of {total} assigned rooms authorized.", total).format(
+            done=done, total=total)
         if failed:
             text += " " + _("Not authorized: {rooms}.").format(rooms=", ".join(failed))
         self.app.call_from_thread(self._status, text + note)

@@ -10,12 +10,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Header, Static
+from textual.widgets import Button, Header, Static
 
 from wizard.core.flow import Step, previous_step
 from wizard.core.i18n import N_, _
 from wizard.core.session import local_time
 from wizard.ui.text import plain, translate_bindings
+from wizard.ui.widgets.footer import WizardFooter
 from wizard.ui.widgets.step_indicator import StepIndicator
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ class StepScreen(Screen[None]):
             plain(_("The terminal is too small: please enlarge it to at least 80×24.")),
             id="too-small",
         )
-        yield Footer()
+        yield WizardFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

@@ -8,27 +8,28 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
 from wizard.core.i18n import N_, _
+from wizard.core.model import Text, render
 from wizard.ui.screens.modal import WizardModal
-from wizard.ui.text import plain, styled, translate_bindings
+from wizard.ui.text import plain, styled
 
 
 class ConfirmModal(WizardModal[bool]):
     BINDINGS = [Binding("escape", "no", N_("Cancel"), id="confirm.cancel")]
 
-    def __init__(self, title: str, text: str, confirm_label: str) -> None:
+    def __init__(self, title: Text, text: Text, confirm_label: Text) -> None:
+        """Msg objects, not translated strings: ctrl+l re-composes the dialog."""
         super().__init__()
         self.title_text = title
         self.text = text
         self.confirm_label = confirm_label
 
-    def compose(self) -> ComposeResult:
-        translate_bindings(self)
+    def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="modal"):
-            yield Static(styled((self.title_text, "bold")))
+            yield Static(styled((render(self.title_text), "bold")))
             yield Static(plain(self.text))
             with Horizontal(classes="buttons"):
                 yield Button(_("Cancel"), id="confirm-no", variant="primary", compact=True)
-                yield Button(self.confirm_label, id="confirm-yes", variant="error",
+                yield Button(render(self.confirm_label), id="confirm-yes", variant="error",
                              compact=True)
 
     def on_mount(self) -> None:

@@ -14,13 +14,14 @@ from wizard import providers
 from wizard.core.endpoints import REGIONS
 from wizard.core.errors import describe
 from wizard.core.flow import ConnectGate, Step, minutes_since
-from wizard.core.i18n import N_, _
+from wizard.core.i18n import N_, _, ngettext
 from wizard.core.model import Status, render
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.screens.base import StepScreen
 from wizard.ui.screens.modal import WizardModal
-from wizard.ui.text import plain, styled, translate_bindings
+from wizard.ui.text import plain, styled
 from wizard.ui.widgets.check_item import SYMBOLS
+from wizard.ui.widgets.toggle import Toggle
 
 TERMS = N_("I accept the terms of use and the privacy policy")
 REGION_NAMES = {
@@ -33,6 +34,12 @@ REGION_NAMES = {
 }
 
 
+def region_label(code: str) -> str:
+    """"Deutschland (EU) – de": the data centre's name and the code its hosts carry."""
+    name = REGION_NAMES.get(code)
+    return f"{_(name)} – {code}" if name else code
+
+
 class ReminderModal(WizardModal[bool]):
     """The help page's reminder: complete step 1 first (Weiter / Zurück)."""
 
@@ -42,8 +49,7 @@ class ReminderModal(WizardModal[bool]):
         super().__init__()
         self.failures = failures  # (symbol, title, detail)
 
-    def compose(self) -> ComposeResult:
-        translate_bindings(self)
+    def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="modal"):
             yield Static(styled((_("Reminder: complete step 1 first"), "bold")))
             yield Static(plain(_("Cronofy can only connect a calendar service whose "
@@ -88,8 +94,10 @@ class ConnectScreen(StepScreen):
                              "calendars.")), classes="intro")
         failures = self._failure_lines()
         if failures:
-            yield Static(plain(_("Step 1 has {count} open item(s).").format(
-                count=len(failures))), classes="notice")
+            yield Static(plain(ngettext("Step 1 has {count} open item.",
+                                        "Step 1 has {count} open items.",
+                                        len(failures)).format(count=len(failures))),
+                         classes="notice")
         else:
             yield Static(plain(_("Step 1 is complete.")), classes="hint")
         if (connection := self.session.profile.connection) is not None:
@@ -103,8 +111,8 @@ class ConnectScreen(StepScreen):
                          compact=True)
         with Vertical(id="connect-actions"):
             yield Button(_("Connect"), id="connect", variant="primary", compact=True)
-            yield Checkbox(_(TERMS), value=self.session.profile.terms_connect,
-                           id="terms-connect", compact=True)
+            yield Toggle(_(TERMS), value=self.session.profile.terms_connect,
+                         id="terms-connect", compact=True)
             yield Button(_("Link"), id="link", variant="primary", compact=True)
 
     def after_mount(self) -> None:
@@ -191,7 +199,7 @@ class LinkScreen(StepScreen):
                          allow_blank=False, id="service", compact=True)
         with Horizontal(classes="field-row"):
             yield Static(plain(_("Cronofy data centre")), classes="field-label")
-            yield Select([(f"{_(REGION_NAMES[r])} ({r})", r) for r in REGIONS],
+            yield Select([(region_label(r), r) for r in REGIONS],
                          value=profile.region or "de", allow_blank=False, id="region",
                          compact=True)
         other = Static(plain(self._other_service_text(service)), id="other-service",
@@ -205,7 +213,7 @@ class LinkScreen(StepScreen):
                                  "resumes it.").format(minutes=minutes)),
                          id="link-resume", classes="notice")
         with Vertical(id="link-actions"):
-            yield Checkbox(_(TERMS), value=profile.terms_link, id="terms-link", compact=True)
+            yield Toggle(_(TERMS), value=profile.terms_link, id="terms-link", compact=True)
             yield Button(_("Sign in"), id="sign-in", variant="primary", compact=True,
                          disabled=not profile.terms_link)
         yield Static(plain(""), id="link-error", classes="error-line")

@@ -12,6 +12,7 @@ from wizard.core.i18n import _
 from wizard.core.model import render
 from wizard.ui.failures import failure_text
 from wizard.ui.screens.base import StepScreen
+from wizard.ui.screens.connect import region_label
 from wizard.ui.text import plain, styled
 
 
@@ -31,11 +32,13 @@ class ConnectedScreen(StepScreen):
         rows = [
             (_("Calendar service"), provider),
             (_("Account"), connection.account),
-            (_("Cronofy data centre"), connection.region),
+            (_("Cronofy data centre"), region_label(connection.region)),
             (_("Room calendars"), str(connection.rooms)),
         ]
+        # As wide as the longest label in this language, and two spaces more.
+        width = max(len(label) for label, _value in rows) + 2
         for label, value in rows:
-            yield Static(styled((f"{label:<22}", "bold"), value))
+            yield Static(styled((label.ljust(width), "bold"), value))
         yield from self._what_is_proven(connection.provider, connection.rooms, proof)
         yield Static(plain(_("Next: assign the room calendars to your conference rooms.")),
                      classes="intro")

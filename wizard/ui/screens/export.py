@@ -19,10 +19,10 @@ from textual.widgets import Button, Input, Static
 from wizard.core import export
 from wizard.core.export import ExportError, ExportFormat
 from wizard.core.i18n import N_, _
-from wizard.core.model import RoomMapping
+from wizard.core.model import Msg, RoomMapping
 from wizard.ui.screens.confirm import ConfirmModal
 from wizard.ui.screens.modal import WizardModal
-from wizard.ui.text import plain, styled, translate_bindings
+from wizard.ui.text import plain, styled
 from wizard.ui.widgets.choice_list import ChoiceList
 from wizard.ui.widgets.steady_input import SteadyInput
 
@@ -32,10 +32,6 @@ class ExportModal(WizardModal[list[Path] | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", N_("Cancel"), id="export.cancel"),
-        # Textual ends the key chain at a modal: without this, ctrl+l (not a priority
-        # binding) would do nothing while the dialog is open. Same id: a keymap applies.
-        Binding("ctrl+l", "app.switch_language", N_("Deutsch/English"), id="app.language",
-                show=False),
     ]
 
     def __init__(self, mappings: Sequence[RoomMapping], default: Path) -> None:
@@ -45,8 +41,7 @@ class ExportModal(WizardModal[list[Path] | None]):
         self.path_text = str(default)
         self.format = ExportFormat.BOTH
 
-    def compose(self) -> ComposeResult:
-        translate_bindings(self)
+    def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="modal"):
             yield Static(styled((_("Export the room assignments"), "bold")))
             yield Static(plain(_("File (full path):")), classes="export-label")
@@ -126,9 +121,10 @@ class ExportModal(WizardModal[list[Path] | None]):
                 path=str(folder[0])))
             return
         if taken := export.existing(paths):
-            text = _("This export would replace:\n{paths}\nOverwrite with the current "
-                     "assignments?").format(paths="\n".join(f"  {p}" for p in taken))
-            self.wizard.navigator.open(ConfirmModal(_("Overwrite?"), text, _("Overwrite")),
+            text = Msg(N_("This export would replace:\n{paths}\nOverwrite with the current "
+                          "assignments?"), paths="\n".join(f"  {p}" for p in taken))
+            self.wizard.navigator.open(ConfirmModal(Msg(N_("Overwrite?")), text,
+                                                    Msg(N_("Overwrite"))),
                                        partial(self._overwrite_answered, paths), origin=self)
             return
         self._write(paths, replace=False)

@@ -22,6 +22,7 @@ from wizard.ui.screens.base import StepScreen
 from wizard.ui.text import plain
 from wizard.ui.widgets.check_item import CheckItem
 from wizard.ui.widgets.field_row import FieldRow
+from wizard.ui.widgets.toggle import Toggle
 
 RECHECK_DELAY = 1.0  # seconds after the last keystroke
 PROGRESS_INTERVAL = 0.1  # at most ten checklist repaints a second per streaming check
@@ -80,9 +81,9 @@ class PrepareScreen(StepScreen):
         for spec in plugin.checks:
             yield CheckItem(spec, session.results.get(spec.id), spec.id in confirmations)
         yield Static(plain(""), id="gate-reason", classes="hint")
-        yield Checkbox(_("Continue anyway (I will fix the remaining items later)"),
-                       value=session.profile.continue_anyway, id="continue-anyway",
-                       compact=True)
+        yield Toggle(_("Continue anyway (I will fix the remaining items later)"),
+                     value=session.profile.continue_anyway, id="continue-anyway",
+                     compact=True)
         status = Static(plain(self._status_text), id="prepare-status", classes="hint")
         status.display = bool(self._status_text)
         yield status

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
 from wizard.core import redact
@@ -17,7 +17,7 @@ from wizard.core.i18n import N_, _
 from wizard.core.interaction import SignInRequest, ssh_hint
 from wizard.core.model import render
 from wizard.ui.screens.modal import WizardModal
-from wizard.ui.text import plain, styled, translate_bindings
+from wizard.ui.text import plain, styled
 from wizard.ui.widgets.steady_input import SteadyInput
 
 SERVICE_NAMES = {
@@ -48,36 +48,45 @@ class SignInModal(WizardModal[None]):
     def demo(self) -> bool:
         return getattr(self.app, "demo", False)
 
-    def compose(self) -> ComposeResult:
-        translate_bindings(self)
+    def compose_dialog(self) -> ComposeResult:
         request = self.request
-        with VerticalScroll(classes="modal"):
+        # Title and buttons stay in view; the body scrolls (Google's link alone is nine
+        # lines at 80 columns, and the focused button used to scroll the title away).
+        with Vertical(classes="modal"):
             yield Static(styled((_("Sign in: {service}").format(
-                service=_(SERVICE_NAMES.get(request.service, request.service))), "bold")))
-            if message := render(request.message):
-                yield Static(plain(message))
-            if request.user_code:
-                yield Static(plain(_("Open this page in any browser and enter the code:")))
-                yield Static(plain(request.url), classes="url")
-                yield Static(styled((request.user_code, "bold reverse")), classes="code")
-            else:
-                yield Static(plain(_("Open this link in a browser (ctrl+y copies it):")))
-                yield Static(plain(request.url), classes="url", id="url")
-            if request.port:
-                yield Static(plain(_("Browser on another machine? Forward the port first:")))
-                yield Static(plain(ssh_hint(request.port)), classes="url")
-            if request.accepts_paste:
-                yield Static(plain(_("Or paste the browser's final address (http://127.0.0.1…) "
-                                     "here and press Enter:")))
-                yield SteadyInput(placeholder="http://127.0.0.1:…", id="paste", password=False,
-                            compact=True)
-            yield Static(plain(""), id="note", classes="error-line")
+                service=_(SERVICE_NAMES.get(request.service, request.service))), "bold")),
+                id="sign-in-title")
+            with VerticalScroll(classes="modal-body"):
+                yield from self._compose_body()
+            note = Static(plain(""), id="note", classes="error-line")
+            note.display = False
+            yield note
             with Horizontal(classes="buttons"):
                 yield Button(_("Cancel"), id="cancel", compact=True)
                 yield Button(_("Copy link"), id="copy", compact=True)
                 if self.demo:
                     yield Button(_("Sign in with the sandbox (demo)"), id="sandbox",
                                  variant="primary", compact=True)
+
+    def _compose_body(self) -> ComposeResult:
+        request = self.request
+        if message := render(request.message):
+            yield Static(plain(message))
+        if request.user_code:
+            yield Static(plain(_("Open this page in any browser and enter the code:")))
+            yield Static(plain(request.url), classes="url")
+            yield Static(styled((request.user_code, "bold reverse")), classes="code")
+        else:
+            yield Static(plain(_("Open this link in a browser (ctrl+y copies it):")))
+            yield Static(plain(request.url), classes="url", id="url")
+        if request.port:
+            yield Static(plain(_("Browser on another machine? Forward the port first:")))
+            yield Static(plain(ssh_hint(request.port)), classes="url")
+        if request.accepts_paste:
+            yield Static(plain(_("Or paste the browser's final address (http://127.0.0.1…) "
+                                 "here and press Enter:")))
+            yield SteadyInput(placeholder="http://127.0.0.1:…", id="paste", password=False,
+                              compact=True)
 
     def on_mount(self) -> None:
         if self.demo:
@@ -86,7 +95,9 @@ class SignInModal(WizardModal[None]):
             self.query_one("#paste", Input).focus()
 
     def show_note(self, text: str) -> None:
-        self.query_one("#note", Static).update(plain(text))
+        note = self.query_one("#note", Static)
+        note.update(plain(text))
+        note.display = bool(text)  # no empty line while there is nothing to say
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         value = event.value.strip()

@@ -9,12 +9,11 @@ from textual.widgets import Button, Static
 from wizard import providers
 from wizard.core import i18n
 from wizard.core.flow import Step
-from wizard.core.i18n import _
+from wizard.core.i18n import N_, _
+from wizard.core.model import Msg
 from wizard.ui.screens.base import StepScreen
-from wizard.ui.text import plain, styled
+from wizard.ui.text import LANGUAGE_NAMES, plain, styled
 from wizard.ui.widgets.choice_list import ChoiceList
-
-LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
 
 
 class WelcomeScreen(StepScreen):
@@ -73,10 +72,10 @@ class WelcomeScreen(StepScreen):
 
             self.wizard.navigator.open(
                 ConfirmModal(
-                    _("Start over?"),
-                    _("Everything entered in profile {name} is cleared (a dated copy is kept "
-                      "next to it).").format(name=self.session.profile.name),
-                    _("Start over"),
+                    Msg(N_("Start over?")),
+                    Msg(N_("Everything entered in profile {name} is cleared (a dated copy is "
+                           "kept next to it)."), name=self.session.profile.name),
+                    Msg(N_("Start over")),
                 ),
                 self._reset_confirmed,
             )

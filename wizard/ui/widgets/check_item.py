@@ -12,6 +12,8 @@ from textual.widgets import Checkbox, Static
 from wizard.core.i18n import N_, _
 from wizard.core.model import CheckResult, CheckSpec, Status, render
 from wizard.ui.text import plain, styled, translate_bindings
+from wizard.ui.widgets.command_lines import CommandLines
+from wizard.ui.widgets.toggle import Toggle
 
 SYMBOLS = {
     Status.PENDING: "○",
@@ -57,8 +59,10 @@ class CheckItem(Vertical, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield Static(self._line(), classes="check-line")
+        # Its own widget, indented: a long (German) detail wraps under itself.
+        yield Static(self._detail(), classes="check-detail")
         if self.spec.confirmation is not None:
-            yield Checkbox(
+            yield Toggle(
                 _(self.spec.confirmation.toggle_label),
                 value=self.confirmed,
                 id=f"confirm-{self.spec.id}",
@@ -68,20 +72,20 @@ class CheckItem(Vertical, can_focus=True):
                 yield Static(plain(_(self.spec.confirmation.hint)), classes="hint")
         with Vertical(classes="check-details"):
             yield Static(self._remedy(), classes="check-remedy")
-            yield Static(self._command(), classes="check-command")
+            yield CommandLines(self.result.command, classes="check-command")
+            yield Static(self._copy_hint(), classes="check-copy-hint")
             yield Static(self._items(), classes="check-items")
 
     def _line(self):
         status = self.result.status
-        detail = render(self.result.detail)
-        parts: list[tuple[str, str] | str] = [
+        return styled(
             (f"{SYMBOLS[status]} ", STYLES.get(status, "")),
             (_(self.spec.title), "bold"),
             (f"  [{status.label}]", STYLES.get(status, "dim")),
-        ]
-        if detail:
-            parts.append(f"\n  {detail}")
-        return styled(*parts)
+        )
+
+    def _detail(self):
+        return plain(render(self.result.detail))
 
     def _remedy(self):
         remedy = render(self.result.remedy)
@@ -89,10 +93,8 @@ class CheckItem(Vertical, can_focus=True):
             return plain(_(self.spec.help)) if self.spec.help else plain("")
         return styled(("→ ", "bold"), remedy)
 
-    def _command(self):
-        if not self.result.command:
-            return plain("")
-        return plain(self.result.command + "\n" + _("(c copies the fix)"))
+    def _copy_hint(self):
+        return plain(_("(c copies the fix)") if self.result.command else "")
 
     def _items(self):
         problems = [i for i in self.result.items if i.status in (Status.FAIL, Status.WARN)]
@@ -113,8 +115,9 @@ class CheckItem(Vertical, can_focus=True):
             self.set_class(result.status.value == status, f"status-{status}")
         parts = {
             ".check-line": self._line,
+            ".check-detail": self._detail,
             ".check-remedy": self._remedy,
-            ".check-command": self._command,
+            ".check-copy-hint": self._copy_hint,
             ".check-items": self._items,
         }
         for selector, render_part in parts.items():
@@ -130,9 +133,19 @@ class CheckItem(Vertical, can_focus=True):
             for widget in self.query(selector).results(Static):
                 widget.update(content, layout=layout)
                 widget.display = bool(content.plain)
+        for command in self.query(".check-command").results(CommandLines):
+            command.show(result.command)
+        if self.has_focus:
+            self.refresh_bindings()
 
     def on_mount(self) -> None:
         self.update_result(self.result)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "copy_command":
+            # Offered (and shown in the footer) only when there is a fix to copy.
+            return bool(self.result.command or render(self.result.remedy))
+        return True
 
     def action_toggle_details(self) -> None:
         self.toggle_class("-expanded")

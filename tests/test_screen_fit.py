@@ -1,0 +1,179 @@
+"""Every screen at 80×24, German and English: no word cut off, no English in a German footer.
+
+Each scene of scripts/scenes.py (the README's screenshots: every step screen, the
+reminder, sign-in, export and confirm dialogs, Google's step 1 with its
+confirmation, an open Select menu, the two projector themes) is driven as a
+person would, then — in German, the longer language — Tab walks the focus through
+every control (the footer changes with the focused widget), and at each stop the
+rendered screen is read back (tests/screen_text.py).
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+from scenes import SCENES, Scene
+from screen_text import cuts, footer_problems, screen_lines
+
+from wizard.core import catalogs, i18n
+from wizard.sandbox import Sandbox
+from wizard.ui.app import WizardApp
+
+# Names of languages are not English text, in any language.
+LANGUAGE_NAMES = {"Deutsch", "English", "Deutsch/English"}
+
+
+def _translations(lang: str) -> set[str]:
+    catalog = catalogs.merged_catalog(Path(i18n.LOCALE_DIR), lang)
+    texts = set(LANGUAGE_NAMES)
+    for message in catalog:
+        strings = message.string if isinstance(message.string, tuple | list) else (
+            message.string,)
+        texts.update(s for s in strings if s)
+    return texts
+
+
+def _problems(app: WizardApp, allowed: set[str]) -> list[str]:
+    screen = app.screen
+    return [f"{type(screen).__name__}: {p}"
+            for p in cuts(screen) + footer_problems(screen, allowed)]
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+@pytest.mark.parametrize("scene", SCENES, ids=[s.name for s in SCENES])
+async def test_every_screen_reads_whole(scene: Scene, lang: str,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in scene.env.items():
+        monkeypatch.setenv(name, value)
+    allowed = _translations(lang)
+    box = Sandbox(scene.scenario).start()  # random ports: may run beside the snapshots
+    try:
+        app = WizardApp(scene.setup(f"fit-{scene.name}", box), language=lang)
+        problems: dict[str, None] = {}
+        async with app.run_test(size=scene.size) as pilot:
+            await scene.drive(pilot)
+            problems.update(dict.fromkeys(_problems(app, allowed)))
+            screen = app.screen
+            # German is the longer language: its keys are checked at every focus stop.
+            stops = len(screen.focus_chain) if lang == "de" else 0
+            for _stop in range(stops):
+                await pilot.press("tab")
+                await pilot.pause()
+                if app.screen is not screen:
+                    break
+                problems.update(dict.fromkeys(_problems(app, allowed)))
+    finally:
+        box.stop()
+    assert not problems, "\n".join(problems)
+
+
+LONG_ROOMS = '''
+description.en = "Room calendars with long names and addresses."
+description.de = "Raumkalender mit langen Namen und Adressen."
+
+[[rooms.list]]
+name = "Raum Alster"
+email = "alster@demo.example.com"
+
+[[rooms.list]]
+name = "Großer Konferenzraum Hauptgebäude 3. OG Süd"
+email = "konferenzraum-hauptgebaeude-3og-sued@niederlassung-hamburg.example.com"
+
+[exchange]
+
+[cronofy]
+'''
+
+
+async def test_a_long_calendar_ends_in_an_ellipsis_and_is_shown_in_full_below(
+        tmp_path: Path) -> None:
+    from scenes import _assign
+
+    from ui_support import make_app, sandbox
+    from wizard.core.flow import Step
+
+    scenario = tmp_path / "long-rooms.toml"
+    scenario.write_text(LONG_ROOMS, encoding="utf-8")
+    with sandbox(str(scenario), services=("exchange", "cronofy")) as box:
+        app = make_app(box, language="de", provider="exchange", step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _assign(pilot)
+            await pilot.press("down")  # the long one
+            await pilot.pause()
+            assert cuts(app.screen) == []  # a "…" in a cell is allowed, a bare cut is not
+            table = "\n".join(line for line in screen_lines(app.screen) if "Großer" in line)
+            assert "…" in table, table
+            current = app.screen.query_one("#assign-current").render()
+            assert str(current) == ("Großer Konferenzraum Hauptgebäude 3. OG Süd — "
+                                    "konferenzraum-hauptgebaeude-3og-sued@"
+                                    "niederlassung-hamburg.example.com")
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+async def test_a_tall_sign_in_dialog_keeps_its_title_and_buttons_in_view(lang: str) -> None:
+    """Google's sign-in link is nine lines at 80 columns: the body scrolls, but what the
+    dialog is for and how to leave it stay on screen."""
+    from ui_support import make_app, sandbox
+    from wizard.core.flow import Step
+    from wizard.ui.screens.signin import SignInModal
+
+    with sandbox("healthy", services=("google",)) as box:
+        app = make_app(box, language=lang, provider="google", step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            for _attempt in range(400):  # not settle(): the check waits for this sign-in
+                await pilot.pause(0.05)
+                if isinstance(app.screen, SignInModal) and app.screen.query("#sandbox"):
+                    break
+            await pilot.pause(0.2)
+            screen = app.screen
+            assert isinstance(screen, SignInModal)
+            for selector in ("#sign-in-title", "#cancel", "#sandbox"):
+                widget = screen.query_one(selector)
+                assert screen.find_widget(widget).visible_region == widget.region, selector
+
+
+async def test_the_connected_summary_keeps_labels_and_values_apart() -> None:
+    """ "Cronofy-Rechenzentrum de": the German label filled its column to the last cell."""
+    from ui_support import make_app, sandbox
+
+    scene = next(s for s in SCENES if s.name == "11-connected")
+    with sandbox(scene.scenario) as box:
+        app = make_app(box, language="de", provider=scene.provider, step=scene.step)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await scene.drive(pilot)
+            rows = [line.strip() for line in screen_lines(app.screen)
+                    if line.strip().startswith(("Kalenderdienst", "Konto", "Cronofy-Rechen",
+                                                "Raumkalender "))]
+            assert len(rows) == 4, rows
+            values = [line.split("  ")[-1].strip() for line in rows]
+            assert all("  " in line for line in rows), rows
+            assert values[2] == "Deutschland (EU) – de", rows
+
+
+async def test_a_wrapped_powershell_line_says_it_goes_on() -> None:
+    """At 80 columns a long command wrapped onto a line of its own and read as a second
+    command; a wrapped line now ends in PowerShell's continuation " `"."""
+    from ui_support import make_app, sandbox
+    from wizard.ui.widgets.check_item import CheckItem
+
+    scene = next(s for s in SCENES if s.name == "03-prepare-exchange-impersonation-denied")
+    with sandbox(scene.scenario) as box:
+        app = make_app(box, language="de", provider=scene.provider, step=scene.step)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await scene.drive(pilot)
+            item = app.screen.query_one("#check-impersonation", CheckItem)
+            item.focus()  # scrolls it into view, as Tab would
+            await pilot.pause()
+            command = item.query_one(".check-command")
+            region = app.screen.find_widget(command).visible_region
+            lines = [line[region.x:region.right].rstrip()
+                     for line in screen_lines(app.screen)[region.y:region.bottom]]
+            commands = [line for line in lines if line.strip()]
+            assert len(commands) > 2, lines
+            for previous, line in pairwise(commands):
+                starts = line.lstrip().split("-")[0] in ("New", "Set", "Add", "Enable", "Get")
+                assert starts or previous.endswith(" `"), (previous, line)
+            assert not commands[-1].endswith("`")
+            assert item.result.command.count("\n") == 1  # the copy is the commands as they are

@@ -1,0 +1,84 @@
+"""ctrl+l works wherever a person is — in every dialog too — and everything follows it.
+
+Dialogs are modal: Textual ends the key chain at them, so an app binding that is
+not a priority one used to do nothing there while the footer below still
+offered it. The header, the dialogs' own texts and their footers follow the
+switch at once, not on the next screen.
+"""
+
+from __future__ import annotations
+
+import pytest
+from scenes import SCENES, settle
+from textual.widgets import Button, Static
+from textual.widgets._header import HeaderTitle
+
+from ui_support import make_app, sandbox
+from wizard.core import i18n
+from wizard.core.flow import Step
+from wizard.ui.screens.modal import WizardModal
+
+SCENE = {scene.name: scene for scene in SCENES}
+# Dialog scene → (a button in it, its German label, its title in German).
+DIALOGS = {
+    "01-welcome-start-over": ("confirm-no", "Abbrechen", "Neu beginnen?"),
+    "07-connect-reminder": ("reminder-back", "Zurück", "Erinnerung: Schließen Sie zuerst "
+                                                       "Schritt 1 ab"),
+    "10-sign-in": ("cancel", "Abbrechen", "Anmelden: Cronofy Enterprise Connect"),
+    "12-assign-export": ("export-cancel", "Abbrechen", "Raumzuordnungen exportieren"),
+}
+STEP_SCENES = ["01-welcome", "02-prepare-exchange", "06-connect", "09-link", "11-connected",
+               "12-assign"]
+
+
+def _app(name: str, box):  # -> WizardApp
+    scene = SCENE[name]
+    return make_app(box, provider=scene.provider, step=scene.step), scene
+
+
+@pytest.mark.parametrize("name", DIALOGS)
+async def test_ctrl_l_switches_the_language_in_every_dialog(
+        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    button_id, german_label, german_title = DIALOGS[name]
+    for variable, value in SCENE[name].env.items():
+        monkeypatch.setenv(variable, value)
+    with sandbox(SCENE[name].scenario) as box:
+        app, scene = _app(name, box)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await scene.drive(pilot)
+            dialog = type(app.screen)
+            assert issubclass(dialog, WizardModal)
+            await pilot.press("ctrl+l")
+            await settle(pilot, sign_in=False)
+            assert i18n.current_language() == "de"
+            assert type(app.screen) is dialog  # still open, now in German
+            assert app.screen.query_one(f"#{button_id}", Button).label.plain == german_label
+            texts = [str(s.render()) for s in app.screen.query(Static)]
+            assert german_title in texts, texts[:3]
+
+
+@pytest.mark.parametrize("name", STEP_SCENES)
+async def test_the_header_follows_the_language_on_every_screen(name: str) -> None:
+    with sandbox(SCENE[name].scenario) as box:
+        app, scene = _app(name, box)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await scene.drive(pilot)
+            step = app.screen.STEP  # type: ignore[attr-defined]
+            await pilot.press("ctrl+l")
+            await settle(pilot)
+            i18n.set_language("de")
+            assert str(app.screen.query_one(HeaderTitle).render()) == f"roomcal — {step.title}"
+
+
+async def test_a_remapped_language_key_works_in_a_dialog(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROOMCAL_KEYMAP", "app.language=f2")
+    app = make_app(None, step=Step.WELCOME)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.click("#reset")
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert i18n.current_language() == "de"
+        assert app.screen.query_one("#confirm-no", Button).label.plain == "Abbrechen"
