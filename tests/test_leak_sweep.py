@@ -48,9 +48,13 @@ password = "{PASSWORD}"
 
 
 async def _click(pilot, selector: str) -> None:
+    """Click ``selector`` once it is enabled, scrolled into view first as a person would
+    (a failed check scrolls the form up to show its fix)."""
     for _ in range(400):
         found = pilot.app.screen.query(selector)
         if found and not found.first().disabled and found.first().region.area:
+            found.first().scroll_visible(animate=False, immediate=True)
+            await pilot.pause()
             await pilot.click(selector)
             return
         await pilot.pause(0.02)
@@ -72,7 +76,7 @@ async def test_tui_flow_leaks_nothing(provider: str, tmp_path: Path,
             async with app.run_test(size=(80, 24)) as pilot:
                 await settle(pilot)
                 if provider == "exchange":  # typed, as the admin would
-                    await pilot.click("#field-password")
+                    await _click(pilot, "#field-password")
                     field = app.screen.query_one("#field-password", Input)
                     await pilot.press("end", *["backspace"] * len(field.value), *PASSWORD)
                     await _click(pilot, "#recheck")
