@@ -38,7 +38,7 @@ async def test_progress_then_result_show_the_latest_text() -> None:
         for done in (25, 50, 75, 100, 125):
             item.update_result(_progress(done))
         await pilot.pause()
-        line = app.query_one(".check-line", Static)
+        line = app.query_one(".check-detail", Static)  # the detail's own widget, below the title
         assert "125 of 5000 rooms checked…" in str(line.render())
         failed = CheckResult("rooms", Status.FAIL, Msg(N_("The room list {address} contains "
                                                           "no rooms."), address="r@x.example"),
@@ -48,4 +48,4 @@ async def test_progress_then_result_show_the_latest_text() -> None:
         assert "contains no rooms" in str(line.render())
         items = app.query_one(".check-items", Static)
         assert items.display and "Alster: denied" in str(items.render())
-        assert line.region.height == 2  # the detail's own line, laid out anew
+        assert line.region.height == 1  # laid out anew: the progress was as long

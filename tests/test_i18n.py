@@ -85,14 +85,15 @@ def test_every_plural_message_has_every_plural_form(lang: str) -> None:
 
 
 def test_plural_messages_follow_the_number_and_the_language() -> None:
-    rooms = [Plural("{count} room authorized.", "{count} rooms authorized.", n, count=n)
-             for n in (0, 1, 2)]
+    rooms = [Plural("Step 1 has {count} open item.", "Step 1 has {count} open items.", n,
+                    count=n) for n in (0, 1, 2)]
     i18n.set_language("de")
     assert [str(m) for m in rooms] == [
-        "0 Räume autorisiert.", "1 Raum autorisiert.", "2 Räume autorisiert."]
+        "In Schritt 1 sind 0 Punkte offen.", "In Schritt 1 ist 1 Punkt offen.",
+        "In Schritt 1 sind 2 Punkte offen."]
     i18n.set_language("en")
     assert [str(m) for m in rooms] == [
-        "0 rooms authorized.", "1 room authorized.", "2 rooms authorized."]
+        "Step 1 has 0 open items.", "Step 1 has 1 open item.", "Step 1 has 2 open items."]
 
 
 def test_no_text_counts_both_numbers_at_once() -> None:

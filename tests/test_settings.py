@@ -25,6 +25,7 @@ READS_THE_ENVIRONMENT = {
     "help_cache.py": "XDG_CACHE_HOME, COLUMNS, and the variables a cached help text names",
     "core/report.py": "TERM and NO_COLOR for the diagnostic report",
     "providers/exchange/ntlm.py": "NTLM_USER_FILE for pyspnego's NTLM acceptor (sandbox)",
+    "app/answers.py": "the secrets' variables an answers file names (any name, by design)",
 }
 
 

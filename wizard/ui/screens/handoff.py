@@ -22,8 +22,9 @@ from wizard.core.i18n import N_, _
 from wizard.ui.screens.confirm import ConfirmModal
 from wizard.ui.screens.export import error_sentence, targets_text
 from wizard.ui.screens.modal import WizardModal
-from wizard.ui.text import plain, styled, translate_bindings
+from wizard.ui.text import plain, styled
 from wizard.ui.widgets.steady_input import SteadyInput
+from wizard.ui.widgets.toggle import Toggle
 
 
 class HandoffModal(WizardModal[list[Path] | None]):
@@ -31,9 +32,6 @@ class HandoffModal(WizardModal[list[Path] | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", N_("Cancel"), id="handoff.cancel"),
-        # A modal ends the key chain: ctrl+l must reach the app from here too (same id).
-        Binding("ctrl+l", "app.switch_language", N_("Deutsch/English"), id="app.language",
-                show=False),
     ]
 
     def __init__(self, default: Path) -> None:
@@ -43,8 +41,7 @@ class HandoffModal(WizardModal[list[Path] | None]):
         self.report = False
         self.anonymized = False  # opt-in, as --anonymize
 
-    def compose(self) -> ComposeResult:
-        translate_bindings(self)
+    def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="modal"):
             yield Static(styled((_("Hand step 1 to IT"), "bold")))
             yield Static(plain(_("A Markdown file for whoever administers the calendar service: "
@@ -52,11 +49,11 @@ class HandoffModal(WizardModal[list[Path] | None]):
                                  "token is in it.")), classes="hint")
             yield Static(plain(_("File (full path):")), classes="handoff-label")
             yield SteadyInput(self.path_text, id="handoff-path", compact=True)
-            yield Checkbox(_("Also write a diagnostic report for support beside it"),
-                           value=self.report, id="handoff-report", compact=True)
-            yield Checkbox(_("Anonymize the report (pseudonyms for addresses, hosts and "
-                             "rooms)"), value=self.anonymized, id="handoff-anonymize",
-                           compact=True)
+            yield Toggle(_("Also write a diagnostic report for support beside it"),
+                         value=self.report, id="handoff-report", compact=True)
+            yield Toggle(_("Anonymize the report (pseudonyms for addresses, hosts and "
+                           "rooms)"), value=self.anonymized, id="handoff-anonymize",
+                         compact=True)
             yield Static(plain(""), id="handoff-targets", classes="hint")
             yield Static(plain(""), id="handoff-error", classes="error-line")
             with Horizontal(classes="buttons"):

@@ -13,7 +13,7 @@ from textual.widgets import Static
 from wizard.core.i18n import N_, _
 from wizard.ui.keys import key_sections
 from wizard.ui.screens.modal import WizardModal
-from wizard.ui.text import plain, styled, translate_bindings
+from wizard.ui.text import plain, styled
 
 
 class KeysModal(WizardModal[None]):
@@ -32,17 +32,13 @@ class KeysModal(WizardModal[None]):
     BINDINGS = [
         # F1 and ? close it too: the app's keys binding toggles (it has priority).
         Binding("escape", "close_keys", N_("Close"), id="keys.close"),
-        # A modal hides the app's own bindings; the language switch is wanted here too.
-        Binding("ctrl+l", "app.switch_language", N_("Deutsch/English"), id="app.language",
-                show=False),
     ]
 
     def __init__(self, below: Screen[Any]) -> None:
         super().__init__()
         self.below = below
 
-    def compose(self) -> ComposeResult:
-        translate_bindings(self)
+    def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="modal"):
             yield Static(styled((_("Keys on this screen"), "bold")))
             with VerticalScroll(id="keys-list"):

@@ -11,8 +11,9 @@ from textual.widgets import Button, Static
 
 from wizard import providers
 from wizard.core.i18n import N_, _
+from wizard.ui.screens.connect import region_label
 from wizard.ui.screens.modal import WizardModal
-from wizard.ui.text import plain, styled, translate_bindings
+from wizard.ui.text import plain, styled
 
 
 class SummaryModal(WizardModal[bool]):
@@ -24,8 +25,7 @@ class SummaryModal(WizardModal[bool]):
         super().__init__()
         self.exported = exported
 
-    def compose(self) -> ComposeResult:
-        translate_bindings(self)
+    def compose_dialog(self) -> ComposeResult:
         session = self.wizard.session
         profile = session.profile
         with VerticalScroll(classes="modal"):
@@ -37,7 +37,7 @@ class SummaryModal(WizardModal[bool]):
                     service = connection.provider
                 yield Static(plain(_("{service}: {account}, Cronofy data centre {region}.")
                                    .format(service=service, account=connection.account,
-                                           region=connection.region)))
+                                           region=region_label(connection.region))))
             mappings = profile.mappings
             authorized = sum(1 for m in mappings if m.authorization == "authorized")
             yield Static(plain(_("{assigned} of {total} room calendars are assigned to "
