@@ -21,6 +21,7 @@ Reads the compositor (``screen._compositor``): Textual has no public call for
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -235,3 +236,29 @@ def colourless(screen: Screen[object], region: Region) -> tuple[tuple[str, tuple
             attributes = tuple(bool(style and getattr(style, name)) for name in ATTRIBUTES)
             cells += [(char, attributes) for char in segment.text]
     return tuple(cells)
+
+
+# Names of languages are not English text, in any language.
+LANGUAGE_NAMES = {"Deutsch", "English", "Deutsch/English"}
+
+
+@functools.cache
+def translations(lang: str) -> frozenset[str]:
+    """Every text the catalogs hold for ``lang``: what a footer key may say."""
+    from pathlib import Path
+
+    from wizard.core import catalogs, i18n
+
+    catalog = catalogs.merged_catalog(Path(i18n.LOCALE_DIR), lang)
+    texts = set(LANGUAGE_NAMES)
+    for message in catalog:
+        strings = message.string if isinstance(message.string, tuple | list) else (
+            message.string,)
+        texts.update(s for s in strings if s)
+    return frozenset(texts)
+
+
+def reading_problems(screen: Screen[object], allowed: Iterable[str]) -> list[str]:
+    """What a person could not read on ``screen``: cut words, foreign footer keys."""
+    return [f"{type(screen).__name__}: {p}"
+            for p in cuts(screen) + footer_problems(screen, allowed)]

@@ -15,7 +15,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 from scenes import PORT_BASE, SCENES, Scene, fixed_port_sandbox
+from screen_text import reading_problems, translations
+from textual.pilot import Pilot
 
+from wizard.core import i18n
 from wizard.ui.app import WizardApp
 
 # The scenes' sandbox listens on fixed ports (the URLs in the SVGs must repeat): under
@@ -58,4 +61,13 @@ def scene_app(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 )
 def test_screen(scene_app: tuple[WizardApp, Scene], snap_compare) -> None:
     app, scene = scene_app
-    assert snap_compare(app, terminal_size=scene.size, run_before=scene.drive)
+    problems: list[str] = []
+
+    async def drive_and_read(pilot: Pilot) -> None:
+        await scene.drive(pilot)
+        # Read back as a person would (no word cut, no foreign footer key): the picture
+        # below is the one a person sees.
+        problems.extend(reading_problems(app.screen, translations(i18n.current_language())))
+
+    assert snap_compare(app, terminal_size=scene.size, run_before=drive_and_read)
+    assert not problems, "\n".join(problems)
