@@ -70,13 +70,13 @@ class RemoteSandbox:
         self.stop()
 
 
-def _serve(spec: str, services: str) -> None:
+def _serve(spec: str, wanted: str) -> None:
     from dataclasses import asdict
 
     from wizard.sandbox import Sandbox, services
 
     scenario = Scenario(**json.loads(spec))
-    box = Sandbox(scenario).start(tuple(services.split(",")))
+    box = Sandbox(scenario).start(tuple(wanted.split(",")))
     endpoints: dict[str, Any] = {k: v for k, v in asdict(box.endpoints).items()
                                  if v != getattr(Endpoints(), k)}
     names = services()
