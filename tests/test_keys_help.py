@@ -36,7 +36,8 @@ async def test_question_mark_lists_every_key_of_the_screen_and_closes_again() ->
         assert isinstance(app.screen, KeysModal)
         text = shown(app.screen)
         for expected in ("↑", "Previous choice", "↓", "⏎ space", "Choose", "tab", "shift+tab",
-                         "^n", "Next", "^l", "Deutsch", "^q", "Quit", "f1 ?", "Keys"):
+                         "^n", "Next", "^l", "Switch the language (Deutsch)", "^q", "Quit",
+                         "f1 ?", "Keys"):
             assert expected in text, expected
         await _press(pilot, "question_mark")
         assert isinstance(app.screen, WelcomeScreen)

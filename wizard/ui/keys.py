@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from textual.binding import ActiveBinding
+from textual.binding import ActiveBinding, Binding
 from textual.screen import Screen
 
 from wizard.core.i18n import N_, _
@@ -49,11 +49,19 @@ def key_sections(screen: Screen[Any]) -> list[KeySection]:
     for title, groups in zip(PLACES, places, strict=True):
         rows = tuple(
             KeyRow(" ".join(app.get_key_display(a.binding) for a in actives),
-                   _(actives[0].binding.description), any(a.enabled for a in actives))
+                   _describe(actives[0].binding), any(a.enabled for a in actives))
             for actives in groups.values())
         if rows:
             sections.append(KeySection(_(title), rows))
     return sections
+
+
+def _describe(binding: Binding) -> str:
+    if binding.id == "app.language":
+        # The footer names only the language it switches to ("^l English"); a list of
+        # keys says what the key does.
+        return _("Switch the language ({language})").format(language=binding.description)
+    return _(binding.description)
 
 
 def _active(screen: Screen[Any]) -> list[ActiveBinding]:
