@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from scenes import settle
+from screen_text import screen_lines
 from test_provider_registry import fakecal  # noqa: F401  (a fixture)
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
@@ -220,6 +221,8 @@ async def test_tui_key_opens_the_dialog_even_from_a_field(tmp_path: Path) -> Non
             assert room_list.value == typed  # nothing typed into the form
             status = app.screen.query_one("#prepare-status", Static)
             assert status.display and str(target) in str(status.render())
+            # Said where a person looks: on the screen, not below the fold.
+            assert target.name in "".join(screen_lines(app.screen)), screen_lines(app.screen)
             screen = app.export_screenshot()
     text = target.read_text(encoding="utf-8")
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
@@ -318,3 +321,21 @@ def test_a_target_that_cannot_be_written_is_refused_before_the_checks(
     assert not secrets  # the sandbox never started
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(target) in err, err
+
+
+async def test_tui_says_where_it_wrote_on_the_screen(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Straight from the failing check (where the run leaves the focus): ctrl+o, Enter."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with sandbox("impersonation-denied") as box:
+        app = make_app(box, provider="exchange", step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+o")
+            await settle(pilot)
+            assert isinstance(app.screen, HandoffModal)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert not isinstance(app.screen, HandoffModal)
+            shown = "".join(line.strip() for line in screen_lines(app.screen))  # wrapped
+            assert "roomcal-handoff-test.md" in shown, screen_lines(app.screen)

@@ -342,7 +342,8 @@ class PrepareScreen(StepScreen):
         status = self.query_one("#prepare-status", Static)
         status.update(plain(self._status_text))
         status.display = True
-        status.scroll_visible()
+        # After the layout that makes room for it: scrolling now would stop one line short.
+        self.call_after_refresh(status.scroll_visible, animate=False)
 
     def action_demo_values(self) -> None:
         """The demo's values back in the form (a wrong password typed, say), checked again."""
