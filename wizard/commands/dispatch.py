@@ -254,8 +254,7 @@ def dispatch(argv: Sequence[str], lang: str) -> int:
 
         print(crash.record(error, settings.log_file), file=sys.stderr)
         return crash.EXIT_CODE
-    parser.error(_("unknown command"))
-    return EXIT_USAGE
+    parser.error(_("unknown command"))  # exits with EXIT_USAGE
 
 
 def help_text(argv: Sequence[str], lang: str) -> str:
