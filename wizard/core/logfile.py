@@ -57,6 +57,7 @@ def setup(directory: Path, *, verbose: bool = False) -> Path | None:
             path(directory), maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
     except OSError:
         handler, target = logging.NullHandler(), None
+    # Our mark on a stdlib handler (the loop above finds it): not an attribute typeshed knows.
     handler.roomcal = True  # type: ignore[attr-defined]
     handler.addFilter(redact.RedactingFilter())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

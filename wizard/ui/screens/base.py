@@ -42,6 +42,7 @@ class StepScreen(Screen[None]):
 
     @property
     def wizard(self) -> WizardApp:
+        # Textual types every widget's app as App[object]; this one is a WizardApp.
         return self.app  # type: ignore[return-value]
 
     @property
