@@ -1,4 +1,4 @@
-"""Layering (import-linter) and lint (ruff), enforced in the test run CI executes."""
+"""Layering (import-linter), lint (ruff) and types (mypy), enforced in the test run CI executes."""
 
 from __future__ import annotations
 
@@ -49,6 +49,15 @@ def test_import_contracts() -> None:
 def test_ruff() -> None:
     result = subprocess.run([_tool("ruff"), "check", "wizard", "tests", "benchmarks", "scripts"],
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow  # ~13 s without a cache (as in CI)
+@PACKAGE_TREE
+def test_mypy() -> None:
+    # Strict, for the package ([tool.mypy]); its cache is .mypy_cache in the checkout.
+    result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

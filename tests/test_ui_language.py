@@ -67,7 +67,7 @@ async def test_the_header_follows_the_language_on_every_screen(name: str) -> Non
             await pilot.press("ctrl+l")
             await settle(pilot)
             i18n.set_language("de")
-            assert str(app.screen.query_one(HeaderTitle).render()) == f"roomcal — {step.title}"
+            assert str(app.screen.query_one(HeaderTitle).render()) == f"roomcal — {step.heading}"
 
 
 async def test_a_remapped_language_key_works_in_a_dialog(

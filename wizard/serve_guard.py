@@ -128,7 +128,7 @@ class GuardedServer(Server):
             response.headers.update(SECURITY_HEADERS)
         return response
 
-    async def handle_index(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
+    async def handle_index(self, request: web.Request) -> web.StreamResponse:
         """textual-serve's page, with URLs relative to the Host the browser used.
 
         textual-serve writes its configured ``public_url`` into the page; that would

@@ -66,5 +66,6 @@ def plural(singular: str, plural_form: str, n: int) -> str:
 
 def install() -> None:
     """From now on argparse speaks the wizard's current language (idempotent)."""
+    # typeshed leaves out argparse's module-level gettext names, which argparse calls.
     argparse._ = i18n._  # type: ignore[attr-defined]
     argparse.ngettext = plural  # type: ignore[attr-defined]

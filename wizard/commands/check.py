@@ -62,8 +62,8 @@ def password_for(field_key: str, profile: str, provider: str, defaults: dict[str
         return defaults[field_key]
     from wizard.core.secrets import SecretStore
 
-    if value := SecretStore().get(profile, f"{provider}.{field_key}"):
-        return value
+    if stored := SecretStore().get(profile, f"{provider}.{field_key}"):
+        return stored
     if sys.stdin is not None and sys.stdin.isatty():
         try:
             return getpass.getpass(_("Password: "))

@@ -6,7 +6,7 @@ import argparse
 import sys
 import textwrap
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from wizard import __version__, providers
 from wizard.commands import (
@@ -194,12 +194,12 @@ def _add_field_options(parser: argparse.ArgumentParser, info: providers.Provider
         if field.secret:
             continue  # never on argv: visible in `ps` and shell history
         option = "--" + field.key.replace("_", "-")
-        kwargs: dict[str, object] = {"dest": f"field_{field.key}", "metavar": field.key.upper(),
+        kwargs: dict[str, Any] = {"dest": f"field_{field.key}", "metavar": field.key.upper(),
                                      "help": _(field.label)}
         if field.choices:
             kwargs["choices"] = [value for value, _label in field.choices]
             kwargs.pop("metavar")
-        parser.add_argument(option, **kwargs)  # type: ignore[arg-type]
+        parser.add_argument(option, **kwargs)
 
 
 def dispatch(argv: Sequence[str], lang: str) -> int:
@@ -254,8 +254,7 @@ def dispatch(argv: Sequence[str], lang: str) -> int:
 
         print(crash.record(error, settings.log_file), file=sys.stderr)
         return crash.EXIT_CODE
-    parser.error(_("unknown command"))
-    return EXIT_USAGE
+    parser.error(_("unknown command"))  # exits with EXIT_USAGE
 
 
 def help_text(argv: Sequence[str], lang: str) -> str:

@@ -215,7 +215,7 @@ def anonymize(report: Mapping[str, Any]) -> dict[str, Any]:
     _collect(report, names)
     _walk_strings(report, names.sweep)
     replace = Replacer(names.table())
-    anonymized = _replaced(report, replace)
+    anonymized = _replaced_mapping(report, replace)
     anonymized["anonymized"] = True
     return anonymized
 
@@ -276,6 +276,10 @@ def _replaced(value: Any, replace: Replacer, key: str = "") -> Any:
         return [_replaced(v, replace) for v in value]
     if not isinstance(value, Mapping):
         return value
+    return _replaced_mapping(value, replace)
+
+
+def _replaced_mapping(value: Mapping[str, Any], replace: Replacer) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, item in value.items():
         if name in KEEP:

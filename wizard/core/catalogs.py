@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # Babel is not installed at run time
+    from babel.messages.catalog import Catalog
 
 DOMAIN = "roomcal"
 LANGUAGES = ("de", "en")
@@ -18,7 +22,7 @@ def po_files(locale_dir: Path, lang: str) -> list[Path]:
     return sorted((locale_dir / lang / "LC_MESSAGES").glob("*.po"))
 
 
-def merged_catalog(locale_dir: Path, lang: str):  # -> babel.messages.Catalog
+def merged_catalog(locale_dir: Path, lang: str) -> Catalog:
     from babel.messages.catalog import Catalog
     from babel.messages.pofile import read_po
 

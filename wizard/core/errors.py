@@ -70,7 +70,9 @@ def _host_of(err: BaseException) -> str:
     if request is not None and (host := _netloc(getattr(request, "url", ""))):
         return host
     conn = err.__dict__.get("conn")  # urllib3 NameResolutionError, NewConnectionError
-    if conn is not None and getattr(conn, "host", ""):
+    # default None, not "" (same truth value): in a condition mypy matches a str default
+    # against getattr's `bool` overload and reports it.
+    if conn is not None and getattr(conn, "host", None):
         port = getattr(conn, "port", None)
         default = 443 if "HTTPS" in type(conn).__name__ else 80
         return f"{conn.host}:{port}" if port and port != default else str(conn.host)

@@ -20,7 +20,7 @@ class Step(StrEnum):
     ASSIGN = "assign"
 
     @property
-    def title(self) -> str:
+    def heading(self) -> str:  # not `title`: a Step is a str, and str.title() is a method
         return _(STEP_TITLES[self])
 
     @property

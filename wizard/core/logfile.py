@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
+from io import TextIOWrapper
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
-from typing import IO, Any
 
 from wizard.core import redact
 
@@ -29,7 +29,7 @@ CHATTY = ("httpx", "httpcore", "urllib3", "requests", "requests_ntlm", "msal", "
 class PrivateRotatingFileHandler(RotatingFileHandler):
     """Every file it opens (the log, and each new one after a rotation) is 0600."""
 
-    def _open(self) -> IO[Any]:
+    def _open(self) -> TextIOWrapper:
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.fchmod(fd, 0o600)  # a log an older roomcal left at 0644 becomes private too
         return os.fdopen(fd, "a", encoding=self.encoding)
@@ -57,6 +57,7 @@ def setup(directory: Path, *, verbose: bool = False) -> Path | None:
             path(directory), maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
     except OSError:
         handler, target = logging.NullHandler(), None
+    # Our mark on a stdlib handler (the loop above finds it): not an attribute typeshed knows.
     handler.roomcal = True  # type: ignore[attr-defined]
     handler.addFilter(redact.RedactingFilter())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

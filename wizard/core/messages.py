@@ -10,7 +10,8 @@ from pathlib import Path
 KEYWORDS = {"_": None, "N_": None, "Msg": None, "ngettext": (1, 2), "Plural": (1, 2)}
 PACKAGE = Path(__file__).resolve().parents[1]
 
-MessageId = str | tuple[str, str]  # a plural entry is (singular, plural), as in Babel
+# A plural entry is (singular, plural); Babel types it as any tuple of str.
+MessageId = str | tuple[str, ...]
 
 
 def singular(msgid: MessageId) -> str:

@@ -86,8 +86,9 @@ class Msg:
         return f"Msg({self.msgid!r}, **{self.params!r})"
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and (self.msgid, self.params) == (
-            other.msgid, other.params)  # type: ignore[attr-defined]
+        # isinstance first tells mypy what other is; type() keeps subclasses unequal.
+        return isinstance(other, Msg) and type(other) is type(self) and (
+            self.msgid, self.params) == (other.msgid, other.params)
 
     def __hash__(self) -> int:
         return hash(self.msgid)

@@ -171,11 +171,17 @@ def _title(specs: list[CheckSpec], check_id: str) -> Msg | str:
 
 
 async def collect(
-    specs: Iterable[CheckSpec], ctx: CheckContext, **kwargs: object
+    specs: Iterable[CheckSpec],
+    ctx: CheckContext,
+    *,
+    only: set[str] | None = None,
+    previous: Mapping[str, CheckResult] | None = None,
+    timeout_scale: float = 1.0,
 ) -> dict[str, CheckResult]:
-    """Run to completion; the final result per check id."""
+    """Run to completion (``run_checks``'s options); the final result per check id."""
     results: dict[str, CheckResult] = {}
-    async for result in run_checks(specs, ctx, **kwargs):  # type: ignore[arg-type]
+    async for result in run_checks(specs, ctx, only=only, previous=previous,
+                                   timeout_scale=timeout_scale):
         if result.status.done:
             results[result.check_id] = result
     return results

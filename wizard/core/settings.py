@@ -175,6 +175,7 @@ class Settings:
         if not raw.strip():
             spec = cls.__dataclass_fields__[name]
             if spec.default is MISSING:
+                # typeshed cannot tie the two: with no default, a field has a factory.
                 return spec.default_factory()  # type: ignore[misc]
             return spec.default
         value = _READERS.get(name, _as_is)(variable.name, raw)

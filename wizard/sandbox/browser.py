@@ -11,9 +11,13 @@ then requests that URL too (the loopback path); a guide can instead paste it
 from __future__ import annotations
 
 import ssl
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+
+if TYPE_CHECKING:
+    from wizard.core.interaction import SignInRequest
 
 
 def _verify(ca_bundle: str) -> ssl.SSLContext | bool:
@@ -43,15 +47,14 @@ def complete(url: str, sandbox_ports: set[int], *, ca_bundle: str = "") -> str:
     return final
 
 
-def approve(request: object, sandbox_ports: set[int], *, ca_bundle: str = "") -> str:
+def approve(request: SignInRequest, sandbox_ports: set[int], *, ca_bundle: str = "") -> str:
     """Do what a person in a browser would do with a SignInRequest, against the sandbox.
 
     Redirect flows are followed to the wizard's loopback server; device-code
     flows (``user_code`` set) are approved by opening the verification page
     with the code.
     """
-    url: str = request.url  # type: ignore[attr-defined]
-    user_code: str = getattr(request, "user_code", "")
+    url, user_code = request.url, request.user_code
     if user_code:
         separator = "&" if "?" in url else "?"
         with httpx.Client(verify=_verify(ca_bundle), timeout=10.0) as client:

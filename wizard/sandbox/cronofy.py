@@ -111,7 +111,7 @@ class Cronofy:
 
     # -- api -------------------------------------------------------------------------------
     def _wrong_region(self, request: Request) -> bool:
-        return bool(request.match) and request.match["region"] != self.state.region
+        return request.match is not None and request.match["region"] != self.state.region
 
     def _injected(self, endpoint: str, request: Request) -> Response | None:
         status = self.state.fail.get(endpoint)

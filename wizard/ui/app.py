@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text as RichText
 from textual.app import App
@@ -42,10 +42,11 @@ SCREENS = {
 def screen_for(step: Step) -> Screen[None]:
     """A new screen for ``step``; its module is imported on first use (start-up time)."""
     module, name = SCREENS[step]
-    return getattr(importlib.import_module(module), name)()
+    screen: Screen[None] = getattr(importlib.import_module(module), name)()
+    return screen
 
 
-def refocus(screen: Screen[object], widget_id: str) -> None:
+def refocus(screen: Screen[Any], widget_id: str) -> None:
     """Focus the widget with this id again, if it is still there and can take focus."""
     for widget in screen.query(f"#{widget_id}"):
         if widget.focusable and widget.display:
@@ -54,7 +55,7 @@ def refocus(screen: Screen[object], widget_id: str) -> None:
 
 
 class WizardApp(App[int]):
-    CSS_PATH: ClassVar[list[str | Path]] = [STYLES]  # absolute: works from any cwd
+    CSS_PATH = [STYLES]  # absolute: works from any cwd
     TITLE = "roomcal"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = app_keys()
@@ -71,7 +72,7 @@ class WizardApp(App[int]):
         super().__init__()
         self.navigator = Navigator(self, on_error=self._handle_exception)
         # The focused widget's id per screen while the terminal is too small (hidden).
-        self._hidden_focus: dict[Screen[object], str | None] = {}
+        self._hidden_focus: dict[Screen[Any], str | None] = {}
         # Step 2 runs in worker threads; its changes to the session land on this loop.
         setup.on_main = self.call_from_thread
         themes.register(self)
@@ -124,7 +125,7 @@ class WizardApp(App[int]):
         # An unattended run ends with 0 only if it reached the connected screen.
         self.exit(return_code=self.autopilot.exit_code if self.autopilot is not None else 0)
 
-    def goto(self, step: Step, *, origin: Screen[object] | None = None) -> None:
+    def goto(self, step: Step, *, origin: Screen[Any] | None = None) -> None:
         """Show a step's screen; sub-screens and modals of the old step are closed.
 
         ``origin``: the screen whose background work asks; if the person has left
@@ -157,7 +158,7 @@ class WizardApp(App[int]):
         # State lives in the session, so re-composing loses nothing the user typed.
         for screen in self.screen_stack:
             if isinstance(screen.sub_title, str) and hasattr(screen, "STEP"):
-                screen.sub_title = screen.STEP.title  # the Header follows the language
+                screen.sub_title = screen.STEP.heading  # the Header follows the language
             if hasattr(screen, "on_language_changed"):
                 screen.on_language_changed()
             else:
@@ -194,7 +195,7 @@ class WizardApp(App[int]):
         self._exit_renderables.append(RichText(sentence))
         self._close_messages_no_wait()
 
-    def apply_size_class(self, screen: Screen[object]) -> None:
+    def apply_size_class(self, screen: Screen[Any]) -> None:
         """Too small: hide the step and say so; big enough again: focus where it was."""
         width, height = screen.size if screen.size.area else self.size
         too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]

@@ -17,7 +17,7 @@ how it went: 0 once the connected screen was reached, else 1.
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.css.query import NoMatches
 from textual.screen import Screen
@@ -52,7 +52,7 @@ class Autopilot:
         self.finished = False  # the connected screen was reached
         self.stopped = False  # something blocked: shown, and left to the person
         # The buttons pressed on each screen: each once, as its press lands a moment later.
-        self._pressed: weakref.WeakKeyDictionary[Screen[object], set[str]] = \
+        self._pressed: weakref.WeakKeyDictionary[Screen[Any], set[str]] = \
             weakref.WeakKeyDictionary()
         self._timer: Timer | None = None
 
@@ -74,7 +74,7 @@ class Autopilot:
         except NoMatches:  # a screen still being composed (or re-composed: ctrl+l)
             return
 
-    def _act(self, screen: Screen[object]) -> None:
+    def _act(self, screen: Screen[Any]) -> None:
         if isinstance(screen, SignInModal):
             if self.app.demo:  # outside the demo the person signs in, in their browser
                 self._press(screen, "#sandbox")
@@ -172,7 +172,7 @@ class Autopilot:
                         timeout=10, markup=False)
 
     # -- doing and stopping ------------------------------------------------------------------
-    def _press(self, screen: Screen[object], selector: str) -> bool:
+    def _press(self, screen: Screen[Any], selector: str) -> bool:
         """Press a button of this screen as a click would, once, if it can be pressed now."""
         pressed = self._pressed.setdefault(screen, set())
         if selector in pressed:
@@ -184,7 +184,7 @@ class Autopilot:
                 return True
         return False
 
-    def _running(self, screen: Screen[object], group: str) -> bool:
+    def _running(self, screen: Screen[Any], group: str) -> bool:
         return any(worker.node is screen and worker.group == group and not worker.is_finished
                    for worker in self.app.workers)
 

@@ -10,12 +10,12 @@ them in dialogs too.
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 from wizard.core.i18n import N_
 
 
-def app_keys(*, forward: bool = False) -> list[Binding]:
+def app_keys(*, forward: bool = False) -> list[BindingType]:  # as BINDINGS is typed
     """The app-wide bindings; ``forward``: as a dialog declares them (``app.`` actions)."""
     prefix = "app." if forward else ""
     return [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import queue
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from wizard.core.interaction import SignInRequest
 from wizard.core.model import Text
@@ -24,7 +24,7 @@ class TuiInteraction:
     """
 
     def __init__(self, app: WizardApp, cancel_callback: Callable[[], None] | None = None,
-                 origin: Screen[object] | None = None) -> None:
+                 origin: Screen[Any] | None = None) -> None:
         self.app = app
         self.pasted: queue.Queue[str] = queue.Queue()
         self.on_cancel = cancel_callback

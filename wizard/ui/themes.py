@@ -10,6 +10,7 @@ colours to prove it.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from textual.app import App
 from textual.theme import BUILTIN_THEMES, Theme
@@ -88,7 +89,7 @@ NAMES = {
 }
 
 
-def register(app: App[object]) -> None:
+def register(app: App[Any]) -> None:
     for theme in (HIGH_CONTRAST, TERMINAL):
         app.register_theme(theme)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +31,8 @@ from wizard.core.model import (
     SubResult,
 )
 from wizard.core.progress import grouped
+
+Check = Callable[[CheckContext], CheckResult]
 
 ROOM_CONCURRENCY = 8  # parallel impersonation checks (and exchangelib connections)
 PROGRESS_EVERY = 25  # rooms between progress reports
@@ -295,7 +298,7 @@ def _ews_host(ctx: CheckContext) -> str:
         return ""
 
 
-def _guarded(check_id: str, body: Any) -> Any:
+def _guarded(check_id: str, body: Check) -> Check:
     def run(ctx: CheckContext) -> CheckResult:
         try:
             return body(ctx)

@@ -194,7 +194,8 @@ def _clock_skew(response: Any) -> float:
     from email.utils import parsedate_to_datetime
 
     try:
-        theirs = parsedate_to_datetime(response.headers["date"]).timestamp()
+        date: str = response.headers["date"]  # typed: an Any argument matches both overloads
+        theirs = parsedate_to_datetime(date).timestamp()
     except (KeyError, TypeError, ValueError):
         return 0.0
     return time.time() - theirs

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from wizard.core.handoff import ConsoleStep, HandoffFacts, Steps
 from wizard.core.i18n import N_
 from wizard.core.model import Msg, Status
-from wizard.providers.microsoft365.checks import DEFAULT_CLIENT_ID
+from wizard.providers.microsoft365.sign_in import DEFAULT_CLIENT_ID
 
 ENTRA_ROLES = ("https://entra.microsoft.com/#view/Microsoft_AAD_IAM/RolesManagementMenuBlade/"
                "~/AllRoles")
@@ -57,10 +57,10 @@ def fix(facts: HandoffFacts) -> Steps | None:
                 for email in rooms)])))
     if outside := facts.result("microsoft365.rooms_outside_lists"):
         detail = outside.detail
-        rooms = detail.params.get("rooms", "") if isinstance(detail, Msg) else ""
+        unlisted = detail.params.get("rooms", "") if isinstance(detail, Msg) else ""
         steps.append(ConsoleStep(Msg(N_(
             "Add the rooms that are in no room list to one (Exchange Online PowerShell): "
-            "{rooms}"), rooms=rooms), code=powershell(outside.command.splitlines())))
+            "{rooms}"), rooms=unlisted), code=powershell(outside.command.splitlines())))
     if unreadable := facts.result("microsoft365.calendars_unreadable"):
         client = facts.values.get("client_id") or DEFAULT_CLIENT_ID
         denied = ", ".join(i.name for i in unreadable.items if i.status == Status.FAIL)

@@ -118,14 +118,14 @@ def check_sign_in(ctx: CheckContext) -> CheckResult:
     cache = StoredTokenCache(ctx)
     app = _app(ctx, cache)
     stored = _stored_token(app)
-    me = _me(ctx, stored) if stored is not None else None
-    if stored is not None and not isinstance(me, dict) and me.status_code == 401:
+    me = _me(ctx, stored) if stored is not None else None  # None exactly when stored is
+    if me is not None and not isinstance(me, dict) and me.status_code == 401:
         # Revoked since (a password change, an admin's sign-out): sign in afresh.
         cache.forget()
         cache = StoredTokenCache(ctx)
         app = _app(ctx, cache)
-        stored = None
-    if stored is None:
+        stored = me = None
+    if me is None:
         outcome = _device_code(ctx, app)
         if isinstance(outcome, CheckResult):
             return outcome

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+from rich.text import Text as RichText
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,7 +19,7 @@ from wizard.core import export, mapping
 from wizard.core.errors import describe
 from wizard.core.flow import Step
 from wizard.core.i18n import N_, _, ngettext
-from wizard.core.model import RoomMapping, render
+from wizard.core.model import RoomMapping, Text, render
 from wizard.core.text import printable
 from wizard.ui.failures import failure_text
 from wizard.ui.screens.base import StepScreen
@@ -50,6 +52,12 @@ def fit_columns(text_width: int, calendar: int, email: int) -> tuple[int, int, i
 def cell(text: str, width: int) -> Content:
     """A table cell: the text, or as much as fits and an honest "…"."""
     return plain(text).truncate(width, ellipsis=True)
+
+
+def heading(text: str, width: int) -> RichText:
+    """A column label, cut like a cell: DataTable takes a label as Rich Text (a str would
+    be read as markup)."""
+    return RichText(cell(text, width).plain)
 
 
 class AssignScreen(StepScreen):
@@ -123,9 +131,9 @@ class AssignScreen(StepScreen):
     def _add_columns(self) -> None:
         table = self.query_one("#resources", DataTable)
         calendar, email, room = self._widths
-        table.add_column(cell(_("Calendar"), calendar), key="calendar", width=calendar)
-        table.add_column(cell(_("Email"), email), key="email", width=email)
-        table.add_column(cell(_("Conference room"), room), key="room", width=room)
+        table.add_column(heading(_("Calendar"), calendar), key="calendar", width=calendar)
+        table.add_column(heading(_("Email"), email), key="email", width=email)
+        table.add_column(heading(_("Conference room"), room), key="room", width=room)
 
     def _fit_columns(self) -> None:
         """New widths when the terminal or the calendars changed (read back after a restart)."""
@@ -153,7 +161,7 @@ class AssignScreen(StepScreen):
         rooms = self._rooms()
         problems = self._problems()
         needle = query.casefold()
-        rows = []
+        rows: list[tuple[tuple[Content, Content, Content], str]] = []  # (cells, key)
         matching = 0
         for resource in self.session.resources:
             name, email = str(resource.name), str(resource.email)
@@ -195,7 +203,7 @@ class AssignScreen(StepScreen):
             self._filter_timer.stop()
         self._filter_timer = self.set_timer(FILTER_DELAY, lambda: self.fill_table(event.value))
 
-    def _problems(self) -> dict[str, tuple[str, object]]:
+    def _problems(self) -> dict[str, tuple[str, Text]]:
         """Step 1's problems by room address — of the service step 1 checked only."""
         connection = self.session.profile.connection
         if connection is None or connection.provider != self.session.provider:
@@ -256,7 +264,7 @@ class AssignScreen(StepScreen):
             calendar=printable(str(resource.name)), room=room or "—"))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        handlers = {
+        handlers: dict[str, Callable[[], object]] = {
             "export": self.action_export,
             "authorize": self.authorize_worker,
             "finish": self.action_finish,

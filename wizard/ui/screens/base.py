@@ -34,6 +34,7 @@ class StepScreen(Screen[None]):
     # Focus is placed by focus_start() once the screen is painted: focusing a
     # widget inside the scrolling body first costs a second layout pass.
     AUTO_FOCUS = None
+    _resumed: tuple[Step, str] | tuple[()] | None  # None: not asked yet (_resume_note)
     BINDINGS = [
         Binding("escape", "back", N_("Back"), id="nav.back"),
         Binding("ctrl+n", "next", N_("Next"), id="nav.next"),
@@ -41,6 +42,7 @@ class StepScreen(Screen[None]):
 
     @property
     def wizard(self) -> WizardApp:
+        # Textual types every widget's app as App[object]; this one is a WizardApp.
         return self.app  # type: ignore[return-value]
 
     @property
@@ -85,7 +87,7 @@ class StepScreen(Screen[None]):
             return ""
         step, saved_at = self._resumed
         return _("Resumed where profile {name} left off: {step} (last saved {when}).").format(
-            name=self.session.profile.name, step=step.title, when=local_time(saved_at))
+            name=self.session.profile.name, step=step.heading, when=local_time(saved_at))
 
     def compose_actions(self) -> ComposeResult:
         yield from ()
@@ -94,8 +96,8 @@ class StepScreen(Screen[None]):
         super().__init__()
         # Set before the Header mounts: it reads them then, and watches later changes.
         self.title = "roomcal"
-        self.sub_title = self.STEP.title
-        self._resumed: tuple[Step, str] | tuple[()] | None = None
+        self.sub_title = self.STEP.heading
+        self._resumed = None
 
     def on_mount(self) -> None:
         self.wizard.apply_size_class(self)

@@ -28,6 +28,7 @@ class WizardModal(ModalScreen[ResultType], Generic[ResultType]):
 
     @property
     def wizard(self) -> WizardApp:
+        # Textual types every widget's app as App[object]; this one is a WizardApp.
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.widgets import Button, Static
 
 from wizard import providers
@@ -49,12 +50,12 @@ class WelcomeScreen(StepScreen):
         yield Button(_("Next"), id="next", variant="primary", compact=True,
                      disabled=self.session.provider is None)
 
-    def _profile_line(self):
+    def _profile_line(self) -> Content:
         profile = self.session.profile
         if profile.provider:
             step = Step(self.session.step)
             return styled((profile.name, "bold"), " — " + _("resumes at: {step}").format(
-                step=step.title))
+                step=step.heading))
         return styled((profile.name, "bold"), " — " + _("new profile"))
 
     def on_choice_list_chosen(self, event: ChoiceList.Chosen) -> None:

@@ -76,7 +76,7 @@ class CheckItem(Vertical, can_focus=True):
             yield Static(self._copy_hint(), classes="check-copy-hint")
             yield Static(self._items(), classes="check-items")
 
-    def _line(self):
+    def _line(self) -> Content:
         status = self.result.status
         return styled(
             (f"{SYMBOLS[status]} ", STYLES.get(status, "")),
@@ -84,19 +84,19 @@ class CheckItem(Vertical, can_focus=True):
             (f"  [{status.label}]", STYLES.get(status, "dim")),
         )
 
-    def _detail(self):
+    def _detail(self) -> Content:
         return plain(render(self.result.detail))
 
-    def _remedy(self):
+    def _remedy(self) -> Content:
         remedy = render(self.result.remedy)
         if self.result.status in (Status.PASS, Status.PENDING, Status.CHECKING) or not remedy:
             return plain(_(self.spec.help)) if self.spec.help else plain("")
         return styled(("→ ", "bold"), remedy)
 
-    def _copy_hint(self):
+    def _copy_hint(self) -> Content:
         return plain(_("(c copies the fix)") if self.result.command else "")
 
-    def _items(self):
+    def _items(self) -> Content:
         problems = [i for i in self.result.items if i.status in (Status.FAIL, Status.WARN)]
         if not problems:
             return plain("")

@@ -81,7 +81,8 @@ class WizardFooter(Footer):
         # go after its own, as on a screen, where the app's come last in the chain.
         others = sorted((k for k in keys if k not in pinned),
                         key=lambda k: str(k[0].id).startswith("app."))
-        shown, dropped = [], []
+        shown: list[tuple[Binding, bool, str]] = []
+        dropped: list[str] = []
         for binding, enabled, description in others:
             width = self._width(binding, description)
             if dropped or width > room:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual.content import Content
 from textual.widgets import Static
 
 from wizard.core.flow import ORDER, Step
@@ -16,14 +17,14 @@ class StepIndicator(Static):
     def on_mount(self) -> None:
         self.update(self.render_steps())
 
-    def render_steps(self):  # -> Content
+    def render_steps(self) -> Content:
         parts: list[tuple[str, str] | str] = []
         current = ORDER.index(self.step)
         for index, step in enumerate(ORDER):
             if index < current:
                 parts.append((f"✓{index + 1}", "dim"))
             elif index == current:
-                parts.append((f"[{index + 1}] {step.title}", "bold reverse"))
+                parts.append((f"[{index + 1}] {step.heading}", "bold reverse"))
             else:
                 parts.append((f"{index + 1}", "dim"))
             if index < len(ORDER) - 1:

@@ -27,8 +27,10 @@ class Toggle(Checkbox):
     }
     """
 
-    @property  # type: ignore[override]
-    def BUTTON_INNER(self) -> str:
+    # Textual declares BUTTON_INNER a writable str attribute but only ever reads it; a
+    # read-only property is the deliberate override (nothing assigns it).
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]
         return "X" if self.value else " "
 
     def _label_lines(self, width: int) -> list[Content]:
