@@ -113,8 +113,10 @@ class WizardApp(App[int]):
             self.notify(render(self.setup.secrets.warning), severity="warning", markup=False)
         self.call_after_refresh(freeze_garbage_collector)
         if self.setup.demo is not None:
-            # After the first paint: the demo's servers need not delay it.
-            self.call_after_refresh(self.setup.demo.begin)
+            # A moment after the first paint: its keys and servers (a quarter of a second
+            # of CPU on a thread, sharing the GIL) must not slow the first frames either.
+            # Whatever needs the sandbox sooner starts it then (DemoEnvironment.wait).
+            self.set_timer(0.25, self.setup.demo.begin)
         if self.answers is not None and self.answers.unattended:
             from wizard.ui.autopilot import Autopilot
 
