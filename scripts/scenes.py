@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from textual.app import App
 from textual.pilot import Pilot
 
 from wizard.core.flow import Step
@@ -76,6 +77,15 @@ def _start_when_free(lock: IO[str], scenario: str, port_base: int) -> Sandbox | 
     return None
 
 
+def _pressed_look(app: App[object]) -> bool:
+    """A button just pressed keeps its pressed look for 0.2 s (Textual's "-active"): a
+    picture taken before that ends depends on how busy the machine is."""
+    from textual.widgets import Button
+
+    return any(button.has_class("-active")
+               for screen in app.screen_stack for button in screen.query(Button))
+
+
 async def settle(pilot: Pilot, *, sign_in: bool = True) -> None:
     """Wait for screen changes and every worker (checks, sign-ins) to finish.
 
@@ -98,7 +108,7 @@ async def settle(pilot: Pilot, *, sign_in: bool = True) -> None:
             continue
         navigator = getattr(app, "navigator", None)
         busy = any(not w.is_finished for w in app.workers) or (
-            navigator is not None and not navigator.idle)
+            navigator is not None and not navigator.idle) or _pressed_look(app)
         quiet_rounds = 0 if busy else quiet_rounds + 1
         if quiet_rounds >= 3:
             break

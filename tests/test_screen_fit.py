@@ -26,7 +26,13 @@ def _problems(app: WizardApp, allowed: frozenset[str]) -> list[str]:
     return reading_problems(app.screen, allowed)
 
 
-@pytest.mark.parametrize("scene", SCENES, ids=[s.name for s in SCENES])
+# The projector themes change colours, not text or keys; the too-small notice has no
+# focus: their one view is read back by the snapshot test.
+WALKED = [s for s in SCENES
+          if s.name not in ("13-too-small", "14-high-contrast", "15-terminal-colours")]
+
+
+@pytest.mark.parametrize("scene", WALKED, ids=[s.name for s in WALKED])
 async def test_every_screen_reads_whole_at_every_focus_stop(
         scene: Scene, monkeypatch: pytest.MonkeyPatch) -> None:
     """German, the longer language, at every focus stop (the footer follows the focus);
