@@ -216,6 +216,9 @@ class CheckContext:
     lock: threading.Lock = field(default_factory=threading.Lock)
     # The ROOMCAL_* settings (e.g. a client file for a sign-in); none given: the defaults.
     settings: Settings = field(default_factory=lambda: _default_settings())
+    # Per-room work for more rooms than this runs in a worker process (wizard.core.fanout);
+    # None: in this process. Whoever builds the context decides (wizard.app.Setup).
+    offload_above: int | None = None
 
 
 def _default_settings() -> Settings:

@@ -110,6 +110,10 @@ class Session:
         ]
         self.save()
 
+    def encode_for_saving(self, result: CheckResult) -> None:
+        """Encode ``result`` now (on any thread), so that saving it later costs nothing."""
+        self._result_json(result)
+
     def _result_json(self, result: CheckResult) -> dict[str, Any]:
         """Encoded once per result: a run saves after every check, 5 000 rooms each time."""
         cached = self._json_cache.get(result.check_id)

@@ -140,6 +140,13 @@ class Settings:
         object.__setattr__(self, "keymap", MappingProxyType(dict(self.keymap)))
         object.__setattr__(self, "providers", tuple(self.providers))
 
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        # Pickled for a worker process (wizard.core.fanout): a MappingProxyType cannot be,
+        # so the keymap travels as a dict and is made read-only again on arrival.
+        state = {f.name: getattr(self, f.name) for f in fields(self)}
+        state["keymap"] = dict(self.keymap)
+        return (_from_state, (state,))
+
     @classmethod
     def variables(cls) -> list[Variable]:
         """Every variable, in the order ``roomcal --help`` lists them."""
@@ -263,3 +270,7 @@ _READERS: dict[str, Callable[[str, str], Any]] = {
     "providers": _modules,
     **{name: _address for name in Settings.ENDPOINTS},
 }
+
+
+def _from_state(state: dict[str, Any]) -> Settings:
+    return Settings(**state)

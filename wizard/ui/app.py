@@ -75,6 +75,7 @@ class WizardApp(App[int]):
         self._hidden_focus: dict[Screen[Any], str | None] = {}
         # Step 2 runs in worker threads; its changes to the session land on this loop.
         setup.on_main = self.call_from_thread
+        setup.keep_event_loop_free()  # large tenants' per-room checks in a worker process
         themes.register(self)
         # NO_COLOR is honoured by Textual itself (no colours, styles kept).
         translate_bindings(self)

@@ -433,51 +433,77 @@ def check_rooms(ctx: CheckContext) -> CheckResult:
                            address=room_list), items=items)
 
 
-def _impersonate(ctx: CheckContext, room: Any) -> SubResult:
+def impersonate_room(ctx: CheckContext, room: tuple[str, str]) -> SubResult:
+    """One room (name, address): may the service account open its calendar? Runs in the
+    check's threads or in a worker process (wizard.core.fanout), hence by name and plain
+    values."""
     from exchangelib.errors import ErrorImpersonateUserDenied, ErrorNonExistentMailbox
 
-    name = room.name or room.email_address
+    name, email = room
     try:
         _with_busy_retry(ctx, lambda: _read_calendar(
-            _account(ctx, room.email_address, impersonate=True)))
+            _account(ctx, email, impersonate=True)))
     except ErrorImpersonateUserDenied:
-        return SubResult(name, Status.FAIL, Msg(N_("impersonation denied")), room.email_address,
+        return SubResult(name, Status.FAIL, Msg(N_("impersonation denied")), email,
                          code="exchange.impersonation_denied")
     except ErrorNonExistentMailbox:
-        return SubResult(name, Status.FAIL, Msg(N_("no such mailbox")), room.email_address,
+        return SubResult(name, Status.FAIL, Msg(N_("no such mailbox")), email,
                          code="exchange.no_such_mailbox")
     except Exception as exc:
         failure = _transport_failure("impersonation", exc, _ews_host(ctx))
         if failure is None:
             raise
-        return SubResult(name, Status.FAIL, failure.detail, room.email_address,
-                         code=failure.code)
-    return SubResult(name, Status.PASS, Msg(N_("calendar readable")), room.email_address)
+        return SubResult(name, Status.FAIL, failure.detail, email, code=failure.code)
+    return SubResult(name, Status.PASS, Msg(N_("calendar readable")), email)
 
 
-def check_impersonation(ctx: CheckContext) -> CheckResult:
-    rooms = ctx.shared.get("exchange.rooms", [])
-    account = ctx.values["username"]
-    results: list[SubResult] = []
+def _impersonate_all(ctx: CheckContext, rooms: list[tuple[str, str]],
+                     on_result: Callable[[SubResult], None]) -> None:
+    if ctx.offload_above is not None and len(rooms) > ctx.offload_above:
+        from wizard.core.fanout import Job, run_in_worker
+
+        job = Job(f"{__name__}:impersonate_room", dict(ctx.values), dict(ctx.secrets),
+                  ctx.endpoints, rooms, ROOM_CONCURRENCY, ctx.settings,
+                  shared={"exchange.ews_url": _ews_url(ctx)})
+
+        def take(batch: list[tuple[int, SubResult]]) -> None:
+            for _index, result in batch:
+                on_result(result)
+
+        run_in_worker(job, ctx.cancel, take)
+        return
     with ThreadPoolExecutor(max_workers=ROOM_CONCURRENCY,
                             thread_name_prefix="impersonate") as pool:
-        futures = [pool.submit(_impersonate, ctx, room) for room in rooms]
-        last_report = time.monotonic()
+        futures = [pool.submit(impersonate_room, ctx, room) for room in rooms]
         for future in as_completed(futures):
             if ctx.cancel.is_set():
                 for pending in futures:
                     pending.cancel()
                 break
-            results.append(future.result())
-            if len(results) % PROGRESS_EVERY == 0 or time.monotonic() - last_report > 0.5:
-                last_report = time.monotonic()
-                ctx.report_progress(CheckResult(
-                    "impersonation", Status.CHECKING,
-                    Msg(N_("{done} of {total} rooms checked…"), done=grouped(len(results)),
-                        total=grouped(len(rooms))),
-                    items=tuple(results)))
+            on_result(future.result())
+
+
+def check_impersonation(ctx: CheckContext) -> CheckResult:
+    rooms = [(r.name or r.email_address, r.email_address)
+             for r in ctx.shared.get("exchange.rooms", [])]
+    account = ctx.values["username"]
+    results: list[SubResult] = []
+    last_report = time.monotonic()
+
+    def on_result(result: SubResult) -> None:
+        nonlocal last_report
+        results.append(result)
+        if len(results) % PROGRESS_EVERY == 0 or time.monotonic() - last_report > 0.5:
+            last_report = time.monotonic()
+            ctx.report_progress(CheckResult(
+                "impersonation", Status.CHECKING,
+                Msg(N_("{done} of {total} rooms checked…"), done=grouped(len(results)),
+                    total=grouped(len(rooms))),
+                items=tuple(results)))
+
+    _impersonate_all(ctx, rooms, on_result)
     denied = [r for r in results if r.status == Status.FAIL]
-    order = {r.email_address: i for i, r in enumerate(rooms)}
+    order = {email: i for i, (_name, email) in enumerate(rooms)}
     results.sort(key=lambda r: order.get(r.key, 0))
     if not denied:
         return CheckResult("impersonation", Status.PASS,

@@ -11,8 +11,8 @@ browser) and look at what that connection will need.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import Any
 from urllib.parse import quote
 
 from wizard.core.files import valid_ca_bundle
@@ -148,37 +148,63 @@ def check_room_list(ctx: CheckContext) -> CheckResult:
                            count=len(lists)))
 
 
-def check_calendar_access(ctx: CheckContext) -> CheckResult:
-    rooms = ctx.shared.get("m365.rooms", [])
+def probe_calendar(ctx: CheckContext, room: tuple[str, str]) -> SubResult:
+    """One room (name, address): can the signed-in admin read its calendar? Runs in the
+    check's threads or in a worker process (wizard.core.fanout), hence by name and plain
+    values."""
+    name, email = room
+    result = graph.get(ctx, f"/users/{quote(email)}/calendar")
+    ok = isinstance(result, dict)
+    return SubResult(name, Status.PASS if ok else Status.FAIL,
+                     Msg(N_("calendar readable")) if ok else
+                     Msg(N_("HTTP {status}"), status=result.status_code), email,
+                     code="" if ok else "microsoft365.calendar_unreadable")
 
-    def probe(room: dict[str, Any]) -> SubResult:
-        email = str(room.get("emailAddress", ""))
-        result = graph.get(ctx, f"/users/{quote(email)}/calendar")
-        ok = isinstance(result, dict)
-        return SubResult(str(room.get("displayName", email)),
-                         Status.PASS if ok else Status.FAIL,
-                         Msg(N_("calendar readable")) if ok else
-                         Msg(N_("HTTP {status}"), status=result.status_code), email,
-                         code="" if ok else "microsoft365.calendar_unreadable")
 
-    items: list[SubResult] = []
-    throttle = Throttle()
+def _probe_all(ctx: CheckContext, rooms: list[tuple[str, str]],
+               on_result: Callable[[SubResult], None]) -> None:
+    if ctx.offload_above is not None and len(rooms) > ctx.offload_above:
+        from wizard.core.fanout import Job, run_in_worker
+
+        job = Job(f"{__name__}:probe_calendar", dict(ctx.values), dict(ctx.secrets),
+                  ctx.endpoints, rooms, CALENDAR_CONCURRENCY, ctx.settings,
+                  shared={"m365.token": ctx.shared.get("m365.token")})
+
+        def take(batch: list[tuple[int, SubResult]]) -> None:
+            for _index, result in batch:
+                on_result(result)
+
+        run_in_worker(job, ctx.cancel, take)
+        return
     with ThreadPoolExecutor(max_workers=CALENDAR_CONCURRENCY,
                             thread_name_prefix="calendar") as pool:
-        futures = [pool.submit(probe, room) for room in rooms]
+        futures = [pool.submit(probe_calendar, ctx, room) for room in rooms]
         for future in as_completed(futures):
             if ctx.cancel.is_set():
                 for pending in futures:
                     pending.cancel()
                 break
-            items.append(future.result())
-            if throttle.due():
-                ctx.report_progress(CheckResult(
-                    "calendar_access", Status.CHECKING,
-                    Msg(N_("{done} of {total} room calendars checked…"),
-                        done=grouped(len(items)), total=grouped(len(rooms))),
-                    items=tuple(items)))
-    order = {str(r.get("emailAddress", "")): i for i, r in enumerate(rooms)}
+            on_result(future.result())
+
+
+def check_calendar_access(ctx: CheckContext) -> CheckResult:
+    found = ctx.shared.get("m365.rooms", [])
+    rooms = [(str(r.get("displayName") or r.get("emailAddress", "")),
+              str(r.get("emailAddress", ""))) for r in found]
+    items: list[SubResult] = []
+    throttle = Throttle()
+
+    def on_result(result: SubResult) -> None:
+        items.append(result)
+        if throttle.due():
+            ctx.report_progress(CheckResult(
+                "calendar_access", Status.CHECKING,
+                Msg(N_("{done} of {total} room calendars checked…"),
+                    done=grouped(len(items)), total=grouped(len(rooms))),
+                items=tuple(items)))
+
+    _probe_all(ctx, rooms, on_result)
+    order = {email: i for i, (_name, email) in enumerate(rooms)}
     items.sort(key=lambda item: order.get(item.key, 0))
     denied = [i for i in items if i.status == Status.FAIL]
     if denied:

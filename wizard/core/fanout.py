@@ -1,0 +1,146 @@
+"""Per-room work for a large tenant in a worker process, streamed back in batches.
+
+Why: a check that reads 5 000 room calendars runs eight threads that build and
+parse requests under the GIL; the TUI's event loop waits its turn behind them
+(a 40–50 ms stall now and then, measured by benchmarks/checks.py). In a worker
+process those threads share the GIL with nobody the person sees; the check's
+own thread here only reads batches from a pipe. Whoever builds the check's
+context decides (``CheckContext.offload_above``): the TUI does, for more rooms
+than the worker's start-up (a second) is worth; the CLI has no event loop to
+keep responsive.
+
+The job goes to the worker on its stdin, results come back on its stdout as
+length-prefixed pickles: never on a command line (it holds the service
+account's password), never in a file. The worker is ``python -m
+wizard.core.fanout``: no multiprocessing, so no re-import of whatever script
+started roomcal.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import IO, Any
+
+from wizard.core.endpoints import Endpoints
+from wizard.core.model import CheckContext, SubResult
+from wizard.core.settings import Settings
+
+BATCH = 25  # results per message, or fewer after BATCH_SECONDS
+BATCH_SECONDS = 0.2
+_HEADER = struct.Struct(">I")
+
+Item = tuple[str, ...]
+RoomCheck = Callable[[CheckContext, Item], SubResult]
+
+
+@dataclass(frozen=True)
+class Job:
+    """What the worker needs: the per-room function by name, a context without threads or
+    callbacks (those stay here), and the rooms."""
+
+    target: str  # "package.module:function", a RoomCheck
+    values: Mapping[str, str]
+    secrets: Mapping[str, str]
+    endpoints: Endpoints
+    items: Sequence[Item]
+    concurrency: int
+    settings: Settings = field(default_factory=Settings)
+    shared: Mapping[str, Any] = field(default_factory=dict)  # what earlier checks found
+
+
+class WorkerError(RuntimeError):
+    """The worker ended without its results; the message names the cause, never a value."""
+
+
+def run_in_worker(job: Job, cancel: threading.Event,
+                  on_batch: Callable[[list[tuple[int, SubResult]]], None]) -> None:
+    """Run ``job`` in a worker process; each batch of (index, result) goes to ``on_batch``
+    as it arrives. Stops (and ends the worker) when ``cancel`` is set."""
+    package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "wizard.core.fanout"], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    assert worker.stdin is not None and worker.stdout is not None
+    try:
+        worker.stdin.write(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+        worker.stdin.close()
+        for kind, payload in _messages(worker.stdout):
+            if cancel.is_set():
+                return
+            if kind == "batch":
+                on_batch(payload)
+            elif kind == "error":
+                raise WorkerError(str(payload))
+            else:  # "end"
+                return
+        raise WorkerError(f"the worker ended early (exit {worker.wait()})")
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        worker.wait()
+        worker.stdout.close()
+
+
+def _messages(stream: IO[bytes]) -> Iterator[tuple[str, Any]]:
+    while header := stream.read(_HEADER.size):
+        if len(header) < _HEADER.size:
+            return
+        (size,) = _HEADER.unpack(header)
+        yield pickle.loads(stream.read(size))  # our own worker: a trusted pipe
+
+
+def _send(stream: IO[bytes], lock: threading.Lock, kind: str, payload: Any) -> None:
+    data = pickle.dumps((kind, payload), protocol=pickle.HIGHEST_PROTOCOL)
+    with lock:
+        stream.write(_HEADER.pack(len(data)) + data)
+        stream.flush()
+
+
+def _work(job: Job, out: IO[bytes]) -> None:
+    from wizard.core.interaction import NoInteraction
+
+    module, _, name = job.target.partition(":")
+    check: RoomCheck = getattr(import_module(module), name)
+    ctx = CheckContext(values=job.values, secrets=job.secrets, endpoints=job.endpoints,
+                       interaction=NoInteraction(), settings=job.settings,
+                       shared=dict(job.shared))
+    lock = threading.Lock()
+    batch: list[tuple[int, SubResult]] = []
+    sent = time.monotonic()
+    with ThreadPoolExecutor(max_workers=job.concurrency, thread_name_prefix="room") as pool:
+        futures = {pool.submit(check, ctx, item): index for index, item in enumerate(job.items)}
+        for future in as_completed(futures):
+            batch.append((futures[future], future.result()))
+            if len(batch) >= BATCH or time.monotonic() - sent > BATCH_SECONDS:
+                _send(out, lock, "batch", batch)
+                batch, sent = [], time.monotonic()
+    if batch:
+        _send(out, lock, "batch", batch)
+    _send(out, lock, "end", None)
+
+
+def main() -> int:
+    out = sys.stdout.buffer
+    job = pickle.loads(sys.stdin.buffer.read())
+    try:
+        _work(job, out)
+    except Exception as exc:  # the class only: a message could carry a server's text
+        _send(out, threading.Lock(), "error", f"{type(exc).__name__} in the worker")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
