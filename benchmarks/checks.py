@@ -12,7 +12,7 @@
    are ~40 MB), so the ratio is what the rooms cost; the welcome screen's
    figure is printed too. The sandbox runs in its own process (remote_sandbox).
 3. Responsiveness: the longest event-loop stall while 5 000 results stream
-   into the checklist — budget < 50 ms (median of three runs' longest stall),
+   into the checklist — budget ≤ 33 ms, two frames (median of three runs' longest stall),
    with a bare loop's longest stall over the same windows beside it (on a
    shared machine, the part no code of ours caused).
 
@@ -35,6 +35,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RUNS = 3
+STALL_BUDGET_MS = 33  # two frames at 60 Hz
 
 
 def overlap(provider: str, rooms: int, latency_ms: int, auth: str = "") -> dict[str, float]:
@@ -128,12 +129,13 @@ def main() -> int:
               f"{idle['max_rss_mb']:.0f} MB, with {busy['rooms']} rooms "
               f"{busy['max_rss_mb']:.0f} MB  ratio {ratio:.2f} (budget 1.5) "
               f"{'ok' if ok else 'OVER BUDGET'}")
-        ok = busy["max_stall_ms"] < 50
+        ok = busy["max_stall_ms"] <= STALL_BUDGET_MS
         failed |= not ok
         print(f"event loop   {provider}: longest stall while results stream: "
               f"{busy['max_stall_ms']:.0f} ms (median of {RUNS}; worst {worst:.0f} ms; runs "
               f"{each}; 99th percentile "
-              f"{busy['p99_stall_ms']:.0f} ms) (budget < 50)  {'ok' if ok else 'OVER BUDGET'}")
+              f"{busy['p99_stall_ms']:.0f} ms) (budget ≤ {STALL_BUDGET_MS}) "
+              f"{'ok' if ok else 'OVER BUDGET'}")
         print(f"             a bare loop beside it, same windows: longest {machine:.0f} ms "
               "(what the machine's other processes caused)")
     return 1 if failed else 0
