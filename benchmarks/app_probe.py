@@ -1,12 +1,16 @@
 """Run the wizard headless against a sandbox scenario; print peak RSS and event-loop stalls.
 
-    python benchmarks/app_probe.py idle|checks SCENARIO PROVIDER
+    python benchmarks/app_probe.py idle|checks SCENARIO PROVIDER [--why]
 
 ``idle``: the welcome screen only. ``checks``: step 1 for PROVIDER with every
 check run to completion. A 5 ms timer measures how late the event loop serves
 it: the longest delay is the worst stall a user would feel. A bare loop in its
 own process (control_loop.py) ticks beside it over the same window: its longest
 stall is what the machine itself caused (other processes on the cores).
+
+``--why``: a watchdog thread samples where the event loop's thread is whenever
+it is 20 ms late, and prints the most frequent places on stderr (a thread in
+``select`` is waiting for the GIL after its I/O returned).
 """
 
 from __future__ import annotations
@@ -22,7 +26,38 @@ from pathlib import Path
 CONTROL = Path(__file__).with_name("control_loop.py")
 
 
-async def run(mode: str, scenario: str, provider: str) -> dict[str, float]:
+class Watchdog:
+    """Where the event loop's thread is while it is late (``--why``)."""
+
+    def __init__(self, late: float = 0.020) -> None:
+        import collections
+        import threading
+
+        self.late = late
+        self.last = time.perf_counter()
+        self.places: collections.Counter[str] = collections.Counter()
+        self._loop_thread = threading.get_ident()
+        self._stop = threading.Event()
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _watch(self) -> None:
+        import traceback
+
+        while not self._stop.wait(0.003):
+            if time.perf_counter() - self.last > self.late:
+                frame = sys._current_frames().get(self._loop_thread)
+                stack = traceback.extract_stack(frame)[-8:]
+                self.places[" <- ".join(f"{f.name} ({Path(f.filename).name}:{f.lineno})"
+                                        for f in reversed(stack))] += 1
+
+    def report(self) -> None:
+        self._stop.set()
+        for place, count in self.places.most_common(10):
+            print(f"{count:4d}  {place}", file=sys.stderr)
+
+
+async def run(mode: str, scenario: str, provider: str, why: bool = False
+              ) -> dict[str, float]:
     from remote_sandbox import RemoteSandbox  # the server's memory is not the wizard's
 
     from wizard.app import Setup
@@ -51,11 +86,15 @@ async def run(mode: str, scenario: str, provider: str) -> dict[str, float]:
         async with app.run_test(size=(80, 24)) as pilot:
             last = time.perf_counter()
 
+            watchdog = Watchdog() if why else None
+
             def tick() -> None:
                 nonlocal last
                 now = time.perf_counter()
                 stalls.append(now - last - 0.005)
                 last = now
+                if watchdog is not None:
+                    watchdog.last = now
 
             app.set_interval(0.005, tick)
             await pilot.pause()
@@ -84,6 +123,8 @@ async def run(mode: str, scenario: str, provider: str) -> dict[str, float]:
             else:
                 await pilot.pause(0.5)
             measured = list(stalls)  # until here: closing the app is not streaming
+            if watchdog is not None:
+                watchdog.report()
             machine = float(control.communicate("stop\n", timeout=30)[0].strip() or 0)
         rooms = len(box.scenario.rooms)
     finally:
@@ -100,4 +141,4 @@ async def run(mode: str, scenario: str, provider: str) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(run(*sys.argv[1:4]))))
+    print(json.dumps(asyncio.run(run(*sys.argv[1:4], why="--why" in sys.argv[4:]))))

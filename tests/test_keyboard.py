@@ -149,3 +149,32 @@ async def test_a_wrong_password_in_the_demo_can_be_undone() -> None:
             assert isinstance(app.screen, PrepareScreen)
             field = app.screen.query_one("#field-password", Input)
             assert field.value == demo_password
+
+
+async def test_demo_values_right_after_typing_do_not_race_the_pending_recheck() -> None:
+    """Typing starts a re-check a second later; ctrl+d within that second re-composes the
+    form. The pending re-check must not run against the half-built form (NoMatches)."""
+    from wizard.ui.screens.prepare import RECHECK_DELAY
+
+    with sandbox("healthy", services=("exchange",)) as box:
+        app = make_app(box, provider="exchange", step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.click("#field-room_list")
+            await pilot.press("end", "x", "tab")  # a changed value: a re-check is pending
+            await pilot.press("ctrl+d")
+            await pilot.pause(RECHECK_DELAY + 0.5)
+            await settle(pilot)
+            field = app.screen.query_one("#field-room_list", Input)
+            assert field.value == box.values("exchange")["room_list"]
+            assert app.session.results["rooms"].status == Status.PASS
+
+
+async def test_outside_the_demo_ctrl_d_still_deletes_in_a_field() -> None:
+    app = make_app(None, provider="exchange", step=Step.PREPARE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.click("#field-room_list")
+        await pilot.press("ctrl+a", "backspace", *"abc", "home", "ctrl+d")
+        await pilot.pause()
+        assert app.screen.query_one("#field-room_list", Input).value == "bc"

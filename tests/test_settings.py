@@ -26,6 +26,7 @@ READS_THE_ENVIRONMENT = {
     "core/report.py": "TERM and NO_COLOR for the diagnostic report",
     "providers/exchange/ntlm.py": "NTLM_USER_FILE for pyspnego's NTLM acceptor (sandbox)",
     "app/answers.py": "the secrets' variables an answers file names (any name, by design)",
+    "core/fanout.py": "the worker process's environment: ours, with the package on PYTHONPATH",
 }
 
 

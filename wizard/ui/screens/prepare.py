@@ -33,8 +33,11 @@ class PrepareScreen(StepScreen):
     BINDINGS = [
         Binding("r", "recheck", N_("Re-check"), id="prepare.recheck"),
         # Hidden from the footer (no room at 80 columns): the demo hint names it when needed.
+        # A priority key: in a field, where the cursor mostly is, Textual's Input takes
+        # ctrl+d for "delete right" first. Outside the demo it is disabled (check_action),
+        # and the field gets it as before.
         Binding("ctrl+d", "demo_values", N_("Demo values"), id="prepare.demo_values",
-                show=False),
+                show=False, priority=True),
         # A ctrl key: a letter would be typed into the form's fields, where the cursor
         # often is on this screen. Not in the footer: the button above it says the same,
         # and in German the footer would lose "Beenden" and the language key to it.
@@ -230,6 +233,8 @@ class PrepareScreen(StepScreen):
         return ok
 
     def start_checks(self, only: set[str] | None) -> None:
+        if only is None:
+            self._drop_pending_recheck()
         self._typed_during_run = False
         self._commit_secrets()
         if not self._form_valid():
@@ -345,8 +350,17 @@ class PrepareScreen(StepScreen):
         # After the layout that makes room for it: scrolling now would stop one line short.
         self.call_after_refresh(status.scroll_visible, animate=False)
 
+    def _drop_pending_recheck(self) -> None:
+        """A re-check waiting for typing to pause is covered by the run about to start (or
+        belongs to a form about to be rebuilt)."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._pending_keys.clear()
+
     def action_demo_values(self) -> None:
         """The demo's values back in the form (a wrong password typed, say), checked again."""
+        self._drop_pending_recheck()
         self._drafts.clear()
         self.setup.forget_form()
         self.wizard.navigator.recompose(self)
