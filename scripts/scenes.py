@@ -114,6 +114,13 @@ async def settle(pilot: Pilot, *, sign_in: bool = True) -> None:
             break
         if busy:
             await pilot.pause(0.05)
+    if app.screen.is_modal:
+        # The screen under a dialog is drawn from what its widgets last rendered; on a busy
+        # machine that was before their last change of look (a focused button's edge
+        # differed by one colour). Drawn again, the picture is the settled one.
+        for screen in app.screen_stack[:-1]:
+            for widget in screen.query("*"):
+                widget.refresh()
     await pilot.pause()
 
 

@@ -66,23 +66,26 @@ def test_the_ui_keeps_small_tenants_in_its_own_threads() -> None:
     assert setup.offload_above is not None and setup.offload_above >= 100
 
 
-def _job(target: str, items: list[tuple[str, ...]]) -> Job:
+def _job(target: str, items: list[tuple[str, ...]], settings: Settings | None = None) -> Job:
     from wizard.core.endpoints import Endpoints
 
     return Job(target, {}, {"password": "not-on-a-command-line"}, Endpoints(), items, 4,
-               Settings())
+               settings or Settings())
 
 
-def test_batches_stream_in_and_a_failure_names_only_its_class() -> None:
+def test_batches_stream_in_and_a_failure_names_only_its_class(tmp_path: Path) -> None:
     batches: list[list[tuple[int, SubResult]]] = []
     run_in_worker(_job("fanout_targets:echo", [("a", "a@x"), ("b", "b@x")]),
                   threading.Event(), batches.append)
     got = sorted((index, r.name) for batch in batches for index, r in batch)
     assert got == [(0, "a"), (1, "b")]
     with pytest.raises(WorkerError) as failed:
-        run_in_worker(_job("fanout_targets:explode", [("a", "a@x")]),
-                      threading.Event(), batches.append)
+        run_in_worker(_job("fanout_targets:explode", [("a", "a@x")],
+                           Settings(state_dir=tmp_path)), threading.Event(), batches.append)
     assert str(failed.value) == "ValueError in the worker"  # not the server's text
+    log = (tmp_path / "roomcal.log").read_text(encoding="utf-8")
+    assert "ValueError" in log and "explode" in log  # the traceback, for support
+    assert "not-on-a-command-line" not in log  # scrubbed as the parent's log is
 
 
 def test_a_cancelled_run_ends_its_worker() -> None:

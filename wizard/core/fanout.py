@@ -133,13 +133,28 @@ def _work(job: Job, out: IO[bytes]) -> None:
 
 def main() -> int:
     out = sys.stdout.buffer
-    job = pickle.loads(sys.stdin.buffer.read())
+    job: Job = pickle.loads(sys.stdin.buffer.read())
     try:
         _work(job, out)
     except Exception as exc:  # the class only: a message could carry a server's text
+        _log_failure(job, exc)
         _send(out, threading.Lock(), "error", f"{type(exc).__name__} in the worker")
         return 1
     return 0
+
+
+def _log_failure(job: Job, error: Exception) -> None:
+    """The traceback into roomcal's log, scrubbed like the parent's (its secrets are this
+    process's to register): stderr goes nowhere, and nothing reaches a terminal."""
+    import logging
+
+    from wizard.core import logfile, redact
+
+    for value in job.secrets.values():
+        redact.register(value)
+    logfile.setup(job.settings.state_dir)
+    logging.getLogger(__name__).warning("a per-room check raised %s in the worker",
+                                        type(error).__name__, exc_info=True)
 
 
 if __name__ == "__main__":
