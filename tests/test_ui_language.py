@@ -27,8 +27,8 @@ DIALOGS = {
     "10-sign-in": ("cancel", "Abbrechen", "Anmelden: Cronofy Enterprise Connect"),
     "12-assign-export": ("export-cancel", "Abbrechen", "Raumzuordnungen exportieren"),
 }
-STEP_SCENES = ["01-welcome", "02-prepare-exchange", "06-connect", "09-link", "11-connected",
-               "12-assign"]
+# The first screen, a form, the one the issue saw ("Verbunden") and a table.
+STEP_SCENES = ["01-welcome", "02-prepare-exchange", "11-connected", "12-assign"]
 
 
 def _app(name: str, box):  # -> WizardApp
