@@ -18,3 +18,9 @@ def explode(ctx: CheckContext, item: tuple[str, ...]) -> SubResult:
 def slow(ctx: CheckContext, item: tuple[str, ...]) -> SubResult:
     time.sleep(0.05)
     return echo(ctx, item)
+
+
+def explode_first(ctx: CheckContext, item: tuple[str, ...]) -> SubResult:
+    if item[0] == "0":
+        raise ValueError("the first room")
+    return slow(ctx, item)

@@ -117,3 +117,11 @@ def test_the_secret_is_not_on_the_workers_command_line(monkeypatch: pytest.Monke
     run_in_worker(_job("fanout_targets:echo", [("a", "a@x")]), threading.Event(),
                   lambda batch: None)
     assert seen and not any("not-on-a-command-line" in arg for arg in seen[0])
+
+
+def test_a_failure_ends_the_run_without_waiting_for_every_other_room() -> None:
+    started = time.monotonic()
+    with pytest.raises(WorkerError):
+        run_in_worker(_job("fanout_targets:explode_first", [(str(i), "") for i in range(400)]),
+                      threading.Event(), lambda batch: None)
+    assert time.monotonic() - started < 4  # all 400 rooms: 400 × 0.05 s / 4 threads = 5 s

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from importlib import import_module
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from wizard.core.endpoints import Endpoints
 from wizard.core.model import CheckContext, SubResult
@@ -39,8 +39,8 @@ BATCH = 25  # results per message, or fewer after BATCH_SECONDS
 BATCH_SECONDS = 0.2
 _HEADER = struct.Struct(">I")
 
-Item = tuple[str, ...]
-RoomCheck = Callable[[CheckContext, Item], SubResult]
+Item = TypeVar("Item")  # what one room is to its check, e.g. (name, address): picklable
+RoomCheck = Callable[[CheckContext, Any], SubResult]
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,41 @@ class Job:
     values: Mapping[str, str]
     secrets: Mapping[str, str]
     endpoints: Endpoints
-    items: Sequence[Item]
+    items: Sequence[Any]
     concurrency: int
     settings: Settings = field(default_factory=Settings)
     shared: Mapping[str, Any] = field(default_factory=dict)  # what earlier checks found
+
+
+def fan_out(ctx: CheckContext, check: Callable[[CheckContext, Item], SubResult],
+            items: Sequence[Item], *, concurrency: int,
+            on_result: Callable[[SubResult], None],
+            shared: Mapping[str, Any] | None = None) -> None:
+    """Each item through ``check`` (a module-level function), ``concurrency`` at a time:
+    in this process's threads, or — for more than ``ctx.offload_above`` items — in a
+    worker process, given ``shared`` of what earlier checks found. Results arrive in
+    completion order; a failure ends the run at once; so does ``ctx.cancel``."""
+    if ctx.offload_above is not None and len(items) > ctx.offload_above:
+        job = Job(f"{check.__module__}:{check.__name__}", dict(ctx.values), dict(ctx.secrets),
+                  ctx.endpoints, list(items), concurrency, ctx.settings,
+                  shared=dict(shared or {}))
+
+        def take(batch: list[tuple[int, SubResult]]) -> None:
+            for _index, result in batch:
+                on_result(result)
+
+        run_in_worker(job, ctx.cancel, take)
+        return
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="room") as pool:
+        futures = [pool.submit(check, ctx, item) for item in items]
+        try:
+            for future in as_completed(futures):
+                if ctx.cancel.is_set():
+                    break
+                on_result(future.result())
+        finally:
+            for future in futures:  # cancelled or failed: the rooms not started stay so
+                future.cancel()
 
 
 class WorkerError(RuntimeError):
@@ -121,11 +152,16 @@ def _work(job: Job, out: IO[bytes]) -> None:
     sent = time.monotonic()
     with ThreadPoolExecutor(max_workers=job.concurrency, thread_name_prefix="room") as pool:
         futures = {pool.submit(check, ctx, item): index for index, item in enumerate(job.items)}
-        for future in as_completed(futures):
-            batch.append((futures[future], future.result()))
-            if len(batch) >= BATCH or time.monotonic() - sent > BATCH_SECONDS:
-                _send(out, lock, "batch", batch)
-                batch, sent = [], time.monotonic()
+        try:
+            for future in as_completed(futures):
+                batch.append((futures[future], future.result()))
+                if len(batch) >= BATCH or time.monotonic() - sent > BATCH_SECONDS:
+                    _send(out, lock, "batch", batch)
+                    batch, sent = [], time.monotonic()
+        except BaseException:
+            for future in futures:  # a failed run ends now, not after every other room
+                future.cancel()
+            raise
     if batch:
         _send(out, lock, "batch", batch)
     _send(out, lock, "end", None)

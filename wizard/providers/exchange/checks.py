@@ -14,10 +14,10 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 from urllib.parse import urlsplit
 
+from wizard.core.fanout import fan_out
 from wizard.core.files import valid_ca_bundle
 from wizard.core.i18n import N_
 from wizard.core.model import (
@@ -457,32 +457,6 @@ def impersonate_room(ctx: CheckContext, room: tuple[str, str]) -> SubResult:
     return SubResult(name, Status.PASS, Msg(N_("calendar readable")), email)
 
 
-def _impersonate_all(ctx: CheckContext, rooms: list[tuple[str, str]],
-                     on_result: Callable[[SubResult], None]) -> None:
-    if ctx.offload_above is not None and len(rooms) > ctx.offload_above:
-        from wizard.core.fanout import Job, run_in_worker
-
-        job = Job(f"{__name__}:impersonate_room", dict(ctx.values), dict(ctx.secrets),
-                  ctx.endpoints, rooms, ROOM_CONCURRENCY, ctx.settings,
-                  shared={"exchange.ews_url": _ews_url(ctx)})
-
-        def take(batch: list[tuple[int, SubResult]]) -> None:
-            for _index, result in batch:
-                on_result(result)
-
-        run_in_worker(job, ctx.cancel, take)
-        return
-    with ThreadPoolExecutor(max_workers=ROOM_CONCURRENCY,
-                            thread_name_prefix="impersonate") as pool:
-        futures = [pool.submit(impersonate_room, ctx, room) for room in rooms]
-        for future in as_completed(futures):
-            if ctx.cancel.is_set():
-                for pending in futures:
-                    pending.cancel()
-                break
-            on_result(future.result())
-
-
 def check_impersonation(ctx: CheckContext) -> CheckResult:
     rooms = [(r.name or r.email_address, r.email_address)
              for r in ctx.shared.get("exchange.rooms", [])]
@@ -501,7 +475,8 @@ def check_impersonation(ctx: CheckContext) -> CheckResult:
                     total=grouped(len(rooms))),
                 items=tuple(results)))
 
-    _impersonate_all(ctx, rooms, on_result)
+    fan_out(ctx, impersonate_room, rooms, concurrency=ROOM_CONCURRENCY, on_result=on_result,
+            shared={"exchange.ews_url": _ews_url(ctx)})
     denied = [r for r in results if r.status == Status.FAIL]
     order = {email: i for i, (_name, email) in enumerate(rooms)}
     results.sort(key=lambda r: order.get(r.key, 0))

@@ -11,10 +11,9 @@ browser) and look at what that connection will need.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from urllib.parse import quote
 
+from wizard.core.fanout import fan_out
 from wizard.core.files import valid_ca_bundle
 from wizard.core.i18n import N_
 from wizard.core.model import (
@@ -161,32 +160,6 @@ def probe_calendar(ctx: CheckContext, room: tuple[str, str]) -> SubResult:
                      code="" if ok else "microsoft365.calendar_unreadable")
 
 
-def _probe_all(ctx: CheckContext, rooms: list[tuple[str, str]],
-               on_result: Callable[[SubResult], None]) -> None:
-    if ctx.offload_above is not None and len(rooms) > ctx.offload_above:
-        from wizard.core.fanout import Job, run_in_worker
-
-        job = Job(f"{__name__}:probe_calendar", dict(ctx.values), dict(ctx.secrets),
-                  ctx.endpoints, rooms, CALENDAR_CONCURRENCY, ctx.settings,
-                  shared={"m365.token": ctx.shared.get("m365.token")})
-
-        def take(batch: list[tuple[int, SubResult]]) -> None:
-            for _index, result in batch:
-                on_result(result)
-
-        run_in_worker(job, ctx.cancel, take)
-        return
-    with ThreadPoolExecutor(max_workers=CALENDAR_CONCURRENCY,
-                            thread_name_prefix="calendar") as pool:
-        futures = [pool.submit(probe_calendar, ctx, room) for room in rooms]
-        for future in as_completed(futures):
-            if ctx.cancel.is_set():
-                for pending in futures:
-                    pending.cancel()
-                break
-            on_result(future.result())
-
-
 def check_calendar_access(ctx: CheckContext) -> CheckResult:
     found = ctx.shared.get("m365.rooms", [])
     rooms = [(str(r.get("displayName") or r.get("emailAddress", "")),
@@ -203,7 +176,8 @@ def check_calendar_access(ctx: CheckContext) -> CheckResult:
                     done=grouped(len(items)), total=grouped(len(rooms))),
                 items=tuple(items)))
 
-    _probe_all(ctx, rooms, on_result)
+    fan_out(ctx, probe_calendar, rooms, concurrency=CALENDAR_CONCURRENCY, on_result=on_result,
+            shared={"m365.token": ctx.shared.get("m365.token")})
     order = {email: i for i, (_name, email) in enumerate(rooms)}
     items.sort(key=lambda item: order.get(item.key, 0))
     denied = [i for i in items if i.status == Status.FAIL]
