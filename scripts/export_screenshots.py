@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from scenes import PORT_BASE, SCENES, Scene, fixed_port_sandbox  # noqa: E402
+from scenes import PORT_BASE, SCENES, Scene, fixed_port_sandbox, steady  # noqa: E402
 
 
 async def shoot(scene: Scene, lang: str, target: Path) -> None:
@@ -31,6 +31,7 @@ async def shoot(scene: Scene, lang: str, target: Path) -> None:
             app = WizardApp(scene.setup(f"shot-{scene.name}", box), language=lang)
             async with app.run_test(size=scene.size) as pilot:
                 await scene.drive(pilot)
+                await steady(pilot)
                 svg = app.export_screenshot(title=f"roomcal — {scene.name}")
         target.write_text(svg, encoding="utf-8")
     finally:

@@ -108,12 +108,23 @@ async def settle(pilot: Pilot, *, sign_in: bool = True) -> None:
             continue
         navigator = getattr(app, "navigator", None)
         busy = any(not w.is_finished for w in app.workers) or (
-            navigator is not None and not navigator.idle) or _pressed_look(app)
+            navigator is not None and not navigator.idle)
         quiet_rounds = 0 if busy else quiet_rounds + 1
         if quiet_rounds >= 3:
             break
         if busy:
             await pilot.pause(0.05)
+    await pilot.pause()
+
+
+async def steady(pilot: Pilot) -> None:
+    """Before a picture is taken (snapshots, screenshots): every look that ends by itself
+    has ended, and what is under a dialog is drawn as it is now."""
+    app = pilot.app
+    for _round in range(100):
+        if not _pressed_look(app):
+            break
+        await pilot.pause(0.05)
     if app.screen.is_modal:
         # The screen under a dialog is drawn from what its widgets last rendered; on a busy
         # machine that was before their last change of look (a focused button's edge

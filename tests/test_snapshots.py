@@ -14,7 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from scenes import PORT_BASE, SCENES, Scene, fixed_port_sandbox
+from scenes import PORT_BASE, SCENES, Scene, fixed_port_sandbox, steady
 from screen_text import reading_problems, translations
 from textual.pilot import Pilot
 
@@ -65,6 +65,7 @@ def test_screen(scene_app: tuple[WizardApp, Scene], snap_compare) -> None:
 
     async def drive_and_read(pilot: Pilot) -> None:
         await scene.drive(pilot)
+        await steady(pilot)
         # Read back as a person would (no word cut, no foreign footer key): the picture
         # below is the one a person sees.
         problems.extend(reading_problems(app.screen, translations(i18n.current_language())))
