@@ -12,12 +12,12 @@ import pytest
 
 from monkey import one_run
 
+# Each provider, step 1 and step 2, a failing scenario each; scripts/monkey.py runs the
+# long rounds over every provider and scenario.
 SHORT = [
     ("google", "healthy", "connect", 11),
     ("google", "cronofy-errors", "prepare", 12),
     ("exchange", "impersonation-denied", "prepare", 13),
-    ("exchange", "healthy", "welcome", 14),
-    ("microsoft365", "healthy", "connect", 15),
     ("microsoft365", "m365-not-admin", "prepare", 16),
 ]
 # Seeds that crashed before the navigator owned the screen stack (InvalidStateError: a
