@@ -252,6 +252,7 @@ def test_a_weak_password_mangles_nothing_and_reveals_nothing(
     ("login failed for Sommer2024!x", "login failed for ***"),
     ("'Sommer2024!x' was refused.", "'***' was refused."),
     ("pw=Sommer2024!x&user=svc", "pw=***&user=svc"),
+    (r"sent b'Sommer2024!x\r\n'", r"sent b'***\r\n'"),  # a repr's escapes
     ("https://svc:Sommer2024!x@mail.example.com/EWS", "https://svc:***@mail.example.com/EWS"),
     ("Sommer2024!xyz and xSommer2024!x stay", "Sommer2024!xyz and xSommer2024!x stay"),
 ])

@@ -12,8 +12,8 @@ Two nets, and rules that keep them from doing harm:
 * **Registered values** (a password when its field is left or a check starts —
   never each keystroke —, a value from the environment or the keyring, a token
   received) are masked where they stand as a token of their own: between spaces,
-  quotes, brackets, ``=``, ``:``, ``&`` …, never inside a longer word, address or
-  host. With the password "Sommer", "Sommerhaus" and ``svc@sommer.example`` stay.
+  quotes, brackets, ``=``, ``:``, ``&``, an escape's backslash …, never inside a
+  longer word, address or host.
 * **A guessable value is never masked** (fewer than 8 characters, or under 16 of
   one kind — letters only, digits only): masking it would not hide it, anyone can
   guess "demo", but point at it — ``svc-cronofy@***.example.com`` says the
@@ -66,8 +66,9 @@ _B64 = r"[A-Za-z0-9+/]"
 _AUTH_BLOB = re.compile(
     rf"(?i:\b(ntlm|negotiate|kerberos)\s+){_B64}{{16,}}={{0,2}}"
     rf"|(?<!{_B64})(?:TlRMTVNTUA{_B64}{{6,}}|(?:YI|oY)[GI]{_B64}{{20,}})={{0,2}}")
-# What may stand beside a secret for it to be a token of its own.
-_EDGE = r"\s\"'`=:,;()\[\]{}<>|&"
+# What may stand beside a secret for it to be a token of its own (a backslash: a repr's
+# or a JSON string's escape, ``'…\r\n'``).
+_EDGE = r"\s\"'`=:,;()\[\]{}<>|&\\"
 _BEFORE = rf"(?<![^{_EDGE}])"
 _AFTER = rf"(?=$|[{_EDGE}]|[.!?](?:$|[{_EDGE}]))"
 
