@@ -137,3 +137,32 @@ def test_roomcal_report_anonymize(tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert "demo.example.com" not in text and "Board Room" not in text
     assert '"anonymized": true' in text and "mailbox1@domain1.example" in text
+
+
+@pytest.mark.parametrize("provider", ["microsoft365", "google"])
+def test_building_names_are_anonymized(provider: str, tmp_path: Path) -> None:
+    """Microsoft 365's Places API names each room's building, as Google's resources do:
+    a building is the customer's too (before: Microsoft 365's stayed in every item)."""
+    scenario = tmp_path / "buildings.toml"
+    scenario.write_text('''
+description.en = "Buildings"
+[[rooms.list]]
+name = "Raum Alster"
+email = "alster@contoso.example"
+building = "Kesselhaus Nord"
+capacity = 8
+[[rooms.list]]
+name = "Raum Elbe"
+email = "elbe@contoso.example"
+building = "Speicherstadt 7"
+capacity = 12
+''', encoding="utf-8")
+    confirm = ["--confirm", "cronofy_app"] if provider == "google" else []
+    plain, anonymous = tmp_path / "plain.json", tmp_path / "anonymous.json"
+    for path, extra in ((plain, []), (anonymous, ["--anonymize"])):
+        assert main(["--lang", "de", "check", provider, "--scenario", str(scenario),
+                     "--report", str(path), *confirm, *extra]) == 0
+    assert "Kesselhaus Nord" in plain.read_text(encoding="utf-8")  # it was there to hide
+    text = anonymous.read_text(encoding="utf-8")
+    assert "Kesselhaus" not in text and "Speicherstadt" not in text
+    assert "Building 1" in text and "Building 2" in text

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -153,3 +154,116 @@ def test_the_log_is_private_and_rotated(tmp_path: Path) -> None:
         for handler in [h for h in root.handlers if getattr(h, "roomcal", False)]:
             root.removeHandler(handler)
             handler.close()
+
+
+NTLM_BLOB = re.compile(r"TlRMTVNTUA[A-Za-z0-9+/=]{8,}")  # base64 of "NTLMSSP\0"
+
+
+def test_verbose_ntlm_sign_in_leaves_no_ntlm_message_in_the_log(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real NTLM handshake with the sandbox's EWS under --verbose: the negotiate, the
+    server's challenge and the client's response (together an offline-crackable hash of
+    the service account's password) never reach the log. Before: pyspnego logged each
+    ("NTLM step output: TlRMTVNTUAAD…") once verbose lifted it to DEBUG."""
+    from wizard.cli import main
+
+    monkeypatch.setenv("ROOMCAL_STATE_DIR", str(tmp_path / "state"))
+    root = logging.getLogger()
+    try:
+        assert main(["--lang", "en", "check", "exchange", "--scenario", "healthy",
+                     "--auth", "ntlm", "--verbose"]) == 0
+    finally:
+        for handler in [h for h in root.handlers if getattr(h, "roomcal", False)]:
+            root.removeHandler(handler)
+            handler.close()
+    log = (tmp_path / "state" / "roomcal.log").read_text(encoding="utf-8")
+    assert "Request headers" in log and "'Authorization': 'NTLM ***'" in log  # verbose, NTLM
+    assert NTLM_BLOB.findall(log) == []
+    assert "spnego" not in log  # its DEBUG lines are the messages themselves
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("NTLM step output: TlRMTVNTUAADAAAAGAAYAFgAAACmAKYAcAAAAAAAAAAWAQAAOAA4ABYBAAAE",
+     "NTLM step output: ***"),
+    ("WWW-Authenticate: NTLM TlRMTVNTUAACAAAABAAEADgAAAA1gorid02Rg/FFresAAAAA==",
+     "WWW-Authenticate: NTLM ***"),
+    ("{'www-authenticate': 'Negotiate oYIBJzCCASOgAwoBAaKCAQYEggECTlRMTVNTUAAC'}",
+     "{'www-authenticate': 'Negotiate ***'}"),
+    ("Kerberos token YIIGhgYJKoZIhvcSAQICAQBuggZ1MIIGcaADAgEFoQMCAQ6iBwMFACAAAACjggSa",
+     "Kerberos token ***"),
+    ("msg=b'TlRMTVNTUAABAAAAN4II4gAAAAAoAAAAAAAAACgAAAAADAQAAAAADw=='",
+     "msg=b'***'"),
+])
+def test_ntlm_negotiate_and_kerberos_blobs_are_masked(text: str, expected: str) -> None:
+    assert redact.scrub(text) == expected
+
+
+def _weak_password_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                         capsys: pytest.CaptureFixture[str], password: str) -> tuple[str, str]:
+    """``check exchange --json --report`` with ROOMCAL_PASSWORD=``password`` (the server's
+    too), rooms named like it: (stdout, the report)."""
+    from wizard.cli import main
+
+    scenario = tmp_path / "weak.toml"
+    scenario.write_text(f'''
+description.en = "A weak password"
+[[rooms.list]]
+name = "Sommerhaus"
+email = "sommerhaus@demo.example.com"
+[[rooms.list]]
+name = "{password}"
+email = "{password.lower()}@demo.example.com"
+[exchange]
+password = "{password}"
+''', encoding="utf-8")
+    monkeypatch.setenv("ROOMCAL_PASSWORD", password)
+    report = tmp_path / "report.json"
+    assert main(["--lang", "en", "check", "exchange", "--scenario", str(scenario), "--json",
+                 "--report", str(report)]) == 0
+    return capsys.readouterr().out, report.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("password", ["demo", "Sommer"])
+def test_a_weak_password_mangles_nothing_and_reveals_nothing(
+        password: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: ROOMCAL_PASSWORD=demo made the account svc-cronofy@***.example.com in the
+    report and the JSON — and so told the reader the password; "Sommer" made the room
+    "Sommerhaus" "***haus", and a room called "Sommer" "***" (an oracle: name rooms after
+    guesses, read the report). Identifiers are never masked by value, and a guessable
+    secret is masked nowhere: masking it could only point at it."""
+    out, report = _weak_password_check(tmp_path, monkeypatch, capsys, password)
+    for text in (out, report):
+        assert redact.MASK not in text
+        assert "svc-cronofy@demo.example.com" in text
+        assert "Sommerhaus" in text and f'"{password}"' in text  # the room of that name
+        # … and the password is nowhere else: not written is what keeps it out.
+        for named in (f'"{password}"', f"{password.lower()}@demo.example.com",
+                      "demo.example.com", "Sommerhaus", "sommerhaus"):
+            text = text.replace(named, "")
+        assert password not in text
+    data = json.loads(report)
+    assert data["connection"].get("account", "svc-cronofy@demo.example.com") == \
+        "svc-cronofy@demo.example.com"
+    assert data["inputs"]["exchange"]["username"] == "svc-cronofy@demo.example.com"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("login failed for Sommer2024!x", "login failed for ***"),
+    ("'Sommer2024!x' was refused.", "'***' was refused."),
+    ("pw=Sommer2024!x&user=svc", "pw=***&user=svc"),
+    (r"sent b'Sommer2024!x\r\n'", r"sent b'***\r\n'"),  # a repr's escapes
+    ("https://svc:Sommer2024!x@mail.example.com/EWS", "https://svc:***@mail.example.com/EWS"),
+    ("Sommer2024!xyz and xSommer2024!x stay", "Sommer2024!xyz and xSommer2024!x stay"),
+])
+def test_a_strong_secret_is_masked_where_it_stands_as_a_token(text: str, expected: str) -> None:
+    redact.register("Sommer2024!x")
+    assert redact.scrub(text) == expected
+
+
+@pytest.mark.parametrize("secret", ["demo", "Sommer", "password", "12345678", "Sommerhaus"])
+def test_a_guessable_secret_is_not_masked_by_value(secret: str) -> None:
+    """Masking it would not hide it (anyone can guess it) but point at it."""
+    redact.register(secret)
+    for text in (f"the {secret} scenario", f"svc@{secret.lower()}.example.com"):
+        assert redact.scrub(text) == text

@@ -131,7 +131,7 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
     if args.handoff:
         _write_handoff(setup, args, values, results)
     if args.json:
-        print(redact.scrub(json.dumps(payload, ensure_ascii=False, indent=2)))
+        print(json.dumps(redact.scrub_data(payload), ensure_ascii=False, indent=2))
     else:
         _print_human(plugin, results, ok)
     return EXIT_OK if ok else EXIT_FAILED

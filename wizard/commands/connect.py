@@ -51,7 +51,7 @@ def run_connect(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         payload = {"format": formats.CLI_JSON, "ok": True,
                    "connection": connection.to_json(), "rooms": rooms}
-        print(redact.scrub(json.dumps(payload, ensure_ascii=False, indent=2)))
+        print(json.dumps(redact.scrub_data(payload), ensure_ascii=False, indent=2))
         return EXIT_OK
     print(_("The calendar service is connected"))
     print(f"  {_('Account')}: {printable(connection.account)}")

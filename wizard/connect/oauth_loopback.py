@@ -11,14 +11,23 @@ The server is told the attempt's ``state`` before its URL is shown, so the
 page the browser lands on can tell the truth: complete, refused, without a
 code, or a link of another attempt (one rule, ``classify``, for the page and
 for the waiting side).
+
+Anyone on the host can reach the port, so a redirect with a foreign ``state``
+costs nothing beyond its page: it is answered and forgotten — never queued for
+the waiting side, never a notification on the admin's screen — so a flood of
+them neither delays the real redirect nor fills memory. Each connection has a
+short deadline and their number a cap, and a connection its peer resets is
+logged at DEBUG, never printed as a traceback on the admin's terminal.
 """
 
 from __future__ import annotations
 
 import errno
 import html
+import logging
 import queue
 import secrets
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -33,6 +42,12 @@ from wizard.core.interaction import Interaction
 from wizard.core.model import Msg
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+# A browser sends its request at once; a connection that sends nothing is dropped after this.
+REQUEST_DEADLINE = 5.0
+# Connections served at once; more are closed unread (a browser retries a refused one).
+MAX_CONNECTIONS = 64
+
+log = logging.getLogger(__name__)
 
 # RFC 6749 section 4.1.2.1 error codes -> one sentence each.
 OAUTH_ERRORS = {
@@ -96,6 +111,45 @@ def classify(params: dict[str, str], state: str) -> Verdict:
     return Verdict.COMPLETE
 
 
+class _LoopbackHTTPServer(ThreadingHTTPServer):
+    """A thread per connection, at most ``MAX_CONNECTIONS`` at once; errors go to the log."""
+
+    daemon_threads = True
+    block_on_close = False
+    # socketserver's listen backlog is 5: a burst of forged connections would fill it and
+    # the kernel would drop the browser's own (retried only after a second, then three).
+    request_queue_size = 128
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)  # a flood: its excess is closed unread
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Never socketserver's traceback on stderr (the admin's terminal)."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            log.debug("loopback redirect: a connection ended early (%s)",
+                      type(error).__name__)
+        else:
+            log.warning("loopback redirect: a request failed", exc_info=True)
+
+
 class RedirectServer:
     """One sign-in attempt's loopback redirect endpoint."""
 
@@ -112,6 +166,8 @@ class RedirectServer:
         outer = self
 
         class _Handler(BaseHTTPRequestHandler):
+            timeout = REQUEST_DEADLINE
+
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # the request line contains the code: never log it
 
@@ -122,7 +178,10 @@ class RedirectServer:
                     return
                 params = _params(self.path)
                 verdict = classify(params, outer.state)
-                outer._hits.put(f"http://127.0.0.1:{outer.port}{self.path}")
+                if verdict is not Verdict.OTHER_ATTEMPT:
+                    # Only this attempt's redirects reach the waiting side: whoever sent
+                    # one knew the state. Others get their page and are forgotten.
+                    outer._hits.put(f"http://127.0.0.1:{outer.port}{self.path}")
                 body = page(verdict, params.get("error", "")).encode()
                 self.send_response(200 if verdict in (Verdict.COMPLETE, Verdict.REFUSED)
                                    else 400)
@@ -135,7 +194,7 @@ class RedirectServer:
                 self.wfile.write(body)
 
         try:
-            self._httpd = ThreadingHTTPServer((host, port), _Handler)
+            self._httpd = _LoopbackHTTPServer((host, port), _Handler)
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise UserFacingError(
@@ -143,7 +202,6 @@ class RedirectServer:
                     Msg(N_("Choose another port with --port, or stop the program using it.")),
                 ) from None
             raise
-        self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         # A short poll: stop() (the sign-in is done) returns within it, not within 0.5 s.
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),

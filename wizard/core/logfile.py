@@ -4,7 +4,11 @@ On a shared jump host the log sits in the admin's state directory for as long
 as the machine lives: it must not be readable by the others logged in, must
 not grow without bound, and must not hold what the client libraries log at
 INFO — httpx writes every request URL with its query (OAuth ``state``, the
-``login_hint`` e-mail). ``--verbose`` lets them in, scrubbed like the rest.
+``login_hint`` e-mail). ``--verbose`` lets them in, scrubbed like the rest —
+except the authentication libraries: what pyspnego logs at DEBUG is each NTLM
+message itself (``NTLM step output: TlRMTVNTUAAD…``), and a challenge with its
+response is an offline-crackable hash of the service account's password. They
+stay at WARNING; the scrubber masks such messages anywhere else as well.
 """
 
 from __future__ import annotations
@@ -21,9 +25,12 @@ NAME = "roomcal.log"
 MAX_BYTES = 1_000_000
 BACKUPS = 3  # roomcal.log.1 … .3
 # Libraries that log request lines, headers or wire details below WARNING.
-CHATTY = ("httpx", "httpcore", "urllib3", "requests", "requests_ntlm", "msal", "exchangelib",
-          "google", "google_auth_oauthlib", "oauthlib", "requests_oauthlib", "spnego",
+CHATTY = ("httpx", "httpcore", "urllib3", "requests", "msal", "exchangelib",
+          "google", "google_auth_oauthlib", "oauthlib", "requests_oauthlib",
           "aiohttp", "asyncio")
+# Libraries whose DEBUG is the authentication exchange itself: never below WARNING.
+AUTHENTICATION = ("spnego", "requests_ntlm", "ntlm_auth", "requests_kerberos", "gssapi",
+                  "krb5")
 
 
 class PrivateRotatingFileHandler(RotatingFileHandler):
@@ -44,6 +51,8 @@ def setup(directory: Path, *, verbose: bool = False) -> Path | None:
     root = logging.getLogger()
     for level_of in CHATTY:
         logging.getLogger(level_of).setLevel(logging.DEBUG if verbose else logging.WARNING)
+    for level_of in AUTHENTICATION:
+        logging.getLogger(level_of).setLevel(logging.WARNING)
     target: Path | None = path(directory)
     for old in [h for h in root.handlers if getattr(h, "roomcal", False)]:
         if getattr(old, "baseFilename", None) == str(target):

@@ -4,8 +4,8 @@ Support reproduces a customer's setup from the report: ``roomcal demo
 --scenario report.json`` starts the sandbox with the same rooms and the same
 failing prerequisites. So the report keeps what is needed to replay (room
 names and addresses, which checks failed for which rooms, the non-secret
-inputs) and nothing secret: passwords and tokens are never written, and the
-whole text is scrubbed of every registered secret before it is saved.
+inputs) and nothing secret: passwords and tokens are never written, and every
+free-text field is scrubbed before it is saved (``redact.scrub_data``).
 """
 
 from __future__ import annotations
@@ -79,7 +79,8 @@ def build_report(
 
 
 def dumps(report: Mapping[str, Any]) -> str:
-    return redact.scrub(json.dumps(report, ensure_ascii=False, indent=2))
+    """Scrubbed field by field: the account, hosts and rooms are never masked by value."""
+    return json.dumps(redact.scrub_data(report), ensure_ascii=False, indent=2)
 
 
 def write_report(path: str | Path, **kwargs: Any) -> Path:

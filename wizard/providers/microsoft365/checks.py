@@ -107,8 +107,13 @@ def check_rooms(ctx: CheckContext) -> CheckResult:
                            Msg(N_("Create a room mailbox per conference room.")),
                            command='New-Mailbox -Name "Raum Alster" -Room',
                            code="microsoft365.no_rooms")
+    # The building in a parameter of its own: it names the customer's site, so an
+    # anonymized report replaces it (wizard/core/anonymize.py, PARAM_KINDS).
     items = tuple(SubResult(str(r.get("displayName", "")), Status.PASS,
-                            str(r.get("building") or ""), str(r.get("emailAddress", "")))
+                            Msg(N_("{building}, {capacity} seats"),
+                                building=str(r.get("building") or "-"),
+                                capacity=r.get("capacity") or "?"),
+                            str(r.get("emailAddress", "")))
                   for r in rooms)
     return CheckResult("rooms", Status.PASS,
                        Msg(N_("{count} room mailboxes found."), count=len(rooms)), items=items)
