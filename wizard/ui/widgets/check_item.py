@@ -11,6 +11,7 @@ from textual.widgets import Checkbox, Static
 
 from wizard.core.i18n import N_, _
 from wizard.core.model import CheckResult, CheckSpec, Status, render
+from wizard.core.text import one_line
 from wizard.ui.text import plain, styled, translate_bindings
 from wizard.ui.widgets.command_lines import CommandLines
 from wizard.ui.widgets.toggle import Toggle
@@ -100,7 +101,8 @@ class CheckItem(Vertical, can_focus=True):
         problems = [i for i in self.result.items if i.status in (Status.FAIL, Status.WARN)]
         if not problems:
             return plain("")
-        lines = [f"{SYMBOLS[i.status]} {i.name}: {render(i.detail)}"
+        # A room's name is the server's: one line each, or a name could forge a room's line.
+        lines = [f"{SYMBOLS[i.status]} {one_line(i.name)}: {one_line(render(i.detail))}"
                  for i in problems[:MAX_ITEMS_SHOWN]]
         if len(problems) > MAX_ITEMS_SHOWN:
             lines.append(_("… and {count} more").format(count=len(problems) - MAX_ITEMS_SHOWN))
