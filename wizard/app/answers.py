@@ -30,7 +30,7 @@ from wizard.core.endpoints import REGIONS
 from wizard.core.flow import Step
 from wizard.core.i18n import N_, SUPPORTED, _
 from wizard.core.model import Field, Msg, ProviderPlugin
-from wizard.core.settings import Settings
+from wizard.core.settings import names_a_secret_for_roomcal
 
 if TYPE_CHECKING:
     from wizard.app.setup import Setup
@@ -39,8 +39,6 @@ TABLES = ("form", "secrets", "connect", "confirm")
 TOP_LEVEL = ("language", "provider", "unattended", *TABLES)
 CONNECT_KEYS = ("region", "service", "accept_terms")
 ENVIRONMENT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-SECRET_PREFIX = "ROOMCAL_"
-PASSWORD_VARIABLE = "ROOMCAL_PASSWORD"
 
 WHERE = N_("{path}, line {line}")
 UNKNOWN = N_("{where}: unknown key {key} (possible here: {known})")
@@ -217,7 +215,7 @@ def _secrets(file: _File, table: Mapping[str, Any], plugin: ProviderPlugin,
         if not ENVIRONMENT_NAME.match(variable):
             redact.register(variable)  # most likely the secret itself
             raise file.error(where, NOT_A_VARIABLE)
-        if not meant_for_secrets(variable):
+        if not names_a_secret_for_roomcal(variable):
             raise file.error(where, NOT_FOR_ROOMCAL)  # not repeated: it may be the secret
         value = environ.get(variable, "")
         if not value:
@@ -225,13 +223,6 @@ def _secrets(file: _File, table: Mapping[str, Any], plugin: ProviderPlugin,
         redact.register(value)
         values[key] = value
     return values
-
-
-def meant_for_secrets(variable: str) -> bool:
-    """Did a person set this variable to hand roomcal a secret? ROOMCAL_PASSWORD, or a
-    ROOMCAL_ name of their own — not a setting of roomcal's (a client secret, a folder)."""
-    settings = {v.name for v in Settings.variables()} - {PASSWORD_VARIABLE}
-    return variable.startswith(SECRET_PREFIX) and variable not in settings
 
 
 def _confirmations(file: _File, table: Mapping[str, Any], plugin: ProviderPlugin

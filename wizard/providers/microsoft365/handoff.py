@@ -77,7 +77,8 @@ def fix(facts: HandoffFacts) -> Steps | None:
             "As a Global Administrator of {tenant}, grant admin consent to the app the wizard "
             "checks with (Calendars.Read); then look for an application access policy that "
             "leaves out these rooms: {rooms}"), tenant=tenant, rooms=denied),
-            link=f"{LOGIN}/{quote(tenant, safe='')}/adminconsent?client_id={quote(client, safe='')}",
+            link=f"{LOGIN}/{quote(tenant, safe='')}/adminconsent?"
+                 f"client_id={quote(client, safe='')}",
             code=powershell(unreadable.command.splitlines())))
     steps += [ConsoleStep(r.remedy) for r in facts.others(HANDLED) if r.remedy]  # its own words
     if not steps:
