@@ -303,13 +303,14 @@ async def test_the_tui_check_list_shows_a_room_name_on_one_line() -> None:
     from textual.app import App, ComposeResult
     from textual.widgets import Static
 
-    from wizard.core.model import CheckResult, Status, SubResult
+    from wizard.core.model import CheckResult, Msg, Status, SubResult
     from wizard.providers.exchange.checks import PLUGIN
     from wizard.ui.widgets.check_item import CheckItem
 
     spec = next(s for s in PLUGIN.checks if s.id == "impersonation")
-    result = CheckResult("impersonation", Status.FAIL, "x", items=(
-        SubResult("Evil\n✓ Raum: fine\x1b[2J", Status.FAIL, "denied", "evil@x.com"),))
+    result = CheckResult("impersonation", Status.FAIL, Msg(
+        "{count} rooms are in no room list: {rooms}", count=1, rooms="Evil\nForged line"),
+        items=(SubResult("Evil\n✓ Raum: fine\x1b[2J", Status.FAIL, "denied", "evil@x.com"),))
 
     class Host(App[None]):
         def compose(self) -> ComposeResult:
@@ -319,7 +320,9 @@ async def test_the_tui_check_list_shows_a_room_name_on_one_line() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         shown = str(app.query_one(".check-items", Static).render())
+        detail = str(app.query_one(".check-detail", Static).render())
     assert "\n" not in shown and "\x1b" not in shown and "Evil⏎✓ Raum" in shown, shown
+    assert "Evil⏎Forged line" in detail, detail
 
 
 def test_one_line_shows_every_line_break_and_control() -> None:

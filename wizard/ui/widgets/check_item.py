@@ -85,11 +85,13 @@ class CheckItem(Vertical, can_focus=True):
             (f"  [{status.label}]", STYLES.get(status, "dim")),
         )
 
+    # Sentences with server text in them (room names): one line each, so a name cannot
+    # add a line of its own to the checklist.
     def _detail(self) -> Content:
-        return plain(render(self.result.detail))
+        return plain(one_line(render(self.result.detail)))
 
     def _remedy(self) -> Content:
-        remedy = render(self.result.remedy)
+        remedy = one_line(render(self.result.remedy))
         if self.result.status in (Status.PASS, Status.PENDING, Status.CHECKING) or not remedy:
             return plain(_(self.spec.help)) if self.spec.help else plain("")
         return styled(("→ ", "bold"), remedy)
