@@ -157,8 +157,8 @@ def test_check_takes_the_password_from_the_files_variable(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
     """[secrets] names the variable: it wins over ROOMCAL_PASSWORD and the demo's own."""
-    path = _write(tmp_path, 'provider = "exchange"\n[secrets]\npassword = "MY_EWS_PASSWORD"\n')
-    monkeypatch.setenv("MY_EWS_PASSWORD", SECRET)  # not the sandbox's password
+    path = _write(tmp_path, 'provider = "exchange"\n[secrets]\npassword = "ROOMCAL_EWS_PASSWORD"\n')
+    monkeypatch.setenv("ROOMCAL_EWS_PASSWORD", SECRET)  # not the sandbox's password
     monkeypatch.setenv("ROOMCAL_PASSWORD", "Sandbox-Passw0rd!")
     with collect_secrets() as seen:
         code = main(["--lang", "en", "check", "exchange", "--scenario", "healthy", "--answers",

@@ -61,7 +61,7 @@ def test_exchange_impersonation_denied(tmp_path: Path) -> None:
     assert 'New-ManagementScope -Name "Room mailboxes" -RecipientRestrictionFilter ' \
            '{RecipientTypeDetails -eq "RoomMailbox"}' in script
     assert "New-ManagementRoleAssignment -Name \"Cronofy impersonation\" -Role " \
-           "ApplicationImpersonation -User svc-cronofy@demo.example.com " \
+           "ApplicationImpersonation -User 'svc-cronofy@demo.example.com' " \
            '-CustomRecipientWriteScope "Room mailboxes"' in script
     comments = [line for line in script.splitlines() if line.startswith("#")]
     assert any("Raum Elbe" in c and "elbe@demo.example.com" in c for c in comments), script
@@ -77,7 +77,7 @@ def test_exchange_no_room_list_creates_the_typed_one(tmp_path: Path) -> None:
                     "konferenz@demo.example.com")
     script = _fix_block(text, "powershell")
     assert 'New-DistributionGroup -Name "Rooms" -RoomList -PrimarySmtpAddress ' \
-           "konferenz@demo.example.com" in script
+           "'konferenz@demo.example.com'" in script
     # Then the rooms go into it: every room mailbox, one line.
     assert "Add-DistributionGroupMember -Identity 'konferenz@demo.example.com'" in script
     assert script.index("New-DistributionGroup") < script.index("Add-DistributionGroupMember")
@@ -92,7 +92,7 @@ def test_exchange_commands_are_not_repeated(tmp_path: Path) -> None:
     text = _handoff(tmp_path, "exchange", str(scenario))
     script = _fix_block(text, "powershell")
     ews = [line for line in script.splitlines() if line.startswith("Set-CASMailbox")]
-    assert ews == ["Set-CASMailbox -Identity svc-cronofy@demo.example.com -EwsEnabled $true"]
+    assert ews == ["Set-CASMailbox -Identity 'svc-cronofy@demo.example.com' -EwsEnabled $true"]
 
 
 def test_room_names_are_never_markup_nor_commands(tmp_path: Path) -> None:
@@ -130,8 +130,8 @@ def test_microsoft365_rooms_outside_lists(tmp_path: Path) -> None:
     text = _handoff(tmp_path, "microsoft365", "m365-rooms-outside-lists")
     steps = text[text.index("## The fix"):]
     for email in ("spree", "isar", "boardroom", "rhein"):
-        assert f"Add-DistributionGroupMember -Identity rooms@demo.example.com -Member " \
-               f"{email}@demo.example.com" in steps
+        assert f"Add-DistributionGroupMember -Identity 'rooms@demo.example.com' -Member " \
+               f"'{email}@demo.example.com'" in steps
     assert "Connect-ExchangeOnline" in steps
     assert "/adminconsent?client_id=" in steps  # the calendar that cannot be read
     assert "Get-ApplicationAccessPolicy" in steps and "Board Room" in steps

@@ -98,14 +98,17 @@ def test_credentials_in_a_refused_address_are_not_repeated() -> None:
     assert "proxy.example" in shown
 
 
-def test_https_overrides_and_a_plain_http_autodiscover_are_fine() -> None:
+def test_https_overrides_and_a_loopback_http_autodiscover_are_fine() -> None:
     endpoints = Settings.from_env({
         "ROOMCAL_GOOGLE_TOKEN_URL": "https://proxy.example/token/",
         "ROOMCAL_CRONOFY_API_URL": "https://proxy.example/{region}",
-        # On-premises Exchange inside a LAN may serve plain http, as the EWS URL may.
-        "ROOMCAL_AUTODISCOVER_URL": "http://mail.example.local/autodiscover",
+        # Autodiscover gets the password: plain http only on this machine (the sandbox).
+        "ROOMCAL_AUTODISCOVER_URL": "http://127.0.0.1:8080/autodiscover",
     }).endpoints
     assert endpoints.google_token_url == "https://proxy.example/token"
+    with pytest.raises(InsecureEndpointError) as refused:  # not even inside a LAN
+        Settings.from_env({"ROOMCAL_AUTODISCOVER_URL": "http://mail.example.local/ad"})
+    assert "ROOMCAL_AUTODISCOVER_URL" in render(refused.value.sentence)
 
 
 def test_oauthlib_refusal_is_a_sentence_as_a_safety_net() -> None:

@@ -91,7 +91,7 @@ def test_from_env_reads_every_variable_typed(tmp_path: Path) -> None:
         "ROOMCAL_GOOGLE_CLIENT_SECRETS": "~/client.json",
         "ROOMCAL_GRAPH_URL": "https://graph.example/ ",
         "ROOMCAL_CRONOFY_API_URL": "https://proxy.example/{region}",
-        "ROOMCAL_AUTODISCOVER_URL": "http://mail.example.local/autodiscover",
+        "ROOMCAL_AUTODISCOVER_URL": "https://mail.example.local/autodiscover",
         "ROOMCAL_PROVIDERS": " roomcal_acme, other.package ,",
         "UNRELATED": "x",
     }
@@ -108,7 +108,7 @@ def test_from_env_reads_every_variable_typed(tmp_path: Path) -> None:
     endpoints = settings.endpoints
     assert endpoints.graph_url == "https://graph.example"
     assert endpoints.cronofy("de")[1] == "https://proxy.example/de"
-    assert endpoints.autodiscover_url == "http://mail.example.local/autodiscover"
+    assert endpoints.autodiscover_url == "https://mail.example.local/autodiscover"
     assert endpoints.google_token_url == "https://oauth2.googleapis.com/token"  # default kept
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.password = "other"  # type: ignore[misc]

@@ -5,6 +5,13 @@ is in docs/answers.md). Read and checked here, without any UI: every refusal is 
 sentence naming the key and its line (tomllib gives no line numbers, so they are looked up
 in the text), and a secret is only ever named by the environment variable that holds it —
 its value is registered for redaction and never written anywhere by this module.
+
+A file may come from anyone (a colleague, a ticket, a chat), and the password it names is
+sent to the server its form names: so it may name only a variable a person set *for
+roomcal's secrets* — ``ROOMCAL_PASSWORD`` or another ``ROOMCAL_…`` name that is none of
+roomcal's own settings (``ROOMCAL_PASSWORD_LAB``) — never ``AWS_SECRET_ACCESS_KEY``, nor
+``ROOMCAL_CRONOFY_CLIENT_SECRET``. The address it goes to is the form's, which refuses
+plain http across a network (the field's validation).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from wizard.core.endpoints import REGIONS
 from wizard.core.flow import Step
 from wizard.core.i18n import N_, SUPPORTED, _
 from wizard.core.model import Field, Msg, ProviderPlugin
+from wizard.core.settings import names_a_secret_for_roomcal
 
 if TYPE_CHECKING:
     from wizard.app.setup import Setup
@@ -43,6 +51,9 @@ INLINE = N_("{where}: {key} is a secret and is never written into the file: name
             "environment variable that holds it under [secrets] instead")
 NOT_A_VARIABLE = N_("{where}: {key} must name the environment variable that holds the secret "
                     "(such as ROOMCAL_PASSWORD), never the secret itself")
+NOT_FOR_ROOMCAL = N_("{where}: {key} may only name an environment variable set for roomcal's "
+                     "secrets: ROOMCAL_PASSWORD, or another name beginning with ROOMCAL_ that is "
+                     "not one of roomcal's settings (such as ROOMCAL_PASSWORD_LAB)")
 UNSET = N_("{where}: {key} names the environment variable {variable}, which is not set")
 NOT_SECRET = N_("{where}: {key} is not a secret: write its value under [form]")
 MISSING = N_("{where}: {key} is missing (possible: {known})")
@@ -204,6 +215,8 @@ def _secrets(file: _File, table: Mapping[str, Any], plugin: ProviderPlugin,
         if not ENVIRONMENT_NAME.match(variable):
             redact.register(variable)  # most likely the secret itself
             raise file.error(where, NOT_A_VARIABLE)
+        if not names_a_secret_for_roomcal(variable):
+            raise file.error(where, NOT_FOR_ROOMCAL)  # not repeated: it may be the secret
         value = environ.get(variable, "")
         if not value:
             raise file.error(where, UNSET, variable=variable)

@@ -16,7 +16,7 @@ from wizard.core import formats, i18n, redact
 from wizard.core.codec import encode_notices, encode_result
 from wizard.core.i18n import _
 from wizard.core.model import STATUS_SYMBOLS, CheckResult, ProviderPlugin, Status, render
-from wizard.core.text import printable
+from wizard.core.text import one_line, printable
 
 if TYPE_CHECKING:
     from wizard.app import Setup
@@ -199,17 +199,18 @@ def _print_human(plugin: ProviderPlugin, results: dict[str, CheckResult], ok: bo
             continue
         line = f"{STATUS_SYMBOLS[result.status]} {result.status.label:<10} {_(spec.title)}"
         print(redact.scrub(printable(line)), file=out)
+        # Sentences carry server text (room names): one line each, whatever it holds.
         if detail := render(result.detail):
-            print(f"    {redact.scrub(printable(detail))}", file=out)
+            print(f"    {redact.scrub(one_line(detail))}", file=out)
         failing = [i for i in result.items if i.status in (Status.FAIL, Status.WARN)]
         for item in failing[:20]:
-            print(f"      {STATUS_SYMBOLS[item.status]} {printable(item.name)}: "
-                  f"{printable(render(item.detail))}", file=out)
+            print(f"      {STATUS_SYMBOLS[item.status]} {one_line(item.name)}: "
+                  f"{one_line(render(item.detail))}", file=out)
         if len(failing) > 20:
             print("      " + _("… and {count} more").format(count=len(failing) - 20), file=out)
         if result.status in (Status.FAIL, Status.WARN, Status.MANUAL):
             if remedy := render(result.remedy):
-                print(f"    → {redact.scrub(printable(remedy))}", file=out)
+                print(f"    → {redact.scrub(one_line(remedy))}", file=out)
             for command_line in result.command.splitlines():
                 print(f"      {redact.scrub(printable(command_line))}", file=out)
     print(_("All prerequisites are met.") if ok else _("Some prerequisites are not met."),

@@ -18,7 +18,7 @@ from wizard.core import redact
 from wizard.core.i18n import _
 from wizard.core.interaction import SignInRequest, ssh_hint
 from wizard.core.model import Text
-from wizard.core.text import printable
+from wizard.core.text import one_line
 
 if TYPE_CHECKING:
     from wizard.app.answers import Answers
@@ -110,10 +110,11 @@ class CliInteraction:
 
     def begin_sign_in(self, request: SignInRequest) -> queue.Queue[str]:
         err = sys.stderr
-        print(printable(str(request.message)) or _("Sign in to continue."), file=err)
-        print(request.url, file=err)
+        # The address and code come from a login server: shown, never obeyed (escapes).
+        print(one_line(str(request.message)) or _("Sign in to continue."), file=err)
+        print(one_line(request.url), file=err)
         if request.user_code:
-            print(_("Code: {code}").format(code=request.user_code), file=err)
+            print(_("Code: {code}").format(code=one_line(request.user_code)), file=err)
         if request.port:
             print(_("If the browser runs on another machine, forward the port first:"),
                   file=err)
@@ -153,4 +154,4 @@ class CliInteraction:
         pass
 
     def notify(self, text: Text) -> None:
-        print(printable(str(text)), file=sys.stderr)
+        print(one_line(str(text)), file=sys.stderr)

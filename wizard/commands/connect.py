@@ -13,7 +13,7 @@ from wizard.commands.common import CliInteraction, open_demo
 from wizard.core import formats, redact
 from wizard.core.i18n import _
 from wizard.core.model import render
-from wizard.core.text import printable
+from wizard.core.text import one_line
 
 if TYPE_CHECKING:
     from wizard.core.settings import Settings
@@ -39,9 +39,9 @@ def run_connect(args: argparse.Namespace, settings: Settings) -> int:
                                   "code": exc.code, "error": render(exc.sentence),
                                   "remedy": render(exc.remedy)}, ensure_ascii=False))
             else:
-                print(printable(render(exc.sentence)), file=sys.stderr)
+                print(one_line(render(exc.sentence)), file=sys.stderr)
                 if exc.remedy:
-                    print("→ " + printable(render(exc.remedy)), file=sys.stderr)
+                    print("→ " + one_line(render(exc.remedy)), file=sys.stderr)
             return EXIT_FAILED
     finally:
         if demo is not None:
@@ -54,11 +54,11 @@ def run_connect(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(redact.scrub_data(payload), ensure_ascii=False, indent=2))
         return EXIT_OK
     print(_("The calendar service is connected"))
-    print(f"  {_('Account')}: {printable(connection.account)}")
+    print(f"  {_('Account')}: {one_line(connection.account)}")
     print(f"  {_('Cronofy data centre')}: {connection.region}")
     print(f"  {_('Room calendars')}: {len(rooms)}")
     for room in rooms[:50]:
-        print(f"    {printable(room['name'])} <{printable(room['email'])}>")
+        print(f"    {one_line(room['name'])} <{one_line(room['email'])}>")
     if len(rooms) > 50:
         print("    " + _("… and {count} more").format(count=len(rooms) - 50))
     return EXIT_OK

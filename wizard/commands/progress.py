@@ -12,7 +12,7 @@ from typing import TextIO
 
 from wizard.core.model import CheckResult, render
 from wizard.core.progress import Throttle
-from wizard.core.text import printable
+from wizard.core.text import one_line
 
 TERMINAL_INTERVAL = 0.1
 LINE_INTERVAL = 1.0
@@ -36,7 +36,8 @@ class ProgressLine:
         throttle = self._throttles.setdefault(result.check_id, Throttle(interval))
         if not throttle.due():
             return
-        line = printable(f"  … {self.titles.get(result.check_id, result.check_id)}: {detail}")
+        # One row whatever a server named its rooms: \r rewrites only the row it is on.
+        line = one_line(f"  … {self.titles.get(result.check_id, result.check_id)}: {detail}")
         if self.terminal:
             line = line[:79]  # one row even at 80 columns: \r only rewrites a row
             self.stream.write("\r" + line.ljust(self._shown))

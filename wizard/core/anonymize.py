@@ -36,7 +36,10 @@ from wizard.core.i18n import DOMAIN, LOCALE_DIR, SUPPORTED
 from wizard.core.model import Msg, Text
 from wizard.core.text import printable
 
-EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# An apostrophe inside a local part (o'brien@…), never first: in a PowerShell literal
+# ('svc@…') the quote is the command's, and a pseudonym must not swallow it.
+EMAIL = re.compile(r"[A-Za-z0-9._%+-][A-Za-z0-9._%+'-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+                   r"\.[A-Za-z]{2,}")
 URL_HOST = re.compile(r"\b[a-z][a-z0-9+.-]*://(?:[^@/\s]*@)?(\[[^\]]+\]|[^/\s:?#]+)", re.I)
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
                   r"[0-9a-fA-F]{12}$")
@@ -154,8 +157,10 @@ class Replacer:
                     self.lookup[variant] = pseudonym
                     groups[group].append(variant)
         self.patterns = [p for p in (
-            # A mailbox as a whole; a domain or host also inside a longer host name.
-            _compiled(groups["mailbox"], r"(?<![\w.%+'-])", r"(?![\w-]|\.\w)", re.I),
+            # A mailbox as a whole; a domain or host also inside a longer host name. An
+            # apostrophe after a letter is the address's (o'brien@…); after anything else
+            # it opens a PowerShell literal ('svc@…'), and the address in it is whole.
+            _compiled(groups["mailbox"], r"(?<![\w.%+-])(?<!\w')", r"(?![\w-]|\.\w)", re.I),
             _compiled(groups["address"], r"(?<![\w-])", r"(?![\w-]|\.\w)", re.I),
             # Names as whole words, never the local part of an address.
             _compiled(groups["name"], r"(?<![\w@.])", r"(?![\w@])", 0),

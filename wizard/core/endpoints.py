@@ -13,6 +13,7 @@ half-way through a sign-in (where oauthlib would raise InsecureTransportError).
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
@@ -25,8 +26,10 @@ REGIONS = ("us", "uk", "de", "au", "ca", "sg")
 # up before the sign-in. The demo takes any free port (its browser is in-process).
 LINK_PORT = 8751
 
-# The addresses that must be https, with what the sentence calls them. Not autodiscover:
-# an on-premises Exchange inside a LAN may serve plain http, as its EWS URL may.
+# The addresses that must be https, with what the sentence calls them. Autodiscover gets
+# the service account's password: https, or plain http to this machine (the sandbox) —
+# never plain http across a network, not even a LAN's (see secret_may_go_to).
+LOOPBACK_HTTP_ALLOWED = {"autodiscover_url": N_("The Exchange autodiscover URL")}
 HTTPS_ONLY = {
     "google_auth_url": N_("The Google sign-in URL"),
     "google_token_url": N_("The Google token URL"),
@@ -48,7 +51,8 @@ class InsecureEndpointError(SettingsError):
                     N_("{setting} is not a complete address: {variable} is set to {url}."))
         super().__init__(
             variable,
-            Msg(sentence, setting=Msg(HTTPS_ONLY[attr]), variable=variable, url=_shown(parts)),
+            Msg(sentence, setting=Msg({**HTTPS_ONLY, **LOOPBACK_HTTP_ALLOWED}[attr]),
+                variable=variable, url=_shown(parts)),
             Msg(N_("Set {variable} to an https:// address, or unset it to use the service's "
                    "own address."), variable=variable),
         )
@@ -65,12 +69,58 @@ def _shown(parts: SplitResult) -> str:
 
 
 def require_https(attr: str, value: str, variable: str) -> None:
-    """An address that carries secrets must be https with a host (InsecureEndpointError)."""
+    """An address that carries secrets must be https with a host (InsecureEndpointError);
+    autodiscover may also be plain http to this machine."""
+    if attr in LOOPBACK_HTTP_ALLOWED:
+        if not secret_may_go_to(value):
+            raise InsecureEndpointError(attr, value, variable)
+        return
     if attr not in HTTPS_ONLY:
         return
     parts = urlsplit(value)
     if parts.scheme.lower() != "https" or not parts.hostname:
         raise InsecureEndpointError(attr, value, variable)
+
+
+def is_loopback(host: str) -> bool:
+    """This machine's own address: 127.0.0.0/8, ::1 or ``localhost`` (the sandbox)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def secret_may_go_to(url: str) -> bool:
+    """May a password (Basic, or NTLM's crackable response) be sent to ``url``? Over https
+    to any host; over plain http only to this machine, where nothing crosses a network."""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+    except ValueError:
+        return False
+    scheme = parts.scheme.lower()
+    return bool(host) and (scheme == "https" or (scheme == "http" and is_loopback(host)))
+
+
+def has_userinfo(url: str) -> bool:
+    """``https://user:password@host/…``: credentials in the address itself."""
+    try:
+        return "@" in urlsplit(url.strip()).netloc
+    except ValueError:
+        return False
+
+
+def without_userinfo(url: str) -> str:
+    """The address with its ``user:password@`` cut off (everything else as typed)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
 def cronofy_hosts(region: str) -> tuple[str, str]:

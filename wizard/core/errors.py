@@ -95,6 +95,16 @@ def untrusted(host: str, remedy: Text = "") -> Failure:
                    remedy or Msg(N_("Pass the internal CA with --ca-bundle FILE (PEM).")))
 
 
+def insecure(url: str) -> Failure:
+    """``net.insecure_url`` for a plain http address a password was about to be sent to."""
+    return Failure("net.insecure_url",
+                   Msg(N_("{host} is a plain http:// address: the password would cross the "
+                          "network unencrypted, so roomcal sent nothing there."),
+                       host=_netloc(url) or "?"),
+                   Msg(N_("Use the server's https:// address; plain http is accepted only for "
+                          "this machine (127.0.0.1).")))
+
+
 def explain(exc: BaseException, host: str = "") -> Failure:
     """What an unexpected exception means for the person, with its code.
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from wizard import providers
 from wizard.core.codec import decode_result, encode_result
+from wizard.core.endpoints import has_userinfo, without_userinfo
 from wizard.core.flow import Gate, Step, open_items, prepare_gate, resumable
 from wizard.core.model import CheckResult, Msg, ProviderPlugin, Status, Text
 from wizard.core.store import Profile, ProfileStore
@@ -74,12 +75,22 @@ class Session:
     def stored_values(self) -> dict[str, str]:
         """What was typed into this provider's form (no secrets: those are never here)."""
         assert self.provider is not None
-        return dict(self.profile.inputs.get(self.provider, {}))
+        return {key: self._storable(key, value)  # a profile written before the rule, too
+                for key, value in self.profile.inputs.get(self.provider, {}).items()}
 
     def set_value(self, key: str, value: str) -> None:
         assert self.provider is not None
-        self.profile.inputs.setdefault(self.provider, {})[key] = value
+        self.profile.inputs.setdefault(self.provider, {})[key] = self._storable(key, value)
         self.save()
+
+    def _storable(self, key: str, value: str) -> str:
+        """What of a typed value may be kept: an address never with ``user:password@`` in
+        it (the field refuses it; the typed text stays in the form, not in the profile,
+        a report or a hand-off)."""
+        field = next((f for f in self.plugin().fields if f.key == key), None)
+        if field is not None and field.kind == "url" and has_userinfo(value):
+            return without_userinfo(value)
+        return value
 
     # -- results ---------------------------------------------------------------------------
     def record(self, result: CheckResult, *, persist: bool = True) -> None:

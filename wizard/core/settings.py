@@ -34,7 +34,8 @@ from wizard.core.errors import SettingsError
 from wizard.core.i18n import N_
 from wizard.core.model import Msg
 
-__all__ = ["LOG_FILE_DEPENDS_ON", "Settings", "SettingsError", "Variable", "log_file"]
+__all__ = ["LOG_FILE_DEPENDS_ON", "Settings", "SettingsError", "Variable", "log_file",
+           "names_a_secret_for_roomcal"]
 
 # What the log file's folder is made of when ROOMCAL_STATE_DIR is unset: platformdirs
 # uses $XDG_STATE_HOME or ~/.local/state (Linux), ~/Library (macOS), %LOCALAPPDATA%
@@ -211,6 +212,15 @@ def log_file(env: Mapping[str, str] | None = None) -> Path:
     """The log's path, even while another setting is unusable (``roomcal --help`` shows it)."""
     env = os.environ if env is None else env
     return Settings.from_env({"ROOMCAL_STATE_DIR": env.get("ROOMCAL_STATE_DIR", "")}).log_file
+
+
+def names_a_secret_for_roomcal(variable: str) -> bool:
+    """May an answers file take a secret from this variable? Only from one a person set to
+    hand roomcal a secret: ROOMCAL_PASSWORD, or a ROOMCAL_ name of their own that is not
+    one of roomcal's settings (a client secret, a folder) — never any other of the
+    environment's (AWS_SECRET_ACCESS_KEY), as the file may come from anyone."""
+    settings = {v.name for v in Settings.variables()} - {"ROOMCAL_PASSWORD"}
+    return variable.startswith("ROOMCAL_") and variable not in settings
 
 
 def _as_is(_name: str, raw: str) -> str:

@@ -23,3 +23,14 @@ def printable(text: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+LINE_BREAKS = "\r\n\x85\u2028\u2029\x0b\x0c"  # what a terminal, or Python's splitlines, breaks at
+
+
+def one_line(text: str) -> str:
+    """Server text for the terminal or a line-by-line script: ``printable``, and every line
+    break shown as ⏎, so a room name can neither retitle the terminal nor forge a line of
+    roomcal's output ("✓ pass" under a check that failed). CRLF is one break."""
+    text = text.replace("\r\n", "\n")
+    return printable("".join("⏎" if char in LINE_BREAKS else char for char in text))

@@ -10,13 +10,15 @@ BackOffMilliseconds within the same bounds as every HTTP 429 (wizard.core.retry)
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from wizard.core.addresses import is_address, valid_address
+from wizard.core.endpoints import has_userinfo, secret_may_go_to
+from wizard.core.errors import UserFacingError, insecure
 from wizard.core.fanout import fan_out
 from wizard.core.files import valid_ca_bundle
 from wizard.core.i18n import N_
@@ -30,13 +32,15 @@ from wizard.core.model import (
     Status,
     SubResult,
 )
+from wizard.core.powershell import literal
 from wizard.core.progress import grouped
 
 Check = Callable[[CheckContext], CheckResult]
 
 ROOM_CONCURRENCY = 8  # parallel impersonation checks (and exchangelib connections)
 PROGRESS_EVERY = 25  # rooms between progress reports
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Where the service account goes into a command the check cannot fill (the hand-off can).
+SERVICE_ACCOUNT = "<service account>"
 PERMISSION_DELAY = N_("Permission changes can take up to 30 minutes to take effect: re-check "
                       "later.")
 
@@ -44,21 +48,31 @@ PERMISSION_DELAY = N_("Permission changes can take up to 30 minutes to take effe
 def _valid_url(value: str) -> Msg | None:
     if _is_email(value):
         return None  # autodiscover finds the EWS URL for this mailbox
-    parts = urlsplit(value)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+    try:
+        parts = urlsplit(value)
+        complete = parts.scheme in ("https", "http") and bool(parts.hostname)
+    except ValueError:  # e.g. a port that is no number
+        complete = False
+    if not complete:
         return Msg(N_("Enter the full EWS address, e.g. "
                       "https://mail.example.com/EWS/Exchange.asmx, or an email address to "
                       "discover it."))
+    if has_userinfo(value):  # the sentence never repeats the value: it holds a password
+        return Msg(N_("The address must not contain a user name or password (user:password@): "
+                      "enter the service account and its password in their own fields."))
+    if not secret_may_go_to(value):
+        return Msg(N_("Enter an https:// address: over plain http the service account's "
+                      "password would cross the network unencrypted (plain http only for this "
+                      "machine, 127.0.0.1)."))
     return None
 
 
 def _is_email(value: str) -> bool:
-    return "://" not in value and bool(EMAIL.match(value.strip()))
+    return "://" not in value and is_address(value.strip())
 
 
-def _valid_email(value: str) -> Msg | None:
-    return None if EMAIL.match(value) else Msg(N_("Enter an email address, e.g. "
-                                                  "rooms@example.com."))
+def create_room_list(address: str) -> str:
+    return f'New-DistributionGroup -Name "Rooms" -RoomList -PrimarySmtpAddress {literal(address)}'
 
 
 def _valid_timeout(value: str) -> Msg | None:
@@ -143,10 +157,17 @@ def _ews_url(ctx: CheckContext) -> str:
 
 
 def _credentials_config(ctx: CheckContext, endpoint: str, **extra: Any) -> Any:
-    """The service account's exchangelib Configuration for an endpoint (EWS or autodiscover)."""
+    """The service account's exchangelib Configuration for an endpoint (EWS or autodiscover).
+
+    The one place the password is attached to an address: never to plain http across a
+    network, whoever named the address (the form, a setting, an autodiscover answer).
+    """
     from exchangelib import BASIC, NTLM, Configuration, Credentials
     from exchangelib.protocol import FailFast
 
+    if not secret_may_go_to(endpoint):
+        failure = insecure(endpoint)
+        raise UserFacingError(failure.sentence, failure.remedy, code=failure.code)
     return Configuration(
         service_endpoint=endpoint,
         credentials=Credentials(ctx.values["username"], ctx.secrets.get("password", "")),
@@ -269,7 +290,7 @@ def _transport_failure(check_id: str, exc: Exception, host: str) -> CheckResult 
                                   "XML): EWS may be disabled or blocked by a proxy.")),
                            Msg(N_("Enable EWS for the service account, and check that the URL "
                                   "ends in /EWS/Exchange.asmx.")),
-                           command="Set-CASMailbox -Identity <service account> "
+                           command=f"Set-CASMailbox -Identity {SERVICE_ACCOUNT} "
                                    "-EwsEnabled $true", code="exchange.not_ews")
     if isinstance(exc, TransportError | OSError):
         from wizard.core.errors import failed
@@ -327,6 +348,10 @@ def check_endpoint(ctx: CheckContext) -> CheckResult:
                    "ctrl + right-click the tray icon → Test E-mail AutoConfiguration)."),
                 domain=url.rsplit("@", 1)[1]), code="exchange.autodiscover_failed")
     discovered = url if url != typed else ""
+    if not secret_may_go_to(url):  # discovered: a server said so; the form refuses typed ones
+        failure = insecure(url)
+        return CheckResult("endpoint", Status.FAIL, failure.sentence, failure.remedy,
+                           code=failure.code)
     verify: str | bool = _bundle(ctx) or True
     timeout = float(ctx.values.get("timeout") or 30)
     try:
@@ -342,7 +367,7 @@ def check_endpoint(ctx: CheckContext) -> CheckResult:
                            Msg(N_("The server refuses EWS (HTTP 403): EWS is disabled for this "
                                   "server or blocked by a proxy.")),
                            Msg(N_("Allow EWS on the server and for the service account.")),
-                           command=f"Set-CASMailbox -Identity {ctx.values['username']} "
+                           command=f"Set-CASMailbox -Identity {literal(ctx.values['username'])} "
                                    "-EwsEnabled $true", code="exchange.ews_forbidden")
     if response.status_code == 404:
         return CheckResult("endpoint", Status.FAIL,
@@ -370,7 +395,7 @@ def check_credentials(ctx: CheckContext) -> CheckResult:
                            Msg(N_("The service account {account} signs in but has no mailbox."),
                                account=username),
                            Msg(N_("Give the service account a mailbox.")),
-                           command=f"Enable-Mailbox -Identity {username}",
+                           command=f"Enable-Mailbox -Identity {literal(username)}",
                            code="exchange.no_mailbox")
     return CheckResult("credentials", Status.PASS,
                        Msg(N_("{account} signs in and has its own mailbox."), account=username))
@@ -381,8 +406,7 @@ def check_room_list(ctx: CheckContext) -> CheckResult:
     protocol = _account(ctx, ctx.values["username"], impersonate=False).protocol
     lists = _with_busy_retry(ctx, protocol.get_roomlists)
     addresses = [r.email_address for r in lists]
-    create = (f'New-DistributionGroup -Name "Rooms" -RoomList '
-              f'-PrimarySmtpAddress {ctx.values["room_list"]}')
+    create = create_room_list(ctx.values["room_list"])
     if not addresses:
         return CheckResult("room_list", Status.FAIL,
                            Msg(N_("The organisation has no room list yet (normal on a fresh "
@@ -413,8 +437,7 @@ def check_rooms(ctx: CheckContext) -> CheckResult:
                            Msg(N_("Exchange cannot resolve the room list {address}."),
                                address=room_list),
                            Msg(N_("Check the address, or create the room list.")),
-                           command=f'New-DistributionGroup -Name "Rooms" -RoomList '
-                                   f"-PrimarySmtpAddress {room_list}",
+                           command=create_room_list(room_list),
                            code="exchange.room_list_unresolved")
     rooms = list(rooms)
     with ctx.lock:
@@ -424,7 +447,7 @@ def check_rooms(ctx: CheckContext) -> CheckResult:
                            Msg(N_("The room list {address} contains no rooms."),
                                address=room_list),
                            Msg(N_("Add the conference rooms to the room list.")),
-                           command=f"Add-DistributionGroupMember -Identity {room_list} "
+                           command=f"Add-DistributionGroupMember -Identity {literal(room_list)} "
                                    "-Member <room mailbox>", code="exchange.no_rooms")
     items = tuple(SubResult(r.name or r.email_address, Status.PASS, "", r.email_address)
                   for r in rooms)
@@ -489,7 +512,7 @@ def check_impersonation(ctx: CheckContext) -> CheckResult:
         'New-ManagementScope -Name "Room mailboxes" -RecipientRestrictionFilter '
         '{RecipientTypeDetails -eq "RoomMailbox"}\n'
         f"New-ManagementRoleAssignment -Name \"Cronofy impersonation\" "
-        f"-Role ApplicationImpersonation -User {account} "
+        f"-Role ApplicationImpersonation -User {literal(account)} "
         '-CustomRecipientWriteScope "Room mailboxes"'
     )
     if len(denied) == len(results):
@@ -515,12 +538,12 @@ PLUGIN = ProviderPlugin(
         Field("ews_url", N_("EWS URL or email"), kind="url",
               placeholder="https://mail.example.com/EWS/Exchange.asmx", validate=_valid_url),
         Field("username", N_("Service account"), kind="email",
-              placeholder="svc-cronofy@example.com", validate=_valid_email),
+              placeholder="svc-cronofy@example.com", validate=valid_address),
         Field("password", N_("Password"), kind="password"),
         Field("auth", N_("Authentication"), kind="choice",
               choices=(("ntlm", N_("NTLM")), ("basic", N_("Basic"))), default="ntlm"),
         Field("room_list", N_("Room list"), kind="email", placeholder="rooms@example.com",
-              validate=_valid_email),
+              validate=valid_address),
         Field("ca_bundle", N_("CA bundle (PEM)"), kind="path", required=False,
               validate=valid_ca_bundle),
         Field("timeout", N_("Timeout (seconds)"), required=False, default="30",

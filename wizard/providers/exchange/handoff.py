@@ -4,8 +4,9 @@ The steps run in the order the help page builds things up — room list, rooms i
 it, EWS for the service account, its mailbox, ApplicationImpersonation scoped to
 the room mailboxes — each only when a check asked for it, each command the one
 the check itself proposed (filled with the service account and the room list
-typed into the form), never twice. Rooms that were denied are listed in
-comments of one line each: a room's name never becomes a command.
+typed into the form, each value one PowerShell literal), never twice. Rooms that
+were denied are listed in comments of one line each: a room's name never becomes a
+command.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from __future__ import annotations
 from wizard.core.handoff import HandoffFacts, Script, comment_text, unique
 from wizard.core.i18n import N_, _
 from wizard.core.model import Msg, Status, SubResult, render
-from wizard.providers.exchange.checks import PERMISSION_DELAY
+from wizard.core.powershell import literal
+from wizard.providers.exchange.checks import PERMISSION_DELAY, SERVICE_ACCOUNT, create_room_list
 
 ROOM_LIST_CODES = ("exchange.no_room_list", "exchange.unknown_room_list",
                    "exchange.room_list_unresolved")
@@ -28,19 +30,13 @@ def _comment(text: object) -> str:
     return f"# {comment_text(text)}"
 
 
-def _quoted(value: str) -> str:
-    """A PowerShell string literal: single quotes, doubled inside."""
-    return "'" + value.replace("'", "''") + "'"
-
-
 def fix(facts: HandoffFacts) -> Script | None:
     account = facts.values.get("username", "")
     room_list = facts.values.get("room_list", "")
     steps: list[tuple[str, tuple[str, ...], list[str]]] = []  # (title, comments, commands)
     if created := facts.result(*ROOM_LIST_CODES):
         steps.append((_("Create the room list {address}.").format(address=room_list), (),
-                      (created.command or f'New-DistributionGroup -Name "Rooms" -RoomList '
-                                          f"-PrimarySmtpAddress {room_list}").splitlines()))
+                      (created.command or create_room_list(room_list)).splitlines()))
     if created or facts.result("exchange.no_rooms"):
         steps.append((_("Add the conference rooms to the room list: every room mailbox of the "
                         "organisation. To add only some, one line per room: "
@@ -48,10 +44,10 @@ def fix(facts: HandoffFacts) -> Script | None:
                         "mailbox>").format(address=room_list), (),
                       ["Get-Mailbox -RecipientTypeDetails RoomMailbox -ResultSize Unlimited | "
                        f"ForEach-Object {{ Add-DistributionGroupMember -Identity "
-                       f"{_quoted(room_list)} -Member $_.PrimarySmtpAddress }}"]))
+                       f"{literal(room_list)} -Member $_.PrimarySmtpAddress }}"]))
     if ews := facts.result(*EWS_CODES):
         steps.append((_("Allow EWS for the service account {account}.").format(account=account),
-                      (), ews.command.replace("<service account>", account).splitlines()))
+                      (), ews.command.replace(SERVICE_ACCOUNT, literal(account)).splitlines()))
     if mailbox := facts.result("exchange.no_mailbox"):
         steps.append((_("Give the service account {account} a mailbox.").format(
             account=account), (), mailbox.command.splitlines()))

@@ -14,6 +14,7 @@ auth. Scenario keys (``[exchange]``):
 * ``malformed``: answer with broken XML; ``ews_disabled``: answer 403 with an HTML page
 * ``no_mailbox``: the service account has no mailbox (ErrorNonExistentMailbox)
 * ``service_account``: the account that may sign in (default ``svc-cronofy@…``; replays)
+* ``discovered_ews_url``: the EWS address autodiscover answers (default: this server's)
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ class ExchangeState:
     ews_disabled: bool = False
     no_mailbox: bool = False
     service_account: str = SERVICE_ACCOUNT
+    discovered_ews_url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
     seen: int = 0
     impersonated: list[str] = field(default_factory=list)
@@ -108,6 +110,7 @@ class ExchangeState:
             malformed=bool(section.get("malformed", False)),
             ews_disabled=bool(section.get("ews_disabled", False)),
             no_mailbox=bool(section.get("no_mailbox", False)),
+            discovered_ews_url=str(section.get("discovered_ews_url", "")),
         )
 
     def is_denied(self, room: str) -> bool:
@@ -184,11 +187,12 @@ class EwsHandler:
         domains = {DOMAIN, self.state.service_account.rsplit("@", 1)[-1]}
         if user.rsplit("@", 1)[-1] in domains:
             code, message = "NoError", "No error."
+            ews_url = self.state.discovered_ews_url or base + EWS_PATH
             settings = (
                 '<UserSettings><UserSetting i:type="StringSetting"><Name>ExternalEwsUrl</Name>'
-                f"<Value>{escape(base + EWS_PATH)}</Value></UserSetting>"
+                f"<Value>{escape(ews_url)}</Value></UserSetting>"
                 '<UserSetting i:type="StringSetting"><Name>InternalEwsUrl</Name>'
-                f"<Value>{escape(base + EWS_PATH)}</Value></UserSetting></UserSettings>")
+                f"<Value>{escape(ews_url)}</Value></UserSetting></UserSettings>")
         else:
             code, message, settings = "InvalidUser", f"Invalid user: '{escape(user)}'", ""
         body = (

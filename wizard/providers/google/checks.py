@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from wizard.connect.oauth_loopback import RedirectServer
 from wizard.core import redact
+from wizard.core.addresses import valid_address
 from wizard.core.errors import UserFacingError
 from wizard.core.i18n import N_
 from wizard.core.interaction import SignInRequest
@@ -363,7 +364,8 @@ PLUGIN = ProviderPlugin(
     fields=(
         Field("client_secrets", N_("OAuth client JSON"), kind="path", required=False),
         Field("port", N_("Loopback port"), default="8750", validate=_valid_port, local=True),
-        Field("admin_email", N_("Administrator"), kind="email", required=False),
+        Field("admin_email", N_("Administrator"), kind="email", required=False,
+              validate=valid_address),
     ),
     checks=(
         CheckSpec("sign_in", N_("Administrator signs in"), check_sign_in,

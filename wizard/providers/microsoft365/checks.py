@@ -11,8 +11,10 @@ browser) and look at what that connection will need.
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import quote
 
+from wizard.core.addresses import is_address
 from wizard.core.fanout import fan_out
 from wizard.core.files import valid_ca_bundle
 from wizard.core.i18n import N_
@@ -26,6 +28,7 @@ from wizard.core.model import (
     Status,
     SubResult,
 )
+from wizard.core.powershell import literal
 from wizard.core.progress import Throttle, grouped
 from wizard.providers.microsoft365 import graph, token_cache
 from wizard.providers.microsoft365.clouds import CLOUDS, DEFAULT
@@ -46,6 +49,9 @@ DELEGATED_CONSENT_ROLES = {
 }
 CALENDAR_CONCURRENCY = 8
 TENANT = re.compile(r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$|^[0-9a-fA-F-]{36}$")
+# Graph's room addresses go into commands only when they are addresses (as literals even
+# then); the others are named in this sentence instead.
+NOT_ADDRESSES = N_("Left out of the commands (not a valid address): {rooms}")
 NOTICE = N_(
     "The help page's path for Office 365 (EWS with ApplicationImpersonation) no longer exists "
     "in Exchange Online: Microsoft removed ApplicationImpersonation in February 2025 and "
@@ -131,25 +137,51 @@ def check_room_list(ctx: CheckContext) -> CheckResult:
                            command=create, code="microsoft365.no_room_list")
     listed: set[str] = set()
     for entry in lists:
-        members = graph.get(ctx, f"/places/{quote(entry['emailAddress'])}/microsoft.graph."
-                              "roomlist/rooms")
+        members = graph.get(ctx, f"/places/{quote(str(entry['emailAddress']), safe='')}/"
+                              "microsoft.graph.roomlist/rooms")
         if isinstance(members, list):
             listed.update(str(m.get("emailAddress", "")).lower() for m in members)
     rooms = ctx.shared.get("m365.rooms", [])
     outside = [r for r in rooms if str(r.get("emailAddress", "")).lower() not in listed]
     if outside:
-        first = lists[0]["emailAddress"]
         return CheckResult(
             "room_list", Status.WARN,
             Msg(N_("{count} rooms are in no room list: {rooms}"), count=len(outside),
                 rooms=", ".join(str(r.get("displayName")) for r in outside[:5])),
-            Msg(N_("Add them to a room list so room finders and Cronofy list them.")),
-            command="\n".join(f"Add-DistributionGroupMember -Identity {first} -Member "
-                              f"{r.get('emailAddress')}" for r in outside[:20]),
+            _add_to_list_remedy(outside[:20]),
+            command=add_to_list_commands(lists, outside[:20]),
             code="microsoft365.rooms_outside_lists")
     return CheckResult("room_list", Status.PASS,
                        Msg(N_("Every room is in a room list (room lists: {count})."),
                            count=len(lists)))
+
+
+def add_to_list_commands(lists: list[dict[str, Any]], rooms: list[dict[str, Any]]) -> str:
+    """One Add-DistributionGroupMember per room with a valid address, into the first room
+    list that has one; every address a literal."""
+    target = next((str(e.get("emailAddress")) for e in lists
+                   if is_address(str(e.get("emailAddress", "")))), "")
+    if not target:
+        return ""
+    return "\n".join(f"Add-DistributionGroupMember -Identity {literal(target)} -Member "
+                     f"{literal(address)}" for r in rooms
+                     if is_address(address := str(r.get("emailAddress", ""))))
+
+
+def not_addresses(rooms: list[tuple[str, str]]) -> str:
+    """The rooms (name, address) whose address is not one, for NOT_ADDRESSES."""
+    return ", ".join(f"{name} ({address})" for name, address in rooms
+                     if not is_address(address))
+
+
+def _add_to_list_remedy(rooms: list[dict[str, Any]]) -> Msg:
+    remedy = Msg(N_("Add them to a room list so room finders and Cronofy list them."))
+    invalid = not_addresses([(str(r.get("displayName", "")), str(r.get("emailAddress", "")))
+                             for r in rooms])
+    if not invalid:
+        return remedy
+    return Msg(N_("{remedy} {left_out}"), remedy=remedy,
+               left_out=Msg(NOT_ADDRESSES, rooms=invalid))
 
 
 def probe_calendar(ctx: CheckContext, room: tuple[str, str]) -> SubResult:
@@ -157,7 +189,7 @@ def probe_calendar(ctx: CheckContext, room: tuple[str, str]) -> SubResult:
     check's threads or in a worker process (wizard.core.fanout), hence by name and plain
     values."""
     name, email = room
-    result = graph.get(ctx, f"/users/{quote(email)}/calendar")
+    result = graph.get(ctx, f"/users/{quote(email, safe='')}/calendar")
     ok = isinstance(result, dict)
     return SubResult(name, Status.PASS if ok else Status.FAIL,
                      Msg(N_("calendar readable")) if ok else

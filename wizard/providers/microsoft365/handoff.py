@@ -4,16 +4,21 @@ Filled with what the checks found: the tenant, the account that signed in, the
 rooms outside every room list (the check's own Add-DistributionGroupMember
 lines), the rooms whose calendars cannot be read. Room lists exist only in
 Exchange Online PowerShell (the Exchange admin center cannot create them), so
-those steps carry the lines to type, after one Connect-ExchangeOnline.
+those steps carry the lines to type, after one Connect-ExchangeOnline. What Graph
+sent goes into a line only as a PowerShell literal, and only if it is an address;
+other rooms are named in a comment of one line.
 """
 
 from __future__ import annotations
 
 from urllib.parse import quote
 
-from wizard.core.handoff import ConsoleStep, HandoffFacts, Steps
-from wizard.core.i18n import N_
+from wizard.core.addresses import is_address
+from wizard.core.handoff import ConsoleStep, HandoffFacts, Steps, comment_text
+from wizard.core.i18n import N_, _
 from wizard.core.model import Msg, Status
+from wizard.core.powershell import literal
+from wizard.providers.microsoft365.checks import NOT_ADDRESSES, not_addresses
 from wizard.providers.microsoft365.sign_in import DEFAULT_CLIENT_ID
 
 ENTRA_ROLES = ("https://entra.microsoft.com/#view/Microsoft_AAD_IAM/RolesManagementMenuBlade/"
@@ -27,8 +32,8 @@ HANDLED = ("microsoft365.no_consent_role", "microsoft365.no_rooms", "microsoft36
 def fix(facts: HandoffFacts) -> Steps | None:
     tenant = facts.values.get("tenant", "")
     account = facts.found("sign_in", "account")
-    connect = [f"Connect-ExchangeOnline -UserPrincipalName {account}" if account else
-               "Connect-ExchangeOnline"]
+    connect = [f"Connect-ExchangeOnline -UserPrincipalName {literal(account)}"
+               if is_address(account) else "Connect-ExchangeOnline"]
     steps: list[ConsoleStep] = []
 
     def powershell(lines: list[str]) -> tuple[str, ...]:
@@ -48,13 +53,17 @@ def fix(facts: HandoffFacts) -> Steps | None:
             "conference room of {tenant}; in PowerShell, one line per room like this one."),
             tenant=tenant), link=EXCHANGE_RESOURCES, code=powershell(created.command.splitlines())))
     if created := facts.result("microsoft365.no_room_list"):
-        rooms = [i.key for i in facts.items("rooms") if i.key]
+        found = [(i.name, i.key) for i in facts.items("rooms") if i.key]
+        rooms = [email for _name, email in found if is_address(email)]
+        left_out = not_addresses(found)
         steps.append(ConsoleStep(Msg(N_(
             "Create a room list and put the {count} room mailboxes in it (Exchange Online "
             "PowerShell: room lists cannot be made in the admin center)."), count=len(rooms)),
             code=powershell([*created.command.splitlines(), *(
-                f'Add-DistributionGroupMember -Identity "Rooms" -Member {email}'
-                for email in rooms)])))
+                f"Add-DistributionGroupMember -Identity 'Rooms' -Member {literal(email)}"
+                for email in rooms), *(
+                ["# " + comment_text(_(NOT_ADDRESSES).format(rooms=left_out))]
+                if left_out else [])])))
     if outside := facts.result("microsoft365.rooms_outside_lists"):
         detail = outside.detail
         unlisted = detail.params.get("rooms", "") if isinstance(detail, Msg) else ""
@@ -68,7 +77,8 @@ def fix(facts: HandoffFacts) -> Steps | None:
             "As a Global Administrator of {tenant}, grant admin consent to the app the wizard "
             "checks with (Calendars.Read); then look for an application access policy that "
             "leaves out these rooms: {rooms}"), tenant=tenant, rooms=denied),
-            link=f"{LOGIN}/{quote(tenant, safe='')}/adminconsent?client_id={quote(client)}",
+            link=f"{LOGIN}/{quote(tenant, safe='')}/adminconsent?"
+                 f"client_id={quote(client, safe='')}",
             code=powershell(unreadable.command.splitlines())))
     steps += [ConsoleStep(r.remedy) for r in facts.others(HANDLED) if r.remedy]  # its own words
     if not steps:

@@ -16,7 +16,9 @@ time), ``graph_unauthorized`` (Graph answers 401 to every token),
 ``malformed`` (a proxy's HTML page instead of Places JSON), ``page_size``
 (Graph paging, default 100), ``access_token_lifetime`` (seconds, default 3600:
 below msal's five minutes, a re-check renews it with the refresh token),
-``refresh_revoked`` (refresh tokens are refused: ``invalid_grant``).
+``refresh_revoked`` (refresh tokens are refused: ``invalid_grant``),
+``device_code_text`` (appended to the device code and its verification address: a
+hostile login server's escape sequences).
 
 The token endpoint answers like Microsoft's: an access token, a refresh token, an
 ID token and ``client_info`` (msal builds its cached account from them), for the
@@ -107,6 +109,8 @@ class Login:
                 "scope": request.form().get("scope", "")}  # granted with the token
         port = request.server.port if request.server else 0
         uri = f"https://127.0.0.1:{port}/devicelogin"
+        if extra := str(self.state.section.get("device_code_text", "")):
+            user_code, uri = user_code + extra, uri + extra
         return Response.json({
             "device_code": device_code, "user_code": user_code, "verification_uri": uri,
             "expires_in": 900, "interval": 1,

@@ -13,6 +13,7 @@ from wizard.core import redact
 from wizard.core.i18n import N_
 from wizard.core.interaction import SignInRequest
 from wizard.core.model import CheckContext, CheckResult, Msg, Status
+from wizard.core.text import one_line
 from wizard.providers.microsoft365 import graph
 from wizard.providers.microsoft365.token_cache import StoredTokenCache
 
@@ -80,8 +81,11 @@ def _device_code(ctx: CheckContext, app: Any) -> str | CheckResult:
                                error=str(flow.get("error", "?"))),
                            Msg(N_("Check the tenant and the client id.")),
                            code="microsoft365.device_flow_refused")
+    # The login server's words, shown to a person (terminal, TUI, clipboard): its escape
+    # sequences and line breaks are shown, never obeyed.
     ctx.interaction.begin_sign_in(SignInRequest(
-        service="microsoft365", url=flow["verification_uri"], user_code=flow["user_code"],
+        service="microsoft365", url=one_line(str(flow["verification_uri"])),
+        user_code=one_line(str(flow["user_code"])),
         message=Msg(N_("Sign in with a Microsoft 365 administrator account.")),
         accepts_paste=False, expires_at=flow.get("expires_at")))
     try:

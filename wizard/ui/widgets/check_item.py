@@ -11,6 +11,7 @@ from textual.widgets import Checkbox, Static
 
 from wizard.core.i18n import N_, _
 from wizard.core.model import CheckResult, CheckSpec, Status, render
+from wizard.core.text import one_line
 from wizard.ui.text import plain, styled, translate_bindings
 from wizard.ui.widgets.command_lines import CommandLines
 from wizard.ui.widgets.toggle import Toggle
@@ -84,11 +85,13 @@ class CheckItem(Vertical, can_focus=True):
             (f"  [{status.label}]", STYLES.get(status, "dim")),
         )
 
+    # Sentences with server text in them (room names): one line each, so a name cannot
+    # add a line of its own to the checklist.
     def _detail(self) -> Content:
-        return plain(render(self.result.detail))
+        return plain(one_line(render(self.result.detail)))
 
     def _remedy(self) -> Content:
-        remedy = render(self.result.remedy)
+        remedy = one_line(render(self.result.remedy))
         if self.result.status in (Status.PASS, Status.PENDING, Status.CHECKING) or not remedy:
             return plain(_(self.spec.help)) if self.spec.help else plain("")
         return styled(("→ ", "bold"), remedy)
@@ -100,7 +103,8 @@ class CheckItem(Vertical, can_focus=True):
         problems = [i for i in self.result.items if i.status in (Status.FAIL, Status.WARN)]
         if not problems:
             return plain("")
-        lines = [f"{SYMBOLS[i.status]} {i.name}: {render(i.detail)}"
+        # A room's name is the server's: one line each, or a name could forge a room's line.
+        lines = [f"{SYMBOLS[i.status]} {one_line(i.name)}: {one_line(render(i.detail))}"
                  for i in problems[:MAX_ITEMS_SHOWN]]
         if len(problems) > MAX_ITEMS_SHOWN:
             lines.append(_("… and {count} more").format(count=len(problems) - MAX_ITEMS_SHOWN))
