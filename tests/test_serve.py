@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import shlex
 import socket
 import subprocess
 import sys
@@ -379,3 +380,19 @@ async def test_a_wizard_imports_nothing_from_the_directory_serve_was_started_in(
             message = await asyncio.wait_for(websocket.receive(), timeout=30)
             assert message.type == aiohttp.WSMsgType.BINARY, message  # the real wizard
     assert not marker.exists(), marker.read_text()
+
+
+def test_without_textual_serve_it_says_what_installs_it_here(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """``roomcal-wizard`` is not on PyPI: the sentence names what works for this
+    installation — here an editable install of this checkout, so its ``serve`` extra."""
+    for name in [n for n in sys.modules if n.split(".")[0] == "textual_serve"]:
+        monkeypatch.setitem(sys.modules, name, None)  # not installed
+    monkeypatch.setitem(sys.modules, "textual_serve", None)
+    monkeypatch.delitem(sys.modules, "wizard.serve_guard", raising=False)
+    checkout = Path(__file__).resolve().parents[1]
+    assert main(["serve", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "textual-serve is not installed" in err and "Traceback" not in err
+    assert f"{sys.executable} -m pip install -e {shlex.quote(f'{checkout}[serve]')}" in err, err
+    assert "pip install 'roomcal-wizard[serve]'" not in err
