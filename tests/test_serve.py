@@ -247,7 +247,7 @@ async def test_localhost_is_ours_on_ipv6_too(tmp_path: Path) -> None:
             squatter.bind(("::1", served.port))  # another user, for localhost's sake
         assert taken.value.errno == errno.EADDRINUSE
         ipv6 = f"http://[::1]:{served.port}"
-        status, _body, response = await _get(f"{ipv6}/?token={served.token}")
+        status, _body, _response = await _get(f"{ipv6}/?token={served.token}")
         assert status == 303  # the page answers on [::1] as on 127.0.0.1
         assert (await _get(f"http://localhost:{served.port}/"))[0] == 200
 

@@ -229,7 +229,7 @@ class GuardedServer(Server):
         app.add_routes([
             web.get("/", self.handle_index),
             web.get(WEBSOCKET_PATH, self.handle_websocket_without_session),
-            web.get(WEBSOCKET_PATH + "/{session}", self.handle_websocket),
+            web.get(WEBSOCKET_PATH + "/{session}", self.handle_session),
             # textual-serve's script, styles and font; no directory listings, and no
             # /download (the wizard delivers no files through the browser).
             web.static("/static", self.statics_path),
@@ -292,7 +292,8 @@ class GuardedServer(Server):
     async def handle_websocket_without_session(self, request: web.Request) -> web.Response:
         return _refuse(request, no_token())
 
-    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+    async def handle_session(self, request: web.Request) -> web.StreamResponse:
+        """The page's WebSocket: its session's next wizard."""
         session = self.admission.session(request.match_info["session"])
         if session is None:
             return _refuse(request, no_token())
@@ -330,8 +331,11 @@ class GuardedServer(Server):
         service: WizardService | None = None
         try:
             await websocket.prepare(request)
+            async def close() -> None:
+                await websocket.close()
+
             service = WizardService(self.command, write_bytes=websocket.send_bytes,
-                                    write_str=websocket.send_str, close=websocket.close,
+                                    write_str=websocket.send_str, close=close,
                                     download_manager=self.download_manager)
             await service.start(width, height)
             await self._process_messages(websocket, service)

@@ -108,7 +108,7 @@ def install_command() -> str:
             direct_url = json.loads(distribution.read_text("direct_url.json") or "null")
     python = shlex.quote(sys.executable)
     checkout = _local_checkout(direct_url)
-    if checkout is not None:
+    if checkout is not None and isinstance(direct_url, dict):
         editable = "-e " if direct_url.get("dir_info", {}).get("editable") else ""
         return f"{python} -m pip install {editable}{shlex.quote(checkout + '[serve]')}"
     if _in_pipx():
@@ -187,25 +187,28 @@ def listen(address: Address, port: int) -> list[socket.socket]:
         if other is None:
             return [first]
         try:
-            second = _bind(other, chosen, optional=True)
+            return [first, _bind(other, chosen)]
+        except _NoSuchAddress:  # no IPv6 on this host: nobody can listen on ::1 either
+            return [first]
         except UsageError:
             first.close()
             if port == 0:
                 continue  # somebody holds the other address on that port: another port
             raise
-        return [first] if second is None else [first, second]
     raise UsageError(_("cannot find a port free on both 127.0.0.1 and ::1: choose one "
                        "with --port N"))
 
 
-def _bind(address: Address, port: int, *, optional: bool = False) -> socket.socket | None:
+class _NoSuchAddress(Exception):
+    """The host has no such address (no IPv6): nobody can listen there."""
+
+
+def _bind(address: Address, port: int) -> socket.socket:
     family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
     try:
         sock = socket.socket(family, socket.SOCK_STREAM)
-    except OSError:
-        if optional:  # no IPv6 on this host: nobody can listen on ::1 either
-            return None
-        raise
+    except OSError as exc:
+        raise _NoSuchAddress from exc
     try:
         # A restart right after a stop must not wait for TIME_WAIT; a listening
         # socket still refuses a second bind.
@@ -216,8 +219,8 @@ def _bind(address: Address, port: int, *, optional: bool = False) -> socket.sock
         sock.listen(128)
     except OSError as exc:
         sock.close()
-        if optional and exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
-            return None
+        if exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT) and address.version == 6:
+            raise _NoSuchAddress from exc
         if exc.errno == errno.EADDRINUSE:
             raise UsageError(_("port {port} on {address} is already in use: choose another "
                                "with --port N, or --port 0 for a free one")
