@@ -10,12 +10,17 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import aiohttp
 
 PRINTED_URL = re.compile(r"(http://127\.0\.0\.1:(\d+))/\?token=(\S+)")
+SESSION_IN_PAGE = re.compile(r'data-roomcal-session="([^"]*)"')
 
 
 @dataclass
@@ -29,6 +34,9 @@ class Served:
     @property
     def url(self) -> str:
         return f"{self.base}/?token={self.token}"
+
+    def printed_urls(self) -> list[str]:
+        return [m[0] for m in PRINTED_URL.finditer("".join(self.stderr))]
 
     def wizards(self) -> list[int]:
         """The wizard processes (and their shells) the server started."""
@@ -44,14 +52,20 @@ def serve_env(state: Path) -> dict[str, str]:
 
 
 @contextmanager
-def serving(*args: str, state: Path, timeout: float = 30) -> Iterator[Served]:
-    """``roomcal --lang en serve --port 0 ARGS``, until the printed URL is read."""
+def serving(*args: str, state: Path, timeout: float = 30,
+            cwd: Path | None = None) -> Iterator[Served]:
+    """``roomcal --lang en serve --port 0 ARGS``, until the printed URL is read.
+
+    Started as the ``roomcal`` command starts (``-P``: its own directory on the path,
+    not the current one), so that a test can start it in a directory with planted files.
+    """
     state.mkdir(parents=True, exist_ok=True)
     with (state / "serve-stdout.log").open("w") as stdout:
         process = subprocess.Popen(
-            [sys.executable, "-m", "wizard", "--lang", "en", "serve", "--port", "0", *args],
+            [sys.executable, "-P", "-m", "wizard", "--lang", "en", "serve", "--port", "0",
+             *args],
             stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.PIPE, text=True,
-            env=serve_env(state))
+            env=serve_env(state), cwd=cwd)
     lines: queue.Queue[str] = queue.Queue()
     seen: list[str] = []
 
@@ -136,3 +150,39 @@ def _kill_if_ours(pid: int, marker: bytes) -> None:
         return
     with suppress(ProcessLookupError, PermissionError):
         os.kill(pid, signal.SIGKILL)
+
+
+def plant_imports(directory: Path, marker: Path) -> None:
+    """What another user can leave in a shared directory (/tmp, a team share) where the
+    admin starts roomcal: a ``wizard`` package and an ``argparse`` module that, imported,
+    leave ``marker`` behind — as a real attack would run as the admin instead."""
+    code = f"open({str(marker)!r}, 'a').write(__name__ + '\\n')\n"
+    (directory / "wizard").mkdir(parents=True, exist_ok=True)
+    (directory / "wizard" / "__init__.py").write_text(code)
+    (directory / "argparse.py").write_text(code)
+
+
+async def open_session(served: Served, url: str | None = None) -> str:
+    """What the admin's browser does with the printed address: follow the redirect with
+    the hand-off cookie, and read the session the page hands its script."""
+    import aiohttp
+
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client, \
+            client.get(url or served.url) as response:
+        assert response.status == 200, await response.text()
+        assert str(response.url) == served.base + "/"  # redirected to the clean address
+        match = SESSION_IN_PAGE.search(await response.text())
+        assert match is not None and match[1], "the page carries no session"
+        return match[1]
+
+
+@asynccontextmanager
+async def wizard(served: Served, session: str, *, width: int = 80,
+                 height: int = 24) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
+    """The page's WebSocket, as its script opens it: a wizard starts."""
+    import aiohttp
+
+    async with aiohttp.ClientSession() as client, client.ws_connect(
+            f"{served.base}/ws/{session}?width={width}&height={height}",
+            origin=served.base) as websocket:
+        yield websocket

@@ -10,6 +10,7 @@ must come out exactly as they do in the check's own threads.
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from pathlib import Path
@@ -125,3 +126,21 @@ def test_a_failure_ends_the_run_without_waiting_for_every_other_room() -> None:
         run_in_worker(_job("fanout_targets:explode_first", [(str(i), "") for i in range(400)]),
                       threading.Event(), lambda batch: None)
     assert time.monotonic() - started < 4  # all 400 rooms: 400 × 0.05 s / 4 threads = 5 s
+
+
+def test_the_worker_imports_nothing_from_the_current_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from serve_support import plant_imports
+
+    shared = tmp_path / "shared"  # where another user could write; the admin works there
+    marker = tmp_path / "imported-as-the-admin"
+    plant_imports(shared, marker)
+    monkeypatch.chdir(shared)
+    # An empty PYTHONPATH entry (``export PYTHONPATH=$PYTHONPATH:/x`` with none before)
+    # also means the current directory.
+    monkeypatch.setenv("PYTHONPATH", os.pathsep + str(Path(__file__).resolve().parent))
+    batches: list[list[tuple[int, SubResult]]] = []
+    run_in_worker(_job("fanout_targets:echo", [("a", "a@x")]), threading.Event(),
+                  batches.append)
+    assert not marker.exists(), marker.read_text()
+    assert [r.name for batch in batches for _i, r in batch] == ["a"]

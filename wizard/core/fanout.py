@@ -11,14 +11,13 @@ keep responsive.
 
 The job goes to the worker on its stdin, results come back on its stdout as
 length-prefixed pickles: never on a command line (it holds the service
-account's password), never in a file. The worker is ``python -m
-wizard.core.fanout``: no multiprocessing, so no re-import of whatever script
-started roomcal.
+account's password), never in a file. The worker is ``python -P -m
+wizard.core.fanout`` (wizard.core.child: nothing imported from the current
+directory): no multiprocessing, so no re-import of whatever script started roomcal.
 """
 
 from __future__ import annotations
 
-import os
 import pickle
 import struct
 import subprocess
@@ -31,6 +30,7 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import IO, Any, TypeVar
 
+from wizard.core.child import child_environment, python_command
 from wizard.core.endpoints import Endpoints
 from wizard.core.model import CheckContext, SubResult
 from wizard.core.settings import Settings
@@ -97,12 +97,11 @@ def run_in_worker(job: Job, cancel: threading.Event,
                   on_batch: Callable[[list[tuple[int, SubResult]]], None]) -> None:
     """Run ``job`` in a worker process; each batch of (index, result) goes to ``on_batch``
     as it arrives. Stops (and ends the worker) when ``cancel`` is set."""
-    package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    # Never the current directory on its path (wizard.core.child): a planted module
+    # there would read the password on stdin.
     worker = subprocess.Popen(
-        [sys.executable, "-m", "wizard.core.fanout"], stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        python_command("wizard.core.fanout"), stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=child_environment())
     assert worker.stdin is not None and worker.stdout is not None
     try:
         worker.stdin.write(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))

@@ -97,5 +97,14 @@ class WizardFooter(Footer):
             for key in pinned:
                 yield self._footer_key(*key)
 
+    async def recompose(self) -> None:
+        """Not once the app has stopped. Footer asks for a recompose on every resize and
+        bindings change, after the next refresh; a browser tab closed before its first
+        resize stops the app in between. Widgets mounted then never start, so the next
+        recompose cannot remove them and mounts a second set of keys beside them:
+        DuplicateIds, a crash on the way out."""
+        if self.app.is_running:
+            await super().recompose()
+
     def on_resize(self, event: Resize) -> None:
         self.call_after_refresh(self.recompose)
