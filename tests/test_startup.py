@@ -19,6 +19,8 @@ from wizard.core.settings import Settings
 
 # What `roomcal --help` must not pull in: each costs tens to hundreds of milliseconds.
 HEAVY = ("textual", "exchangelib", "msal", "google_auth_oauthlib", "httpx")
+# Nor the network stack: the help talks to nobody, and ssl alone was a tenth of its start.
+NETWORK = ("ssl", "socket")
 
 
 def _console_script() -> str:
@@ -52,6 +54,12 @@ def test_help_imports_no_ui_toolkit_and_no_provider_library() -> None:
     assert "argparse" in imported  # the log was read: the help was built here, not cached
     heavy = sorted(name for name in imported if name.split(".")[0] in HEAVY)
     assert heavy == [], f"roomcal --help imported {heavy}"
+
+
+def test_help_imports_no_network_stack() -> None:
+    imported = _imported(_help().stderr)
+    assert "argparse" in imported
+    assert [name for name in NETWORK if name in imported] == []
 
 
 def test_help_lists_the_variables_exit_codes_and_log_path() -> None:

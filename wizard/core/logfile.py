@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-from io import TextIOWrapper
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from wizard.core import redact
@@ -26,17 +24,27 @@ CHATTY = ("httpx", "httpcore", "urllib3", "requests", "requests_ntlm", "msal", "
           "aiohttp", "asyncio")
 
 
-class PrivateRotatingFileHandler(RotatingFileHandler):
-    """Every file it opens (the log, and each new one after a rotation) is 0600."""
-
-    def _open(self) -> TextIOWrapper:
-        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        os.fchmod(fd, 0o600)  # a log an older roomcal left at 0644 becomes private too
-        return os.fdopen(fd, "a", encoding=self.encoding)
-
-
 def path(directory: Path) -> Path:
     return directory / NAME
+
+
+def _private_rotating_handler(target: Path) -> logging.Handler:
+    """A rotating handler whose every file (the log, each new one after a rotation) is 0600.
+
+    Defined when a log is opened, not when the module is imported: ``roomcal --help``
+    shows the log's path, and logging.handlers (socket, pickle, queue) is not on its way.
+    """
+    from io import TextIOWrapper
+    from logging.handlers import RotatingFileHandler
+
+    class PrivateRotatingFileHandler(RotatingFileHandler):
+        def _open(self) -> TextIOWrapper:
+            fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            os.fchmod(fd, 0o600)  # a log an older roomcal left at 0644 becomes private too
+            return os.fdopen(fd, "a", encoding=self.encoding)
+
+    return PrivateRotatingFileHandler(target, maxBytes=MAX_BYTES, backupCount=BACKUPS,
+                                      encoding="utf-8")
 
 
 def setup(directory: Path, *, verbose: bool = False) -> Path | None:
@@ -53,8 +61,7 @@ def setup(directory: Path, *, verbose: bool = False) -> Path | None:
         old.close()
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handler: logging.Handler = PrivateRotatingFileHandler(
-            path(directory), maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+        handler = _private_rotating_handler(path(directory))
     except OSError:
         handler, target = logging.NullHandler(), None
     # Our mark on a stdlib handler (the loop above finds it): not an attribute typeshed knows.
