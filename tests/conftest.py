@@ -41,7 +41,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 # Where a test's files go, home and XDG base directories alike: into a temporary home of
-# its own, so that nothing a test or its subprocesses write (the help cache, profiles,
+# its own, so that nothing a test or its subprocesses write (profiles, secrets, caches,
 # logs, exports) lands in the developer's real home. Beside the test's tmp_path, not in
 # it: tests list their tmp_path, or make a home of their own there.
 HOME_DIRECTORIES = {

@@ -162,7 +162,7 @@ def test_help_has_examples_variables_exit_codes_and_the_log() -> None:
 
 
 def test_help_follows_the_log_folder(tmp_path: Path) -> None:
-    """The help shows the log's path: another ROOMCAL_STATE_DIR, another (cached) text."""
+    """The help shows the log's path: another ROOMCAL_STATE_DIR, another text."""
     for folder in ("one", "two", "one"):
         out = run("--help", env={"ROOMCAL_STATE_DIR": str(tmp_path / folder)}).stdout
         assert str(tmp_path / folder / "roomcal.log") in out

@@ -112,28 +112,3 @@ async def test_only_reruns_selected_and_keeps_previous() -> None:
     results = await collect(specs, ctx(), only={"b"}, previous=previous)
     assert calls == ["b"]
     assert str(results["a"].detail) == "earlier"
-
-
-async def test_full_collections_wait_until_the_last_overlapping_run_ends() -> None:
-    import gc
-
-    from wizard.core.runner import RUN_FULL_COLLECTION_EVERY
-
-    before = gc.get_threshold()
-    gc.unfreeze()
-    seen: list[int] = []
-
-    def note(_ctx: CheckContext) -> CheckResult:
-        seen.append(gc.get_threshold()[2])
-        return CheckResult("x", Status.PASS)
-
-    first = run_checks([CheckSpec("x", "x", note)], ctx())
-    await anext(first)  # "checking": the first run streams
-    second = await collect([CheckSpec("x", "x", note)], ctx())  # starts and ends meanwhile
-    assert second["x"].status == Status.PASS
-    assert gc.get_threshold()[2] == RUN_FULL_COLLECTION_EVERY  # the first still streams
-    async for _result in first:
-        pass
-    assert seen == [RUN_FULL_COLLECTION_EVERY] * 2
-    assert gc.get_threshold() == before
-    assert gc.get_freeze_count() > 0  # what the runs kept, out of the next full collection

@@ -22,7 +22,6 @@ NAME = "ROOMCAL_"
 READS_THE_ENVIRONMENT = {
     "core/settings.py": "every ROOMCAL_* variable, once",
     "core/lang.py": "the language: LANGUAGE, LC_ALL, LC_MESSAGES, LANG",
-    "help_cache.py": "XDG_CACHE_HOME, COLUMNS, and the variables a cached help text names",
     "core/report.py": "TERM and NO_COLOR for the diagnostic report",
     "providers/exchange/ntlm.py": "NTLM_USER_FILE for pyspnego's NTLM acceptor (sandbox)",
     "app/answers.py": "the secrets' variables an answers file names (any name, by design)",

@@ -1,22 +1,18 @@
-"""Command line entry point, kept tiny: ``roomcal --help`` must start fast.
+"""The ``roomcal`` command: the ``[project.scripts]`` entry point, and ``python -m wizard``.
 
-Only the standard library's ``os``/``sys`` and a language sniffer are imported
-here. ``--help`` is answered from a cache (wizard.help_cache); everything else
-goes to wizard.commands.dispatch, which imports what the command needs.
+The language is known before parsing (the help is translated); the parser lives in
+wizard.commands.dispatch and imports no provider library and no UI toolkit, so
+``roomcal --help`` starts fast. Each command imports what it needs once it is chosen.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 
+from wizard.commands.dispatch import dispatch
 from wizard.core import lang as languages
-
-TYPE_CHECKING = False  # not `from typing import …`: typing costs ~7 ms of start-up
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-HELP_FLAGS = ("-h", "--help")
 
 
 def _requested_language(argv: Sequence[str]) -> str:
@@ -35,20 +31,7 @@ def _requested_language(argv: Sequence[str]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    lang = _requested_language(argv)
-    if len(argv) == 1 and argv[0] in HELP_FLAGS:
-        from wizard.help_cache import print_help
-
-        def render() -> tuple[str, Sequence[str]]:
-            from wizard.commands.dispatch import help_text
-            from wizard.core.settings import LOG_FILE_DEPENDS_ON
-
-            return help_text(argv, lang), LOG_FILE_DEPENDS_ON  # the help shows the log's path
-
-        return print_help(lang, render)
-    from wizard.commands.dispatch import dispatch
-
-    return dispatch(argv, lang)
+    return dispatch(argv, _requested_language(argv))
 
 
 def run() -> None:
@@ -61,7 +44,7 @@ def run() -> None:
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()
-    threading = sys.modules.get("threading")  # not imported at all on the --help path
+    threading = sys.modules.get("threading")
     if threading is not None and any(
         t.is_alive() and not t.daemon for t in threading.enumerate()
         if t is not threading.main_thread()

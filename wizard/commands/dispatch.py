@@ -257,11 +257,6 @@ def dispatch(argv: Sequence[str], lang: str) -> int:
     parser.error(_("unknown command"))  # exits with EXIT_USAGE
 
 
-def help_text(argv: Sequence[str], lang: str) -> str:
-    i18n.set_language(lang)
-    return build_parser(argv).format_help()
-
-
 def _run_tui(args: argparse.Namespace, settings: Settings, demo: str | None) -> int:
     from wizard.app import Setup
     from wizard.commands.common import load_answers, open_demo

@@ -7,8 +7,6 @@ never shown verbatim: they can contain URLs with credentials or tokens.
 
 from __future__ import annotations
 
-import socket
-import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -112,6 +110,9 @@ def explain(exc: BaseException, host: str = "") -> Failure:
     carries (the request's URL: after redirects, the host really called), else
     ``host``, the one the caller meant to call.
     """
+    import socket  # here, not at the top: `roomcal --help` imports this module, and
+    import ssl  # these two are a tenth of its start-up
+
     host = host_of(exc) or host
     for err in _chain(exc):
         if isinstance(err, UserFacingError):

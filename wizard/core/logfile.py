@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import logging
 import os
-from io import TextIOWrapper
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from wizard.core import redact
@@ -33,17 +31,27 @@ AUTHENTICATION = ("spnego", "requests_ntlm", "ntlm_auth", "requests_kerberos", "
                   "krb5")
 
 
-class PrivateRotatingFileHandler(RotatingFileHandler):
-    """Every file it opens (the log, and each new one after a rotation) is 0600."""
-
-    def _open(self) -> TextIOWrapper:
-        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        os.fchmod(fd, 0o600)  # a log an older roomcal left at 0644 becomes private too
-        return os.fdopen(fd, "a", encoding=self.encoding)
-
-
 def path(directory: Path) -> Path:
     return directory / NAME
+
+
+def _private_rotating_handler(target: Path) -> logging.Handler:
+    """A rotating handler whose every file (the log, each new one after a rotation) is 0600.
+
+    Defined when a log is opened, not when the module is imported: ``roomcal --help``
+    shows the log's path, and logging.handlers (socket, pickle, queue) is not on its way.
+    """
+    from io import TextIOWrapper
+    from logging.handlers import RotatingFileHandler
+
+    class PrivateRotatingFileHandler(RotatingFileHandler):
+        def _open(self) -> TextIOWrapper:
+            fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            os.fchmod(fd, 0o600)  # a log an older roomcal left at 0644 becomes private too
+            return os.fdopen(fd, "a", encoding=self.encoding)
+
+    return PrivateRotatingFileHandler(target, maxBytes=MAX_BYTES, backupCount=BACKUPS,
+                                      encoding="utf-8")
 
 
 def setup(directory: Path, *, verbose: bool = False) -> Path | None:
@@ -62,8 +70,7 @@ def setup(directory: Path, *, verbose: bool = False) -> Path | None:
         old.close()
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handler: logging.Handler = PrivateRotatingFileHandler(
-            path(directory), maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+        handler = _private_rotating_handler(path(directory))
     except OSError:
         handler, target = logging.NullHandler(), None
     # Our mark on a stdlib handler (the loop above finds it): not an attribute typeshed knows.

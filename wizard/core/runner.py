@@ -6,25 +6,17 @@ waits. Dependencies (``needs``) are honoured: a check whose prerequisite did
 not pass is skipped with a sentence saying why. Timeouts are per check;
 cancelling the consumer cancels the run and tells the threads via
 ``ctx.cancel``. The same runner serves the TUI (in a Textual worker) and the
-CLI (``asyncio.run``).
-
-While a run streams, full garbage collections are postponed: with 5 000 rooms
-each one walked every result and response object made so far (40 ms), in
-whichever thread allocated — the event loop's included. When the last run
-ends, what survived it (the results) is frozen, as the UI does after its first
-paint (``wizard/ui/memory.py``): the postponed full collection, due at once,
-would otherwise walk it all right then (60 ms).
+CLI (``asyncio.run``). When the garbage collector runs meanwhile is the UI's
+choice (``wizard/ui/memory.py``), not the runner's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
-import threading
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
@@ -35,37 +27,6 @@ from wizard.core.model import CheckContext, CheckResult, CheckSpec, Msg, Status
 log = logging.getLogger(__name__)
 
 OK_STATUSES = (Status.PASS, Status.WARN, Status.MANUAL)
-# Full collections run after this many young (generation 1) collections instead of
-# CPython's 10: during a run, practically never. Young cycles are still collected.
-RUN_FULL_COLLECTION_EVERY = 10_000
-
-_postponing_lock = threading.Lock()
-_postponing = 0  # runs streaming now
-_thresholds: tuple[int, int, int] = gc.get_threshold()
-
-
-@contextlib.contextmanager
-def full_collections_postponed() -> Iterator[None]:
-    """Postpone full garbage collections until the last overlapping run has ended.
-
-    Young cycles are still collected during the run; frozen objects are still freed
-    by reference counting — only cycles among them would outlive the process.
-    """
-    global _postponing, _thresholds
-    with _postponing_lock:
-        if _postponing == 0:
-            _thresholds = gc.get_threshold()
-            young, middle, _full = _thresholds
-            gc.set_threshold(young, middle, RUN_FULL_COLLECTION_EVERY)
-        _postponing += 1
-    try:
-        yield
-    finally:
-        with _postponing_lock:
-            _postponing -= 1
-            if _postponing == 0:
-                gc.freeze()
-                gc.set_threshold(*_thresholds)
 
 
 def _run_one(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
@@ -146,20 +107,18 @@ async def run_checks(
         finally:
             await events.put(None)
 
-    with full_collections_postponed():
-        runner = asyncio.create_task(all_checks())
-        try:
-            while (event := await events.get()) is not None:
-                yield event
-        finally:
-            if not runner.done():
-                ctx.cancel.set()
-                runner.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await runner
-            # Threads stuck in a blocking call are abandoned, not joined: the UI must not
-            # wait.
-            executor.shutdown(wait=False, cancel_futures=True)
+    runner = asyncio.create_task(all_checks())
+    try:
+        while (event := await events.get()) is not None:
+            yield event
+    finally:
+        if not runner.done():
+            ctx.cancel.set()
+            runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await runner
+        # Threads stuck in a blocking call are abandoned, not joined: the UI must not wait.
+        executor.shutdown(wait=False, cancel_futures=True)
 
 
 def _title(specs: list[CheckSpec], check_id: str) -> Msg | str:

@@ -34,13 +34,7 @@ from wizard.core.errors import SettingsError
 from wizard.core.i18n import N_
 from wizard.core.model import Msg
 
-__all__ = ["LOG_FILE_DEPENDS_ON", "Settings", "SettingsError", "Variable", "log_file",
-           "names_a_secret_for_roomcal"]
-
-# What the log file's folder is made of when ROOMCAL_STATE_DIR is unset: platformdirs
-# uses $XDG_STATE_HOME or ~/.local/state (Linux), ~/Library (macOS), %LOCALAPPDATA%
-# (Windows). `roomcal --help` shows the log's path, so its cache is keyed on these.
-LOG_FILE_DEPENDS_ON = ("ROOMCAL_STATE_DIR", "XDG_STATE_HOME", "HOME", "LOCALAPPDATA")
+__all__ = ["Settings", "SettingsError", "Variable", "log_file", "names_a_secret_for_roomcal"]
 
 
 class Variable(NamedTuple):

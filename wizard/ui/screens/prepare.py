@@ -17,7 +17,7 @@ from wizard.core.i18n import N_, _
 from wizard.core.model import CheckResult, Status
 from wizard.core.session import local_time
 from wizard.ui.interaction import TuiInteraction
-from wizard.ui.memory import freeze_garbage_collector
+from wizard.ui.memory import full_collections_postponed
 from wizard.ui.screens.base import StepScreen
 from wizard.ui.text import plain
 from wizard.ui.widgets.check_item import CheckItem
@@ -251,22 +251,24 @@ class PrepareScreen(StepScreen):
     async def run_checks_worker(self, only: set[str] | None) -> None:
         cancel = self._cancel
         interaction = TuiInteraction(self.wizard, cancel_callback=cancel.set, origin=self)
-        async for result in self.setup.run_checks(interaction, only=only, cancel=cancel):
-            if cancel.is_set() and not result.status.done:
-                continue
-            if not result.status.done and result.items:
-                self._progress[result.check_id] = result
-                continue
-            self._progress.pop(result.check_id, None)
-            self._show(result)
-            if result.status.done:
-                self.update_gate()
-            # Results can arrive in a burst; without this the whole burst runs as one
-            # step of the event loop and the screen freezes for its length.
-            await asyncio.sleep(0)
-        self.update_gate()
-        self._refresh_stale_note()
-        freeze_garbage_collector()  # the provider's libraries are loaded by now
+        # A full collection during the run is a frozen frame; at its end, what the run
+        # kept (the provider's libraries, the results) is frozen.
+        with full_collections_postponed():
+            async for result in self.setup.run_checks(interaction, only=only, cancel=cancel):
+                if cancel.is_set() and not result.status.done:
+                    continue
+                if not result.status.done and result.items:
+                    self._progress[result.check_id] = result
+                    continue
+                self._progress.pop(result.check_id, None)
+                self._show(result)
+                if result.status.done:
+                    self.update_gate()
+                # Results can arrive in a burst; without this the whole burst runs as one
+                # step of the event loop and the screen freezes for its length.
+                await asyncio.sleep(0)
+            self.update_gate()
+            self._refresh_stale_note()
         self._point_at_first_problem()
 
     def _point_at_first_problem(self, *, force: bool = False) -> bool:
