@@ -66,7 +66,17 @@ def open_demo(scenario: str, *, later: bool = False) -> Sandbox:
     from wizard.sandbox import Sandbox
 
     box = Sandbox(load_scenario(scenario))
-    return box if later else box.start()
+    return box if later else start_sandbox(box)
+
+
+def start_sandbox(box: Sandbox) -> Sandbox:
+    """Start it; a scenario table a service cannot use is the file's one sentence, exit 2."""
+    from wizard.sandbox.scenario import ScenarioFileError
+
+    try:
+        return box.start()
+    except ScenarioFileError as exc:
+        raise scenario_file_error(exc) from None
 
 
 def load_scenario(scenario: str) -> Scenario:

@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING, Any
 from wizard import providers
 from wizard.core.endpoints import Endpoints
 from wizard.core.interaction import SignInRequest
-from wizard.sandbox.scenario import Scenario, load
+from wizard.core.i18n import N_
+from wizard.core.model import Msg
+from wizard.sandbox.scenario import Scenario, ScenarioFileError, load
 
 if TYPE_CHECKING:
     from wizard.sandbox.server import LoopbackServer
@@ -88,7 +90,7 @@ class Sandbox:
                 if module is None:
                     log.warning("sandbox service %s is not available", name)
                     continue
-                handle: ServiceHandle = module.start(self)
+                handle = self._start_service(name, module)
                 self.services[name] = handle
                 overrides.update(handle.endpoints)
             self._endpoints = replace(Endpoints(), **overrides)
@@ -103,6 +105,20 @@ class Sandbox:
         if stopped:  # stopped while starting (the TUI quit right after its first paint)
             self._stop_servers()
         return self
+
+    def _start_service(self, name: str, module: ModuleType) -> ServiceHandle:
+        try:
+            handle: ServiceHandle = module.start(self)
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            # A service reading a value of its scenario table that has the wrong type (a
+            # hand-edited file): the file's fault, said as such; the details to the log.
+            log.warning("sandbox service %s cannot use its scenario table", name,
+                        exc_info=True)
+            raise ScenarioFileError(
+                self.scenario.source or self.scenario.name,
+                Msg(N_("the [{table}] table holds a value of the wrong type"), table=name),
+            ) from exc
+        return handle
 
     def begin(self) -> None:
         """Start on a thread unless started: the TUI calls it after its first paint."""
