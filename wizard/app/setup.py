@@ -378,10 +378,13 @@ class Setup:
             anonymized=anonymized)
 
     def write_report(self, path: str | Path, *, scenario: str | None = None,
-                     anonymized: bool = False) -> Path:
+                     anonymized: bool = False, replace: bool = False) -> Path:
+        """Never over an existing file unless ``replace``; ``export.ExportError`` names
+        what could not be written."""
         from wizard.core.report import write_text
 
-        return write_text(path, self.report(scenario=scenario, anonymized=anonymized))
+        return write_text(path, self.report(scenario=scenario, anonymized=anonymized),
+                          replace=replace)
 
     # -- the hand-off to IT ----------------------------------------------------------------
     def handoff(self) -> str:

@@ -8,6 +8,7 @@ its ``DemoEnvironment``.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import sys
 import threading
@@ -23,6 +24,7 @@ from wizard.core.text import printable
 if TYPE_CHECKING:
     from wizard.app.answers import Answers
     from wizard.core.demo import DemoEnvironment
+    from wizard.core.export import ExportError
     from wizard.core.settings import Settings
     from wizard.sandbox import Sandbox
     from wizard.sandbox.scenario import Scenario, ScenarioFileError
@@ -104,6 +106,47 @@ def scenario_file_error(exc: ScenarioFileError) -> UsageError:
             path=exc.path, found=exc.report_format, known=REPORT))
     return UsageError(_("cannot read the scenario file {path} ({reason})").format(
         path=exc.path, reason=exc.reason))
+
+
+def check_destination(path: str, *, force: bool) -> bool:
+    """Before any work, not minutes later: a file that cannot be written stops the command.
+
+    A folder, or a folder that does not exist, is one sentence (exit 2). An existing
+    file is replaced only with ``--force`` or, on a terminal, when the person says so
+    (as the export dialog asks); without a terminal it is refused. Returns whether the
+    file is to be replaced.
+    """
+    if os.path.isdir(path):
+        raise UsageError(_("{path} is a folder: end the path with a file name.").format(
+            path=path))
+    folder = os.path.dirname(os.path.abspath(os.path.expanduser(path)))
+    if not os.path.isdir(folder):
+        raise UsageError(_("cannot write {path} ({reason})").format(
+            path=path, reason=_("no such folder")))
+    if not os.path.lexists(path):
+        return False
+    if force or _confirmed(_("{path} exists. Replace it? [y/N] ").format(path=path)):
+        return True
+    raise UsageError(_("{path} exists: name another file, or add --force to replace "
+                       "it.").format(path=path))
+
+
+def _confirmed(question: str) -> bool:
+    """Ask on the terminal; no terminal (a script, a pipe) is no."""
+    if sys.stdin is None or not sys.stdin.isatty() or not sys.stderr.isatty():
+        return False
+    print(printable(question), end="", file=sys.stderr, flush=True)
+    try:
+        answer = sys.stdin.readline()
+    except (OSError, ValueError):
+        return False
+    return answer.strip().lower() in (_("y"), _("yes"), "y", "yes")
+
+
+def write_failed(exc: ExportError) -> UsageError:
+    """A file that could not be written after all (full disk, a race): one sentence."""
+    return UsageError(_("cannot write {path} ({reason})").format(path=str(exc.path),
+                                                                 reason=exc.reason))
 
 
 class CliInteraction:
