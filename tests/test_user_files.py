@@ -227,7 +227,7 @@ HOLD = """
 import sys, time
 from wizard.core.settings import Settings
 from wizard.core.store import ProfileStore
-store = ProfileStore(Settings.from_env().profiles_dir)
+store = ProfileStore(getattr(Settings.from_env(), sys.argv[2]))
 store.claim(sys.argv[1])
 print("held", flush=True)
 time.sleep(60)
@@ -235,8 +235,9 @@ time.sleep(60)
 
 
 def test_a_second_wizard_on_a_held_profile_is_refused_with_a_sentence() -> None:
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, "default"], stdout=subprocess.PIPE,
-                              text=True, env=os.environ)
+    # connect --scenario is the demo's step 2: it saves the demo's profile of that name.
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, "default", "demo_profiles_dir"],
+                              stdout=subprocess.PIPE, text=True, env=os.environ)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         result = roomcal("connect", "--scenario", "healthy")
@@ -244,8 +245,8 @@ def test_a_second_wizard_on_a_held_profile_is_refused_with_a_sentence() -> None:
         one_sentence(result.stderr)
         assert "in use by another roomcal" in result.stderr
         assert f"process {holder.pid}" in result.stderr and "--profile" in result.stderr
-        # Another profile is free; reading a report of the held one is too.
-        assert roomcal("--profile", "other", "connect", "--scenario", "healthy"
+        # Another profile is free.
+        assert roomcal("connect", "--profile", "other", "--scenario", "healthy"
                        ).returncode == 0
     finally:
         holder.kill()

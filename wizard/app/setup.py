@@ -46,12 +46,18 @@ class Setup:
         endpoints: Endpoints | None = None,
         scenario: str | None = None,
         settings: Settings | None = None,
+        claim: bool = False,
     ) -> None:
+        """``claim``: hold the profile for this process (a wizard that saves it); another
+        process holding it raises ``store.ProfileInUseError`` before anything is read."""
         # What roomcal read from the environment at start (wizard.commands.dispatch);
         # none given: the built-in defaults, read from nowhere.
         self.settings = settings or Settings()
         folder = self.settings.profiles_dir if demo is None else self.settings.demo_profiles_dir
-        self.session = Session(profile, store=store or ProfileStore(folder))
+        store = store or ProfileStore(folder)
+        if claim:
+            store.claim(profile)
+        self.session = Session(profile, store=store)
         self.demo = demo
         if demo is not None:
             self._forget_previous_demo_link()

@@ -22,6 +22,7 @@ from wizard.core.model import Text
 from wizard.core.text import printable
 
 if TYPE_CHECKING:
+    from wizard.app import Setup
     from wizard.app.answers import Answers
     from wizard.core.demo import DemoEnvironment
     from wizard.core.export import ExportError
@@ -48,6 +49,21 @@ def read_settings() -> Settings:
         return Settings.from_env()
     except SettingsError as exc:
         raise UsageError(f"{render(exc.sentence)} {render(exc.remedy)}".strip()) from None
+
+
+def claimed_setup(profile: str, *, settings: Settings, demo: DemoEnvironment | None = None,
+                  scenario: str | None = None) -> Setup:
+    """The setup of a command that saves the profile, holding it: a second wizard on the
+    same profile would overwrite the first one's saves, so it is refused (exit 2)."""
+    from wizard.app import Setup
+    from wizard.core.store import ProfileInUseError
+
+    try:
+        return Setup(profile, demo=demo, settings=settings, scenario=scenario, claim=True)
+    except ProfileInUseError as exc:
+        raise UsageError(_("The profile {name} is in use by another roomcal (process {pid}): "
+                           "finish there, or start a separate setup with --profile "
+                           "NAME.").format(name=exc.name, pid=exc.pid or "?")) from None
 
 
 def load_answers(path: str, *, provider: str | None = None) -> Answers:

@@ -279,8 +279,7 @@ def help_text(argv: Sequence[str], lang: str) -> str:
 
 
 def _run_tui(args: argparse.Namespace, settings: Settings, demo: str | None) -> int:
-    from wizard.app import Setup
-    from wizard.commands.common import load_answers, open_demo
+    from wizard.commands.common import claimed_setup, load_answers, open_demo
     from wizard.core.store import ProfileStore
 
     if not ProfileStore.valid_name(args.profile):
@@ -293,7 +292,12 @@ def _run_tui(args: argparse.Namespace, settings: Settings, demo: str | None) -> 
     sandbox = open_demo(demo, later=True) if demo else None
     from wizard.ui.app import WizardApp
 
-    setup = Setup(args.profile, demo=sandbox, settings=settings, scenario=demo)
+    try:
+        setup = claimed_setup(args.profile, demo=sandbox, settings=settings, scenario=demo)
+    except UsageError:
+        if sandbox is not None:
+            sandbox.stop()
+        raise
     language = args.lang
     if answers is not None:
         from wizard.app.answers import apply

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import fcntl
 import json
 import logging
 import os
@@ -132,6 +133,15 @@ def _valid(value: Any, hint: Any) -> bool:
     return isinstance(value, hint)
 
 
+class ProfileInUseError(RuntimeError):
+    """Another process holds the profile (``ProfileStore.claim``); ``pid``: which, if known."""
+
+    def __init__(self, name: str, pid: str) -> None:
+        super().__init__(f"profile {name} is held by process {pid or '?'}")
+        self.name = name
+        self.pid = pid
+
+
 @dataclass
 class LoadResult:
     profile: Profile
@@ -156,9 +166,38 @@ class ProfileStore:
         self._pending_lock = threading.Lock()
         self._idle = threading.Event()
         self._idle.set()
+        self._claims: dict[str, int] = {}  # profile -> the descriptor holding its lock
 
     def path(self, name: str) -> Path:
         return self.directory / f"{name}.json"
+
+    def claim(self, name: str) -> None:
+        """Hold profile ``name`` for this process, or raise ``ProfileInUseError``.
+
+        Two wizards on one profile overwrite each other's saves. The hold is an advisory
+        ``flock`` on ``.NAME.lock`` beside the profile, holding the holder's process id:
+        the kernel drops it when the process ends, however it ends (no stale locks after
+        a lost SSH session). Where no lock file can be made (a read-only folder) nothing
+        is written either, so there is nothing to protect.
+        """
+        if self.scratch or name in self._claims:
+            return
+        path = self.directory / f".{name}.lock"
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        except OSError as exc:
+            log.warning("profile %s cannot be locked: %s", name, type(exc).__name__)
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip()
+            os.close(fd)
+            raise ProfileInUseError(name, holder if holder.isdigit() else "") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        self._claims[name] = fd  # held (open) until the process ends
 
     @staticmethod
     def valid_name(name: str) -> bool:
