@@ -84,7 +84,24 @@ def open_demo(scenario: str, *, later: bool = False) -> Sandbox:
     from wizard.sandbox import Sandbox
 
     box = Sandbox(load_scenario(scenario))
+    remove_files_on_signals(box)
     return box if later else start_sandbox(box)
+
+
+def remove_files_on_signals(box: Sandbox) -> None:
+    """SIGTERM or SIGHUP (a closed SSH session) end roomcal without ``finally``: the
+    sandbox's key folder would stay in the temp directory. Remove it, then die of the
+    signal as before (the exit status says which)."""
+    import signal
+
+    def handler(signum: int, _frame: object) -> None:
+        box.remove_files()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    if threading.current_thread() is threading.main_thread():  # only there, says Python
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, handler)
 
 
 def start_sandbox(box: Sandbox) -> Sandbox:

@@ -15,8 +15,10 @@ from __future__ import annotations
 import importlib
 import logging
 import shutil
+import tempfile
 import threading
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -76,6 +78,9 @@ class Sandbox:
         self._begun = False
         self._lock = threading.Lock()
         self._stopped = False  # stop() came: a start still running tidies up after itself
+        # The folder of the TLS key and certificates, made first thing in start(): known
+        # before the keys are written, so remove_files() can take it at any moment.
+        self.files: Path | None = None
 
     def start(self, names: tuple[str, ...] | None = None) -> Sandbox:
         """Start the services; if one cannot (a fixed port in use), stop those already up."""
@@ -83,7 +88,8 @@ class Sandbox:
         from wizard.sandbox.tls import make_tls  # the servers' imports wait for the start
 
         try:
-            self.tls = make_tls()
+            self.files = Path(tempfile.mkdtemp(prefix="roomcal-sandbox-tls-"))
+            self.tls = make_tls(self.files)
             overrides: dict[str, str] = {"ca_bundle": str(self.tls.ca_pem)}
             for name in services() if names is None else names:
                 module = _service_module(name)
@@ -161,8 +167,12 @@ class Sandbox:
         servers, self._servers = self._servers, []
         for server in servers:
             server.stop()
-        if self.tls is not None:
-            shutil.rmtree(self.tls.ca_pem.parent, ignore_errors=True)
+        self.remove_files()
+
+    def remove_files(self) -> None:
+        """Remove the key folder at once (no locks, no waiting: a signal handler calls it)."""
+        if self.files is not None:
+            shutil.rmtree(self.files, ignore_errors=True)
 
     def __enter__(self) -> Sandbox:
         return self if self._ready.is_set() else self.start()
