@@ -7,6 +7,7 @@ that does not exist, holds the profile from a second process, sends a real SIGTE
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -324,10 +325,8 @@ def _drain(fd: int) -> None:
 
     ready, _w, _x = select.select([fd], [], [], 0.1)
     if ready:
-        try:
+        with contextlib.suppress(OSError):
             os.read(fd, 65536)
-        except OSError:
-            pass
 
 
 
@@ -337,8 +336,8 @@ async def test_the_demo_never_writes_the_real_profile_and_a_restart_links_afresh
     import threading
 
     from scenes import settle
-    from ui_support import make_app, make_setup
 
+    from ui_support import make_app, make_setup
     from wizard.app import Setup
     from wizard.commands.common import CliInteraction
     from wizard.core.flow import Step

@@ -16,6 +16,23 @@ from pathlib import Path
 from wizard.core.i18n import N_
 from wizard.core.model import Msg, Text
 
+# A scenario or report of the wrong shape (wizard.sandbox.scenario.ShapeError, whose
+# module is not extracted for translation): the sentence's parts.
+WRONG_VALUE = N_("{key} must be {expected}")
+WRONG_FILE = N_("the file must hold {expected}")
+NESTED_TOO_DEEPLY = N_("nested too deeply")
+EXPECTED = {
+    "table": N_("a table"),
+    "tables": N_("a table of tables"),
+    "text": N_("text"),
+    "number": N_("a number"),
+    "count": N_("a whole number from 0 to {max}"),
+    "objects": N_("a list of objects"),
+    "rooms": N_("a list of tables, each with a name"),
+    "object": N_("a JSON object"),
+    "one_of": N_("one of: {names}"),
+}
+
 # Far above any scenario, report or profile (a report of 5 000 rooms is ~2 MB).
 MAX_BYTES = 64 * 1024 * 1024
 

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from wizard import providers
 from wizard.core.endpoints import Endpoints
-from wizard.core.interaction import SignInRequest
 from wizard.core.i18n import N_
+from wizard.core.interaction import SignInRequest
 from wizard.core.model import Msg
 from wizard.sandbox.scenario import Scenario, ScenarioFileError, load
 

@@ -56,18 +56,18 @@ def _check_shape(report: Mapping[str, Any], known: tuple[str, ...]) -> None:
     """What replaying reads has the types a report written by roomcal has."""
     provider = report.get("provider")
     if provider not in known:
-        raise ShapeError("provider", " | ".join(known))
+        raise ShapeError("provider", "one_of", names=", ".join(known))
     inputs = report.get("inputs", {})
     if not isinstance(inputs, dict) or not all(isinstance(v, dict) for v in inputs.values()):
-        raise ShapeError("inputs", "a table of tables")
+        raise ShapeError("inputs", "tables")
     for key in ("rooms", "checks"):
         entries = report.get(key, [])
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-            raise ShapeError(key, "a list of objects")
+            raise ShapeError(key, "objects")
     for check in report.get("checks", []):
         items = check.get("items", [])
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise ShapeError("checks.items", "a list of objects")
+            raise ShapeError("checks.items", "objects")
 
 
 def scenario_from_report(report: Mapping[str, Any]) -> dict[str, Any]:
@@ -78,7 +78,7 @@ def scenario_from_report(report: Mapping[str, Any]) -> dict[str, Any]:
     from wizard import providers
 
     if not isinstance(report, Mapping):
-        raise ShapeError("the file", "a JSON object")
+        raise ShapeError("", "object")
     version = report.get("roomcal_report")
     if isinstance(version, int) and not isinstance(version, bool) and version > REPORT:
         raise ReportFormatError(version)

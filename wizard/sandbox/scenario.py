@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wizard.core import files
 from wizard.core.files import UserFileError, read_user_text
-from wizard.core.i18n import N_
 from wizard.core.model import Msg, Text
 from wizard.sandbox.rooms import Room, rooms_from_config
 
@@ -25,16 +25,14 @@ MAX_ROOMS = 50_000
 
 
 class ShapeError(ValueError):
-    """A key of a scenario (or report) holds a value of the wrong type."""
+    """A key of a scenario (or report) holds a value of the wrong type; ``key`` "": the
+    whole file; ``kind``: a key of ``wizard.core.files.EXPECTED``."""
 
-    def __init__(self, key: str, expected: str) -> None:
-        super().__init__(f"{key}: {expected}")
-        self.key = key
-        self.expected = expected
-
-    @property
-    def reason(self) -> Msg:
-        return Msg(N_("{key} must be {expected}"), key=self.key, expected=self.expected)
+    def __init__(self, key: str, kind: str, **params: Any) -> None:
+        super().__init__(f"{key}: {kind}")
+        expected = Msg(files.EXPECTED[kind], **params)
+        self.reason = Msg(files.WRONG_VALUE, key=key, expected=expected) if key else \
+            Msg(files.WRONG_FILE, expected=expected)
 
 
 class UnknownScenarioError(LookupError):
@@ -125,28 +123,28 @@ def _check_shape(data: dict[str, Any]) -> None:
     if not isinstance(data.get("name", ""), str):
         raise ShapeError("name", "text")
     if not _number(data.get("latency_ms", 0)):
-        raise ShapeError("latency_ms", "a number")
+        raise ShapeError("latency_ms", "number")
     rooms = data.get("rooms", {})
     if not isinstance(rooms, dict):
-        raise ShapeError("rooms", "a table")
+        raise ShapeError("rooms", "table")
     count = rooms.get("count", 0)
     if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_ROOMS:
-        raise ShapeError("rooms.count", f"a whole number from 0 to {MAX_ROOMS}")
+        raise ShapeError("rooms.count", "count", max=MAX_ROOMS)
     listed = rooms.get("list", [])
     if not isinstance(listed, list) or not all(
             isinstance(r, dict) and isinstance(r.get("name"), str)
             and isinstance(r.get("email", ""), str) and isinstance(r.get("building", ""), str)
             and isinstance(r.get("capacity", 0), int) for r in listed):
-        raise ShapeError("rooms.list", "a list of tables, each with a name")
+        raise ShapeError("rooms.list", "rooms")
     for key in ("inputs", *_services()):
         if not isinstance(data.get(key, {}), dict):
-            raise ShapeError(key, "a table")
+            raise ShapeError(key, "table")
     for service in _services():
         section = data.get(service, {})
         for key in ("latency_ms", "clock_skew_s"):
             value = section.get(key, 0)
             if not isinstance(value, int | float) or isinstance(value, bool):
-                raise ShapeError(f"{service}.{key}", "a number")
+                raise ShapeError(f"{service}.{key}", "number")
 
 
 def _services() -> tuple[str, ...]:
@@ -171,7 +169,7 @@ def load(name_or_path: str) -> Scenario:
             else:
                 data = tomllib.loads(text)
             if not isinstance(data, dict):
-                raise ShapeError("the file", "a table")
+                raise ShapeError("", "table")
             scenario = _from_mapping(path.stem, data)
             scenario.source = name_or_path
             return scenario
@@ -180,7 +178,7 @@ def load(name_or_path: str) -> Scenario:
         except ShapeError as exc:
             raise ScenarioFileError(name_or_path, exc.reason) from None
         except RecursionError:  # nested thousands deep: no scenario or report is
-            raise ScenarioFileError(name_or_path, Msg(N_("nested too deeply"))) from None
+            raise ScenarioFileError(name_or_path, Msg(files.NESTED_TOO_DEEPLY)) from None
         except (ValueError, KeyError, TypeError) as exc:
             raise ScenarioFileError(name_or_path, type(exc).__name__) from None
     entry = _scenario_dir() / f"{name_or_path}.toml"
