@@ -61,7 +61,7 @@ def test_a_huge_answers_file_is_refused_by_its_size(tmp_path: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     huge = tmp_path / "answers.toml"
     with huge.open("wb") as handle:
-        handle.truncate(64 * 1024 * 1024)  # sparse: 64 MB that cost no disk
+        handle.truncate(65 * 1024 * 1024)  # sparse: 65 MB that cost no disk
     assert main(["--answers", str(huge)]) == 2
     err = capsys.readouterr().err
     one_sentence(err)
