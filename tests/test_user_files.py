@@ -157,6 +157,16 @@ def test_a_damaged_scenario_or_report_is_one_sentence(
     assert str(path) in err
 
 
+def test_the_demo_refuses_a_scenario_table_of_the_wrong_type_before_its_first_screen(
+        tmp_path: Path) -> None:
+    path = tmp_path / "scenario.toml"
+    path.write_text("[cronofy]\nfail = 5\n", encoding="utf-8")  # read by the sandbox's Cronofy
+    result = roomcal("demo", "--scenario", str(path), timeout=30)
+    assert result.returncode == 2, result.stderr
+    one_sentence(result.stderr)
+    assert "[cronofy]" in result.stderr and str(path) in result.stderr
+
+
 # -- ROOMCAL_PROVIDERS naming a module that is not there ------------------------------------
 
 @pytest.mark.parametrize("args", [["report"], ["--help"], ["check", "exchange", "--help"]])

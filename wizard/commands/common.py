@@ -80,12 +80,17 @@ def load_answers(path: str, *, provider: str | None = None) -> Answers:
 def open_demo(scenario: str, *, later: bool = False) -> Sandbox:
     """The sandbox for ``scenario``, started — or, ``later``, started by whoever uses it
     first or by the TUI right after its first paint (its keys and servers cost a quarter
-    of a second, and a thread doing it beside the first paint slowed that down)."""
+    of a second, and a thread doing it beside the first paint slowed that down).
+
+    A scenario or report from a file starts now in any case: only its services can tell
+    whether they can use their tables, and a wrong one must be one sentence before the
+    first screen, not a failure on a later one (support replaying a report does not
+    count the quarter second)."""
     from wizard.sandbox import Sandbox
 
     box = Sandbox(load_scenario(scenario))
     remove_files_on_signals(box)
-    return box if later else start_sandbox(box)
+    return box if later and not box.scenario.source else start_sandbox(box)
 
 
 def remove_files_on_signals(box: Sandbox) -> None:
