@@ -325,7 +325,7 @@ async def test_authorize_rooms_is_idempotent_and_disconnect_revokes(tmp_path: Pa
                             if p.is_file())
             assert "sbx-at-" not in files and "sbx-rt-" not in files
             report = tmp_path / "report.json"
-            assert main(["report", "--profile", "test", "-o", str(report)]) == 0
+            assert main(["report", "--demo", "--profile", "test", "-o", str(report)]) == 0
             assert "sbx-" not in report.read_text(encoding="utf-8")
             await pilot.press("escape")
             await settle(pilot)

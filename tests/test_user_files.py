@@ -221,6 +221,32 @@ def test_report_output_never_replaces_a_file_without_force(
     assert json.loads(target.read_text(encoding="utf-8"))["provider"] == "exchange"
 
 
+@pytest.mark.parametrize(("answer", "replaced"), [("y", True), ("n", False)])
+def test_report_output_on_a_terminal_asks_before_replacing(tmp_path: Path, answer: str,
+                                                           replaced: bool) -> None:
+    import pty
+
+    _profile_with_a_provider()
+    target = tmp_path / "report.json"
+    target.write_text("an earlier report", encoding="utf-8")
+    pid, fd = pty.fork()
+    if pid == 0:  # a person at a terminal, as over SSH
+        os.execv(sys.executable, [sys.executable, "-m", "wizard", "report", "-o", str(target)])
+    try:
+        seen = b""
+        deadline = time.monotonic() + 30
+        while b"Replace it?" not in seen and time.monotonic() < deadline:
+            seen += _drain(fd)
+        assert b"Replace it? [y/N]" in seen, seen
+        os.write(fd, answer.encode() + b"\n")
+        _pid, status = os.waitpid(pid, 0)
+    finally:
+        os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == (0 if replaced else 2)
+    text = target.read_text(encoding="utf-8")
+    assert (text != "an earlier report") is replaced
+
+
 @pytest.mark.parametrize("where", ["missing", "folder"])
 def test_report_output_into_a_missing_folder_or_onto_a_folder(
         tmp_path: Path, where: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -330,13 +356,14 @@ def test_sigterm_to_roomcal_demo_removes_its_key_folder(tmp_path: Path) -> None:
     assert _key_folders(tmp) == []
 
 
-def _drain(fd: int) -> None:
+def _drain(fd: int) -> bytes:
     import select
 
     ready, _w, _x = select.select([fd], [], [], 0.1)
     if ready:
         with contextlib.suppress(OSError):
-            os.read(fd, 65536)
+            return os.read(fd, 65536)
+    return b""
 
 
 

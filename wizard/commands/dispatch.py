@@ -167,6 +167,8 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     report.add_argument("-o", "--output", metavar="FILE", help=_("file to write (default: stdout)"))
     report.add_argument("--force", action="store_true",
                         help=_("replace an existing --output file"))
+    report.add_argument("--demo", action="store_true",
+                        help=_("report a profile of the demo (kept apart from real ones)"))
     report.add_argument("--anonymize", action="store_true",
                         help=_("pseudonyms for e-mail addresses, hosts, the tenant and room "
                                "names (the report still replays)"))

@@ -25,7 +25,8 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
 
     # Before anything is read or built: where it goes must be writable, and asked about.
     replace = check_destination(args.output, force=args.force) if args.output else False
-    setup = Setup(args.profile, settings=settings)
+    folder = settings.demo_profiles_dir if args.demo else settings.profiles_dir
+    setup = Setup(args.profile, settings=settings, store=ProfileStore(folder))
     for warning in setup.session.warnings:
         print(str(warning), file=sys.stderr)
     if not setup.session.profile.provider:
