@@ -77,6 +77,19 @@ def test_a_planted_fifo_as_the_profile_does_not_hang_the_report() -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_a_fifo_as_the_ca_bundle_is_named_for_what_it_is(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fifo = tmp_path / "ca.pem"
+    os.mkfifo(fifo)
+    code = main(["check", "exchange", "--ews-url", "https://127.0.0.1:9/EWS/Exchange.asmx",
+                 "--username", "svc@example.com", "--room-list", "rooms@example.com",
+                 "--ca-bundle", str(fifo)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    one_sentence(err)
+    assert "not a regular file" in err and "does not exist" not in err
+
+
 def test_german_sentence_for_a_fifo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     fifo = tmp_path / "antworten.toml"
     os.mkfifo(fifo)

@@ -33,6 +33,8 @@ EXPECTED = {
     "one_of": N_("one of: {names}"),
 }
 
+CA_BUNDLE_BYTES = 16 * 1024 * 1024  # the system's whole bundle is ~250 kB
+
 # Far above any scenario, report or profile (a report of 5 000 rooms is ~2 MB).
 MAX_BYTES = 64 * 1024 * 1024
 
@@ -99,15 +101,14 @@ def read_user_text(path: str | Path, *, limit: int = MAX_BYTES) -> str:
 def valid_ca_bundle(value: str) -> Msg | None:
     """A readable PEM file: caught in the form, not as an OSError deep in a TLS handshake."""
     path = os.path.expanduser(value)
-    if not os.path.isfile(path):
+    if not os.path.lexists(path):
         return Msg(N_("{path} does not exist: enter the path of the CA's certificate file "
                       "(PEM)."), path=value)
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(64 * 1024)
-    except OSError as exc:
-        return Msg(N_("{path} cannot be read ({reason})."), path=value,
-                   reason=exc.strerror or type(exc).__name__)
+        # Bounded, regular files only: a FIFO here would hang the form's check.
+        head = read_user_file(path, limit=CA_BUNDLE_BYTES)[:64 * 1024]
+    except UserFileError as exc:
+        return Msg(N_("{path} cannot be read ({reason})."), path=value, reason=exc.reason)
     if b"-----BEGIN CERTIFICATE-----" not in head:
         return Msg(N_("{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----); convert "
                       "a .cer/.der file with: openssl x509 -inform der -in FILE -out ca.pem"),
