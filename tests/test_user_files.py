@@ -114,6 +114,7 @@ WRONG_SHAPES = [
     {"pending_link": []},
     {"continue_anyway": "yes"},
     {"checked": {"exchange": []}},
+    {"region": "zz"},  # the link screen's data-centre list has no such entry
 ]
 
 

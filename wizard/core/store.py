@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wizard.core.endpoints import REGIONS
 from wizard.core.files import UserFileError, read_user_file
 from wizard.core.i18n import N_
 from wizard.core.model import Connection, Msg, RoomMapping
@@ -91,6 +92,8 @@ class Profile:
         values = {k: v for k, v in data.items() if k in known}
         if not _conforms(values, cls):
             raise ValueError("a value of the wrong type")
+        if values.get("region", "de") not in (*REGIONS, ""):  # only these are ever saved
+            raise ValueError("an unknown data centre")
         connection = values.pop("connection", None)
         mappings = values.pop("mappings", [])
         profile = cls(**values)
