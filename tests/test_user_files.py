@@ -418,3 +418,25 @@ async def test_the_demo_never_writes_the_real_profile_and_a_restart_links_afresh
             assert "link again" in notes, notes
     finally:
         second.stop()
+
+
+async def test_a_profile_naming_a_service_no_longer_installed_reaches_the_link_screen() -> None:
+    """A profile saved with a provider from ROOMCAL_PROVIDERS that is gone now: step 2's
+    service list cannot show it; the link screen offers step 1's service instead."""
+    from scenes import _link_screen, settle
+
+    from ui_support import make_app, sandbox
+    from wizard.core.flow import Step
+    from wizard.ui.screens.connect import LinkScreen
+
+    folder = Settings.from_env().demo_profiles_dir
+    folder.mkdir(parents=True)
+    (folder / "test.json").write_text(json.dumps(
+        {"provider": "exchange", "service": "acme_rooms", "step": "prepare"}), encoding="utf-8")
+    with sandbox("healthy", services=("exchange", "cronofy")) as box:
+        app = make_app(box, step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await _link_screen(pilot)
+            assert isinstance(app.screen, LinkScreen), app.screen
+            assert app.session.profile.service in ("", "exchange")
