@@ -132,7 +132,7 @@ def test_roomcal_report_anonymize(tmp_path: Path) -> None:
         asyncio.run(run())
         setup.session.store.flush()
     path = tmp_path / "report.json"
-    assert main(["--lang", "en", "report", "--profile", "test", "--anonymize", "-o",
+    assert main(["--lang", "en", "report", "--demo", "--profile", "test", "--anonymize", "-o",
                  str(path)]) == 0
     text = path.read_text(encoding="utf-8")
     assert "demo.example.com" not in text and "Board Room" not in text

@@ -79,6 +79,37 @@ def test_connect_cli(cronofy: str, extra: list[str], ok: bool, phrase: str | Non
         assert payload["remedy"]
 
 
+# Cronofy answering 200 (or 400) with JSON of a shape it never sends: one sentence, no crash.
+ODD_ANSWERS = [
+    "answer = { token = [1] }",
+    'answer = { token = { token_type = "bearer" } }',
+    'answer = { token = { access_token = "a", expires_in = "soon" } }',
+    "answer = { token = { access_token = [1] } }",
+    "answer = { token = [1] }\nanswer_status = { token = 400 }",
+    "answer = { userinfo = [1] }",
+    'answer = { userinfo = "text" }',
+    'answer = { resources = { resources = "none" } }',
+    "answer = { resources = { resources = [1, 2] } }",
+    "answer = { resources = [1] }",
+    "answer = { resources = { resources = [{ email = [1] }] } }",
+    "answer = { resources = { errors = [1] } }\nanswer_status = { resources = 422 }",
+]
+
+
+@pytest.mark.parametrize("cronofy", ODD_ANSWERS)
+def test_an_answer_of_an_unexpected_shape_is_one_sentence(
+        cronofy: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--lang", "en", "connect", "--scenario", scenario_file(tmp_path, cronofy),
+                 "--json"])
+    out, err = capsys.readouterr()
+    assert "internal error" not in err and "Traceback" not in out + err, err
+    payload = json.loads(out)
+    assert code == 1 and payload["ok"] is False
+    assert "Cronofy sent an answer roomcal does not understand" in payload["error"] or \
+        "HTTP 422" in payload["error"], payload
+    assert payload["remedy"]
+
+
 def test_network_failure_is_a_sentence() -> None:
     client = CronofyClient("http://127.0.0.1:9", "id", "secret")  # nothing listens on 9
     with pytest.raises(CronofyError) as info:
@@ -294,7 +325,7 @@ async def test_authorize_rooms_is_idempotent_and_disconnect_revokes(tmp_path: Pa
                             if p.is_file())
             assert "sbx-at-" not in files and "sbx-rt-" not in files
             report = tmp_path / "report.json"
-            assert main(["report", "--profile", "test", "-o", str(report)]) == 0
+            assert main(["report", "--demo", "--profile", "test", "-o", str(report)]) == 0
             assert "sbx-" not in report.read_text(encoding="utf-8")
             await pilot.press("escape")
             await settle(pilot)

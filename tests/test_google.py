@@ -202,7 +202,7 @@ async def test_tui_keeps_tokens_out_of_profile_screen_and_report(tmp_path: Path)
         secrets = [*state.tokens, *state.refresh]
         assert secrets
         report = tmp_path / "report.json"
-        assert main(["report", "--profile", "test", "-o", str(report)]) == 0
+        assert main(["report", "--demo", "--profile", "test", "-o", str(report)]) == 0
         config = Path(os.environ["ROOMCAL_CONFIG_DIR"])
         files = "".join(p.read_text(encoding="utf-8") for p in config.rglob("*") if p.is_file())
         for secret in secrets:

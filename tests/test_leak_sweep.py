@@ -102,7 +102,7 @@ async def test_tui_flow_leaks_nothing(provider: str, tmp_path: Path,
                 assert isinstance(app.screen, ExportModal)
                 await pilot.press("enter")
                 await settle(pilot)
-        assert main(["--lang", "en", "report", "--profile", "test", "-o",
+        assert main(["--lang", "en", "report", "--demo", "--profile", "test", "-o",
                      str(tmp_path / "report.json")]) == 0
     out, err = capsys.readouterr()
     assert PASSWORD in seen or provider != "exchange"

@@ -124,7 +124,7 @@ async def test_tui(expect: Expect, tmp_path: Path, capsys: pytest.CaptureFixture
             await _check_tui(expect, app, pilot)
             screen = app.export_screenshot()
     report = tmp_path / "report.json"
-    assert main(["--lang", "en", "report", "--profile", "test", "-o", str(report)]) == 0
+    assert main(["--lang", "en", "report", "--demo", "--profile", "test", "-o", str(report)]) == 0
     out, err = capsys.readouterr()
     assert find_leaks({"screen": screen, "stdout": out, "stderr": err, **files_text(report),
                        **_stored_files()}, secrets) == []

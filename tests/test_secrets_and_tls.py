@@ -148,5 +148,5 @@ async def test_tui_typed_password_never_reaches_profile_report_or_screen(
     assert list(config.rglob("*.json")), "the profile was saved"
     assert secret not in _files_under(config)
     report = tmp_path / "report.json"
-    assert main(["report", "--profile", "test", "-o", str(report)]) == 0
+    assert main(["report", "--demo", "--profile", "test", "-o", str(report)]) == 0
     assert secret not in report.read_text(encoding="utf-8")

@@ -201,7 +201,7 @@ def test_the_registry_takes_roomcal_providers_from_the_settings(
     try:
         assert providers.names() == built_in
         providers.use_settings(("roomcal_not_installed",))
-        with pytest.raises(ModuleNotFoundError):
+        with pytest.raises(providers.ProviderPackageError):
             providers.names()
     finally:
         providers.reload()

@@ -87,12 +87,13 @@ def load(path: str | Path, *, provider: str | None = None,
          environ: Mapping[str, str] | None = None) -> Answers:
     """Read and check an answers file; ``provider``: the one a command is about."""
     name = str(path)
+    from wizard.core.files import UserFileError, read_user_text
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        text = read_user_text(path)  # a regular file of bounded size: never a FIFO
+    except UserFileError as exc:
         raise AnswersError(Msg(N_("cannot read the answers file {path} ({reason})"),
-                               path=name, reason=reason)) from None
+                               path=name, reason=exc.reason)) from None
     return parse(text, name, provider=provider,
                  environ=os.environ if environ is None else environ)
 

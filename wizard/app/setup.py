@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from wizard import providers
 from wizard.core.endpoints import LINK_PORT, Endpoints
+from wizard.core.i18n import N_
 from wizard.core.interaction import Interaction
-from wizard.core.model import CheckContext, CheckResult, ProviderPlugin, RoomMapping
+from wizard.core.model import CheckContext, CheckResult, Msg, ProviderPlugin, RoomMapping
 from wizard.core.secrets import SecretStore
 from wizard.core.session import Session
 from wizard.core.settings import Settings
@@ -45,12 +46,21 @@ class Setup:
         endpoints: Endpoints | None = None,
         scenario: str | None = None,
         settings: Settings | None = None,
+        claim: bool = False,
     ) -> None:
+        """``claim``: hold the profile for this process (a wizard that saves it); another
+        process holding it raises ``store.ProfileInUseError`` before anything is read."""
         # What roomcal read from the environment at start (wizard.commands.dispatch);
         # none given: the built-in defaults, read from nowhere.
         self.settings = settings or Settings()
-        self.session = Session(profile, store=store or ProfileStore(self.settings.profiles_dir))
+        folder = self.settings.profiles_dir if demo is None else self.settings.demo_profiles_dir
+        store = store or ProfileStore(folder)
+        if claim:
+            store.claim(profile)
+        self.session = Session(profile, store=store)
         self.demo = demo
+        if demo is not None:
+            self._forget_previous_demo_link()
         # The demo's scenario as it was named on the command line: a hand-off's re-check
         # command names it too.
         self.scenario = scenario
@@ -67,6 +77,19 @@ class Setup:
         # loop to keep responsive). keep_event_loop_free() moves large tenants' rooms
         # into a worker process (wizard.core.fanout).
         self.offload_above: int | None = None
+
+    def _forget_previous_demo_link(self) -> None:
+        """The demo's link (and its tokens, kept in memory only) ended with the sandbox
+        that issued them: a restarted demo links afresh instead of resuming a dead one."""
+        profile = self.session.profile
+        if profile.connection is None and not profile.pending_link:
+            return
+        self.session.resources = []
+        self.session.comparison = None
+        self.session.update(connection=None, pending_link={}, mappings=[], terms_link=False)
+        self.session.warnings.append(Msg(N_(
+            "The demo's previous link to Cronofy ended with its sandbox: link again in "
+            "step 2.")))
 
     def keep_event_loop_free(self) -> None:
         """For a UI: per-room work of more than OFFLOAD_ABOVE rooms runs in a worker
@@ -378,10 +401,13 @@ class Setup:
             anonymized=anonymized)
 
     def write_report(self, path: str | Path, *, scenario: str | None = None,
-                     anonymized: bool = False) -> Path:
+                     anonymized: bool = False, replace: bool = False) -> Path:
+        """Never over an existing file unless ``replace``; ``export.ExportError`` names
+        what could not be written."""
         from wizard.core.report import write_text
 
-        return write_text(path, self.report(scenario=scenario, anonymized=anonymized))
+        return write_text(path, self.report(scenario=scenario, anonymized=anonymized),
+                          replace=replace)
 
     # -- the hand-off to IT ----------------------------------------------------------------
     def handoff(self) -> str:

@@ -6,12 +6,17 @@ import argparse
 import asyncio
 import getpass
 import json
-import os
 import sys
 from typing import TYPE_CHECKING
 
 from wizard.commands import EXIT_FAILED, EXIT_OK, UsageError
-from wizard.commands.common import CliInteraction, load_answers, open_demo
+from wizard.commands.common import (
+    CliInteraction,
+    check_destination,
+    load_answers,
+    open_demo,
+    write_failed,
+)
 from wizard.core import formats, i18n, redact
 from wizard.core.codec import encode_notices, encode_result
 from wizard.core.i18n import _
@@ -81,8 +86,11 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
     provider = args.provider
     if args.anonymize and not args.report:
         raise UsageError(_("--anonymize is for the report: add --report FILE"))
-    if args.handoff:
-        _check_handoff_target(args.handoff, force=args.force)
+    # Before any check runs: a destination that cannot be written loses nothing yet.
+    replace_report = check_destination(args.report, force=args.force) if args.report \
+        else False
+    replace_handoff = check_destination(args.handoff, force=args.force) if args.handoff \
+        else False
     answers = load_answers(args.answers, provider=provider) if args.answers else None
     if answers is not None and answers.language and not args.lang:
         i18n.set_language(answers.language)
@@ -124,12 +132,17 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
                    if s.id in results],
     }
     if args.report:
+        from wizard.core.export import ExportError
         from wizard.core.report import write_report
 
-        write_report(args.report, provider=provider, values=values, results=results,
-                     plugin=plugin, scenario=args.scenario, anonymized=args.anonymize)
+        try:
+            write_report(args.report, provider=provider, values=values, results=results,
+                         plugin=plugin, scenario=args.scenario, anonymized=args.anonymize,
+                         replace=replace_report)
+        except ExportError as exc:
+            raise write_failed(exc) from None
     if args.handoff:
-        _write_handoff(setup, args, values, results)
+        _write_handoff(setup, args, values, results, replace=replace_handoff)
     if args.json:
         print(json.dumps(redact.scrub_data(payload), ensure_ascii=False, indent=2))
     else:
@@ -137,31 +150,16 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK if ok else EXIT_FAILED
 
 
-def _check_handoff_target(path: str, *, force: bool) -> None:
-    """Before the checks, not minutes later: nothing runs for a file that cannot be written."""
-    if os.path.isdir(path):
-        raise UsageError(_("{path} is a folder: end the path with a file name.").format(
-            path=path))
-    if os.path.lexists(path) and not force:
-        raise UsageError(_("{path} exists: name another file, or add --force to replace "
-                           "it.").format(path=path))
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise UsageError(_("cannot write {path} ({reason})").format(
-            path=path, reason=_("no such folder")))
-
-
 def _write_handoff(setup: Setup, args: argparse.Namespace, values: dict[str, str],
-                   results: dict[str, CheckResult]) -> None:
+                   results: dict[str, CheckResult], *, replace: bool) -> None:
     from wizard.app import handoff
     from wizard.core.export import ExportError
 
     text = handoff.markdown(setup, values=values, results=results, scenario=args.scenario)
     try:
-        handoff.write([(args.handoff, text)], replace=args.force)
+        handoff.write([(args.handoff, text)], replace=replace)
     except ExportError as exc:
-        raise UsageError(_("cannot write {path} ({reason})").format(
-            path=str(exc.path), reason=exc.reason)) from None
+        raise write_failed(exc) from None
     print(_("Hand-off written to {path}").format(path=args.handoff), file=sys.stderr)
 
 

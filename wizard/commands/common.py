@@ -8,6 +8,7 @@ its ``DemoEnvironment``.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import sys
 import threading
@@ -21,8 +22,10 @@ from wizard.core.model import Text
 from wizard.core.text import one_line
 
 if TYPE_CHECKING:
+    from wizard.app import Setup
     from wizard.app.answers import Answers
     from wizard.core.demo import DemoEnvironment
+    from wizard.core.export import ExportError
     from wizard.core.settings import Settings
     from wizard.sandbox import Sandbox
     from wizard.sandbox.scenario import Scenario, ScenarioFileError
@@ -48,6 +51,21 @@ def read_settings() -> Settings:
         raise UsageError(f"{render(exc.sentence)} {render(exc.remedy)}".strip()) from None
 
 
+def claimed_setup(profile: str, *, settings: Settings, demo: DemoEnvironment | None = None,
+                  scenario: str | None = None) -> Setup:
+    """The setup of a command that saves the profile, holding it: a second wizard on the
+    same profile would overwrite the first one's saves, so it is refused (exit 2)."""
+    from wizard.app import Setup
+    from wizard.core.store import ProfileInUseError
+
+    try:
+        return Setup(profile, demo=demo, settings=settings, scenario=scenario, claim=True)
+    except ProfileInUseError as exc:
+        raise UsageError(_("The profile {name} is in use by another roomcal (process {pid}): "
+                           "finish there, or start a separate setup with --profile "
+                           "NAME.").format(name=exc.name, pid=exc.pid or "?")) from None
+
+
 def load_answers(path: str, *, provider: str | None = None) -> Answers:
     """The answers file, or the one sentence (key and line) that refuses it: exit 2."""
     from wizard.app.answers import AnswersError, load
@@ -62,11 +80,43 @@ def load_answers(path: str, *, provider: str | None = None) -> Answers:
 def open_demo(scenario: str, *, later: bool = False) -> Sandbox:
     """The sandbox for ``scenario``, started — or, ``later``, started by whoever uses it
     first or by the TUI right after its first paint (its keys and servers cost a quarter
-    of a second, and a thread doing it beside the first paint slowed that down)."""
+    of a second, and a thread doing it beside the first paint slowed that down).
+
+    A scenario or report from a file starts now in any case: only its services can tell
+    whether they can use their tables, and a wrong one must be one sentence before the
+    first screen, not a failure on a later one (support replaying a report does not
+    count the quarter second)."""
     from wizard.sandbox import Sandbox
 
     box = Sandbox(load_scenario(scenario))
-    return box if later else box.start()
+    remove_files_on_signals(box)
+    return box if later and not box.scenario.source else start_sandbox(box)
+
+
+def remove_files_on_signals(box: Sandbox) -> None:
+    """SIGTERM or SIGHUP (a closed SSH session) end roomcal without ``finally``: the
+    sandbox's key folder would stay in the temp directory. Remove it, then die of the
+    signal as before (the exit status says which)."""
+    import signal
+
+    def handler(signum: int, _frame: object) -> None:
+        box.remove_files()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    if threading.current_thread() is threading.main_thread():  # only there, says Python
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, handler)
+
+
+def start_sandbox(box: Sandbox) -> Sandbox:
+    """Start it; a scenario table a service cannot use is the file's one sentence, exit 2."""
+    from wizard.sandbox.scenario import ScenarioFileError
+
+    try:
+        return box.start()
+    except ScenarioFileError as exc:
+        raise scenario_file_error(exc) from None
 
 
 def load_scenario(scenario: str) -> Scenario:
@@ -94,6 +144,47 @@ def scenario_file_error(exc: ScenarioFileError) -> UsageError:
             path=exc.path, found=exc.report_format, known=REPORT))
     return UsageError(_("cannot read the scenario file {path} ({reason})").format(
         path=exc.path, reason=exc.reason))
+
+
+def check_destination(path: str, *, force: bool) -> bool:
+    """Before any work, not minutes later: a file that cannot be written stops the command.
+
+    A folder, or a folder that does not exist, is one sentence (exit 2). An existing
+    file is replaced only with ``--force`` or, on a terminal, when the person says so
+    (as the export dialog asks); without a terminal it is refused. Returns whether the
+    file is to be replaced.
+    """
+    if os.path.isdir(path):
+        raise UsageError(_("{path} is a folder: end the path with a file name.").format(
+            path=path))
+    folder = os.path.dirname(os.path.abspath(os.path.expanduser(path)))
+    if not os.path.isdir(folder):
+        raise UsageError(_("cannot write {path} ({reason})").format(
+            path=path, reason=_("no such folder")))
+    if not os.path.lexists(path):
+        return False
+    if force or _confirmed(_("{path} exists. Replace it? [y/N] ").format(path=path)):
+        return True
+    raise UsageError(_("{path} exists: name another file, or add --force to replace "
+                       "it.").format(path=path))
+
+
+def _confirmed(question: str) -> bool:
+    """Ask on the terminal; no terminal (a script, a pipe) is no."""
+    if sys.stdin is None or not sys.stdin.isatty() or not sys.stderr.isatty():
+        return False
+    print(printable(question), end="", file=sys.stderr, flush=True)
+    try:
+        answer = sys.stdin.readline()
+    except (OSError, ValueError):
+        return False
+    return answer.strip().lower() in (_("y"), _("yes"), "y", "yes")
+
+
+def write_failed(exc: ExportError) -> UsageError:
+    """A file that could not be written after all (full disk, a race): one sentence."""
+    return UsageError(_("cannot write {path} ({reason})").format(path=str(exc.path),
+                                                                 reason=exc.reason))
 
 
 class CliInteraction:

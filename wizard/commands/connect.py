@@ -9,7 +9,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from wizard.commands import EXIT_FAILED, EXIT_OK
-from wizard.commands.common import CliInteraction, open_demo
+from wizard.commands.common import CliInteraction, claimed_setup, open_demo
 from wizard.core import formats, redact
 from wizard.core.i18n import _
 from wizard.core.model import render
@@ -21,12 +21,11 @@ if TYPE_CHECKING:
 
 def run_connect(args: argparse.Namespace, settings: Settings) -> int:
     from wizard import providers
-    from wizard.app import Setup
     from wizard.core.errors import UserFacingError
 
     demo = open_demo(args.scenario) if args.scenario else None
     try:
-        setup = Setup(args.profile, demo=demo, settings=settings)
+        setup = claimed_setup(args.profile, demo=demo, settings=settings)
         profile = setup.session.profile
         service = args.provider or profile.service or profile.provider or providers.names()[0]
         setup.session.update(region=args.region, service=service)

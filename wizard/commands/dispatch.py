@@ -140,7 +140,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
                        help=_("also write a Markdown hand-off for whoever administers the "
                               "calendar service: what was found and one fix for it all"))
         p.add_argument("--force", action="store_true",
-                       help=_("replace an existing --handoff file"))
+                       help=_("replace an existing --report or --handoff file"))
         p.add_argument("--scenario", metavar="NAME|REPORT",
                        help=_("run against the sandbox (a report replays a customer's setup)"))
         _add_answers_option(p, _("take the values the command line leaves out, the secrets' "
@@ -165,6 +165,10 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     report = sub.add_parser("report", parents=[common],
                             help=_("write redacted diagnostics of a profile"))
     report.add_argument("-o", "--output", metavar="FILE", help=_("file to write (default: stdout)"))
+    report.add_argument("--force", action="store_true",
+                        help=_("replace an existing --output file"))
+    report.add_argument("--demo", action="store_true",
+                        help=_("report a profile of the demo (kept apart from real ones)"))
     report.add_argument("--anonymize", action="store_true",
                         help=_("pseudonyms for e-mail addresses, hosts, the tenant and room "
                                "names (the report still replays)"))
@@ -202,10 +206,20 @@ def _add_field_options(parser: argparse.ArgumentParser, info: providers.Provider
         parser.add_argument(option, **kwargs)
 
 
+def _provider_package_error(exc: providers.ProviderPackageError) -> str:
+    return _("roomcal: ROOMCAL_PROVIDERS names {package}, which is not a provider roomcal can "
+             "load ({reason}): install it, or remove it from ROOMCAL_PROVIDERS.").format(
+        package=exc.package, reason=exc.reason)
+
+
 def dispatch(argv: Sequence[str], lang: str) -> int:
     i18n.set_language(lang)
-    parser = build_parser(argv)
-    args = parser.parse_args(argv)
+    try:
+        parser = build_parser(argv)
+        args = parser.parse_args(argv)
+    except providers.ProviderPackageError as exc:  # the parser lists every provider
+        print(_provider_package_error(exc), file=sys.stderr)
+        return EXIT_USAGE
     args.lang = args.lang or _language_option(argv)
     if args.lang:
         i18n.set_language(args.lang)
@@ -258,8 +272,7 @@ def dispatch(argv: Sequence[str], lang: str) -> int:
 
 
 def _run_tui(args: argparse.Namespace, settings: Settings, demo: str | None) -> int:
-    from wizard.app import Setup
-    from wizard.commands.common import load_answers, open_demo
+    from wizard.commands.common import claimed_setup, load_answers, open_demo
     from wizard.core.store import ProfileStore
 
     if not ProfileStore.valid_name(args.profile):
@@ -272,7 +285,12 @@ def _run_tui(args: argparse.Namespace, settings: Settings, demo: str | None) -> 
     sandbox = open_demo(demo, later=True) if demo else None
     from wizard.ui.app import WizardApp
 
-    setup = Setup(args.profile, demo=sandbox, settings=settings, scenario=demo)
+    try:
+        setup = claimed_setup(args.profile, demo=sandbox, settings=settings, scenario=demo)
+    except UsageError:
+        if sandbox is not None:
+            sandbox.stop()
+        raise
     language = args.lang
     if answers is not None:
         from wizard.app.answers import apply

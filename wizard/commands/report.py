@@ -21,14 +21,25 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
     if not ProfileStore.valid_name(args.profile):
         raise UsageError(_("invalid profile name {name!r}: use letters, digits, '.', '_' "
                            "and '-'").format(name=args.profile))
-    setup = Setup(args.profile, settings=settings)
+    from wizard.commands.common import check_destination
+
+    # Before anything is read or built: where it goes must be writable, and asked about.
+    replace = check_destination(args.output, force=args.force) if args.output else False
+    folder = settings.demo_profiles_dir if args.demo else settings.profiles_dir
+    setup = Setup(args.profile, settings=settings, store=ProfileStore(folder))
     for warning in setup.session.warnings:
         print(str(warning), file=sys.stderr)
     if not setup.session.profile.provider:
         raise UsageError(_("profile {name!r} has no calendar service yet: run roomcal "
                            "first").format(name=args.profile))
     if args.output:
-        path = setup.write_report(args.output, anonymized=args.anonymize)
+        from wizard.commands.common import write_failed
+        from wizard.core.export import ExportError
+
+        try:
+            path = setup.write_report(args.output, anonymized=args.anonymize, replace=replace)
+        except ExportError as exc:
+            raise write_failed(exc) from None
         print(_("Report written to {path}").format(path=str(path)), file=sys.stderr)
     else:
         print(dumps(setup.report(anonymized=args.anonymize)))

@@ -8,7 +8,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from wizard.commands import EXIT_INTERRUPTED, EXIT_OK
-from wizard.commands.common import load_scenario
+from wizard.commands.common import load_scenario, remove_files_on_signals, start_sandbox
 from wizard.core.i18n import _
 
 if TYPE_CHECKING:
@@ -19,7 +19,9 @@ def run_sandbox(args: argparse.Namespace) -> int:
     from wizard.sandbox import Sandbox
 
     scenario = load_scenario(args.scenario)
-    sandbox = Sandbox(scenario, port_base=args.port or 0).start()
+    box = Sandbox(scenario, port_base=args.port or 0)
+    remove_files_on_signals(box)
+    sandbox = start_sandbox(box)
     try:
         print(_("Sandbox scenario {name!r} is running. Press Ctrl+C to stop.").format(
             name=scenario.name))

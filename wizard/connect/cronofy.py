@@ -28,12 +28,25 @@ if TYPE_CHECKING:
     from wizard.core.settings import Settings
 
 TIMEOUT = 30.0
+# userinfo's keys the link reads as text (wizard.connect.link)
+USERINFO_TEXT = ("sub", "email", "cronofy.service_account.domain",
+                 "cronofy.service_account.provider_name")
 
 
 class CronofyError(UserFacingError):
     def __init__(self, sentence: Msg, remedy: Msg | str = "", status: int = 0) -> None:
         super().__init__(sentence, remedy)
         self.status = status
+
+
+class UnexpectedAnswer(CronofyError):
+    """Valid JSON, but not of the shape Cronofy's API documents (a proxy's page, a change)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            Msg(N_("Cronofy sent an answer roomcal does not understand ({what})."), what=what),
+            Msg(N_("Check for a proxy between this machine and Cronofy; if it keeps "
+                   "happening, send `roomcal report` to support.")))
 
 
 @dataclass
@@ -45,11 +58,20 @@ class Tokens:
 
     @classmethod
     def from_response(cls, data: Mapping[str, Any], refresh_token: str = "") -> Tokens:
+        """The tokens of a token answer; ``UnexpectedAnswer`` unless it has their shape."""
+        access = data.get("access_token")
+        refresh = data.get("refresh_token") or refresh_token
+        expires_in = data.get("expires_in", 1800)
+        account = data.get("service_account_id", "")
+        if not (isinstance(access, str) and access and isinstance(refresh, str)
+                and isinstance(expires_in, int | float) and not isinstance(expires_in, bool)
+                and isinstance(account, str)):
+            raise UnexpectedAnswer("token")
         tokens = cls(
-            access_token=str(data["access_token"]),
-            refresh_token=str(data.get("refresh_token") or refresh_token),
-            expires_at=time.time() + float(data.get("expires_in", 1800)),
-            service_account_id=str(data.get("service_account_id", "")),
+            access_token=access,
+            refresh_token=refresh,
+            expires_at=time.time() + float(expires_in),
+            service_account_id=account,
         )
         redact.register(tokens.access_token)
         redact.register(tokens.refresh_token)
@@ -165,6 +187,13 @@ class CronofyClient:
                                Msg(N_("Check for a proxy between this machine and Cronofy.")),
                                response.status_code) from None
 
+    def _object(self, response: httpx.Response, what: str) -> dict[str, Any]:
+        """The answer's JSON object; ``UnexpectedAnswer`` for any other JSON."""
+        data = self._json(response)
+        if not isinstance(data, dict):
+            raise UnexpectedAnswer(what)
+        return data
+
     def _token_request(self, data: dict[str, str]) -> Tokens:
         response = self._send("POST", "/oauth/token", json={
             "client_id": self.client_id, "client_secret": self.client_secret, **data})
@@ -174,14 +203,16 @@ class CronofyClient:
                 Msg(N_("Choose the data centre where your Cronofy application is registered "
                        "(often Germany for EU customers), then link again.")), 401)
         if response.status_code == 400:
-            error = str(self._json(response).get("error", ""))
+            error = self._object(response, "token").get("error", "")
+            if not isinstance(error, str):
+                raise UnexpectedAnswer("token")
             raise CronofyError(
                 Msg(N_("Cronofy did not accept the sign-in ({error})."), error=error),
                 Msg(N_("Link again: codes are single-use and expire after a few minutes.")),
                 400)
         if response.status_code >= 300:
             raise self._fail(response)
-        tokens = Tokens.from_response(self._json(response),
+        tokens = Tokens.from_response(self._object(response, "token"),
                                       data.get("refresh_token", ""))
         self.tokens = tokens
         if self.on_tokens is not None:
@@ -230,13 +261,20 @@ class CronofyClient:
 
     # -- API -------------------------------------------------------------------------------
     def userinfo(self) -> dict[str, Any]:
-        return dict(self._json(self._api("GET", "/v1/userinfo")))
+        info = self._object(self._api("GET", "/v1/userinfo"), "userinfo")
+        if not all(isinstance(info.get(key, ""), str) for key in USERINFO_TEXT):
+            raise UnexpectedAnswer("userinfo")
+        return info
 
     def resources(self) -> list[Resource]:
-        data = self._json(self._api("GET", "/v1/resources"))
-        return [Resource(id=str(r.get("email", "")), name=str(r.get("name", "")),
-                         email=str(r.get("email", "")))
-                for r in data.get("resources", [])]
+        listed = self._object(self._api("GET", "/v1/resources"), "resources").get(
+            "resources", [])
+        if not isinstance(listed, list) or not all(
+                isinstance(r, dict) and isinstance(r.get("email", ""), str)
+                and isinstance(r.get("name", ""), str) for r in listed):
+            raise UnexpectedAnswer("resources")
+        return [Resource(id=r.get("email", ""), name=r.get("name", ""),
+                         email=r.get("email", "")) for r in listed]
 
     def authorize_resource(self, email: str, callback_url: str, state: str) -> None:
         self._api("POST", "/v1/service_account_authorizations", json={
@@ -254,12 +292,19 @@ class CronofyClient:
 
 
 def _field_errors(response: httpx.Response) -> str:
+    """``{"errors": {field: [{key, description}]}}`` as text; what does not have that
+    shape is left out (the status alone still says what happened)."""
     try:
-        errors = response.json().get("errors", {})
+        body = response.json()
     except ValueError:
+        return ""
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not isinstance(errors, dict):
         return ""
     parts = []
     for field_name, problems in errors.items():
-        for problem in problems:
-            parts.append(f"{field_name}: {problem.get('description') or problem.get('key')}")
+        for problem in problems if isinstance(problems, list) else ():
+            if isinstance(problem, dict):
+                text = problem.get("description") or problem.get("key")
+                parts.append(f"{field_name}: {text}")
     return "; ".join(parts)

@@ -14,7 +14,6 @@ import datetime as dt
 import json
 import os
 import platform
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -83,18 +82,16 @@ def dumps(report: Mapping[str, Any]) -> str:
     return json.dumps(redact.scrub_data(report), ensure_ascii=False, indent=2)
 
 
-def write_report(path: str | Path, **kwargs: Any) -> Path:
+def write_report(path: str | Path, *, replace: bool = False, **kwargs: Any) -> Path:
     """Build, scrub and atomically write a report (0600: it names the customer's rooms)."""
-    return write_text(path, build_report(**kwargs))
+    return write_text(path, build_report(**kwargs), replace=replace)
 
 
-def write_text(path: str | Path, report: Mapping[str, Any]) -> Path:
-    """Scrub and atomically write a built report (0600)."""
-    target = Path(path)
-    text = dumps(report)
-    fd, tmp = tempfile.mkstemp(dir=target.parent or Path("."), prefix=".report.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        os.fchmod(handle.fileno(), 0o600)
-        handle.write(text)
-    os.replace(tmp, target)
+def write_text(path: str | Path, report: Mapping[str, Any], *, replace: bool = False) -> Path:
+    """Scrub and atomically write a built report (0600), never over a file unless
+    ``replace``; ``export.ExportError`` names what could not be written."""
+    from wizard.core.export import write_files
+
+    target = Path(os.path.abspath(Path(path).expanduser()))
+    write_files([(target, dumps(report))], replace=replace, mode=0o600)
     return target

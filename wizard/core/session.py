@@ -33,6 +33,10 @@ class Session:
             (self.step, self.profile.saved_at) if self.profile.provider else None)
         if loaded.warning:
             self.warnings.append(loaded.warning)
+        if self.profile.service and self.profile.service not in providers.names():
+            # A provider no longer installed (ROOMCAL_PROVIDERS changed): step 2 follows
+            # step 1's service again, as `provider` forgets an unknown one.
+            self.profile.service = ""
         self.results: dict[str, CheckResult] = {}
         self._json_cache: dict[str, tuple[CheckResult, dict[str, Any]]] = {}
         self.resources: list[Any] = []  # Cronofy resources of the current link

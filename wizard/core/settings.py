@@ -196,6 +196,12 @@ class Settings:
         return self.config_dir / "profiles"
 
     @property
+    def demo_profiles_dir(self) -> Path:
+        """The demo's profiles: a folder of their own, so a demo never resumes (or writes)
+        a real profile, and a real run never resumes the demo's sandbox link."""
+        return self.config_dir / "demo-profiles"
+
+    @property
     def log_file(self) -> Path:
         from wizard.core import logfile
 

@@ -15,18 +15,24 @@ directory is read-only.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
+import fcntl
 import json
 import logging
 import os
 import re
 import tempfile
 import threading
+import types
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wizard.core.endpoints import REGIONS
+from wizard.core.files import UserFileError, read_user_file
 from wizard.core.i18n import N_
 from wizard.core.model import Connection, Msg, RoomMapping
 
@@ -79,20 +85,64 @@ class Profile:
 
     @classmethod
     def from_json(cls, data: Any) -> Profile:
+        """The profile a file holds; ValueError unless every known key has its type."""
         if not isinstance(data, dict):
             raise ValueError("profile is not an object")
         known = {f for f in cls.__dataclass_fields__}
         values = {k: v for k, v in data.items() if k in known}
+        if not _conforms(values, cls):
+            raise ValueError("a value of the wrong type")
+        if values.get("region", "de") not in (*REGIONS, ""):  # only these are ever saved
+            raise ValueError("an unknown data centre")
         connection = values.pop("connection", None)
         mappings = values.pop("mappings", [])
         profile = cls(**values)
-        for name in ("inputs", "results"):
-            if not isinstance(getattr(profile, name), dict):
-                raise ValueError(f"{name} is not an object")
         if connection:
             profile.connection = Connection(**connection)
         profile.mappings = [RoomMapping(**m) for m in mappings]
         return profile
+
+
+def _conforms(data: dict[str, Any], cls: type) -> bool:
+    """``data`` (a decoded JSON object) can become ``cls``: its fields' annotated types
+    all the way down (a hand-edited or planted file: ``"step": 5``, ``"inputs": []``)."""
+    hints = typing.get_type_hints(cls)
+    required = {f.name for f in dataclasses.fields(cls)
+                if f.default is dataclasses.MISSING
+                and f.default_factory is dataclasses.MISSING}
+    return required <= data.keys() and all(
+        _valid(value, hints[key]) for key, value in data.items() if key in hints)
+
+
+def _valid(value: Any, hint: Any) -> bool:
+    origin = typing.get_origin(hint)
+    if hint is Any:
+        return True
+    if origin in (types.UnionType, typing.Union):
+        return any(_valid(value, option) for option in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if origin is dict:
+        key_type, value_type = typing.get_args(hint)
+        return isinstance(value, dict) and all(
+            _valid(k, key_type) and _valid(v, value_type) for k, v in value.items())
+    if origin is list:
+        (item_type,) = typing.get_args(hint)
+        return isinstance(value, list) and all(_valid(item, item_type) for item in value)
+    if dataclasses.is_dataclass(hint):
+        return isinstance(value, dict) and _conforms(value, typing.cast(type, hint))
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)
+
+
+class ProfileInUseError(RuntimeError):
+    """Another process holds the profile (``ProfileStore.claim``); ``pid``: which, if known."""
+
+    def __init__(self, name: str, pid: str) -> None:
+        super().__init__(f"profile {name} is held by process {pid or '?'}")
+        self.name = name
+        self.pid = pid
 
 
 @dataclass
@@ -119,9 +169,38 @@ class ProfileStore:
         self._pending_lock = threading.Lock()
         self._idle = threading.Event()
         self._idle.set()
+        self._claims: dict[str, int] = {}  # profile -> the descriptor holding its lock
 
     def path(self, name: str) -> Path:
         return self.directory / f"{name}.json"
+
+    def claim(self, name: str) -> None:
+        """Hold profile ``name`` for this process, or raise ``ProfileInUseError``.
+
+        Two wizards on one profile overwrite each other's saves. The hold is an advisory
+        ``flock`` on ``.NAME.lock`` beside the profile, holding the holder's process id:
+        the kernel drops it when the process ends, however it ends (no stale locks after
+        a lost SSH session). Where no lock file can be made (a read-only folder) nothing
+        is written either, so there is nothing to protect.
+        """
+        if self.scratch or name in self._claims:
+            return
+        path = self.directory / f".{name}.lock"
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        except OSError as exc:
+            log.warning("profile %s cannot be locked: %s", name, type(exc).__name__)
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip()
+            os.close(fd)
+            raise ProfileInUseError(name, holder if holder.isdigit() else "") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        self._claims[name] = fd  # held (open) until the process ends
 
     @staticmethod
     def valid_name(name: str) -> bool:
@@ -177,22 +256,24 @@ class ProfileStore:
         if self.scratch:
             return LoadResult(Profile(name=name))
         path = self.path(name)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
+        if not os.path.exists(path):  # a dangling symlink too: nothing to read or keep
             return LoadResult(Profile(name=name))
-        except OSError as exc:
+        try:
+            # Bounded, regular files only: a FIFO or device planted as the profile would
+            # otherwise be read forever.
+            data = read_user_file(path)
+        except UserFileError as exc:
             # Saving would replace a file we could not even read: stay in memory.
             warning = Msg(N_("The profile {path} could not be read ({reason}); the wizard "
                              "starts fresh in memory and leaves the file as it is."),
-                          path=str(path), reason=_reason(exc))
+                          path=str(path), reason=exc.reason)
             self.keep_in_memory(warning)
             return LoadResult(Profile(name=name), warning)
         try:
             profile = Profile.from_json(json.loads(data.decode("utf-8")))
             profile.name = name
             return LoadResult(profile)
-        except (ValueError, TypeError, KeyError) as exc:
+        except (ValueError, TypeError, KeyError, RecursionError) as exc:
             log.warning("profile %s is corrupt: %s", path, type(exc).__name__)
             return self._damaged(name, path)
 

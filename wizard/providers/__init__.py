@@ -74,10 +74,22 @@ _cache_extra: tuple[str, ...] = ()  # the extra packages _cache was made with
 _extra: tuple[str, ...] | None = None
 
 
+class ProviderPackageError(LookupError):
+    """A package named in ROOMCAL_PROVIDERS cannot be imported, or is no provider."""
+
+    def __init__(self, package: str, reason: str) -> None:
+        super().__init__(f"{package}: {reason}")
+        self.package = package
+        self.reason = reason
+
+
 def _info(package: str) -> ProviderInfo:
-    info = importlib.import_module(package).INFO
+    try:
+        info = getattr(importlib.import_module(package), "INFO", None)
+    except ImportError as exc:  # ModuleNotFoundError, or a library it needs is missing
+        raise ProviderPackageError(package, str(exc)) from None
     if not isinstance(info, ProviderInfo):
-        raise TypeError(f"{package}.INFO is not a ProviderInfo")
+        raise ProviderPackageError(package, f"{package}.INFO is not a ProviderInfo")
     return info
 
 

@@ -15,15 +15,19 @@ from __future__ import annotations
 import importlib
 import logging
 import shutil
+import tempfile
 import threading
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from wizard import providers
 from wizard.core.endpoints import Endpoints
+from wizard.core.i18n import N_
 from wizard.core.interaction import SignInRequest
-from wizard.sandbox.scenario import Scenario, load
+from wizard.core.model import Msg
+from wizard.sandbox.scenario import Scenario, ScenarioFileError, load
 
 if TYPE_CHECKING:
     from wizard.sandbox.server import LoopbackServer
@@ -74,6 +78,9 @@ class Sandbox:
         self._begun = False
         self._lock = threading.Lock()
         self._stopped = False  # stop() came: a start still running tidies up after itself
+        # The folder of the TLS key and certificates, made first thing in start(): known
+        # before the keys are written, so remove_files() can take it at any moment.
+        self.files: Path | None = None
 
     def start(self, names: tuple[str, ...] | None = None) -> Sandbox:
         """Start the services; if one cannot (a fixed port in use), stop those already up."""
@@ -81,14 +88,15 @@ class Sandbox:
         from wizard.sandbox.tls import make_tls  # the servers' imports wait for the start
 
         try:
-            self.tls = make_tls()
+            self.files = Path(tempfile.mkdtemp(prefix="roomcal-sandbox-tls-"))
+            self.tls = make_tls(self.files)
             overrides: dict[str, str] = {"ca_bundle": str(self.tls.ca_pem)}
             for name in services() if names is None else names:
                 module = _service_module(name)
                 if module is None:
                     log.warning("sandbox service %s is not available", name)
                     continue
-                handle: ServiceHandle = module.start(self)
+                handle = self._start_service(name, module)
                 self.services[name] = handle
                 overrides.update(handle.endpoints)
             self._endpoints = replace(Endpoints(), **overrides)
@@ -103,6 +111,20 @@ class Sandbox:
         if stopped:  # stopped while starting (the TUI quit right after its first paint)
             self._stop_servers()
         return self
+
+    def _start_service(self, name: str, module: ModuleType) -> ServiceHandle:
+        try:
+            handle: ServiceHandle = module.start(self)
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            # A service reading a value of its scenario table that has the wrong type (a
+            # hand-edited file): the file's fault, said as such; the details to the log.
+            log.warning("sandbox service %s cannot use its scenario table", name,
+                        exc_info=True)
+            raise ScenarioFileError(
+                self.scenario.source or self.scenario.name,
+                Msg(N_("the [{table}] table holds a value of the wrong type"), table=name),
+            ) from exc
+        return handle
 
     def begin(self) -> None:
         """Start on a thread unless started: the TUI calls it after its first paint."""
@@ -145,8 +167,12 @@ class Sandbox:
         servers, self._servers = self._servers, []
         for server in servers:
             server.stop()
-        if self.tls is not None:
-            shutil.rmtree(self.tls.ca_pem.parent, ignore_errors=True)
+        self.remove_files()
+
+    def remove_files(self) -> None:
+        """Remove the key folder at once (no locks, no waiting: a signal handler calls it)."""
+        if self.files is not None:
+            shutil.rmtree(self.files, ignore_errors=True)
 
     def __enter__(self) -> Sandbox:
         return self if self._ready.is_set() else self.start()

@@ -12,7 +12,9 @@ cannot see); ``fail`` = {endpoint = status} with endpoint one of ``token``,
 422/429/500 (429s and 500s only for the first ``fail_times`` requests,
 default 2); ``retry_after`` (what injected 429s carry: default ``"1"``,
 ``"http-date"`` for an HTTP-date, anything else verbatim); ``expire_first_token``
-(the first access token is rejected: the refresh path).
+(the first access token is rejected: the refresh path); ``answer`` = {endpoint = JSON
+value} (that endpoint answers exactly this, e.g. ``{ resources = "none" }``: a shape
+Cronofy never sends) with ``answer_status`` = {endpoint = status} (default 200).
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ class CronofyState:
     fail_times: int = 2
     retry_after: str | None = None
     expire_first_token: bool = False
+    answer: dict[str, Any] = field(default_factory=dict)  # endpoint -> JSON body, verbatim
+    answer_status: dict[str, int] = field(default_factory=dict)
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     issued_codes: list[str] = field(default_factory=list)  # every code ever issued (leak tests)
     access: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -69,6 +73,8 @@ class CronofyState:
             retry_after=None if section.get("retry_after") is None
             else str(section["retry_after"]),
             expire_first_token=bool(section.get("expire_first_token", False)),
+            answer=dict(section.get("answer", {})),
+            answer_status={str(k): int(v) for k, v in section.get("answer_status", {}).items()},
         )
 
 
@@ -114,6 +120,9 @@ class Cronofy:
         return request.match is not None and request.match["region"] != self.state.region
 
     def _injected(self, endpoint: str, request: Request) -> Response | None:
+        if endpoint in self.state.answer:
+            return Response.json(self.state.answer[endpoint],
+                                 self.state.answer_status.get(endpoint, 200))
         status = self.state.fail.get(endpoint)
         if status is None:
             return None

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from wizard.core.formats import REPORT
-from wizard.sandbox.scenario import ReportFormatError
+from wizard.sandbox.scenario import ReportFormatError, ShapeError
 
 READABLE_FORMATS = (1, REPORT)
 
@@ -52,6 +52,24 @@ def _code(check: Check, legacy: Mapping[str, str], legacy_checks: Mapping[str, s
         legacy_checks.get(str(check.get("id")), "")
 
 
+def _check_shape(report: Mapping[str, Any], known: tuple[str, ...]) -> None:
+    """What replaying reads has the types a report written by roomcal has."""
+    provider = report.get("provider")
+    if provider not in known:
+        raise ShapeError("provider", "one_of", names=", ".join(known))
+    inputs = report.get("inputs", {})
+    if not isinstance(inputs, dict) or not all(isinstance(v, dict) for v in inputs.values()):
+        raise ShapeError("inputs", "tables")
+    for key in ("rooms", "checks"):
+        entries = report.get(key, [])
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise ShapeError(key, "objects")
+    for check in report.get("checks", []):
+        items = check.get("items", [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise ShapeError("checks.items", "objects")
+
+
 def scenario_from_report(report: Mapping[str, Any]) -> dict[str, Any]:
     """The scenario data (as if read from TOML) that replays a report.
 
@@ -59,11 +77,14 @@ def scenario_from_report(report: Mapping[str, Any]) -> dict[str, Any]:
     """
     from wizard import providers
 
+    if not isinstance(report, Mapping):
+        raise ShapeError("", "object")
     version = report.get("roomcal_report")
     if isinstance(version, int) and not isinstance(version, bool) and version > REPORT:
         raise ReportFormatError(version)
     if version not in READABLE_FORMATS:
         raise ValueError("not a roomcal report")
+    _check_shape(report, providers.names())
     provider = str(report["provider"])
     info = providers.get(provider)
     replay = info.part("replay")

@@ -15,7 +15,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wizard.core import files
+from wizard.core.files import UserFileError, read_user_text
+from wizard.core.model import Msg, Text
 from wizard.sandbox.rooms import Room, rooms_from_config
+
+# Rooms a scenario may generate: the largest tenants the benchmarks use, with room to spare.
+MAX_ROOMS = 50_000
+
+
+class ShapeError(ValueError):
+    """A key of a scenario (or report) holds a value of the wrong type; ``key`` "": the
+    whole file; ``kind``: a key of ``wizard.core.files.EXPECTED``."""
+
+    def __init__(self, key: str, kind: str, **params: Any) -> None:
+        super().__init__(f"{key}: {kind}")
+        expected = Msg(files.EXPECTED[kind], **params)
+        self.reason = Msg(files.WRONG_VALUE, key=key, expected=expected) if key else \
+            Msg(files.WRONG_FILE, expected=expected)
 
 
 class UnknownScenarioError(LookupError):
@@ -34,7 +51,9 @@ class ReportFormatError(ValueError):
 
 
 class ScenarioFileError(ValueError):
-    def __init__(self, path: str, reason: str, *, report_format: object = None) -> None:
+    """A scenario or report file that cannot be replayed; ``reason``: why, for a sentence."""
+
+    def __init__(self, path: str, reason: Text, *, report_format: object = None) -> None:
         super().__init__(path)
         self.path = path
         self.reason = reason
@@ -46,6 +65,7 @@ class Scenario:
     name: str
     description: dict[str, str] = field(default_factory=dict)  # lang -> text
     data: dict[str, Any] = field(default_factory=dict)
+    source: str = ""  # the file it was read from, as named; "": a built-in scenario
 
     def section(self, service: str) -> dict[str, Any]:
         value = self.data.get(service, {})
@@ -82,10 +102,55 @@ def available() -> list[str]:
 
 
 def _from_mapping(name: str, data: dict[str, Any]) -> Scenario:
+    _check_shape(data)
     description = data.pop("description", {})
     if isinstance(description, str):
         description = {"en": description}
     return Scenario(name=str(data.pop("name", name)), description=description, data=data)
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+
+
+def _check_shape(data: dict[str, Any]) -> None:
+    """The keys every service reads (rooms, latencies, the tables) have their types."""
+    description = data.get("description", "")
+    if not isinstance(description, str) and not (
+            isinstance(description, dict)
+            and all(isinstance(v, str) for v in description.values())):
+        raise ShapeError("description", "text")
+    if not isinstance(data.get("name", ""), str):
+        raise ShapeError("name", "text")
+    if not _number(data.get("latency_ms", 0)):
+        raise ShapeError("latency_ms", "number")
+    rooms = data.get("rooms", {})
+    if not isinstance(rooms, dict):
+        raise ShapeError("rooms", "table")
+    count = rooms.get("count", 0)
+    if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_ROOMS:
+        raise ShapeError("rooms.count", "count", max=MAX_ROOMS)
+    listed = rooms.get("list", [])
+    if not isinstance(listed, list) or not all(
+            isinstance(r, dict) and isinstance(r.get("name"), str)
+            and isinstance(r.get("email", ""), str) and isinstance(r.get("building", ""), str)
+            and isinstance(r.get("capacity", 0), int) for r in listed):
+        raise ShapeError("rooms.list", "rooms")
+    for key in ("inputs", *_services()):
+        if not isinstance(data.get(key, {}), dict):
+            raise ShapeError(key, "table")
+    for service in _services():
+        section = data.get(service, {})
+        for key in ("latency_ms", "clock_skew_s"):
+            value = section.get(key, 0)
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise ShapeError(f"{service}.{key}", "number")
+
+
+def _services() -> tuple[str, ...]:
+    from wizard import providers
+
+    return (*providers.names(), "cronofy")
 
 
 def load(name_or_path: str) -> Scenario:
@@ -93,9 +158,9 @@ def load(name_or_path: str) -> Scenario:
     path = Path(name_or_path)
     if name_or_path.endswith((".toml", ".json")) or path.exists():
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ScenarioFileError(name_or_path, exc.strerror or type(exc).__name__) from None
+            text = read_user_text(path)
+        except UserFileError as exc:
+            raise ScenarioFileError(name_or_path, exc.reason) from None
         try:
             if path.suffix == ".json" or text.lstrip().startswith("{"):
                 from wizard.sandbox.replay import scenario_from_report
@@ -103,11 +168,19 @@ def load(name_or_path: str) -> Scenario:
                 data = scenario_from_report(json.loads(text))
             else:
                 data = tomllib.loads(text)
+            if not isinstance(data, dict):
+                raise ShapeError("", "table")
+            scenario = _from_mapping(path.stem, data)
+            scenario.source = name_or_path
+            return scenario
         except ReportFormatError as exc:
             raise ScenarioFileError(name_or_path, str(exc), report_format=exc.found) from None
+        except ShapeError as exc:
+            raise ScenarioFileError(name_or_path, exc.reason) from None
+        except RecursionError:  # nested thousands deep: no scenario or report is
+            raise ScenarioFileError(name_or_path, Msg(files.NESTED_TOO_DEEPLY)) from None
         except (ValueError, KeyError, TypeError) as exc:
             raise ScenarioFileError(name_or_path, type(exc).__name__) from None
-        return _from_mapping(path.stem, data)
     entry = _scenario_dir() / f"{name_or_path}.toml"
     if not entry.is_file():
         raise UnknownScenarioError(name_or_path, available())

@@ -74,12 +74,14 @@ def _client_config(ctx: CheckContext) -> dict[str, Any]:
     remembered = store.get(profile, CLIENT_KEY) if store is not None and not path else None
     if path:
         try:
-            with open(os.path.expanduser(path), encoding="utf-8") as handle:
-                config = json.load(handle)
+            from wizard.core.files import read_user_text
+
+            # Bounded and regular files only: a FIFO named here would hang the check.
+            config = json.loads(read_user_text(os.path.expanduser(path), limit=1024 * 1024))
             if not isinstance(config, dict) or not (config.get("installed") or
                                                     config.get("web")):
                 raise ValueError("not an OAuth client file")
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             raise UserFacingError(
                 Msg(N_("The client secrets file {path} cannot be read."), path=path),
                 Msg(N_("Download the OAuth client (type \"Desktop app\") as JSON from the "
