@@ -173,7 +173,7 @@ def _confirmed(question: str) -> bool:
     """Ask on the terminal; no terminal (a script, a pipe) is no."""
     if sys.stdin is None or not sys.stdin.isatty() or not sys.stderr.isatty():
         return False
-    print(printable(question), end="", file=sys.stderr, flush=True)
+    print(one_line(question), end="", file=sys.stderr, flush=True)
     try:
         answer = sys.stdin.readline()
     except (OSError, ValueError):
