@@ -24,8 +24,9 @@ READS_THE_ENVIRONMENT = {
     "core/lang.py": "the language: LANGUAGE, LC_ALL, LC_MESSAGES, LANG",
     "core/report.py": "TERM and NO_COLOR for the diagnostic report",
     "providers/exchange/ntlm.py": "NTLM_USER_FILE for pyspnego's NTLM acceptor (sandbox)",
-    "app/answers.py": "the secrets' variables an answers file names (any name, by design)",
+    "app/answers.py": "the secrets' variables an answers file names (ROOMCAL_* ones only)",
     "core/fanout.py": "the worker process's environment: ours, with the package on PYTHONPATH",
+    "core/child.py": "a child's PYTHONPATH: this wizard on it, no empty (= current directory) entry",
 }
 
 
