@@ -30,3 +30,15 @@ def test_the_readme_offers_pipx_beside_the_venv() -> None:
     ) < readme.index("<!-- test-command -->\n```sh\npython3 -m venv .venv && .venv/bin/pip "
                      "install -e '.[test]' && .venv/bin/python -m pytest -q -p no:cacheprovider\n")
     assert "pipx install ." in readme and "pipx run" in readme
+
+
+def test_the_readme_is_read_in_three_minutes() -> None:
+    """A newcomer's page: the two commands first, the rest in docs/ (issue 19)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.encode()) <= 8 * 1024
+    first_block = readme.index("```sh")
+    assert readme.index(".venv/bin/roomcal demo") > first_block
+    assert readme.index("<!-- test-command -->") < readme.index("## ")
+    for link in ("docs/security.md", "docs/cli.md", "docs/providers.md", "docs/performance.md",
+                 "docs/development.md", "docs/answers.md", "docs/contracts.md"):
+        assert f"({link})" in readme and (ROOT / link).is_file(), link
