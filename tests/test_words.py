@@ -51,7 +51,7 @@ def _texts(lang: str) -> list[str]:
 @pytest.mark.parametrize("lang", catalogs.LANGUAGES)
 def test_support_is_always_someone(lang: str) -> None:
     """"send it to support": whose? roomcal's own errors go to the meeting-room vendor."""
-    support = re.compile(r"\b(to support|an den Support)\b")
+    support = re.compile(r"\bto support\b|\ban den Support\b(?! (des|Ihres|von) )")
     assert [t for t in _texts(lang) if support.search(t)] == []
 
 
@@ -70,7 +70,7 @@ def test_cronofy_422_is_our_sentence_then_cronofys_words_quoted(
     assert err.index(ours) < err.index("Antwort von Cronofy: „") < server, err
     assert "“" in err[server:] or "“" in err[server:], err
     assert "`" not in err
-    assert "Support Ihres Meetingraum-Anbieters" in err and "roomcal report" in err, err
+    assert "Support des Anbieters Ihres Raumprodukts" in err and "roomcal report" in err, err
 
 
 # -- Microsoft's role names, in the language of the screen -------------------------------------

@@ -18,7 +18,7 @@ from wizard.core import redact
 from wizard.core.i18n import _
 from wizard.core.interaction import SignInRequest, ssh_hint
 from wizard.core.model import Text
-from wizard.core.text import printable
+from wizard.core.text import fill, printable
 
 if TYPE_CHECKING:
     from wizard.app.answers import Answers
@@ -89,8 +89,8 @@ def scenario_file_error(exc: ScenarioFileError) -> UsageError:
     if exc.report_format is not None:
         from wizard.core.formats import REPORT
 
-        return UsageError(_("{path} was written by a newer roomcal (report format {found}); "
-                            "this one replays report format {known}: update roomcal.").format(
+        return UsageError(fill(_("{path} was written by a newer roomcal (report format {found}); "
+                                 "this one replays report format {known}: update roomcal."),
             path=exc.path, found=exc.report_format, known=REPORT))
     return UsageError(_("cannot read the scenario file {path} ({reason})").format(
         path=exc.path, reason=exc.reason))

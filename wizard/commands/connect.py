@@ -13,7 +13,7 @@ from wizard.commands.common import CliInteraction, open_demo
 from wizard.core import formats, redact
 from wizard.core.i18n import _
 from wizard.core.model import render
-from wizard.core.text import printable
+from wizard.core.text import fill, printable
 
 if TYPE_CHECKING:
     from wizard.core.settings import Settings
@@ -60,5 +60,5 @@ def run_connect(args: argparse.Namespace, settings: Settings) -> int:
     for room in rooms[:50]:
         print(f"    {printable(room['name'])} <{printable(room['email'])}>")
     if len(rooms) > 50:
-        print("    " + _("… and {count} more").format(count=len(rooms) - 50))
+        print("    " + fill(_("… and {count} more"), count=len(rooms) - 50))
     return EXIT_OK

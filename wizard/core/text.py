@@ -23,3 +23,22 @@ def printable(text: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+# Numbers that name something rather than count it: "port 8751", not "port 8 751".
+IDENTIFIERS = frozenset({"port", "line", "status", "code", "year", "version", "pid"})
+
+
+def param_text(name: str, value: object) -> str:
+    """A parameter as a sentence shows it: a count in the one number format of the wizard
+    (``grouped``: "5 000", in every language and place), anything else printable."""
+    if isinstance(value, int) and not isinstance(value, bool) and name not in IDENTIFIERS:
+        from wizard.core.progress import grouped
+
+        return grouped(value)
+    return printable(str(value))
+
+
+def fill(template: str, **params: object) -> str:
+    """``template.format(**params)`` with each parameter as ``param_text`` shows it."""
+    return template.format(**{k: param_text(k, v) for k, v in params.items()})

@@ -13,6 +13,7 @@ from __future__ import annotations
 from wizard.core.handoff import HandoffFacts, Script, comment_text, unique
 from wizard.core.i18n import N_, _
 from wizard.core.model import Msg, Status, SubResult, render
+from wizard.core.text import fill
 from wizard.providers.exchange.checks import PERMISSION_DELAY
 
 ROOM_LIST_CODES = ("exchange.no_room_list", "exchange.unknown_room_list",
@@ -86,5 +87,5 @@ def _denied(items: tuple[SubResult, ...]) -> tuple[str, ...]:
     for item in denied[:MAX_ROOMS]:
         lines.append(_comment(f"- {item.name} ({item.key}): {render(item.detail)}"))
     if len(denied) > MAX_ROOMS:
-        lines.append(_comment(_("… and {count} more").format(count=len(denied) - MAX_ROOMS)))
+        lines.append(_comment(fill(_("… and {count} more"), count=len(denied) - MAX_ROOMS)))
     return tuple(lines)

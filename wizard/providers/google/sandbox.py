@@ -187,6 +187,10 @@ def start(sandbox: Any) -> Any:
                    "google_token_url": f"{server.base_url}/token",
                    "google_api_url": server.base_url},
         demo_values={"google": {"port": "0", "admin_email": ADMIN}},
+        # The scenario's organisation has installed Cronofy from the Marketplace, unless it
+        # says `app_installed = false` (a replayed report whose admin had not confirmed it).
+        demo_confirmations={"google": frozenset({"cronofy_app"})}
+        if state.section.get("app_installed", True) else {},
         # The demo's OAuth client ("Desktop app" JSON), as an admin would download it.
         demo_secrets={"google": {"client_config": json.dumps(client_config(
             f"{server.base_url}/o/oauth2/auth", f"{server.base_url}/token"))}},
