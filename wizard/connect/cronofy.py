@@ -147,10 +147,10 @@ class CronofyClient:
             # asking them to "correct the values named" would send them looking in vain.
             # Cronofy's own words (English) only quoted, labelled, after our sentence.
             answer = _field_errors(response)
-            sentence = Msg(N_("Cronofy refused a request roomcal made (HTTP 422). Cronofy's "
-                              "answer: “{answer}”"), answer=answer) if answer else \
+            refused = Msg(N_("Cronofy refused a request roomcal made (HTTP 422). Cronofy's "
+                             "answer: “{answer}”"), answer=answer) if answer else \
                 Msg(N_("Cronofy refused a request roomcal made (HTTP 422)."))
-            return CronofyError(sentence, Msg(N_(
+            return CronofyError(refused, Msg(N_(
                 "Try again; if it keeps happening, write a report with “roomcal report -o "
                 "roomcal-report.json” and send the file to the support of your meeting-room "
                 "product's vendor.")), 422)

@@ -11,7 +11,9 @@ HTTP-date, anything else verbatim),
 ``page_size`` (default 100), ``non_room_resources`` (extra non-room resources),
 ``unauthorized`` (Directory calls answer 401: a revoked token), ``withheld_scopes``
 (scopes the admin unticked on the consent screen), ``clock_skew_s`` (the
-servers' Date header runs this many seconds ahead).
+servers' Date header runs this many seconds ahead), ``app_installed`` (default true:
+the organisation has installed Cronofy from the Marketplace, so a scripted check against
+this sandbox confirms ``cronofy_app``; false as a person who has not confirmed it).
 """
 
 from __future__ import annotations
