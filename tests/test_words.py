@@ -180,3 +180,10 @@ def test_handoff_does_not_name_a_login_on_a_jump_host(tmp_path: Path) -> None:
     assert f"Sagen Sie {getpass.getuser()}" not in text
     assert "roomcal" in text
 
+
+
+def test_connect_counts_rooms_in_the_same_format(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--lang", "de", "connect", "--scenario", "many-rooms"]) == 0
+    out = capsys.readouterr().out
+    assert "Raumkalender: 5\u00a0000" in out, out[:2000]
+    assert re.findall(r"(?<![\d.:])\d{4,}(?![\d.])", out.split("\n    ")[0]) == [], out[:2000]

@@ -13,6 +13,7 @@ from wizard.commands.common import CliInteraction, open_demo
 from wizard.core import formats, redact
 from wizard.core.i18n import _
 from wizard.core.model import render
+from wizard.core.progress import grouped
 from wizard.core.text import fill, printable
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ def run_connect(args: argparse.Namespace, settings: Settings) -> int:
     print(_("The calendar service is connected"))
     print(f"  {_('Account')}: {printable(connection.account)}")
     print(f"  {_('Cronofy data centre')}: {connection.region}")
-    print(f"  {_('Room calendars')}: {len(rooms)}")
+    print(f"  {_('Room calendars')}: {grouped(len(rooms))}")
     for room in rooms[:50]:
         print(f"    {printable(room['name'])} <{printable(room['email'])}>")
     if len(rooms) > 50:

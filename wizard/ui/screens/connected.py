@@ -10,6 +10,7 @@ from wizard import providers
 from wizard.core.flow import Step
 from wizard.core.i18n import _, ngettext
 from wizard.core.model import render
+from wizard.core.progress import grouped
 from wizard.core.text import fill
 from wizard.ui.failures import failure_text
 from wizard.ui.screens.base import StepScreen
@@ -34,7 +35,7 @@ class ConnectedScreen(StepScreen):
             (_("Calendar service"), provider),
             (_("Account"), connection.account),
             (_("Cronofy data centre"), region_label(connection.region)),
-            (_("Room calendars"), str(connection.rooms)),
+            (_("Room calendars"), grouped(connection.rooms)),
         ]
         # As wide as the longest label in this language, and two spaces more.
         width = max(len(label) for label, _value in rows) + 2
