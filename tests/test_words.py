@@ -187,3 +187,18 @@ def test_connect_counts_rooms_in_the_same_format(capsys: pytest.CaptureFixture[s
     out = capsys.readouterr().out
     assert "Raumkalender: 5\u00a0000" in out, out[:2000]
     assert re.findall(r"(?<![\d.:])\d{4,}(?![\d.])", out.split("\n    ")[0]) == [], out[:2000]
+
+
+def test_a_replayed_report_keeps_an_unconfirmed_marketplace_app(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The sandbox's world confirms the app only where the customer's had: a report whose
+    admin never confirmed it replays as unconfirmed."""
+    import json
+
+    report = tmp_path / "report.json"
+    assert main(["--lang", "en", "check", "google", "--scenario", "not-super-admin", "--json",
+                 "--report", str(report)]) == 1
+    capsys.readouterr()
+    assert main(["--lang", "en", "check", "google", "--scenario", str(report), "--json"]) == 1
+    checks = {c["id"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
+    assert checks["cronofy_app"]["status"] == "manual", checks["cronofy_app"]
