@@ -39,7 +39,7 @@ async def test_progress_then_result_show_the_latest_text() -> None:
             item.update_result(_progress(done))
         await pilot.pause()
         line = app.query_one(".check-detail", Static)  # the detail's own widget, below the title
-        assert "125 of 5000 rooms checked…" in str(line.render())
+        assert "125 of 5\u00a0000 rooms checked…" in str(line.render())  # counts grouped
         failed = CheckResult("rooms", Status.FAIL, Msg(N_("The room list {address} contains "
                                                           "no rooms."), address="r@x.example"),
                              items=(SubResult("Alster", Status.FAIL, "denied", "a@x.example"),))

@@ -57,7 +57,7 @@ def test_mapping_assign_is_idempotent_and_exports(tmp_path: Path) -> None:
     mappings = mapping.assign(mappings, resource_id="r2", calendar="Evil", email="e@x",
                               room="=HYPERLINK(\"http://x\")")
     json_path, path = export.write(mappings, [tmp_path / "rooms.json", tmp_path / "rooms.csv"])
-    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     assert rows[0]["room"] == "Alster"
     assert rows[1]["room"].startswith("'=")  # no formula in a spreadsheet
     data = json.loads(json_path.read_text())

@@ -3,8 +3,8 @@ and back from "connected" without a new sign-in."""
 
 from __future__ import annotations
 
-from scenes import _connected, settle
-from textual.widgets import Static
+from scenes import _after_reminder, _connected, settle
+from textual.widgets import Button, Input, Static
 
 from ui_support import make_app, sandbox
 from wizard.core.flow import Step
@@ -16,28 +16,54 @@ from wizard.ui.screens.summary import SummaryModal
 
 
 async def test_finish_shows_a_summary_then_quits() -> None:
+    """In German, as a guide shows it: the words on the way read as German, a placeholder
+    never as a room, and the summary's verb agrees with its count."""
     with sandbox("healthy", services=("exchange", "cronofy")) as box:
-        app = make_app(box, provider="exchange", step=Step.PREPARE)
+        app = make_app(box, provider="exchange", step=Step.PREPARE, language="de")
         async with app.run_test(size=(80, 24)) as pilot:
-            await _connected(pilot)
+            await _after_reminder(pilot)
+            assert app.screen.query_one("#link", Button).label.plain == "Verknüpfen"
+            await pilot.click("#terms-connect")
+            await pilot.click("#link")
+            await settle(pilot)
+            await _signed_in(pilot)
             await pilot.click("#next")
             await settle(pilot)
+            # The room field's placeholder says what to type: never a name that could be a
+            # room of this organisation ("z. B. Raum Alster" beside "Raum Elbe").
+            hint = str(app.screen.query_one("#room", Input).placeholder)
+            names = [r.name for r in app.session.resources]
+            assert "Raum Alster" in names and not any(n in hint for n in names), hint
+            assert not hint.startswith(("z. B.", "e.g.")), hint
             await pilot.click("#room")
             await pilot.press(*"Alster", "enter")
             await pilot.click("#finish")
             await settle(pilot)
             assert isinstance(app.screen, SummaryModal)  # not gone at once
             shown = "\n".join(str(w.render()) for w in app.screen.query(Static))
-            assert "1 of 6 room calendars are assigned" in shown
+            assert "1 von 6 Raumkalendern ist einem Konferenzraum zugeordnet" in \
+                shown.replace("\n", " "), shown
             assert str(app.session.store.path("test")) in shown.replace("\n", "")
             await pilot.press("escape")  # back to the table: nothing lost
             await settle(pilot)
             assert isinstance(app.screen, AssignScreen)
             await pilot.click("#finish")
             await settle(pilot)
-            await pilot.press("enter")  # "Quit" has the focus
+            await pilot.press("enter")  # "Beenden" has the focus
             await pilot.pause()
         assert app.return_code == 0
+
+
+async def _signed_in(pilot) -> None:
+    """From the link screen to "connected", as scenes._connected goes on."""
+    await pilot.click("#terms-link")
+    await pilot.click("#sign-in")
+    for _attempt in range(600):  # the link worker waits for this sign-in
+        await pilot.pause(0.05)
+        if pilot.app.screen.query("#sandbox"):
+            break
+    await pilot.click("#sandbox")
+    await settle(pilot)
 
 
 async def test_disconnect_asks_first() -> None:

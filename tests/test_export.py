@@ -240,7 +240,11 @@ async def test_export_never_overwrites_without_asking(
             await pilot.press(*"-neu.csv", "enter")
             await settle(pilot)
             assert isinstance(app.screen, AssignScreen)
-            assert "Alster" in (tmp_path / "roomcal-rooms-acme-neu.csv").read_text("utf-8")
+            # As German Excel opens it: UTF-8 with BOM, ";" between the columns.
+            with (tmp_path / "roomcal-rooms-acme-neu.csv").open(encoding="utf-8-sig",
+                                                                 newline="") as handle:
+                rows = list(csv.reader(handle, delimiter=";"))
+            assert rows[0][:3] == ["room", "calendar", "email"] and rows[1][0] == "Alster"
             assert csv_path.read_text("utf-8") == "someone's spreadsheet"
             assert not (tmp_path / "roomcal-rooms-acme-neu.json").exists()
             # And once more onto the existing file, this time agreeing to replace it.

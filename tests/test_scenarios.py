@@ -54,7 +54,7 @@ TABLE = [
     Expect("exchange", "throttled", 0, {"impersonation": "pass"}),
     Expect("exchange", "slow", 0, {"impersonation": "pass"}),
     Expect("exchange", "markup-names", 0, {"rooms": "pass"}),
-    Expect("exchange", "many-rooms", 0, {"impersonation": "pass"}, "all 5000 rooms"),
+    Expect("exchange", "many-rooms", 0, {"impersonation": "pass"}, "all 5\u00a0000 rooms"),
     # Microsoft 365
     Expect("microsoft365", "healthy", 0, {"calendar_access": "pass"}, "readable"),
     Expect("microsoft365", "m365-not-admin", 1, {"admin_role": "fail"}, "admin consent"),
@@ -69,19 +69,19 @@ TABLE = [
     Expect("microsoft365", "no-rooms", 1, {"rooms": "fail"}, "no room mailboxes"),
     Expect("microsoft365", "throttled", 0, {"rooms": "pass"}),
     Expect("microsoft365", "markup-names", 0, {"rooms": "pass"}),
-    # Google Workspace: the Marketplace install cannot be read, so without --confirm
-    # cronofy_app step 1 is not done (exit 1) even when everything else passes.
-    Expect("google", "healthy", 1, {"rooms": "pass", "cronofy_app": "manual"},
-           "conference rooms found"),
+    # Google Workspace: the Marketplace install cannot be read. In the sandbox's world the
+    # organisation has installed the app (not-super-admin's has not), so a scripted check
+    # of a healthy scenario ends healthy; the TUI still asks the person (its toggle).
+    Expect("google", "healthy", 0, {"rooms": "pass"}, "conference rooms found"),
     Expect("google", "not-super-admin", 1, {"super_admin": "fail"}, "delegated"),
     Expect("google", "google-api-disabled", 1, {"admin_api": "fail"}, "Admin SDK API"),
     Expect("google", "google-unauthorized", 1, {"admin_api": "fail"}, "HTTP 401"),
     Expect("google", "google-scope-withheld", 1, {"sign_in": "fail"},
            "read calendar resources"),
-    Expect("google", "clock-skew", 1, {"sign_in": "warn"}, "20 minutes"),
-    Expect("google", "no-rooms", 1, {"rooms": "warn"}, "no conference-room"),
-    Expect("google", "throttled", 1, {"rooms": "pass"}),
-    Expect("google", "markup-names", 1, {"rooms": "pass"}),
+    Expect("google", "clock-skew", 0, {"sign_in": "warn"}, "20 minutes"),
+    Expect("google", "no-rooms", 0, {"rooms": "warn"}, "no conference-room"),
+    Expect("google", "throttled", 0, {"rooms": "pass"}),
+    Expect("google", "markup-names", 0, {"rooms": "pass"}),
 ]
 
 

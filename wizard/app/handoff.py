@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import getpass
 import os
 import re
 import shlex
-import socket
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +31,7 @@ from wizard.core import export, redact
 from wizard.core.handoff import Fix, HandoffFacts, Script, Steps
 from wizard.core.i18n import _
 from wizard.core.model import STATUS_SYMBOLS, CheckResult, Msg, ProviderPlugin, Status, Text
+from wizard.core.text import fill
 
 if TYPE_CHECKING:
     from wizard.app.setup import Setup
@@ -118,15 +117,6 @@ def command_line(setup: Setup, values: Mapping[str, str], *,
     return shlex.join(words)
 
 
-def sender() -> str:
-    """Who asks: the login name on this machine (not a secret; IT knows whom to tell)."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry, no LOGNAME: a container
-        user = ""
-    return user or _("the person who ran roomcal")
-
-
 def provider_fix(facts: HandoffFacts) -> Fix | None:
     """The provider's own fix (its ``handoff.py``), if it has one."""
     module = providers.get(facts.plugin.name).part("handoff")
@@ -144,14 +134,14 @@ def markdown(setup: Setup, *, values: Mapping[str, str], results: Mapping[str, C
     facts = HandoffFacts(plugin, {k: v for k, v in values.items() if k not in secret_keys},
                          results)
     service = _(setup.info().title)
-    who = sender()
     when = (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")
     open_results = facts.open_results()
     lines = [*_heading(1, _("Step 1 for IT: prepare {service} for Cronofy").format(
                  service=service)),
              _field(_("For"), _("the administrator of {service}").format(service=service)),
-             _field(_("From"), _("{user} on {host}, with roomcal {version}").format(
-                 user=who, host=socket.gethostname(), version=__version__)),
+             # No "From: root on vm": the login and host of a shared jump host name no one
+             # IT could answer. Whoever hands this on is the sender; say what wrote it.
+             _field(_("Written with"), _("roomcal {version}").format(version=__version__)),
              _field(_("Written"), when),
              _field(_("Why"), _(
                  "The organisation's room calendars are to be connected to the meeting-room "
@@ -172,8 +162,8 @@ def markdown(setup: Setup, *, values: Mapping[str, str], results: Mapping[str, C
     if fix is not None:
         lines += _fix(fix)
     lines += [*_heading(2, _("When it is done")),
-              md(_("Tell {who}: the wizard's re-check picks the change up. Or check it "
-                   "yourself:").format(who=who)), "",
+              md(_("Tell whoever sent you this: the wizard's re-check picks the change up. "
+                   "Or check it yourself:")), "",
               *fenced([command_line(setup, values, scenario=scenario)], "sh"), ""]
     return redact.scrub("\n".join(lines))
 
@@ -190,7 +180,7 @@ def _found(plugin: ProviderPlugin, results: Mapping[str, CheckResult], open_coun
            ) -> list[str]:
     lines = _heading(2, _("What roomcal found"))
     if open_count:
-        lines += [_("Checks that need a change: {count} of {total}.").format(
+        lines += [fill(_("Checks that need a change: {count} of {total}."),
             count=open_count, total=len(plugin.checks)), ""]
     for spec in plugin.checks:
         result = results.get(spec.id)
@@ -233,7 +223,7 @@ def _items(result: CheckResult) -> list[str]:
         detail = f": {md_text(item.detail)}" if item.detail else ""
         lines.append(f"- {_symbol(item.status)} {md(item.name)}{where}{detail}")
     if len(affected) > MAX_ITEMS:
-        lines.append("- " + md(_("… and {count} more").format(
+        lines.append("- " + md(fill(_("… and {count} more"),
             count=len(affected) - MAX_ITEMS)))
     return [*lines, ""]
 

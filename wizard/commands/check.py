@@ -21,7 +21,7 @@ from wizard.core import formats, i18n, redact
 from wizard.core.codec import encode_notices, encode_result
 from wizard.core.i18n import _
 from wizard.core.model import STATUS_SYMBOLS, CheckResult, ProviderPlugin, Status, render
-from wizard.core.text import one_line, printable
+from wizard.core.text import fill, one_line, printable
 
 if TYPE_CHECKING:
     from wizard.app import Setup
@@ -113,8 +113,10 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
                     {k: v for k, v in secrets.items() if v}, settings)
         for value in secrets.values():
             redact.register(value)
+        # Against the sandbox, also what its world has done (the Marketplace app installed).
         confirmations = frozenset(args.confirm or ()) | (
-            answers.confirm if answers is not None else frozenset())
+            answers.confirm if answers is not None else frozenset()) | (
+            demo.confirmations(provider) if demo is not None else frozenset())
         if plugin.notice and not args.json:
             print(printable(_(plugin.notice)), file=sys.stderr)
         results = asyncio.run(_collect(setup, CliInteraction(demo), values, secrets,
@@ -205,7 +207,7 @@ def _print_human(plugin: ProviderPlugin, results: dict[str, CheckResult], ok: bo
             print(f"      {STATUS_SYMBOLS[item.status]} {one_line(item.name)}: "
                   f"{one_line(render(item.detail))}", file=out)
         if len(failing) > 20:
-            print("      " + _("… and {count} more").format(count=len(failing) - 20), file=out)
+            print("      " + fill(_("… and {count} more"), count=len(failing) - 20), file=out)
         if result.status in (Status.FAIL, Status.WARN, Status.MANUAL):
             if remedy := render(result.remedy):
                 print(f"    → {redact.scrub(one_line(remedy))}", file=out)

@@ -19,7 +19,7 @@ from wizard.core import redact
 from wizard.core.i18n import _
 from wizard.core.interaction import SignInRequest, ssh_hint
 from wizard.core.model import Text
-from wizard.core.text import one_line
+from wizard.core.text import fill, one_line
 
 if TYPE_CHECKING:
     from wizard.app import Setup
@@ -139,8 +139,8 @@ def scenario_file_error(exc: ScenarioFileError) -> UsageError:
     if exc.report_format is not None:
         from wizard.core.formats import REPORT
 
-        return UsageError(_("{path} was written by a newer roomcal (report format {found}); "
-                            "this one replays report format {known}: update roomcal.").format(
+        return UsageError(fill(_("{path} was written by a newer roomcal (report format {found}); "
+                                 "this one replays report format {known}: update roomcal."),
             path=exc.path, found=exc.report_format, known=REPORT))
     return UsageError(_("cannot read the scenario file {path} ({reason})").format(
         path=exc.path, reason=exc.reason))

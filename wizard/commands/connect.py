@@ -13,7 +13,8 @@ from wizard.commands.common import CliInteraction, claimed_setup, open_demo
 from wizard.core import formats, redact
 from wizard.core.i18n import _
 from wizard.core.model import render
-from wizard.core.text import one_line
+from wizard.core.progress import grouped
+from wizard.core.text import fill, one_line
 
 if TYPE_CHECKING:
     from wizard.core.settings import Settings
@@ -55,9 +56,9 @@ def run_connect(args: argparse.Namespace, settings: Settings) -> int:
     print(_("The calendar service is connected"))
     print(f"  {_('Account')}: {one_line(connection.account)}")
     print(f"  {_('Cronofy data centre')}: {connection.region}")
-    print(f"  {_('Room calendars')}: {len(rooms)}")
+    print(f"  {_('Room calendars')}: {grouped(len(rooms))}")
     for room in rooms[:50]:
         print(f"    {one_line(room['name'])} <{one_line(room['email'])}>")
     if len(rooms) > 50:
-        print("    " + _("… and {count} more").format(count=len(rooms) - 50))
+        print("    " + fill(_("… and {count} more"), count=len(rooms) - 50))
     return EXIT_OK

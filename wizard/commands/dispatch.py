@@ -216,10 +216,13 @@ def dispatch(argv: Sequence[str], lang: str) -> int:
     i18n.set_language(lang)
     try:
         parser = build_parser(argv)
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
     except providers.ProviderPackageError as exc:  # the parser lists every provider
         print(_provider_package_error(exc), file=sys.stderr)
         return EXIT_USAGE
+    if unknown:  # said by the command mistyped, with its usage (exits with EXIT_USAGE)
+        command_parser(parser, args).error(
+            _("unrecognized arguments: %s") % " ".join(unknown))
     args.lang = args.lang or _language_option(argv)
     if args.lang:
         i18n.set_language(args.lang)
@@ -269,6 +272,20 @@ def dispatch(argv: Sequence[str], lang: str) -> int:
         print(crash.record(error, settings.log_file), file=sys.stderr)
         return crash.EXIT_CODE
     parser.error(_("unknown command"))  # exits with EXIT_USAGE
+
+
+def command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace
+                   ) -> argparse.ArgumentParser:
+    """The (sub)parser of the command given: ``roomcal check exchange``'s for its options.
+    argparse itself reports an unknown option with the top level's usage."""
+    for dest in ("command", "provider"):
+        choices = next((a.choices for a in parser._actions  # no public accessor
+                        if isinstance(a, argparse._SubParsersAction)), None)
+        name = getattr(args, dest, None)
+        if not isinstance(choices, dict) or name not in choices:
+            break
+        parser = choices[name]
+    return parser
 
 
 def _run_tui(args: argparse.Namespace, settings: Settings, demo: str | None) -> int:

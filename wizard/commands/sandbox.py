@@ -23,14 +23,16 @@ def run_sandbox(args: argparse.Namespace) -> int:
     remove_files_on_signals(box)
     sandbox = start_sandbox(box)
     try:
-        print(_("Sandbox scenario {name!r} is running. Press Ctrl+C to stop.").format(
-            name=scenario.name))
+        print(_("Sandbox scenario {name!r} is running.").format(name=scenario.name))
         for name, handle in sandbox.services.items():
             for server in handle.servers:
                 print(f"  {name:<14} {server.name:<22} {server.base_url}")
         print(f"  {_('CA bundle'):<14} {sandbox.endpoints.ca_bundle}")
         for var, value in _environment(sandbox).items():
             print(f"  export {var}={value}")
+        for line in _demo_values(sandbox):
+            print(line)
+        print(_("Press Ctrl+C to stop."))
         sys.stdout.flush()
         threading.Event().wait()
     except KeyboardInterrupt:
@@ -38,6 +40,26 @@ def run_sandbox(args: argparse.Namespace) -> int:
     finally:
         sandbox.stop()
     return EXIT_OK
+
+
+def _demo_values(sandbox: Sandbox) -> list[str]:
+    """What to type into the wizard's forms, per calendar service: the sandbox's own
+    account, room list and password (made up for the sandbox: never a real one)."""
+    from wizard import providers
+
+    lines = [_("What to enter in the wizard (the sandbox's own values):")]
+    for info in providers.providers():
+        values = {**sandbox.values(info.name), **sandbox.secrets(info.name)}
+        try:
+            fields = info.plugin().fields
+        except ImportError:  # its client library is missing: nothing to fill in
+            continue
+        shown = [(_(f.label), values[f.key]) for f in fields
+                 if values.get(f.key) and not f.local]
+        if shown:
+            lines.append(f"  {_(info.title)}")
+            lines += [f"    {label}: {value}" for label, value in shown]
+    return lines
 
 
 def _environment(sandbox: Sandbox) -> dict[str, str]:

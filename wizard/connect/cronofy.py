@@ -167,10 +167,15 @@ class CronofyClient:
         if status == 422:
             # The fields are those of roomcal's own request, not anything the person typed:
             # asking them to "correct the values named" would send them looking in vain.
-            return CronofyError(Msg(N_("Cronofy refused a request roomcal made (HTTP 422: "
-                                       "{fields})."), fields=_field_errors(response)),
-                                Msg(N_("Try again; if it keeps happening, send `roomcal "
-                                       "report` to support.")), 422)
+            # Cronofy's own words (English) only quoted, labelled, after our sentence.
+            answer = _field_errors(response)
+            refused = Msg(N_("Cronofy refused a request roomcal made (HTTP 422). Cronofy's "
+                             "answer: “{answer}”"), answer=answer) if answer else \
+                Msg(N_("Cronofy refused a request roomcal made (HTTP 422)."))
+            return CronofyError(refused, Msg(N_(
+                "Try again; if it keeps happening, write a report with “roomcal report -o "
+                "roomcal-report.json” and send the file to the support of your meeting-room "
+                "product's vendor.")), 422)
         if status >= 500:
             return CronofyError(Msg(N_("Cronofy had a server error (HTTP {status})."),
                                     status=status),
@@ -207,7 +212,8 @@ class CronofyClient:
             if not isinstance(error, str):
                 raise UnexpectedAnswer("token")
             raise CronofyError(
-                Msg(N_("Cronofy did not accept the sign-in ({error})."), error=error),
+                Msg(N_("Cronofy did not accept the sign-in. Cronofy's answer: “{error}”"),
+                    error=error),
                 Msg(N_("Link again: codes are single-use and expire after a few minutes.")),
                 400)
         if response.status_code >= 300:

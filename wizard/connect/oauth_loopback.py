@@ -63,7 +63,8 @@ OAUTH_ERRORS = {
 
 def refusal(error: str) -> Msg:
     """The sentence for a redirect's ``error=…`` (RFC 6749's codes; others named)."""
-    return Msg(OAUTH_ERRORS.get(error, N_("The sign-in failed ({error}).")), error=error)
+    return Msg(OAUTH_ERRORS.get(error, N_("The sign-in failed. The sign-in server's answer: "
+                                               "“{error}”")), error=error)
 
 
 class RedirectError(UserFacingError):

@@ -40,6 +40,12 @@ class DemoEnvironment(Protocol):
         """The demo's own secrets for a provider or for ``cronofy`` (never a real one)."""
         ...
 
+    def confirmations(self, provider: str) -> frozenset[str]:
+        """The checks a person in this demo's world would confirm (its Marketplace app is
+        installed unless the scenario says otherwise): a scripted check of a healthy
+        scenario ends healthy."""
+        ...
+
     def approve(self, request: SignInRequest) -> None:
         """Do in the demo what a person would do in a browser with this sign-in."""
         ...

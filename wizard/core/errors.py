@@ -148,8 +148,9 @@ def explain(exc: BaseException, host: str = "") -> Failure:
                            Msg(N_("Check the network path (proxy, firewall) or raise "
                                   "--timeout.")))
     return Failure("unexpected", Msg(N_("Unexpected error ({kind})."), kind=type(exc).__name__),
-                   Msg(N_("Run the check again; if it persists, send `roomcal report` to "
-                          "support.")))
+                   Msg(N_("Run the check again; if it persists, write a report with “roomcal "
+                          "report -o roomcal-report.json” and send the file to the support of "
+                          "your meeting-room product's vendor.")))
 
 
 def describe(exc: BaseException, host: str = "") -> tuple[Text, Text]:

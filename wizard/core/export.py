@@ -27,6 +27,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from wizard.core import mapping
+from wizard.core.i18n import current_language
 from wizard.core.model import RoomMapping
 
 MODE = 0o644
@@ -96,9 +97,23 @@ def folders(paths: Iterable[Path]) -> list[Path]:
     return [p for p in paths if p.is_dir()]
 
 
+# Excel opens a .csv by double-click with the list separator of the Windows locale: ";"
+# wherever "," is the decimal comma (German). Without a BOM it reads the bytes as the
+# locale's ANSI code page, and "Förde" comes out as "FÃ¶rde".
+CSV_DELIMITERS = {"de": ";"}
+EXCEL_BOM = "\ufeff"
+
+
+def csv_delimiter(lang: str) -> str:
+    """The separator Excel of ``lang``'s locale expects (``,`` unless known otherwise)."""
+    return CSV_DELIMITERS.get(lang, ",")
+
+
 def _content(mappings: Sequence[RoomMapping], path: Path) -> str:
-    return mapping.to_csv(mappings) if path.suffix.lower() == ".csv" else \
-        mapping.to_json(mappings)
+    if path.suffix.lower() != ".csv":
+        return mapping.to_json(mappings)
+    # Written in the language of the screen: whoever exports opens it in their Excel.
+    return EXCEL_BOM + mapping.to_csv(mappings, delimiter=csv_delimiter(current_language()))
 
 
 def write(mappings: Iterable[RoomMapping], paths: Sequence[Path], *,

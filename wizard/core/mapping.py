@@ -54,9 +54,9 @@ def _safe_cell(value: str) -> str:
     return value
 
 
-def to_csv(mappings: Iterable[RoomMapping]) -> str:
+def to_csv(mappings: Iterable[RoomMapping], delimiter: str = ",") -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS)
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, delimiter=delimiter)
     writer.writeheader()
     for mapping in mappings:
         row = mapping.to_json()

@@ -32,15 +32,47 @@ def speaks_to_people(path: Path) -> bool:
 
 
 def extract(package: Path = PACKAGE) -> Iterator[tuple[MessageId, str, int]]:
-    """(msgid, file, line) of every message marked in the package's Python files."""
-    from babel.messages.extract import extract as babel_extract
+    """(msgid, file, line) of every message marked in the package's Python files.
 
-    for path in sorted(package.rglob("*.py")):
-        if not speaks_to_people(path):
+    GNU xgettext reads them, as gettext's own tools do: a marker counts wherever it
+    stands, also inside another call's arguments (``Msg(table.get(k, N_("…")))``), which
+    Babel's Python extractor passes over. Babel then reads xgettext's output.
+    """
+    import io
+    import shutil
+    import subprocess
+    import tempfile
+
+    from babel.messages.pofile import read_po
+
+    xgettext = shutil.which("xgettext")
+    if xgettext is None:
+        raise RuntimeError("xgettext not found: install GNU gettext (apt-get install gettext)")
+    files = [str(p.relative_to(package.parent)) for p in sorted(package.rglob("*.py"))
+             if speaks_to_people(p)]
+    keywords = [f"--keyword={name}" if spec is None else
+                f"--keyword={name}:{','.join(map(str, spec))}"
+                for name, spec in KEYWORDS.items()]
+    with tempfile.TemporaryDirectory() as tmp:
+        listing = Path(tmp) / "files.txt"
+        listing.write_text("\n".join(files) + "\n", encoding="utf-8")
+        output = Path(tmp) / "messages.pot"
+        subprocess.run([xgettext, "--language=Python", "--from-code=UTF-8", "--keyword",
+                        *keywords, "--sort-by-file", "--no-wrap",
+                        f"--files-from={listing}", f"--output={output}"],
+                       cwd=package.parent, check=True, capture_output=True)
+        # A template's header has placeholders ("nplurals=INTEGER", "charset=CHARSET" when
+        # every msgid is ASCII) that Babel cannot read; the text is UTF-8 (--from-code).
+        text = output.read_text(encoding="utf-8").replace(
+            "nplurals=INTEGER; plural=EXPRESSION;", "nplurals=2; plural=(n != 1);").replace(
+            "charset=CHARSET", "charset=UTF-8")
+        catalog = read_po(io.BytesIO(text.encode("utf-8")))
+    found: list[tuple[str, int, MessageId]] = []
+    for message in catalog:
+        msgid: MessageId = message.id if isinstance(message.id, str) else tuple(message.id)
+        if not message.id or not all(msgid if isinstance(msgid, tuple) else (msgid,)):
             continue
-        with path.open("rb") as handle:
-            for lineno, message, _comments, _context in babel_extract(
-                "python", handle, KEYWORDS
-            ):
-                if message and all(message):
-                    yield message, str(path.relative_to(package.parent)), lineno
+        for path, line in message.locations:
+            found.append((str(path), int(line or 0), msgid))
+    for path, line, msgid in sorted(found, key=lambda f: (f[0], f[1])):
+        yield msgid, path, line

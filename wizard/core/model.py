@@ -78,9 +78,9 @@ class Msg:
         text = self.template()
         if not self.params:
             return text
-        from wizard.core.text import printable
+        from wizard.core.text import fill
 
-        return text.format(**{k: printable(str(v)) for k, v in self.params.items()})
+        return fill(text, **self.params)
 
     def __repr__(self) -> str:
         return f"Msg({self.msgid!r}, **{self.params!r})"

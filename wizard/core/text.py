@@ -34,3 +34,22 @@ def one_line(text: str) -> str:
     roomcal's output ("✓ pass" under a check that failed). CRLF is one break."""
     text = text.replace("\r\n", "\n")
     return printable("".join("⏎" if char in LINE_BREAKS else char for char in text))
+
+
+# Numbers that name something rather than count it: "port 8751", not "port 8 751".
+IDENTIFIERS = frozenset({"port", "line", "status", "code", "year", "version", "pid"})
+
+
+def param_text(name: str, value: object) -> str:
+    """A parameter as a sentence shows it: a count in the one number format of the wizard
+    (``grouped``: "5 000", in every language and place), anything else printable."""
+    if isinstance(value, int) and not isinstance(value, bool) and name not in IDENTIFIERS:
+        from wizard.core.progress import grouped
+
+        return grouped(value)
+    return printable(str(value))
+
+
+def fill(template: str, **params: object) -> str:
+    """``template.format(**params)`` with each parameter as ``param_text`` shows it."""
+    return template.format(**{k: param_text(k, v) for k, v in params.items()})

@@ -59,6 +59,7 @@ class ServiceHandle:
     endpoints: dict[str, str] = field(default_factory=dict)  # Endpoints field -> URL
     demo_values: dict[str, dict[str, str]] = field(default_factory=dict)  # provider -> field
     demo_secrets: dict[str, dict[str, str]] = field(default_factory=dict)
+    demo_confirmations: dict[str, frozenset[str]] = field(default_factory=dict)
     state: Any = None  # the service's own state object, for tests
 
 
@@ -225,6 +226,11 @@ class Sandbox:
         for handle in self.services.values():
             secrets.update(handle.demo_secrets.get(service, {}))
         return secrets
+
+    def confirmations(self, provider: str) -> frozenset[str]:
+        self.wait()
+        return frozenset().union(*(handle.demo_confirmations.get(provider, frozenset())
+                                   for handle in self.services.values()))
 
     def approve(self, request: SignInRequest) -> None:
         from wizard.sandbox import browser

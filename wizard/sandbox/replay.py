@@ -114,6 +114,7 @@ def scenario_from_report(report: Mapping[str, Any]) -> dict[str, Any]:
     legacy_checks: Mapping[str, str] = getattr(replay, "LEGACY_CHECKS", {})
     for check in report.get("checks", ()):
         rule = rules.get(_code(check, legacy, legacy_checks))
-        if rule is not None and check.get("status") in ("fail", "warn"):
+        # "manual": a confirmation the customer had not given (Google's Marketplace app).
+        if rule is not None and check.get("status") in ("fail", "warn", "manual"):
             _merge(data, rule(check, inputs))
     return data

@@ -33,7 +33,6 @@ from wizard.core.model import (
     SubResult,
 )
 from wizard.core.powershell import literal
-from wizard.core.progress import grouped
 
 Check = Callable[[CheckContext], CheckResult]
 
@@ -494,8 +493,8 @@ def check_impersonation(ctx: CheckContext) -> CheckResult:
             last_report = time.monotonic()
             ctx.report_progress(CheckResult(
                 "impersonation", Status.CHECKING,
-                Msg(N_("{done} of {total} rooms checked…"), done=grouped(len(results)),
-                    total=grouped(len(rooms))),
+                Msg(N_("{done} of {total} rooms checked…"), done=len(results),
+                    total=len(rooms)),
                 items=tuple(results)))
 
     fan_out(ctx, impersonate_room, rooms, concurrency=ROOM_CONCURRENCY, on_result=on_result,

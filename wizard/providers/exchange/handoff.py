@@ -15,6 +15,7 @@ from wizard.core.handoff import HandoffFacts, Script, comment_text, unique
 from wizard.core.i18n import N_, _
 from wizard.core.model import Msg, Status, SubResult, render
 from wizard.core.powershell import literal
+from wizard.core.text import fill
 from wizard.providers.exchange.checks import PERMISSION_DELAY, SERVICE_ACCOUNT, create_room_list
 
 ROOM_LIST_CODES = ("exchange.no_room_list", "exchange.unknown_room_list",
@@ -82,5 +83,5 @@ def _denied(items: tuple[SubResult, ...]) -> tuple[str, ...]:
     for item in denied[:MAX_ROOMS]:
         lines.append(_comment(f"- {item.name} ({item.key}): {render(item.detail)}"))
     if len(denied) > MAX_ROOMS:
-        lines.append(_comment(_("… and {count} more").format(count=len(denied) - MAX_ROOMS)))
+        lines.append(_comment(fill(_("… and {count} more"), count=len(denied) - MAX_ROOMS)))
     return tuple(lines)

@@ -36,7 +36,7 @@ from wizard.core.model import (
     Status,
     SubResult,
 )
-from wizard.core.progress import Throttle, grouped
+from wizard.core.progress import Throttle
 
 SCOPES = [
     "openid",
@@ -278,8 +278,9 @@ def _failure(check_id: str, response: Any) -> CheckResult:
                            Msg(N_("Wait a minute, then re-check.")), code="google.throttled")
     return CheckResult(check_id, Status.FAIL,
                        Msg(N_("Google answered HTTP {status}."), status=response.status_code),
-                       Msg(N_("Re-check; if it persists, send `roomcal report` to "
-                              "support.")), code="google.http_error")
+                       Msg(N_("Re-check; if it persists, write a report with “roomcal report -o "
+                              "roomcal-report.json” and send the file to the support of your "
+                              "meeting-room product's vendor.")), code="google.http_error")
 
 
 def check_admin_api(ctx: CheckContext) -> CheckResult:
@@ -332,7 +333,7 @@ def check_rooms(ctx: CheckContext) -> CheckResult:
             break
         if throttle.due():
             ctx.report_progress(CheckResult("rooms", Status.CHECKING, Msg(
-                N_("{count} conference rooms read…"), count=grouped(len(rooms)))))
+                N_("{count} conference rooms read…"), count=len(rooms))))
     if not rooms:
         return CheckResult("rooms", Status.WARN,
                            Msg(N_("The organisation has no conference-room resources yet.")),

@@ -11,7 +11,9 @@ HTTP-date, anything else verbatim),
 ``page_size`` (default 100), ``non_room_resources`` (extra non-room resources),
 ``unauthorized`` (Directory calls answer 401: a revoked token), ``withheld_scopes``
 (scopes the admin unticked on the consent screen), ``clock_skew_s`` (the
-servers' Date header runs this many seconds ahead).
+servers' Date header runs this many seconds ahead), ``app_installed`` (default true:
+the organisation has installed Cronofy from the Marketplace, so a scripted check against
+this sandbox confirms ``cronofy_app``; false as a person who has not confirmed it).
 """
 
 from __future__ import annotations
@@ -187,6 +189,10 @@ def start(sandbox: Any) -> Any:
                    "google_token_url": f"{server.base_url}/token",
                    "google_api_url": server.base_url},
         demo_values={"google": {"port": "0", "admin_email": ADMIN}},
+        # The scenario's organisation has installed Cronofy from the Marketplace, unless it
+        # says `app_installed = false` (a replayed report whose admin had not confirmed it).
+        demo_confirmations={"google": frozenset({"cronofy_app"})}
+        if state.section.get("app_installed", True) else {},
         # The demo's OAuth client ("Desktop app" JSON), as an admin would download it.
         demo_secrets={"google": {"client_config": json.dumps(client_config(
             f"{server.base_url}/o/oauth2/auth", f"{server.base_url}/token"))}},

@@ -29,7 +29,7 @@ from wizard.core.model import (
     SubResult,
 )
 from wizard.core.powershell import literal
-from wizard.core.progress import Throttle, grouped
+from wizard.core.progress import Throttle
 from wizard.providers.microsoft365 import graph, token_cache
 from wizard.providers.microsoft365.clouds import CLOUDS, DEFAULT
 from wizard.providers.microsoft365.sign_in import DEFAULT_CLIENT_ID, check_sign_in
@@ -37,15 +37,17 @@ from wizard.providers.microsoft365.sign_in import DEFAULT_CLIENT_ID, check_sign_
 # Cronofy's Graph connection asks for Microsoft Graph *application* permissions with
 # tenant-wide admin consent. Only these roles may grant that (Cronofy's documentation
 # names Global Administrator as the minimum); role template ids as Entra ID lists them.
+# The names are Microsoft's, translated as Microsoft's own German admin centre names them:
+# a German screen says "Globaler Administrator" throughout, not Graph's English displayName.
 CONSENT_ROLES = {
-    "62e90394-69f5-4237-9190-012177145e10": "Global Administrator",
-    "e8611ab8-c189-46e8-94e1-60213ab1f814": "Privileged Role Administrator",
+    "62e90394-69f5-4237-9190-012177145e10": N_("Global Administrator"),
+    "e8611ab8-c189-46e8-94e1-60213ab1f814": N_("Privileged Role Administrator"),
 }
 # These may consent to delegated permissions only: a pass here would send the admin into
 # Cronofy's consent screen to fail there.
 DELEGATED_CONSENT_ROLES = {
-    "158c047a-c907-4556-b7ef-446551a6b5f7": "Cloud Application Administrator",
-    "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": "Application Administrator",
+    "158c047a-c907-4556-b7ef-446551a6b5f7": N_("Cloud Application Administrator"),
+    "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": N_("Application Administrator"),
 }
 CALENDAR_CONCURRENCY = 8
 TENANT = re.compile(r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$|^[0-9a-fA-F-]{36}$")
@@ -65,6 +67,13 @@ def _valid_tenant(value: str) -> Msg | None:
                                                     "or its ID (a GUID)."))
 
 
+def _role_names(names: list[str]) -> Msg:
+    """Role names in the language shown (a stored result re-words them on ctrl+l)."""
+    if len(names) == 1:
+        return Msg(names[0])
+    return Msg(N_("{first} and {second}"), first=Msg(names[0]), second=_role_names(names[1:]))
+
+
 def check_admin_role(ctx: CheckContext) -> CheckResult:
     roles = graph.get(ctx, "/me/memberOf")
     if not isinstance(roles, list):
@@ -73,7 +82,7 @@ def check_admin_role(ctx: CheckContext) -> CheckResult:
     held = [CONSENT_ROLES[t] for t in template_ids if t in CONSENT_ROLES]
     if held:
         return CheckResult("admin_role", Status.PASS,
-                           Msg(N_("May grant admin consent as {roles}."), roles=", ".join(held)))
+                           Msg(N_("May grant admin consent as {roles}."), roles=_role_names(held)))
     account = ctx.shared.get("m365.account", "?")
     # The remedy is another account: the re-check must not take this one from the cache.
     token_cache.forget(ctx.shared.get("secret_store"), str(ctx.shared.get("profile", "")))
@@ -86,7 +95,7 @@ def check_admin_role(ctx: CheckContext) -> CheckResult:
             "admin_role", Status.FAIL,
             Msg(N_("{account} is {roles}: that role cannot grant tenant-wide consent to "
                    "Microsoft Graph application permissions, which Cronofy's connection asks "
-                   "for."), account=account, roles=", ".join(delegated_only)),
+                   "for."), account=account, roles=_role_names(delegated_only)),
             remedy, code="microsoft365.role_cannot_consent")
     return CheckResult(
         "admin_role", Status.FAIL,
@@ -100,7 +109,7 @@ def check_rooms(ctx: CheckContext) -> CheckResult:
     def read(count: int) -> None:
         if throttle.due():
             ctx.report_progress(CheckResult("rooms", Status.CHECKING, Msg(
-                N_("{count} room mailboxes read…"), count=grouped(count))))
+                N_("{count} room mailboxes read…"), count=count)))
 
     rooms = graph.get(ctx, "/places/microsoft.graph.room", on_page=read)
     if not isinstance(rooms, list):
@@ -210,7 +219,7 @@ def check_calendar_access(ctx: CheckContext) -> CheckResult:
             ctx.report_progress(CheckResult(
                 "calendar_access", Status.CHECKING,
                 Msg(N_("{done} of {total} room calendars checked…"),
-                    done=grouped(len(items)), total=grouped(len(rooms))),
+                    done=len(items), total=len(rooms)),
                 items=tuple(items)))
 
     fan_out(ctx, probe_calendar, rooms, concurrency=CALENDAR_CONCURRENCY, on_result=on_result,

@@ -90,5 +90,6 @@ def http_failure(check_id: str, response: Any) -> CheckResult:
                                   "requested permissions.")), code="microsoft365.graph_refused")
     return CheckResult(check_id, Status.FAIL,
                        Msg(N_("Microsoft Graph answered HTTP {status}."), status=status),
-                       Msg(N_("Re-check; if it persists, send `roomcal report` to "
-                              "support.")), code="microsoft365.graph_error")
+                       Msg(N_("Re-check; if it persists, write a report with “roomcal report -o "
+                              "roomcal-report.json” and send the file to the support of your "
+                              "meeting-room product's vendor.")), code="microsoft365.graph_error")

@@ -20,7 +20,7 @@ from wizard.core.errors import describe
 from wizard.core.flow import Step
 from wizard.core.i18n import N_, _, ngettext
 from wizard.core.model import RoomMapping, Text, render
-from wizard.core.text import printable
+from wizard.core.text import fill, printable
 from wizard.ui.failures import failure_text
 from wizard.ui.screens.base import StepScreen
 from wizard.ui.text import plain
@@ -87,7 +87,9 @@ class AssignScreen(StepScreen):
         yield Static(plain(""), id="assign-current")
         with Horizontal(id="assign-row"):
             yield Static(plain(_("Conference room") + ": "), classes="field-label")
-            yield SteadyInput(placeholder=_("e.g. Raum Alster"), id="room", compact=True)
+            # What to type, not an example: "z. B. Raum Alster" read as a value beside the
+            # organisation's own "Raum Elbe".
+            yield SteadyInput(placeholder=_("type the room's name"), id="room", compact=True)
         yield Static(plain(""), id="assign-status", classes="hint")
 
     def compose_actions(self) -> ComposeResult:
@@ -183,16 +185,16 @@ class AssignScreen(StepScreen):
             table.move_cursor(row=keys.index(self._cursor_key))
         total = len(self.session.resources)
         if matching > len(rows) and not needle:
-            self._status(_("The first {shown} of {total} calendars are shown: type to search "
-                           "({assigned} assigned).").format(
+            self._status(fill(_("The first {shown} of {total} calendars are shown: type to search "
+                                "({assigned} assigned)."),
                 shown=len(rows), total=total, assigned=len(rooms)))
             return
         if matching > len(rows):
-            self._status(_("The first {shown} of {matching} matching calendars are shown: type "
-                           "to narrow the search ({assigned} assigned).").format(
+            self._status(fill(_("The first {shown} of {matching} matching calendars are shown: "
+                                "type to narrow the search ({assigned} assigned)."),
                 shown=len(rows), matching=matching, assigned=len(rooms)))
             return
-        self._status(_("{shown} of {total} calendars shown, {assigned} assigned.").format(
+        self._status(fill(_("{shown} of {total} calendars shown, {assigned} assigned."),
             shown=len(rows), total=total, assigned=len(rooms)))
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -311,8 +313,8 @@ class AssignScreen(StepScreen):
         failed = [m.calendar for m in self.session.profile.mappings
                   if m.authorization == "failed"]
         total = len(self.session.profile.mappings)
-        text = ngettext("{done} of {total} assigned room authorized.",
-                        "{done} of {total} assigned rooms authorized.", total).format(
+        text = fill(ngettext("{done} of {total} assigned room authorized.",
+                             "{done} of {total} assigned rooms authorized.", total),
             done=done, total=total)
         if failed:
             text += " " + _("Not authorized: {rooms}.").format(rooms=", ".join(failed))

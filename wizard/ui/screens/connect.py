@@ -16,6 +16,7 @@ from wizard.core.errors import describe
 from wizard.core.flow import ConnectGate, Step, minutes_since
 from wizard.core.i18n import N_, _, ngettext
 from wizard.core.model import Status, render
+from wizard.core.text import fill
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.screens.base import StepScreen
 from wizard.ui.screens.modal import WizardModal
@@ -94,9 +95,9 @@ class ConnectScreen(StepScreen):
                              "calendars.")), classes="intro")
         failures = self._failure_lines()
         if failures:
-            yield Static(plain(ngettext("Step 1 has {count} open item.",
-                                        "Step 1 has {count} open items.",
-                                        len(failures)).format(count=len(failures))),
+            yield Static(plain(fill(ngettext("Step 1 has {count} open item.",
+                                             "Step 1 has {count} open items.",
+                                        len(failures)), count=len(failures))),
                          classes="notice")
         else:
             yield Static(plain(_("Step 1 is complete.")), classes="hint")

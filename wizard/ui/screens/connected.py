@@ -8,8 +8,10 @@ from textual.widgets import Button, Static
 
 from wizard import providers
 from wizard.core.flow import Step
-from wizard.core.i18n import _
+from wizard.core.i18n import _, ngettext
 from wizard.core.model import render
+from wizard.core.progress import grouped
+from wizard.core.text import fill
 from wizard.ui.failures import failure_text
 from wizard.ui.screens.base import StepScreen
 from wizard.ui.screens.connect import region_label
@@ -33,7 +35,7 @@ class ConnectedScreen(StepScreen):
             (_("Calendar service"), provider),
             (_("Account"), connection.account),
             (_("Cronofy data centre"), region_label(connection.region)),
-            (_("Room calendars"), str(connection.rooms)),
+            (_("Room calendars"), grouped(connection.rooms)),
         ]
         # As wide as the longest label in this language, and two spaces more.
         width = max(len(label) for label, _value in rows) + 2
@@ -48,31 +50,34 @@ class ConnectedScreen(StepScreen):
         """Only what step 2 proved, and every room that failed in step 1 or Cronofy misses."""
         step1 = self.session.provider
         if service != step1:
-            yield Static(plain(_("Step 1 was checked for {checked}, not for this service: "
-                                 "nothing of step 1 is confirmed by this link.").format(
+            yield Static(plain(fill(_("Step 1 was checked for {checked}, not for this service: "
+                                      "nothing of step 1 is confirmed by this link."),
                 checked=_(providers.get(step1).title) if step1 else "-")),
                 classes="notice", id="not-step1")
             return
         if rooms and proof:
-            yield Static(plain(_(proof).format(count=rooms)), classes="hint", id="proof")
+            yield Static(plain(fill(_(proof), count=rooms)), classes="hint", id="proof")
         comparison = self.session.comparison
         missing_cronofy = list(getattr(comparison, "missing_in_cronofy", []))
         missing_step1 = list(getattr(comparison, "missing_in_step1", []))
         problems = self.session.room_problems()
         if missing_cronofy:
-            yield Static(plain(_("Found in step 1 but not visible to Cronofy ({count}): "
-                                 "{rooms}").format(count=len(missing_cronofy),
+            yield Static(plain(fill(_("Found in step 1 but not visible to Cronofy ({count}): "
+                                      "{rooms}"), count=len(missing_cronofy),
                                                    rooms=", ".join(missing_cronofy[:5]))),
                          classes="notice", id="missing-in-cronofy")
         if missing_step1:
-            yield Static(plain(_("Visible to Cronofy but not found in step 1 ({count}): "
-                                 "{rooms}").format(count=len(missing_step1),
+            yield Static(plain(fill(_("Visible to Cronofy but not found in step 1 ({count}): "
+                                      "{rooms}"), count=len(missing_step1),
                                                    rooms=", ".join(missing_step1[:5]))),
                          classes="notice")
         if problems:
             named = [f"{name} ({render(what)})" for name, what in list(problems.values())[:4]]
-            yield Static(plain(_("Step 1 found problems with {count} rooms: {rooms}. Cronofy "
-                                 "may not be able to read them.").format(
+            yield Static(plain(fill(ngettext(
+                "Step 1 found problems with {count} room: {rooms}. Cronofy may not be able to "
+                "read it.",
+                "Step 1 found problems with {count} rooms: {rooms}. Cronofy may not be able to "
+                "read them.", len(problems)),
                 count=len(problems), rooms=", ".join(named))),
                 classes="notice", id="step1-problems")
         for hint in getattr(comparison, "hints", [])[:3]:

@@ -10,7 +10,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Static
 
 from wizard import providers
-from wizard.core.i18n import N_, _
+from wizard.core.i18n import N_, _, ngettext
+from wizard.core.text import fill
 from wizard.ui.screens.connect import region_label
 from wizard.ui.screens.modal import WizardModal
 from wizard.ui.text import plain, styled
@@ -40,8 +41,12 @@ class SummaryModal(WizardModal[bool]):
                                            region=region_label(connection.region))))
             mappings = profile.mappings
             authorized = sum(1 for m in mappings if m.authorization == "authorized")
-            yield Static(plain(_("{assigned} of {total} room calendars are assigned to "
-                                 "conference rooms, {authorized} of them authorized.").format(
+            # The verb agrees with the calendars assigned ("1 von 6 Raumkalendern ist …").
+            yield Static(plain(fill(ngettext(
+                "{assigned} of {total} room calendars is assigned to a conference room "
+                "({authorized} authorized).",
+                "{assigned} of {total} room calendars are assigned to conference rooms, "
+                "{authorized} of them authorized.", len(mappings)),
                 assigned=len(mappings), total=len(session.resources) or len(mappings),
                 authorized=authorized)), id="summary-rooms")
             yield Static(plain(_("Saved in the profile {name}: {path}").format(

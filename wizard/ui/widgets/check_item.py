@@ -11,7 +11,7 @@ from textual.widgets import Checkbox, Static
 
 from wizard.core.i18n import N_, _
 from wizard.core.model import CheckResult, CheckSpec, Status, render
-from wizard.core.text import one_line
+from wizard.core.text import fill, one_line
 from wizard.ui.text import plain, styled, translate_bindings
 from wizard.ui.widgets.command_lines import CommandLines
 from wizard.ui.widgets.toggle import Toggle
@@ -107,7 +107,7 @@ class CheckItem(Vertical, can_focus=True):
         lines = [f"{SYMBOLS[i.status]} {one_line(i.name)}: {one_line(render(i.detail))}"
                  for i in problems[:MAX_ITEMS_SHOWN]]
         if len(problems) > MAX_ITEMS_SHOWN:
-            lines.append(_("… and {count} more").format(count=len(problems) - MAX_ITEMS_SHOWN))
+            lines.append(fill(_("… and {count} more"), count=len(problems) - MAX_ITEMS_SHOWN))
         return plain("\n".join(lines))
 
     def update_result(self, result: CheckResult) -> None:
