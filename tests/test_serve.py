@@ -226,19 +226,22 @@ async def test_a_tab_closed_before_its_first_resize_ends_its_wizard_cleanly(
     assert "DuplicateIds" not in log and "internal error" not in log, log
 
 
-async def test_a_session_runs_only_a_few_wizards_at_once(tmp_path: Path) -> None:
+async def test_a_second_tab_is_told_the_profile_is_in_use(tmp_path: Path) -> None:
+    """One wizard per profile (two would overwrite each other's saves): a second tab, or
+    a tab while the admin's terminal runs roomcal, gets the sentence in its terminal —
+    the refused wizard's own stderr never reaches a browser."""
     with serving(state=tmp_path) as served:
         session = await open_session(served)
-        async with AsyncExitStack() as tabs:
-            for _tab in range(MAX_WIZARDS_PER_SESSION):
-                websocket = await tabs.enter_async_context(wizard(served, session))
-                await asyncio.wait_for(websocket.receive(), timeout=30)  # it started
+        async with wizard(served, session) as first:
+            await asyncio.wait_for(first.receive(), timeout=30)  # it started
+            assert await asyncio.to_thread(wait_until, lambda: served.wizards() != [], 20)
             running = served.wizards()
-            async with wizard(served, session) as one_more:
-                message = await asyncio.wait_for(one_more.receive(), timeout=10)
+            async with wizard(served, session) as second:
+                message = await asyncio.wait_for(second.receive(), timeout=10)
                 text = message.data.decode()
-                assert "already runs 3 wizards" in text and "Ctrl+Q" in text
-                assert served.wizards() == running  # no fourth
+                assert "The profile default is in use by another roomcal (process" in text
+                assert "--profile NAME" in text
+                assert served.wizards() == running  # no second wizard was started
 
 
 async def test_localhost_is_ours_on_ipv6_too(tmp_path: Path) -> None:

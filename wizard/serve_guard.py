@@ -217,11 +217,16 @@ class GuardedServer(Server):
     Rich tracebacks show locals)."""
 
     def __init__(self, command: str, door: Door, admission: Admission,
-                 listening: Iterable[socket.socket]) -> None:
+                 listening: Iterable[socket.socket],
+                 profile_in_use: Callable[[], str | None] = lambda: None) -> None:
         super().__init__(command, port=door.port, title="roomcal")
         self.door = door
         self.admission = admission
         self.listening = list(listening)
+        # Why a wizard would be refused before it starts: its profile held by another
+        # roomcal (a tab still open, the admin's terminal). The wizard would say so on
+        # its stderr, which a tab never shows; the tab gets the sentence instead.
+        self.profile_in_use = profile_in_use
 
     async def _make_app(self) -> web.Application:
         app = web.Application(middlewares=[self._guard])
@@ -299,6 +304,9 @@ class GuardedServer(Server):
             return _refuse(request, no_token())
         if session.wizards >= MAX_WIZARDS_PER_SESSION:
             return await self._too_many(request)
+        if in_use := self.profile_in_use():
+            log.warning("refused GET %s: the profile is in use", WEBSOCKET_PATH)
+            return await self._sentence(request, in_use)
         session.wizards += 1
         try:
             return await self._run_wizard(request)
@@ -310,14 +318,19 @@ class GuardedServer(Server):
         open (a closed one would hide it behind "ended")."""
         log.warning("refused GET %s: more than %d wizards in one session", WEBSOCKET_PATH,
                     MAX_WIZARDS_PER_SESSION)
-        websocket = web.WebSocketResponse(heartbeat=15)
-        await websocket.prepare(request)
-        sentence = ngettext(
+        return await self._sentence(request, ngettext(
             "This browser already runs {count} wizard, as many as one visit may: close "
             "it (Ctrl+Q in its tab), then reload this page.",
             "This browser already runs {count} wizards, as many as one visit may: close "
             "one of them (Ctrl+Q in its tab), then reload this page.",
-            MAX_WIZARDS_PER_SESSION).format(count=MAX_WIZARDS_PER_SESSION)
+            MAX_WIZARDS_PER_SESSION).format(count=MAX_WIZARDS_PER_SESSION))
+
+    @staticmethod
+    async def _sentence(request: web.Request, sentence: str) -> web.WebSocketResponse:
+        """A sentence in the tab's terminal instead of a wizard; the tab stays open (a
+        closed one would hide it behind "ended")."""
+        websocket = web.WebSocketResponse(heartbeat=15)
+        await websocket.prepare(request)
         await websocket.send_bytes(f"\r\n  {sentence}\r\n".encode())
         async for _message in websocket:
             pass

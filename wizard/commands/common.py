@@ -61,9 +61,9 @@ def claimed_setup(profile: str, *, settings: Settings, demo: DemoEnvironment | N
     try:
         return Setup(profile, demo=demo, settings=settings, scenario=scenario, claim=True)
     except ProfileInUseError as exc:
-        raise UsageError(_("The profile {name} is in use by another roomcal (process {pid}): "
-                           "finish there, or start a separate setup with --profile "
-                           "NAME.").format(name=exc.name, pid=exc.pid or "?")) from None
+        from wizard.core.model import render
+
+        raise UsageError(render(exc.sentence)) from None
 
 
 def load_answers(path: str, *, provider: str | None = None) -> Answers:

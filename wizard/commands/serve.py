@@ -19,6 +19,7 @@ import shlex
 import socket
 import sys
 import time
+from collections.abc import Callable
 from contextlib import suppress
 from importlib import metadata
 from pathlib import Path
@@ -59,8 +60,27 @@ def run_serve(args: argparse.Namespace) -> int:
 
     admission = Admission(on_used=used)
     announce(address, port, f"?{TOKEN_PARAM}={admission.token}")
-    GuardedServer(command, door, admission, listening).serve()
+    GuardedServer(command, door, admission, listening,
+                  profile_in_use=profile_holder(args.profile, demo=args.scenario is not None)
+                  ).serve()
     return EXIT_OK
+
+
+def profile_holder(profile: str, *, demo: bool) -> Callable[[], str | None]:
+    """The sentence a tab gets while another roomcal holds the profile its wizard would
+    use (one wizard per profile: two would overwrite each other's saves)."""
+    from wizard.core.model import render
+    from wizard.commands.common import read_settings
+    from wizard.core.store import ProfileStore
+
+    settings = read_settings()
+    store = ProfileStore(settings.demo_profiles_dir if demo else settings.profiles_dir)
+
+    def in_use() -> str | None:
+        holder = store.holder(profile)
+        return render(holder.sentence) if holder is not None else None
+
+    return in_use
 
 
 def announce(address: Address, port: int, query: str) -> None:

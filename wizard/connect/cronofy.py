@@ -46,7 +46,8 @@ class UnexpectedAnswer(CronofyError):
         super().__init__(
             Msg(N_("Cronofy sent an answer roomcal does not understand ({what})."), what=what),
             Msg(N_("Check for a proxy between this machine and Cronofy; if it keeps "
-                   "happening, send `roomcal report` to support.")))
+                   "happening, write a report with “roomcal report -o roomcal-report.json” "
+                   "and send the file to the support of your meeting-room product's vendor.")))
 
 
 @dataclass

@@ -144,6 +144,12 @@ class ProfileInUseError(RuntimeError):
         self.name = name
         self.pid = pid
 
+    @property
+    def sentence(self) -> Msg:
+        return Msg(N_("The profile {name} is in use by another roomcal (process {pid}): "
+                      "finish there, or start a separate setup with --profile NAME."),
+                   name=self.name, pid=self.pid or "?")
+
 
 @dataclass
 class LoadResult:
@@ -201,6 +207,24 @@ class ProfileStore:
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode("ascii"))
         self._claims[name] = fd  # held (open) until the process ends
+
+    def holder(self, name: str) -> ProfileInUseError | None:
+        """Who holds profile ``name`` now, without holding it: for a parent that starts
+        wizards (``roomcal serve``) and must say why one would be refused before it starts
+        it. Only a hint — the wizard's own ``claim`` decides."""
+        try:
+            fd = os.open(self.directory / f".{name}.lock",
+                         os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        except OSError:
+            return None  # no lock file: nobody has held it
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip()
+            return ProfileInUseError(name, holder if holder.isdigit() else "")
+        finally:
+            os.close(fd)  # closing drops a shared hold taken just now
+        return None
 
     @staticmethod
     def valid_name(name: str) -> bool:
