@@ -13,7 +13,6 @@ import shlex
 import socket
 import subprocess
 import sys
-from contextlib import AsyncExitStack
 from pathlib import Path
 
 import aiohttp
@@ -31,7 +30,7 @@ from serve_support import (
     wizard,
 )
 from wizard.cli import main
-from wizard.serve_guard import MAX_WIZARDS_PER_SESSION, Door
+from wizard.serve_guard import Door
 
 NO_TOKEN = "needs the token"
 FOREIGN = "only from its own page"

@@ -69,8 +69,8 @@ def run_serve(args: argparse.Namespace) -> int:
 def profile_holder(profile: str, *, demo: bool) -> Callable[[], str | None]:
     """The sentence a tab gets while another roomcal holds the profile its wizard would
     use (one wizard per profile: two would overwrite each other's saves)."""
-    from wizard.core.model import render
     from wizard.commands.common import read_settings
+    from wizard.core.model import render
     from wizard.core.store import ProfileStore
 
     settings = read_settings()
