@@ -101,6 +101,7 @@ class StepScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.wizard.apply_size_class(self)
+        self.after_compose()
         self.after_mount()
         self.call_after_refresh(self._after_first_paint)
 
@@ -116,12 +117,15 @@ class StepScreen(Screen[None]):
     def on_resize(self, event: Resize) -> None:
         self.wizard.apply_size_class(self)
 
+    def after_compose(self) -> None:
+        """Bring new widgets up to date: after the first mount and after every re-compose."""
+
     def after_mount(self) -> None:
-        pass
+        """Once per visit (work to start, dialogs to open): never again after a re-compose."""
 
     def after_recompose(self) -> None:
         """After a language switch: the widgets are new, the state is the session's."""
-        self.after_mount()
+        self.after_compose()
         self.focus_start()
 
     def focus_start(self) -> None:

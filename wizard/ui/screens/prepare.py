@@ -14,7 +14,7 @@ from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from wizard.core.flow import Step, affected_checks
 from wizard.core.i18n import N_, _
-from wizard.core.model import CheckResult, Status
+from wizard.core.model import CheckResult, Msg, Status
 from wizard.core.session import local_time
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.memory import freeze_garbage_collector
@@ -22,6 +22,7 @@ from wizard.ui.screens.base import StepScreen
 from wizard.ui.text import plain
 from wizard.ui.widgets.check_item import CheckItem
 from wizard.ui.widgets.field_row import FieldRow
+from wizard.ui.widgets.note import Note
 from wizard.ui.widgets.toggle import Toggle
 
 RECHECK_DELAY = 1.0  # seconds after the last keystroke
@@ -54,7 +55,6 @@ class PrepareScreen(StepScreen):
         # (ctrl+l re-composes the widgets; the draft must survive that).
         self._drafts: dict[str, str] = {}
         self._typed_during_run = False  # then a finished run leaves the cursor alone
-        self._status_text = ""  # what the last hand-off wrote (survives ctrl+l too)
 
     def compose_body(self) -> ComposeResult:
         session = self.session
@@ -87,9 +87,8 @@ class PrepareScreen(StepScreen):
         yield Toggle(_("Continue anyway (I will fix the remaining items later)"),
                      value=session.profile.continue_anyway, id="continue-anyway",
                      compact=True)
-        status = Static(plain(self._status_text), id="prepare-status", classes="hint")
-        status.display = bool(self._status_text)
-        yield status
+        # What the last hand-off wrote (ctrl+l carries it over: wizard.ui.carry).
+        yield Note(id="prepare-status", classes="hint", collapse=True)
 
     def compose_actions(self) -> ComposeResult:
         yield Button(_("Hand to IT…"), id="handoff", compact=True)
@@ -342,11 +341,8 @@ class PrepareScreen(StepScreen):
     def _handed_off(self, written: list[Path] | None) -> None:
         if not written:
             return
-        self._status_text = _("Written: {paths}").format(
-            paths=", ".join(str(p) for p in written))
-        status = self.query_one("#prepare-status", Static)
-        status.update(plain(self._status_text))
-        status.display = True
+        status = self.query_one("#prepare-status", Note)
+        status.show(Msg(N_("Written: {paths}"), paths=", ".join(str(p) for p in written)))
         # After the layout that makes room for it: scrolling now would stop one line short.
         self.call_after_refresh(status.scroll_visible, animate=False)
 
