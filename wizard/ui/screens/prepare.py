@@ -14,7 +14,7 @@ from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from wizard.core.flow import Step, affected_checks
 from wizard.core.i18n import N_, _
-from wizard.core.model import CheckResult, Msg, Status
+from wizard.core.model import CheckResult, Msg, Status, render
 from wizard.core.session import local_time
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.memory import freeze_garbage_collector
@@ -214,7 +214,8 @@ class PrepareScreen(StepScreen):
     def _recheck_changed(self) -> None:
         keys, self._pending_keys = self._pending_keys, set()
         if affected := affected_checks(self.session.plugin(), keys):
-            self.start_checks(affected)
+            # The person is in the form: the checklist shows the outcome, the cursor stays.
+            self.start_checks(affected, point=False)
 
     # -- checks -------------------------------------------------------------------------
     def action_recheck(self) -> None:
@@ -231,7 +232,9 @@ class PrepareScreen(StepScreen):
             ok = row.show_problem(value) and ok
         return ok
 
-    def start_checks(self, only: set[str] | None) -> None:
+    def start_checks(self, only: set[str] | None, *, point: bool = True) -> None:
+        """Run the checks (``only``: these); ``point``: then focus the first problem — for
+        runs a person asked for, never for those that follow typing or a tick."""
         if only is None:
             self._drop_pending_recheck()
         self._typed_during_run = False
@@ -244,10 +247,10 @@ class PrepareScreen(StepScreen):
         for item in self.query(CheckItem):
             if only is None or item.spec.id in only:
                 item.update_result(CheckResult(item.spec.id, Status.PENDING))
-        self.run_checks_worker(only)
+        self.run_checks_worker(only, point)
 
     @work(exclusive=True, group="checks", exit_on_error=False)
-    async def run_checks_worker(self, only: set[str] | None) -> None:
+    async def run_checks_worker(self, only: set[str] | None, point: bool) -> None:
         cancel = self._cancel
         interaction = TuiInteraction(self.wizard, cancel_callback=cancel.set, origin=self)
         async for result in self.setup.run_checks(interaction, only=only, cancel=cancel):
@@ -266,7 +269,10 @@ class PrepareScreen(StepScreen):
         self.update_gate()
         self._refresh_stale_note()
         freeze_garbage_collector()  # the provider's libraries are loaded by now
-        self._point_at_first_problem()
+        if point:
+            self._point_at_first_problem()
+        else:
+            self._announce_problem(only)
 
     def _point_at_first_problem(self, *, force: bool = False) -> bool:
         """After a run, bring the first failed item (and its fix) into view and focus it.
@@ -285,6 +291,15 @@ class PrepareScreen(StepScreen):
                 return True
         return False
 
+    def _announce_problem(self, only: set[str] | None) -> None:
+        """A run that followed typing: its first failure said in a toast, the focus left be
+        (the item may be out of view below the form)."""
+        for item in self.query(CheckItem):
+            if (only is None or item.spec.id in only) and item.result.status == Status.FAIL:
+                self.notify(f"{_(item.spec.title)}: {render(item.result.detail)}",
+                            severity="warning", timeout=6, markup=False)
+                return
+
     def _show(self, result: CheckResult) -> None:
         try:
             item = self.query_one(f"#check-{result.check_id}", CheckItem)
@@ -299,7 +314,7 @@ class PrepareScreen(StepScreen):
 
     def on_check_item_confirmation_changed(self, event: CheckItem.ConfirmationChanged) -> None:
         self.session.set_confirmation(event.check_id, event.confirmed)
-        self.start_checks({event.check_id})
+        self.start_checks({event.check_id}, point=False)  # the tick keeps the focus
 
     # -- gate ---------------------------------------------------------------------------
     def update_gate(self) -> None:
