@@ -209,5 +209,9 @@ async def test_tab_after_ticking_the_google_app_reaches_next() -> None:
                 if _focused_id(app) == "confirm-cronofy_app":
                     break
                 await pilot.press("tab")
-            await pilot.press("space", "tab")
+            await pilot.press("space")
+            await settle(pilot)  # the item turns ✓ and "Weiter" is enabled
+            await pilot.press("tab")
             assert _focused_id(app) == "next"  # "Weiter", not "Zurück"
+            await pilot.press("tab")  # then the rest of the bar, "Zurück" first
+            assert _focused_id(app) == "back"

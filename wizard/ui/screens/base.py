@@ -135,6 +135,23 @@ class StepScreen(Screen[None]):
         if primary:
             primary[-1].focus()
 
+    @property
+    def focus_chain(self) -> list[Widget]:
+        """Tab from the body reaches the step's primary action first, then the other buttons.
+
+        Textual orders the bar left to right, so "Back" came first: a tick that enabled
+        "Next" (Google's Marketplace confirmation) was followed by Tab onto "Back".
+        """
+        chain = super().focus_chain
+        bar = [w for w in chain if isinstance(w, Button) and w.parent is not None
+               and w.parent.id == "nav"]
+        primary = [b for b in bar if b.variant == "primary"]
+        if not primary or bar[0] is primary[-1]:
+            return chain
+        start = chain.index(bar[0])
+        rest = [w for w in chain[start:] if w is not primary[-1]]
+        return [*chain[:start], primary[-1], *rest]
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         # Textual also calls this for subclasses (handlers run along the MRO), so
         # subclasses handle only their own buttons and never call super().
