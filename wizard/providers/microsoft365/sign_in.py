@@ -82,6 +82,7 @@ def _device_code(ctx: CheckContext, app: Any) -> str | CheckResult:
                            code="microsoft365.device_flow_refused")
     ctx.interaction.begin_sign_in(SignInRequest(
         service="microsoft365", url=flow["verification_uri"], user_code=flow["user_code"],
+        title=Msg(N_("Microsoft 365 (administrator account)")),
         message=Msg(N_("Sign in with a Microsoft 365 administrator account.")),
         accepts_paste=False, expires_at=flow.get("expires_at")))
     try:

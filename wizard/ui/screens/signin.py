@@ -21,12 +21,6 @@ from wizard.ui.text import plain, styled
 from wizard.ui.widgets.note import Note
 from wizard.ui.widgets.steady_input import SteadyInput
 
-SERVICE_NAMES = {
-    "google": N_("Google (administrator account)"),
-    "microsoft365": N_("Microsoft 365 (administrator account)"),
-    "cronofy": N_("Cronofy Enterprise Connect"),
-}
-
 
 class SignInModal(WizardModal[None]):
     BINDINGS = [
@@ -54,8 +48,9 @@ class SignInModal(WizardModal[None]):
         # Title and buttons stay in view; the body scrolls (Google's link alone is nine
         # lines at 80 columns, and the focused button used to scroll the title away).
         with Vertical(classes="modal"):
+            # Who is signed in to says the request (its maker: a provider, the link).
             yield Static(styled((_("Sign in: {service}").format(
-                service=_(SERVICE_NAMES.get(request.service, request.service))), "bold")),
+                service=render(request.title) or request.service), "bold")),
                 id="sign-in-title")
             with VerticalScroll(classes="modal-body"):
                 yield from self._compose_body()
