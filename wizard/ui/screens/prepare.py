@@ -54,7 +54,6 @@ class PrepareScreen(StepScreen):
         # Secret fields being typed: kept here, not in the keyring, until committed
         # (ctrl+l re-composes the widgets; the draft must survive that).
         self._drafts: dict[str, str] = {}
-        self._typed_during_run = False  # then a finished run leaves the cursor alone
 
     def compose_body(self) -> ComposeResult:
         session = self.session
@@ -173,13 +172,11 @@ class PrepareScreen(StepScreen):
             # was registered for redaction ("Sommer" then masked "Sommerhaus").
             if self.setup.secret(key) != value:
                 self._drafts[key] = value
-                self._typed_during_run = True
             else:
                 self._drafts.pop(key, None)
             row.show_problem(value)
             return
         if self.setup.values().get(key) != value:
-            self._typed_during_run = True
             self.session.set_value(key, value)
             self._refresh_demo_hint()
         else:
@@ -237,7 +234,6 @@ class PrepareScreen(StepScreen):
         runs a person asked for, never for those that follow typing or a tick."""
         if only is None:
             self._drop_pending_recheck()
-        self._typed_during_run = False
         self._commit_secrets()
         if not self._form_valid():
             self.update_gate()
@@ -277,9 +273,10 @@ class PrepareScreen(StepScreen):
     def _point_at_first_problem(self, *, force: bool = False) -> bool:
         """After a run, bring the first failed item (and its fix) into view and focus it.
 
-        Not while the person is typing (unless ``force``): the cursor stays in their input.
+        Not while the person is in a field (unless ``force``): the cursor stays in their
+        input, whenever the run ends (the first one can end just after a click into it).
         """
-        if self._typed_during_run and isinstance(self.app.focused, Input) and not force:
+        if isinstance(self.app.focused, Input) and not force:
             return False
         for item in self.query(CheckItem):
             if item.result.status in (Status.FAIL, Status.MANUAL, Status.SKIP):
