@@ -86,15 +86,15 @@ async def _pause_and_type(pilot: Pilot, rng: random.Random, run: Run) -> None:
     field — the re-check's outcome never takes the cursor away."""
     from wizard.ui.screens.prepare import RECHECK_DELAY
 
-    field = pilot.app.focused
-    if not isinstance(field, Input):
-        fields = [w for w in _clickable(pilot) if isinstance(w, Input)]
-        if not fields:
-            return
-        field = rng.choice(fields)
-        await pilot.click(field)
-        if pilot.app.focused is not field:
-            return
+    # The person puts the cursor there (a field Textual focused by itself is not theirs
+    # yet: step 1's first run may still point at its first failure).
+    fields = [w for w in _clickable(pilot) if isinstance(w, Input)]
+    if not fields:
+        return
+    field = rng.choice(fields)
+    await pilot.click(field)
+    if pilot.app.focused is not field:
+        return
     first, second = ("".join(rng.choice(string.ascii_letters) for _ in range(3))
                      for _twice in range(2))
     run.note(f"type {first!r}, pause, type {second!r}")

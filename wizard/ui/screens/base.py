@@ -108,10 +108,7 @@ class StepScreen(Screen[None]):
     def _after_first_paint(self) -> None:
         # Focus first, then start work that may push modals: a modal returns focus
         # to what was focused when it opened, so the order must not be left to chance.
-        # Not where the person already is: a click or Tab before the first paint (a slow
-        # link) put the cursor where they are typing now.
-        if self.focused is None:
-            self.focus_start()
+        self.focus_start()
         self.after_paint()
 
     def after_paint(self) -> None:

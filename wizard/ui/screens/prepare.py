@@ -9,7 +9,9 @@ from pathlib import Path
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.events import Click
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from wizard.core.flow import Step, affected_checks
@@ -54,6 +56,9 @@ class PrepareScreen(StepScreen):
         # Secret fields being typed: kept here, not in the keyring, until committed
         # (ctrl+l re-composes the widgets; the draft must survive that).
         self._drafts: dict[str, str] = {}
+        # The field Textual focused when the screen was composed, until the person clicks
+        # or types: a run may still point away from that one, never from theirs.
+        self._auto_focused: Widget | None = None
 
     def compose_body(self) -> ComposeResult:
         session = self.session
@@ -99,6 +104,7 @@ class PrepareScreen(StepScreen):
         # repainting per event would stall the event loop.
         self.set_interval(PROGRESS_INTERVAL, self._flush_progress)
         self.update_gate()
+        self._auto_focused = self.focused  # Textual's pick, made while composing
 
     def after_paint(self) -> None:
         plugin = self.session.plugin()
@@ -149,6 +155,9 @@ class PrepareScreen(StepScreen):
     def on_input_changed(self, event: Input.Changed) -> None:
         self._field_changed(event.input.id, event.value)
 
+    def on_click(self, event: Click) -> None:
+        self._auto_focused = None  # wherever the cursor is now, the person put it there
+
     def on_input_blurred(self, event: Input.Blurred) -> None:
         self._commit_secret(event.input.id, event.value, recheck=True)
 
@@ -171,12 +180,14 @@ class PrepareScreen(StepScreen):
             # starts — not per keystroke: every partial value went to the keyring and
             # was registered for redaction ("Sommer" then masked "Sommerhaus").
             if self.setup.secret(key) != value:
+                self._auto_focused = None
                 self._drafts[key] = value
             else:
                 self._drafts.pop(key, None)
             row.show_problem(value)
             return
         if self.setup.values().get(key) != value:
+            self._auto_focused = None
             self.session.set_value(key, value)
             self._refresh_demo_hint()
         else:
@@ -276,7 +287,8 @@ class PrepareScreen(StepScreen):
         Not while the person is in a field (unless ``force``): the cursor stays in their
         input, whenever the run ends (the first one can end just after a click into it).
         """
-        if isinstance(self.app.focused, Input) and not force:
+        focused = self.app.focused
+        if isinstance(focused, Input) and focused is not self._auto_focused and not force:
             return False
         for item in self.query(CheckItem):
             if item.result.status in (Status.FAIL, Status.MANUAL, Status.SKIP):
