@@ -1,9 +1,11 @@
 """A seeded "monkey": random things a person can do, as fast as a person can't.
 
 It clicks any enabled widget in view, types into inputs, presses the footer's
-keys, escape, tab, enter, space, arrows, ctrl+l, and resizes the terminal below
-and above 80×24 — with no waiting, a short pause, or a longer one. The wizard
-must never crash and must stay responsive, whatever the timing. Quitting
+keys, escape, tab, enter, space, arrows, ctrl+l (also in dialogs), and resizes
+the terminal below and above 80×24 — with no waiting, a short pause, or a longer
+one. The wizard must never crash and must stay responsive, whatever the timing;
+a field keeps every key typed into it, also across a pause long enough for
+step 1's re-check, and a dialog stays open through ctrl+l. Quitting
 (ctrl+q, "Finish") ends a run early; it is not a failure.
 """
 
@@ -79,6 +81,54 @@ async def _key(pilot: Pilot, rng: random.Random, run: Run) -> None:
     await pilot.press(key)
 
 
+async def _pause_and_type(pilot: Pilot, rng: random.Random, run: Run) -> None:
+    """Type, pause past step 1's re-check (it runs then), type again: every key is in the
+    field — the re-check's outcome never takes the cursor away."""
+    from wizard.ui.screens.prepare import RECHECK_DELAY
+
+    # The person puts the cursor there (a field Textual focused by itself is not theirs
+    # yet: step 1's first run may still point at its first failure).
+    fields = [w for w in _clickable(pilot) if isinstance(w, Input)]
+    if not fields:
+        return
+    field = rng.choice(fields)
+    await pilot.click(field)
+    if pilot.app.focused is not field:
+        return
+    first, second = ("".join(rng.choice(string.ascii_letters) for _ in range(3))
+                     for _twice in range(2))
+    run.note(f"type {first!r}, pause, type {second!r}")
+    await pilot.press("end", *first)
+    await pilot.pause(RECHECK_DELAY + 0.2)
+    if pilot.app.focused is not field:
+        # Only a dialog the re-check opened (a sign-in) may take the cursor.
+        assert pilot.app.screen is not field.screen, f"the cursor left {field.id}"
+        return
+    await pilot.press(*second)
+    assert field.value.endswith(first + second), f"{field.id}: {field.value!r}"
+
+
+async def _language_in_dialog(pilot: Pilot, rng: random.Random, run: Run) -> None:
+    """ctrl+l while a dialog is open: it stays open (a sign-in may end by itself)."""
+    from wizard.ui.screens.signin import SignInModal
+
+    if not pilot.app.screen.is_modal:
+        await pilot.press("f1")  # the keys list, a dialog open everywhere
+        await pilot.pause()
+    dialog = pilot.app.screen
+    if not dialog.is_modal:
+        return
+    run.note(f"ctrl+l in {type(dialog).__name__}")
+    await pilot.press("ctrl+l")
+    navigator = pilot.app.navigator  # type: ignore[attr-defined]
+    for _wait in range(100):
+        await pilot.pause(0.01)
+        if navigator.idle:
+            break
+    if not isinstance(dialog, SignInModal):
+        assert dialog in pilot.app.screen_stack, f"ctrl+l closed {type(dialog).__name__}"
+
+
 async def _resize(pilot: Pilot, rng: random.Random, run: Run) -> None:
     width, height = rng.choice(SIZES)
     run.note(f"resize {width}x{height}")
@@ -94,7 +144,8 @@ async def _wait(pilot: Pilot, rng: random.Random, run: Run) -> None:
 Action = Callable[[Pilot, random.Random, Run], Awaitable[None]]
 # Weighted like a person in a hurry: mostly clicks and keys.
 ACTIONS: tuple[tuple[Action, int], ...] = (
-    (_click, 8), (_key, 6), (_type, 2), (_wait, 3), (_resize, 1))
+    (_click, 8), (_key, 6), (_type, 2), (_wait, 3), (_resize, 1), (_pause_and_type, 2),
+    (_language_in_dialog, 1))
 
 
 async def monkey(pilot: Pilot, seed: int, steps: int) -> Run:

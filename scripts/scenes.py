@@ -23,7 +23,9 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from wizard.core.flow import Step
+from wizard.core.i18n import N_
 from wizard.core.interaction import SignInRequest
+from wizard.core.model import Msg
 
 if TYPE_CHECKING:
     from wizard.app import Setup
@@ -247,6 +249,7 @@ async def _sign_in_modal(pilot: Pilot) -> None:
         url="https://app-de.cronofy.com/enterprise_connect/oauth/authorize?response_type=code"
         "&client_id=demo&redirect_uri=http%3A%2F%2F127.0.0.1%3A8751%2F&state=STATE",
         port=8751,
+        title=Msg(N_("Cronofy Enterprise Connect")),  # as the link's own request says it
     )
     import queue
 

@@ -178,3 +178,40 @@ async def test_outside_the_demo_ctrl_d_still_deletes_in_a_field() -> None:
         await pilot.press("ctrl+a", "backspace", *"abc", "home", "ctrl+d")
         await pilot.pause()
         assert app.screen.query_one("#field-room_list", Input).value == "bc"
+
+
+async def test_a_recheck_after_typing_never_takes_the_cursor() -> None:
+    """Typing pauses, the re-check runs a second later and fails: the cursor stays in the
+    field, and what is typed next (an "r" or "c" too) goes into it."""
+    from wizard.ui.screens.prepare import RECHECK_DELAY
+
+    with sandbox("healthy", services=("exchange",)) as box:
+        app = make_app(box, provider="exchange", step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.click("#field-room_list")
+            await pilot.press("end", "x")
+            await pilot.pause(RECHECK_DELAY + 0.2)  # typing paused: the re-check runs
+            await settle(pilot)
+            assert app.session.results["room_list"].status == Status.FAIL
+            assert _focused_id(app) == "field-room_list"
+            await pilot.press("r", "c")
+            field = app.screen.query_one("#field-room_list", Input)
+            assert field.value == box.values("exchange")["room_list"] + "xrc"
+
+
+async def test_tab_after_ticking_the_google_app_reaches_next() -> None:
+    with sandbox("healthy", services=("google",)) as box:
+        app = make_app(box, provider="google", step=Step.PREPARE, language="de")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            for _stop in range(30):  # Tab to the tick, as a person does
+                if _focused_id(app) == "confirm-cronofy_app":
+                    break
+                await pilot.press("tab")
+            await pilot.press("space")
+            await settle(pilot)  # the item turns ✓ and "Weiter" is enabled
+            await pilot.press("tab")
+            assert _focused_id(app) == "next"  # "Weiter", not "Zurück"
+            await pilot.press("tab")  # then the rest of the bar, "Zurück" first
+            assert _focused_id(app) == "back"

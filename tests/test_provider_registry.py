@@ -135,3 +135,16 @@ def test_check_lists_it_as_a_subcommand(fakecal: None, capsys: pytest.CaptureFix
     with pytest.raises(SystemExit):
         main(["--lang", "en", "check", "--help"])
     assert "fakecal" in capsys.readouterr().out
+
+
+def test_the_screens_name_no_provider() -> None:
+    """What a provider's sign-in is called comes from its package (the request's title),
+    not from a table of provider names in the screens."""
+    import ast
+
+    names = {info.name for info in providers.providers()}
+    ui = Path(__file__).resolve().parents[1] / "wizard" / "ui"
+    named = [f"{path.name}: {node.value}" for path in sorted(ui.rglob("*.py"))
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(node, ast.Constant) and node.value in names]
+    assert not named, named

@@ -172,7 +172,8 @@ def run_link(
                     "started": float(pending.get("started") or time.time())})
         url = authorize_url(app_url, client_id, server.redirect_uri, state, request.provider)
         pasted = interaction.begin_sign_in(SignInRequest(
-            service="cronofy", url=url, port=server.port, message=message))
+            service="cronofy", url=url, port=server.port, message=message,
+            title=Msg(N_("Cronofy Enterprise Connect"))))
         try:
             redirect = server.wait(pasted=pasted, cancel=cancel, timeout=SIGN_IN_TIMEOUT,
                                    interaction=interaction)

@@ -20,6 +20,9 @@ from wizard.core.model import Text
 class SignInRequest:
     service: str  # "google", "microsoft365", "cronofy"
     url: str  # where the browser must go (authorize URL or device-code page)
+    # Where the person signs in, as the sign-in's title says it: the requester's words
+    # (a provider's package), so the screens name no provider.
+    title: Text = ""
     message: Text = ""
     port: int | None = None  # loopback port: show `ssh -L PORT:127.0.0.1:PORT host`
     user_code: str = ""  # device-code flows

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text as RichText
+from textual import events
 from textual.app import App
 from textual.screen import Screen
 
@@ -14,7 +15,8 @@ from wizard.core import crash, i18n
 from wizard.core.flow import Step
 from wizard.core.i18n import _
 from wizard.core.model import render
-from wizard.ui import themes
+from wizard.ui import carry, themes
+from wizard.ui.carry import refocus
 from wizard.ui.global_keys import app_keys
 from wizard.ui.memory import freeze_garbage_collector
 from wizard.ui.navigation import Navigator
@@ -46,14 +48,6 @@ def screen_for(step: Step) -> Screen[None]:
     return screen
 
 
-def refocus(screen: Screen[Any], widget_id: str) -> None:
-    """Focus the widget with this id again, if it is still there and can take focus."""
-    for widget in screen.query(f"#{widget_id}"):
-        if widget.focusable and widget.display:
-            widget.focus()
-            return
-
-
 class WizardApp(App[int]):
     CSS_PATH = [STYLES]  # absolute: works from any cwd
     TITLE = "roomcal"
@@ -73,6 +67,9 @@ class WizardApp(App[int]):
         self.navigator = Navigator(self, on_error=self._handle_exception)
         # The focused widget's id per screen while the terminal is too small (hidden).
         self._hidden_focus: dict[Screen[Any], str | None] = {}
+        # Keys typed while ctrl+l re-composes the screens: they go where the cursor is
+        # once it is back (None: no switch running).
+        self._held_keys: list[events.Key] | None = None
         # Step 2 runs in worker threads; its changes to the session land on this loop.
         setup.on_main = self.call_from_thread
         setup.keep_event_loop_free()  # large tenants' per-room checks in a worker process
@@ -147,30 +144,51 @@ class WizardApp(App[int]):
             self.navigator.open(KeysModal(self.screen), origin=self.screen)
 
     def action_switch_language(self) -> None:
-        # A stack-wide change: in turn with every other change of the screens.
+        # A stack-wide change: in turn with every other change of the screens. ctrl+l is a
+        # priority key, so this runs before any key typed after it is handed on: those
+        # wait for the new widgets instead of going to the old ones being removed.
+        if self._held_keys is None:
+            self._held_keys = []
         self.navigator.run(self._switch_language)
 
+    async def on_event(self, event: events.Event) -> None:
+        if (self._held_keys is not None and isinstance(event, events.Key)
+                and not event.is_forwarded):
+            self._held_keys.append(events.Key(event.key, event.character))
+            return
+        await super().on_event(event)
+
+    def _release_keys(self) -> None:
+        """Hand the held keys on, in order, after the focus (queued before this) is back."""
+        held, self._held_keys = self._held_keys or [], None
+        for key in held:
+            self.post_message(key)
+
     async def _switch_language(self) -> None:
+        try:
+            await self._retranslate()
+        finally:
+            self.call_later(self._release_keys)
+
+    async def _retranslate(self) -> None:
         lang = i18n.set_language(i18n.next_language(i18n.current_language()))
         self.session.update(language=lang)
         translate_bindings(self)
-        # Focus stays where it was: the widgets are new, their ids are not.
         focused = self.focused
-        focused_id = focused.id if focused is not None else None
-        focused_screen = focused.screen if focused is not None else None
-        # State lives in the session, so re-composing loses nothing the user typed.
+        # The texts are translated when composed: every screen and dialog is composed
+        # again, and what lives only in its widgets is carried over (wizard.ui.carry).
         for screen in self.screen_stack:
             if isinstance(screen.sub_title, str) and hasattr(screen, "STEP"):
                 screen.sub_title = screen.STEP.heading  # the Header follows the language
             if hasattr(screen, "on_language_changed"):
                 screen.on_language_changed()
-            else:
-                translate_bindings(screen)
-                await screen.recompose()
-                if hasattr(screen, "after_recompose"):
-                    screen.after_recompose()
-            if screen is focused_screen and focused_id:
-                refocus(screen, focused_id)
+                continue
+            kept = carry.keep(screen, focused)
+            translate_bindings(screen)
+            await screen.recompose()
+            if hasattr(screen, "after_recompose"):
+                screen.after_recompose()
+            carry.restore(screen, kept)
         self.notify(_("Language: English") if lang == "en" else _("Language: German"),
                     timeout=2)
 

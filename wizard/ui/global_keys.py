@@ -21,8 +21,10 @@ def app_keys(*, forward: bool = False) -> list[BindingType]:  # as BINDINGS is t
     return [
         # The description is replaced by the other language's name when shown
         # (wizard.ui.text.translate_bindings): "^l English" on a German screen.
+        # A priority binding, so the keys typed after it wait for the re-composed screen
+        # (wizard.ui.app) instead of reaching the widgets being replaced.
         Binding("ctrl+l", f"{prefix}switch_language", N_("Deutsch/English"),
-                id="app.language"),
+                id="app.language", priority=not forward),
         Binding("ctrl+t", f"{prefix}cycle_theme", N_("Colours"), id="app.theme"),
         # A priority binding on the app works in dialogs already; the dialog's copy
         # is there to be shown in its footer.

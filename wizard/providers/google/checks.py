@@ -157,6 +157,7 @@ def _interactive(ctx: CheckContext, config: dict[str, Any]) -> tuple[str, str]:
                                              prompt="consent", **extra)
         pasted = ctx.interaction.begin_sign_in(SignInRequest(
             service="google", url=url, port=server.port,
+            title=Msg(N_("Google (administrator account)")),
             message=Msg(N_("Sign in with the Google administrator account of the "
                            "organisation."))))
         try:

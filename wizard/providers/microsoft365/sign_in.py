@@ -86,6 +86,7 @@ def _device_code(ctx: CheckContext, app: Any) -> str | CheckResult:
     ctx.interaction.begin_sign_in(SignInRequest(
         service="microsoft365", url=one_line(str(flow["verification_uri"])),
         user_code=one_line(str(flow["user_code"])),
+        title=Msg(N_("Microsoft 365 (administrator account)")),
         message=Msg(N_("Sign in with a Microsoft 365 administrator account.")),
         accepts_paste=False, expires_at=flow.get("expires_at")))
     try:

@@ -19,11 +19,12 @@ from wizard.core import export, mapping
 from wizard.core.errors import describe
 from wizard.core.flow import Step
 from wizard.core.i18n import N_, _, ngettext
-from wizard.core.model import RoomMapping, Text, render
+from wizard.core.model import Msg, RoomMapping, Text, render
 from wizard.core.text import fill, printable
 from wizard.ui.failures import failure_text
 from wizard.ui.screens.base import StepScreen
 from wizard.ui.text import plain
+from wizard.ui.widgets.note import Note
 from wizard.ui.widgets.steady_input import SteadyInput
 
 FILTER_DELAY = 0.25
@@ -90,21 +91,22 @@ class AssignScreen(StepScreen):
             # What to type, not an example: "z. B. Raum Alster" read as a value beside the
             # organisation's own "Raum Elbe".
             yield SteadyInput(placeholder=_("type the room's name"), id="room", compact=True)
-        yield Static(plain(""), id="assign-status", classes="hint")
+        yield Note(id="assign-status", classes="hint")
 
     def compose_actions(self) -> ComposeResult:
         yield Button(_("Export"), id="export", compact=True)
         yield Button(_("Authorize rooms"), id="authorize", compact=True)
         yield Button(_("Finish"), id="finish", variant="primary", compact=True)
 
-    def after_mount(self) -> None:
+    def after_compose(self) -> None:
         self._widths = self._column_widths()
         self._add_columns()
         if self.session.resources:
             self.fill_table(self._query)
-        else:
-            self.query_one("#assign-status", Static).update(
-                plain(_("Reading the room calendars from Cronofy…")))
+
+    def after_mount(self) -> None:
+        if not self.session.resources:
+            self._status(Msg(N_("Reading the room calendars from Cronofy…")))
             self.reload_worker()
 
     @work(thread=True, exclusive=True, exit_on_error=False)
@@ -114,8 +116,8 @@ class AssignScreen(StepScreen):
             return
         self.app.call_from_thread(self.fill_table, self._query)
 
-    def _status(self, text: str) -> None:
-        self.query_one("#assign-status", Static).update(plain(text))
+    def _status(self, text: Text) -> None:
+        self.query_one("#assign-status", Note).show(text)
 
     # -- columns that fit the terminal -----------------------------------------------------
     def _column_widths(self) -> tuple[int, int, int]:
@@ -185,17 +187,17 @@ class AssignScreen(StepScreen):
             table.move_cursor(row=keys.index(self._cursor_key))
         total = len(self.session.resources)
         if matching > len(rows) and not needle:
-            self._status(fill(_("The first {shown} of {total} calendars are shown: type to search "
-                                "({assigned} assigned)."),
-                shown=len(rows), total=total, assigned=len(rooms)))
+            self._status(Msg(N_("The first {shown} of {total} calendars are shown: type to "
+                                "search ({assigned} assigned)."),
+                             shown=len(rows), total=total, assigned=len(rooms)))
             return
         if matching > len(rows):
-            self._status(fill(_("The first {shown} of {matching} matching calendars are shown: "
+            self._status(Msg(N_("The first {shown} of {matching} matching calendars are shown: "
                                 "type to narrow the search ({assigned} assigned)."),
-                shown=len(rows), matching=matching, assigned=len(rooms)))
+                             shown=len(rows), matching=matching, assigned=len(rooms)))
             return
-        self._status(fill(_("{shown} of {total} calendars shown, {assigned} assigned."),
-            shown=len(rows), total=total, assigned=len(rooms)))
+        self._status(Msg(N_("{shown} of {total} calendars shown, {assigned} assigned."),
+                         shown=len(rows), total=total, assigned=len(rooms)))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "search":
@@ -220,8 +222,8 @@ class AssignScreen(StepScreen):
         resource = next((r for r in self.session.resources if r.id == key), None)
         problem = self._problems().get(str(resource.email).lower()) if resource else None
         if problem is not None:
-            self._status(_("✗ Step 1: {what}. Cronofy may not be able to read this calendar; "
-                           "its authorization may fail.").format(what=render(problem[1])))
+            self._status(Msg(N_("✗ Step 1: {what}. Cronofy may not be able to read this "
+                                "calendar; its authorization may fail."), what=problem[1]))
         self.query_one("#assign-current", Static).update(
             plain(f"{resource.name} — {resource.email}" if resource else ""))
 
@@ -262,8 +264,8 @@ class AssignScreen(StepScreen):
         if table.cursor_row + 1 < table.row_count:
             table.move_cursor(row=table.cursor_row + 1)
         table.focus()
-        self._status(_("Saved: {calendar} → {room}").format(
-            calendar=printable(str(resource.name)), room=room or "—"))
+        self._status(Msg(N_("Saved: {calendar} → {room}"), calendar=str(resource.name),
+                         room=room or "—"))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         handlers: dict[str, Callable[[], object]] = {
@@ -287,8 +289,8 @@ class AssignScreen(StepScreen):
     def _exported(self, written: list[Path] | None) -> None:
         if written:
             self._written = list(written)
-            self._status(_("Exported to {path}").format(
-                path=", ".join(str(p) for p in written)))
+            self._status(Msg(N_("Exported to {path}"),
+                             path=", ".join(str(p) for p in written)))
 
     def focus_start(self) -> None:
         self.query_one("#resources", DataTable).focus()

@@ -101,6 +101,7 @@ class StepScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.wizard.apply_size_class(self)
+        self.after_compose()
         self.after_mount()
         self.call_after_refresh(self._after_first_paint)
 
@@ -116,12 +117,15 @@ class StepScreen(Screen[None]):
     def on_resize(self, event: Resize) -> None:
         self.wizard.apply_size_class(self)
 
+    def after_compose(self) -> None:
+        """Bring new widgets up to date: after the first mount and after every re-compose."""
+
     def after_mount(self) -> None:
-        pass
+        """Once per visit (work to start, dialogs to open): never again after a re-compose."""
 
     def after_recompose(self) -> None:
         """After a language switch: the widgets are new, the state is the session's."""
-        self.after_mount()
+        self.after_compose()
         self.focus_start()
 
     def focus_start(self) -> None:
@@ -130,6 +134,23 @@ class StepScreen(Screen[None]):
                    and b.display]
         if primary:
             primary[-1].focus()
+
+    @property
+    def focus_chain(self) -> list[Widget]:
+        """Tab from the body reaches the step's primary action first, then the other buttons.
+
+        Textual orders the bar left to right, so "Back" came first: a tick that enabled
+        "Next" (Google's Marketplace confirmation) was followed by Tab onto "Back".
+        """
+        chain = super().focus_chain
+        bar = [w for w in chain if isinstance(w, Button) and w.parent is not None
+               and w.parent.id == "nav"]
+        primary = [b for b in bar if b.variant == "primary"]
+        if not primary or bar[0] is primary[-1]:
+            return chain
+        start = chain.index(bar[0])
+        rest = [w for w in chain[start:] if w is not primary[-1]]
+        return [*chain[:start], primary[-1], *rest]
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         # Textual also calls this for subclasses (handlers run along the MRO), so

@@ -15,13 +15,14 @@ from wizard.core.endpoints import REGIONS
 from wizard.core.errors import describe
 from wizard.core.flow import ConnectGate, Step, minutes_since
 from wizard.core.i18n import N_, _, ngettext
-from wizard.core.model import Status, render
+from wizard.core.model import Status, Text, render
 from wizard.core.text import fill
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.screens.base import StepScreen
 from wizard.ui.screens.modal import WizardModal
 from wizard.ui.text import plain, styled
 from wizard.ui.widgets.check_item import SYMBOLS
+from wizard.ui.widgets.note import Note
 from wizard.ui.widgets.toggle import Toggle
 
 TERMS = N_("I accept the terms of use and the privacy policy")
@@ -116,8 +117,10 @@ class ConnectScreen(StepScreen):
                          id="terms-connect", compact=True)
             yield Button(_("Link"), id="link", variant="primary", compact=True)
 
-    def after_mount(self) -> None:
+    def after_compose(self) -> None:
         self.refresh_gate()
+
+    def after_mount(self) -> None:
         if self._gate().can_link and self.session.resumable_link():
             # Back after a crash or a dropped SSH session in the middle of a link:
             # straight to where it was cut short.
@@ -217,8 +220,8 @@ class LinkScreen(StepScreen):
             yield Toggle(_(TERMS), value=profile.terms_link, id="terms-link", compact=True)
             yield Button(_("Sign in"), id="sign-in", variant="primary", compact=True,
                          disabled=not profile.terms_link)
-        yield Static(plain(""), id="link-error", classes="error-line")
-        yield Static(plain(""), id="link-remedy")
+        yield Note(id="link-error", classes="error-line")
+        yield Note(id="link-remedy")
 
     def focus_start(self) -> None:
         if self.session.profile.terms_link:
@@ -267,9 +270,9 @@ class LinkScreen(StepScreen):
             if self.session.profile.terms_link:
                 self.start_link()
 
-    def show_error(self, sentence: str, remedy: str) -> None:
-        self.query_one("#link-error", Static).update(plain(sentence))
-        self.query_one("#link-remedy", Static).update(plain(remedy))
+    def show_error(self, sentence: Text, remedy: Text) -> None:
+        self.query_one("#link-error", Note).show(sentence)
+        self.query_one("#link-remedy", Note).show(remedy)
         self.query_one("#sign-in", Button).disabled = not self.session.profile.terms_link
 
     def start_link(self) -> None:
@@ -286,7 +289,7 @@ class LinkScreen(StepScreen):
             self.setup.link(interaction, self._cancel)
         except Exception as exc:  # one sentence, never a traceback
             sentence, remedy = describe(exc)
-            self.app.call_from_thread(self.show_error, render(sentence), render(remedy))
+            self.app.call_from_thread(self.show_error, sentence, remedy)
             return
         self.app.call_from_thread(self.wizard.goto, Step.CONNECTED, origin=self)
 

@@ -18,6 +18,7 @@ from wizard.core.model import RoomMapping
 from wizard.ui.screens.file_dialog import FileDialog
 from wizard.ui.text import plain, styled
 from wizard.ui.widgets.choice_list import ChoiceList
+from wizard.ui.widgets.note import Note
 from wizard.ui.widgets.steady_input import SteadyInput
 
 
@@ -44,7 +45,7 @@ class ExportModal(FileDialog):
                               (ExportFormat.JSON, "JSON"), (ExportFormat.CSV, "CSV")],
                              self.format, id="export-format")
             yield Static(plain(""), id="export-targets", classes="hint")
-            yield Static(plain(""), id="export-error", classes="error-line")
+            yield Note(id="export-error", classes="error-line", collapse=True)
             with Horizontal(classes="buttons"):
                 yield Button(_("Cancel"), id="export-cancel", compact=True)
                 yield Button(_("Export"), id="export-write", variant="primary", compact=True)

@@ -24,6 +24,7 @@ from wizard.core.model import Msg
 from wizard.ui.screens.confirm import ConfirmModal
 from wizard.ui.screens.modal import WizardModal
 from wizard.ui.text import plain
+from wizard.ui.widgets.note import Note
 
 
 class FileDialog(WizardModal[list[Path] | None]):
@@ -50,7 +51,6 @@ class FileDialog(WizardModal[list[Path] | None]):
 
     def after_recompose(self) -> None:
         self.show_targets()
-        self._error("")
         self.query_one(f"#{self.PREFIX}-path", Input).focus()
 
     def show_targets(self) -> None:
@@ -61,9 +61,7 @@ class FileDialog(WizardModal[list[Path] | None]):
         self.query_one(f"#{self.PREFIX}-targets", Static).update(plain(targets_text(paths)))
 
     def _error(self, text: str) -> None:
-        error = self.query_one(f"#{self.PREFIX}-error", Static)
-        error.update(plain(text))
-        error.display = bool(text)
+        self.query_one(f"#{self.PREFIX}-error", Note).show(text)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == f"{self.PREFIX}-path":

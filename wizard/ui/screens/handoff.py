@@ -17,6 +17,7 @@ from wizard.app import handoff
 from wizard.core.i18n import N_, _
 from wizard.ui.screens.file_dialog import FileDialog
 from wizard.ui.text import plain, styled
+from wizard.ui.widgets.note import Note
 from wizard.ui.widgets.steady_input import SteadyInput
 from wizard.ui.widgets.toggle import Toggle
 
@@ -48,7 +49,7 @@ class HandoffModal(FileDialog):
                            "rooms)"), value=self.anonymized, id="handoff-anonymize",
                          compact=True)
             yield Static(plain(""), id="handoff-targets", classes="hint")
-            yield Static(plain(""), id="handoff-error", classes="error-line")
+            yield Note(id="handoff-error", classes="error-line", collapse=True)
             with Horizontal(classes="buttons"):
                 yield Button(_("Cancel"), id="handoff-cancel", compact=True)
                 yield Button(_("Write"), id="handoff-write", variant="primary", compact=True)

@@ -9,12 +9,14 @@ from pathlib import Path
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.events import Click
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from wizard.core.flow import Step, affected_checks
 from wizard.core.i18n import N_, _
-from wizard.core.model import CheckResult, Status
+from wizard.core.model import CheckResult, Msg, Status, render
 from wizard.core.session import local_time
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.memory import full_collections_postponed
@@ -22,6 +24,7 @@ from wizard.ui.screens.base import StepScreen
 from wizard.ui.text import plain
 from wizard.ui.widgets.check_item import CheckItem
 from wizard.ui.widgets.field_row import FieldRow
+from wizard.ui.widgets.note import Note
 from wizard.ui.widgets.toggle import Toggle
 
 RECHECK_DELAY = 1.0  # seconds after the last keystroke
@@ -53,8 +56,9 @@ class PrepareScreen(StepScreen):
         # Secret fields being typed: kept here, not in the keyring, until committed
         # (ctrl+l re-composes the widgets; the draft must survive that).
         self._drafts: dict[str, str] = {}
-        self._typed_during_run = False  # then a finished run leaves the cursor alone
-        self._status_text = ""  # what the last hand-off wrote (survives ctrl+l too)
+        # The field Textual focused when the screen was composed, until the person clicks
+        # or types: a run may still point away from that one, never from theirs.
+        self._auto_focused: Widget | None = None
 
     def compose_body(self) -> ComposeResult:
         session = self.session
@@ -87,9 +91,8 @@ class PrepareScreen(StepScreen):
         yield Toggle(_("Continue anyway (I will fix the remaining items later)"),
                      value=session.profile.continue_anyway, id="continue-anyway",
                      compact=True)
-        status = Static(plain(self._status_text), id="prepare-status", classes="hint")
-        status.display = bool(self._status_text)
-        yield status
+        # What the last hand-off wrote (ctrl+l carries it over: wizard.ui.carry).
+        yield Note(id="prepare-status", classes="hint", collapse=True)
 
     def compose_actions(self) -> ComposeResult:
         yield Button(_("Hand to IT…"), id="handoff", compact=True)
@@ -101,6 +104,7 @@ class PrepareScreen(StepScreen):
         # repainting per event would stall the event loop.
         self.set_interval(PROGRESS_INTERVAL, self._flush_progress)
         self.update_gate()
+        self._auto_focused = self.focused  # Textual's pick, made while composing
 
     def after_paint(self) -> None:
         plugin = self.session.plugin()
@@ -151,6 +155,9 @@ class PrepareScreen(StepScreen):
     def on_input_changed(self, event: Input.Changed) -> None:
         self._field_changed(event.input.id, event.value)
 
+    def on_click(self, event: Click) -> None:
+        self._auto_focused = None  # wherever the cursor is now, the person put it there
+
     def on_input_blurred(self, event: Input.Blurred) -> None:
         self._commit_secret(event.input.id, event.value, recheck=True)
 
@@ -173,14 +180,14 @@ class PrepareScreen(StepScreen):
             # starts — not per keystroke: every partial value went to the keyring and
             # was registered for redaction ("Sommer" then masked "Sommerhaus").
             if self.setup.secret(key) != value:
+                self._auto_focused = None
                 self._drafts[key] = value
-                self._typed_during_run = True
             else:
                 self._drafts.pop(key, None)
             row.show_problem(value)
             return
         if self.setup.values().get(key) != value:
-            self._typed_during_run = True
+            self._auto_focused = None
             self.session.set_value(key, value)
             self._refresh_demo_hint()
         else:
@@ -215,7 +222,8 @@ class PrepareScreen(StepScreen):
     def _recheck_changed(self) -> None:
         keys, self._pending_keys = self._pending_keys, set()
         if affected := affected_checks(self.session.plugin(), keys):
-            self.start_checks(affected)
+            # The person is in the form: the checklist shows the outcome, the cursor stays.
+            self.start_checks(affected, point=False)
 
     # -- checks -------------------------------------------------------------------------
     def action_recheck(self) -> None:
@@ -232,10 +240,11 @@ class PrepareScreen(StepScreen):
             ok = row.show_problem(value) and ok
         return ok
 
-    def start_checks(self, only: set[str] | None) -> None:
+    def start_checks(self, only: set[str] | None, *, point: bool = True) -> None:
+        """Run the checks (``only``: these); ``point``: then focus the first problem — for
+        runs a person asked for, never for those that follow typing or a tick."""
         if only is None:
             self._drop_pending_recheck()
-        self._typed_during_run = False
         self._commit_secrets()
         if not self._form_valid():
             self.update_gate()
@@ -245,10 +254,10 @@ class PrepareScreen(StepScreen):
         for item in self.query(CheckItem):
             if only is None or item.spec.id in only:
                 item.update_result(CheckResult(item.spec.id, Status.PENDING))
-        self.run_checks_worker(only)
+        self.run_checks_worker(only, point)
 
     @work(exclusive=True, group="checks", exit_on_error=False)
-    async def run_checks_worker(self, only: set[str] | None) -> None:
+    async def run_checks_worker(self, only: set[str] | None, point: bool) -> None:
         cancel = self._cancel
         interaction = TuiInteraction(self.wizard, cancel_callback=cancel.set, origin=self)
         # A full collection during the run is a frozen frame; at its end, what the run
@@ -269,14 +278,19 @@ class PrepareScreen(StepScreen):
                 await asyncio.sleep(0)
             self.update_gate()
             self._refresh_stale_note()
-        self._point_at_first_problem()
+        if point:
+            self._point_at_first_problem()
+        else:
+            self._announce_problem(only)
 
     def _point_at_first_problem(self, *, force: bool = False) -> bool:
         """After a run, bring the first failed item (and its fix) into view and focus it.
 
-        Not while the person is typing (unless ``force``): the cursor stays in their input.
+        Not while the person is in a field (unless ``force``): the cursor stays in their
+        input, whenever the run ends (the first one can end just after a click into it).
         """
-        if self._typed_during_run and isinstance(self.app.focused, Input) and not force:
+        focused = self.app.focused
+        if isinstance(focused, Input) and focused is not self._auto_focused and not force:
             return False
         for item in self.query(CheckItem):
             if item.result.status in (Status.FAIL, Status.MANUAL, Status.SKIP):
@@ -287,6 +301,15 @@ class PrepareScreen(StepScreen):
                 self.call_after_refresh(item.scroll_visible, top=True, animate=False)
                 return True
         return False
+
+    def _announce_problem(self, only: set[str] | None) -> None:
+        """A run that followed typing: its first failure said in a toast, the focus left be
+        (the item may be out of view below the form)."""
+        for item in self.query(CheckItem):
+            if (only is None or item.spec.id in only) and item.result.status == Status.FAIL:
+                self.notify(f"{_(item.spec.title)}: {render(item.result.detail)}",
+                            severity="warning", timeout=6, markup=False)
+                return
 
     def _show(self, result: CheckResult) -> None:
         try:
@@ -302,7 +325,7 @@ class PrepareScreen(StepScreen):
 
     def on_check_item_confirmation_changed(self, event: CheckItem.ConfirmationChanged) -> None:
         self.session.set_confirmation(event.check_id, event.confirmed)
-        self.start_checks({event.check_id})
+        self.start_checks({event.check_id}, point=False)  # the tick keeps the focus
 
     # -- gate ---------------------------------------------------------------------------
     def update_gate(self) -> None:
@@ -344,11 +367,8 @@ class PrepareScreen(StepScreen):
     def _handed_off(self, written: list[Path] | None) -> None:
         if not written:
             return
-        self._status_text = _("Written: {paths}").format(
-            paths=", ".join(str(p) for p in written))
-        status = self.query_one("#prepare-status", Static)
-        status.update(plain(self._status_text))
-        status.display = True
+        status = self.query_one("#prepare-status", Note)
+        status.show(Msg(N_("Written: {paths}"), paths=", ".join(str(p) for p in written)))
         # After the layout that makes room for it: scrolling now would stop one line short.
         self.call_after_refresh(status.scroll_visible, animate=False)
 

@@ -15,16 +15,11 @@ from textual.widgets import Button, Input, Static
 from wizard.core import redact
 from wizard.core.i18n import N_, _
 from wizard.core.interaction import SignInRequest, ssh_hint
-from wizard.core.model import render
+from wizard.core.model import Msg, Text, render
 from wizard.ui.screens.modal import WizardModal
 from wizard.ui.text import plain, styled
+from wizard.ui.widgets.note import Note
 from wizard.ui.widgets.steady_input import SteadyInput
-
-SERVICE_NAMES = {
-    "google": N_("Google (administrator account)"),
-    "microsoft365": N_("Microsoft 365 (administrator account)"),
-    "cronofy": N_("Cronofy Enterprise Connect"),
-}
 
 
 class SignInModal(WizardModal[None]):
@@ -53,14 +48,13 @@ class SignInModal(WizardModal[None]):
         # Title and buttons stay in view; the body scrolls (Google's link alone is nine
         # lines at 80 columns, and the focused button used to scroll the title away).
         with Vertical(classes="modal"):
+            # Who is signed in to says the request (its maker: a provider, the link).
             yield Static(styled((_("Sign in: {service}").format(
-                service=_(SERVICE_NAMES.get(request.service, request.service))), "bold")),
+                service=render(request.title) or request.service), "bold")),
                 id="sign-in-title")
             with VerticalScroll(classes="modal-body"):
                 yield from self._compose_body()
-            note = Static(plain(""), id="note", classes="error-line")
-            note.display = False
-            yield note
+            yield Note(id="note", classes="error-line", collapse=True)
             with Horizontal(classes="buttons"):
                 yield Button(_("Cancel"), id="cancel", compact=True)
                 yield Button(_("Copy link"), id="copy", compact=True)
@@ -94,10 +88,8 @@ class SignInModal(WizardModal[None]):
         elif self.request.accepts_paste:
             self.query_one("#paste", Input).focus()
 
-    def show_note(self, text: str) -> None:
-        note = self.query_one("#note", Static)
-        note.update(plain(text))
-        note.display = bool(text)  # no empty line while there is nothing to say
+    def show_note(self, text: Text) -> None:
+        self.query_one("#note", Note).show(text)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         value = event.value.strip()
@@ -105,7 +97,7 @@ class SignInModal(WizardModal[None]):
             redact.register(value)
             self.pasted.put(value)
             event.input.value = ""
-            self.show_note(_("Checking the pasted address…"))
+            self.show_note(Msg(N_("Checking the pasted address…")))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -115,7 +107,7 @@ class SignInModal(WizardModal[None]):
             self.action_copy_url()
         elif event.button.id == "sandbox":
             event.button.disabled = True
-            self.show_note(_("The sandbox signs the demo administrator in…"))
+            self.show_note(Msg(N_("The sandbox signs the demo administrator in…")))
             self._sandbox_browser()
 
     @work(thread=True, exclusive=True, exit_on_error=False)
@@ -127,7 +119,7 @@ class SignInModal(WizardModal[None]):
         except Exception as exc:
             self.app.call_from_thread(
                 self.show_note,
-                _("The sandbox could not complete the sign-in ({kind}).").format(
+                Msg(N_("The sandbox could not complete the sign-in ({kind})."),
                     kind=type(exc).__name__),
             )
 
