@@ -51,12 +51,9 @@ class Address:
 
     @property
     def variable(self) -> str:
+        from wizard.core.settings import variable_name  # the one home of ROOMCAL_ names
+
         return variable_name(self.field)
-
-
-def variable_name(setting: str) -> str:
-    """The environment variable of a setting: ``ROOMCAL_`` + its field in capitals."""
-    return f"ROOMCAL_{setting.upper()}"
 
 
 # Cronofy's: empty, derived from the region (cronofy_hosts); set: overrides every region.

@@ -35,7 +35,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar, NamedTuple
 
-from wizard.core.endpoints import CRONOFY, Address, Endpoints, require_https, variable_name
+from wizard.core.endpoints import CRONOFY, Address, Endpoints, require_https
 from wizard.core.errors import SettingsError
 from wizard.core.i18n import N_
 from wizard.core.model import Msg
@@ -48,6 +48,11 @@ class Variable(NamedTuple):
     field: str  # the Settings field
     name: str  # ROOMCAL_…
     description: str  # msgid, one line
+
+
+def variable_name(setting: str) -> str:
+    """A provider's setting's environment variable: ``ROOMCAL_`` + its field in capitals."""
+    return f"ROOMCAL_{setting.upper()}"
 
 
 class Setting(NamedTuple):
