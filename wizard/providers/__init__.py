@@ -34,10 +34,10 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from wizard.core.endpoints import Address
@@ -80,6 +80,15 @@ class ProviderInfo:
             if exc.name != name:
                 raise
             return None
+
+
+class Scenario(NamedTuple):
+    """What a sandbox scenario must produce, declared in the provider's ``scenarios.py``."""
+
+    scenario: str  # the sandbox scenario's name (or a scenario file's)
+    exit: int  # roomcal check's exit code
+    statuses: Mapping[str, str]  # check id -> status, of the checks that matter
+    phrase: str = ""  # in the detail or remedy of the first check in ``statuses``
 
 
 class UnknownProviderError(LookupError):
