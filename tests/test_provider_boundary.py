@@ -91,3 +91,18 @@ def test_the_scan_finds_a_setting_an_import_and_a_library(tmp_path: Path) -> Non
         'N = "The Exchange server did not answer."\n', encoding="utf-8")
     assert [hit.split(": ")[1] for hit in provider_names_in(core)] == \
         ["msal", "GRAPH_URL", "exchangelib", "google_api_url"]
+
+
+def _asks_a_fields_validator(tree: ast.AST) -> bool:
+    """``something.validate(value)``: a field's validator applied."""
+    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+               and node.func.attr == "validate" for node in ast.walk(tree))
+
+
+def test_a_fields_rules_are_applied_in_one_place() -> None:
+    """Required and valid are one rule (``Field.problem``): the form, ``roomcal check``'s
+    options and an answers file ask it, none applies the field's validator itself."""
+    package = CORE.parent
+    applying = [path.relative_to(package).as_posix() for path in sorted(package.rglob("*.py"))
+                if _asks_a_fields_validator(ast.parse(path.read_text(encoding="utf-8")))]
+    assert applying == ["core/model.py"]

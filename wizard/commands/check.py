@@ -39,18 +39,17 @@ def field_values(
         if given is not None:
             values[field.key] = given
         values.setdefault(field.key, field.default)
-    missing = [f for f in plugin.fields
-               if f.required and not f.secret and not values.get(f.key)]
-    if missing:
+    problems = [(f, problem) for f in plugin.fields if not f.secret
+                if (problem := f.problem(values.get(f.key, ""))) is not None]
+    if missing := [f for f, _problem in problems if not values.get(f.key)]:
         raise UsageError(
             _("missing {options}").format(
                 options=", ".join("--" + f.key.replace("_", "-") for f in missing)
             )
         )
-    for field in plugin.fields:
-        value = values.get(field.key, "")
-        if value and field.validate is not None and (problem := field.validate(value)):
-            raise UsageError(f"--{field.key.replace('_', '-')}: {render(problem)}")
+    if problems:
+        field, problem = problems[0]
+        raise UsageError(f"--{field.key.replace('_', '-')}: {render(problem)}")
     return values
 
 
