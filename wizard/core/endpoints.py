@@ -195,6 +195,17 @@ class Endpoints:
             raise AttributeError(name)
         return address.default
 
+    def overridden(self, overrides: Mapping[str, str]) -> Endpoints:
+        """These addresses with ``overrides`` (by field: Cronofy's, the CA bundle, a
+        provider's) instead; ``dataclasses.replace`` with keywords does the same."""
+        core = {name: overrides[name] for name in ("cronofy_app_url", "cronofy_api_url",
+                                                   "ca_bundle") if name in overrides}
+        own = {name: value for name, value in overrides.items() if name not in core}
+        return Endpoints(cronofy_app_url=core.get("cronofy_app_url", self.cronofy_app_url),
+                         cronofy_api_url=core.get("cronofy_api_url", self.cronofy_api_url),
+                         ca_bundle=core.get("ca_bundle", self.ca_bundle),
+                         addresses={**self.addresses, **own})
+
     def __getstate__(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
