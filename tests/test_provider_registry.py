@@ -1,13 +1,13 @@
 """A provider is one package, registered once: a throwaway one shows up everywhere.
 
 The test writes a provider package of its own (form, one check, a sandbox
-service, a replay rule, its scenario rows, and in its INFO an address of its own
-with its ``ROOMCAL_FAKECAL_URL`` and a library to quieten) into a temporary
+service, a replay rule, its scenario rows, its German catalog, and in its INFO an
+address of its own with its ``ROOMCAL_FAKECAL_URL`` and a library to quieten) into a temporary
 directory, names it in ``ROOMCAL_PROVIDERS`` — how a provider that is not
 installed as a distribution is found — and finds it in the welcome screen's
 list, in ``roomcal check``'s subcommands, in ``roomcal --help``'s variables, in
 the settings, in the log's levels, in the sandbox, in the scenario table, in a
-report, and in the replay of that report. Installed as a distribution (an
+report, and in the replay of that report; it speaks German from its own catalog. Installed as a distribution (an
 entry point in ``roomcal.providers``) it is found without the variable. No file
 of roomcal changes for it.
 """
@@ -26,7 +26,7 @@ from scenes import settle
 from ui_support import make_app, sandbox
 from wizard import providers
 from wizard.cli import main
-from wizard.core import logfile
+from wizard.core import catalogs, i18n, logfile
 from wizard.core.endpoints import InsecureEndpointError
 from wizard.core.settings import Settings
 from wizard.sandbox import Sandbox
@@ -42,6 +42,7 @@ INFO = ProviderInfo(
     endpoints=(Address("fakecal_url", N_("Fake Calendar address (https)"),
                        N_("The Fake Calendar URL"), default="https://fakecal.example"),),
     chatty_libraries=("fakecal_client",),
+    translations="locale",
 )
 ''',
     "checks.py": '''
@@ -86,6 +87,17 @@ def start(sandbox):
     "replay.py": '''
 RULES = {"fakecal.no_rooms": lambda check, inputs: {"rooms": {"count": 0}}}
 ''',
+    "locale/de/LC_MESSAGES/fakecal.po": '''
+msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\\n"
+
+msgid "Fake Calendar"
+msgstr "Falscher Kalender"
+
+msgid "Rooms exist"
+msgstr "Räume vorhanden"
+''',
     "scenarios.py": '''
 from wizard.providers import Scenario
 
@@ -100,7 +112,9 @@ def fakecal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     package = tmp_path / "plugins" / "roomcal_fakecal"
     package.mkdir(parents=True)
     for name, text in PACKAGE.items():
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
         (package / name).write_text(text.lstrip(), encoding="utf-8")
+    catalogs.compile_all(package / "locale")  # as the provider's build would
     monkeypatch.syspath_prepend(str(package.parent))
     monkeypatch.setenv("ROOMCAL_PROVIDERS", "roomcal_fakecal")
     providers.reload()
@@ -169,6 +183,16 @@ def test_its_scenarios_join_the_table(fakecal: None, capsys: pytest.CaptureFixtu
         (check,) = json.loads(capsys.readouterr().out)["checks"]
         assert code == row.exit and check["status"] == row.statuses["rooms"]
         assert row.phrase in check["detail"] + check["remedy"]
+
+
+def test_its_own_translations_are_used(fakecal: None, capsys: pytest.CaptureFixture[str]
+                                       ) -> None:
+    try:
+        assert main(["--lang", "de", "check", "fakecal", "--scenario", "healthy"]) == 0
+        assert "Räume vorhanden" in capsys.readouterr().out  # its check's title, in German
+        assert i18n._("Fake Calendar") == "Falscher Kalender"
+    finally:
+        i18n.set_language("en")
 
 
 def test_an_installed_distribution_is_found_by_its_entry_point(

@@ -65,6 +65,10 @@ class ProviderInfo:
     # WARNING (wizard.core.logfile).
     chatty_libraries: tuple[str, ...] = ()
     authentication_libraries: tuple[str, ...] = ()
+    # A folder of the package with its own catalogs, <lang>/LC_MESSAGES/roomcal.mo
+    # (wizard.core.catalogs.compile_all): translations of the msgids roomcal's catalog
+    # does not hold. roomcal's own providers are in roomcal's catalog.
+    translations: str = ""
 
     def plugin(self) -> ProviderPlugin:
         """The step-1 form and checks (imports the provider's checks module)."""
@@ -141,7 +145,18 @@ def providers() -> tuple[ProviderInfo, ...]:
             found[info.name] = info
         found.update(_registered)
         _cache = tuple(sorted(found.values(), key=lambda i: (i.order, i.name)))
+        for info in _cache:
+            if info.translations:
+                _add_translations(info)
     return _cache
+
+
+def _add_translations(info: ProviderInfo) -> None:
+    from wizard.core import i18n
+
+    package = importlib.import_module(info.package)
+    folder = os.path.dirname(os.path.abspath(package.__file__ or ""))
+    i18n.add_catalog(os.path.join(folder, info.translations))
 
 
 def installed() -> tuple[str, ...]:
