@@ -7,9 +7,9 @@ directory, names it in ``ROOMCAL_PROVIDERS`` — how a provider that is not
 installed as a distribution is found — and finds it in the welcome screen's
 list, in ``roomcal check``'s subcommands, in ``roomcal --help``'s variables, in
 the settings, in the log's levels, in the sandbox, in the scenario table, in a
-report, and in the replay of that report; it speaks German from its own catalog. Installed as a distribution (an
-entry point in ``roomcal.providers``) it is found without the variable. No file
-of roomcal changes for it.
+report, and in the replay of that report; it speaks German from its own catalog.
+Installed as a distribution (an entry point in ``roomcal.providers``) it is found
+without the variable. No file of roomcal changes for it.
 """
 
 from __future__ import annotations
