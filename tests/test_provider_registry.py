@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -147,6 +150,30 @@ def test_the_sandbox_plays_it(fakecal: None) -> None:
         assert box.endpoints.fakecal_url.startswith("https://127.0.0.1:")  # its address
     finally:
         box.stop()
+
+
+def test_roomcal_sandbox_exports_its_address(fakecal: None, tmp_path: Path) -> None:
+    """``roomcal sandbox`` prints the variables that point another roomcal at it."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(tmp_path / "plugins"), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    process = subprocess.Popen([sys.executable, "-m", "wizard", "sandbox"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               stdin=subprocess.DEVNULL)
+    try:
+        assert process.stdout is not None
+        # Its output reaches the pipe in one flush, then it serves until interrupted.
+        first = process.stdout.readline()
+        process.send_signal(signal.SIGINT)
+        rest = process.stdout.read()  # the rest, to its end
+        process.wait(timeout=30)
+    finally:
+        process.kill()
+        process.wait()
+    lines = [first, *rest.splitlines()]
+    exported = {line.split()[1].partition("=")[0] for line in lines
+                if line.strip().startswith("export ")}
+    assert {"ROOMCAL_FAKECAL_URL", "ROOMCAL_GRAPH_URL", "ROOMCAL_AUTODISCOVER_URL",
+            "ROOMCAL_GOOGLE_API_URL", "ROOMCAL_CRONOFY_API_URL"} <= exported, lines
 
 
 def test_help_lists_its_variable(fakecal: None, capsys: pytest.CaptureFixture[str]) -> None:
