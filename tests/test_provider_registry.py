@@ -259,3 +259,14 @@ def test_check_lists_it_as_a_subcommand(fakecal: None, capsys: pytest.CaptureFix
     with pytest.raises(SystemExit):
         main(["--lang", "en", "check", "--help"])
     assert "fakecal" in capsys.readouterr().out
+
+
+def test_the_built_in_providers_are_found_by_their_entry_points() -> None:
+    """roomcal's own three are entry points of its distribution (pyproject.toml), read as
+    importlib.metadata reads them — without importing it on --help's path."""
+    from importlib import metadata
+
+    providers.reload()
+    found = {entry.value for entry in metadata.entry_points(group=providers.GROUP)}
+    assert set(providers.installed()) == found
+    assert {f"wizard.providers.{name}" for name in providers.names()} <= found
