@@ -13,6 +13,8 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 from wizard.core import i18n
 
 CORE = Path(i18n.__file__).resolve().parent
@@ -74,8 +76,10 @@ def provider_names_in(folder: Path) -> list[str]:
     return named
 
 
-def test_core_names_no_provider_and_no_provider_library() -> None:
-    assert provider_names_in(CORE) == [], \
+@pytest.mark.parametrize("layer", ["core", "app", "commands"])
+def test_core_names_no_provider_and_no_provider_library(layer: str) -> None:
+    """Core, and the application layer and the CLI above it, ask the registry."""
+    assert provider_names_in(CORE.parent / layer) == [], \
         "a provider declares this in its ProviderInfo (wizard/providers/<name>/__init__.py)"
 
 
