@@ -131,7 +131,9 @@ class Settings:
             "commas")))
 
     # The providers' settings and addresses, by field, as read (unset ones are absent).
-    provided: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # Not in the repr: a provider's setting may be a secret of its own.
+    provided: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}),
+                                        repr=False)
 
     # The fields that override an address of the same name in Endpoints.
     ENDPOINTS: ClassVar[tuple[str, ...]] = tuple(address.field for address in CRONOFY)
