@@ -69,7 +69,11 @@ def _names(tree: ast.AST) -> list[tuple[int, str]]:
 def provider_names_in(folder: Path) -> list[str]:
     named = []
     for path in sorted(folder.rglob("*.py")):
-        for line, name in _names(ast.parse(path.read_text(encoding="utf-8"))):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:  # test_architecture's probe module, gone again
+            continue
+        for line, name in _names(ast.parse(text)):
             library = name.split(".")[0].lower() in LIBRARIES
             if library or _words(name) & PROVIDER_WORDS:
                 named.append(f"{path.relative_to(folder.parent).as_posix()}:{line}: {name}")
@@ -108,5 +112,6 @@ def test_a_fields_rules_are_applied_in_one_place() -> None:
     options and an answers file ask it, none applies the field's validator itself."""
     package = CORE.parent
     applying = [path.relative_to(package).as_posix() for path in sorted(package.rglob("*.py"))
-                if _asks_a_fields_validator(ast.parse(path.read_text(encoding="utf-8")))]
+                if not path.name.startswith("_contract_probe")  # test_architecture's
+                and _asks_a_fields_validator(ast.parse(path.read_text(encoding="utf-8")))]
     assert applying == ["core/model.py"]

@@ -20,6 +20,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -159,21 +160,31 @@ def test_roomcal_sandbox_exports_its_address(fakecal: None, tmp_path: Path) -> N
     process = subprocess.Popen([sys.executable, "-m", "wizard", "sandbox"], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                stdin=subprocess.DEVNULL)
+    wanted = {"ROOMCAL_FAKECAL_URL", "ROOMCAL_GRAPH_URL", "ROOMCAL_AUTODISCOVER_URL",
+              "ROOMCAL_GOOGLE_API_URL", "ROOMCAL_CRONOFY_API_URL"}
+    watchdog = threading.Timer(30, process.kill)  # a line that never comes: EOF, not a hang
+    watchdog.start()
+    lines: list[str] = []
     try:
         assert process.stdout is not None
-        # Its output reaches the pipe in one flush, then it serves until interrupted.
-        first = process.stdout.readline()
-        process.send_signal(signal.SIGINT)
-        rest = process.stdout.read()  # the rest, to its end
-        process.wait(timeout=30)
+        while line := process.stdout.readline():  # it prints, then serves until interrupted
+            lines.append(line)
+            if wanted <= _exported(lines):
+                break
     finally:
-        process.kill()
-        process.wait()
-    lines = [first, *rest.splitlines()]
-    exported = {line.split()[1].partition("=")[0] for line in lines
-                if line.strip().startswith("export ")}
-    assert {"ROOMCAL_FAKECAL_URL", "ROOMCAL_GRAPH_URL", "ROOMCAL_AUTODISCOVER_URL",
-            "ROOMCAL_GOOGLE_API_URL", "ROOMCAL_CRONOFY_API_URL"} <= exported, lines
+        watchdog.cancel()
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        finally:
+            process.kill()
+            process.wait()
+    assert wanted <= _exported(lines), lines
+
+
+def _exported(lines: list[str]) -> set[str]:
+    return {line.split()[1].partition("=")[0] for line in lines
+            if line.strip().startswith("export ")}
 
 
 def test_help_lists_its_variable(fakecal: None, capsys: pytest.CaptureFixture[str]) -> None:
