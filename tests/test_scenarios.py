@@ -1,8 +1,9 @@
 """Every step-1 sandbox scenario, through the CLI and through the TUI.
 
-One table says what each (provider, scenario) must produce: the exit code,
-the status of the checks that matter, and a phrase of the sentence the user
-reads. The CLI runs ``roomcal check PROVIDER --scenario S --json`` in this
+Each provider's package says what each of its sandbox scenarios must produce
+(``scenarios.py``: the exit code, the status of the checks that matter, and a
+phrase of the sentence the user reads); this test collects them through the
+registry. The CLI runs ``roomcal check PROVIDER --scenario S --json`` in this
 process; the TUI runs step 1 with Pilot and reads the checklist widgets.
 """
 
@@ -19,6 +20,7 @@ from textual.pilot import Pilot
 
 from leaks import collect_secrets, files_text, find_leaks
 from ui_support import make_app, sandbox
+from wizard import providers
 from wizard.cli import main
 from wizard.core.flow import Step
 from wizard.core.model import Status, render
@@ -39,50 +41,14 @@ class Expect:
         return f"{self.provider}-{self.scenario}"
 
 
-TABLE = [
-    # Exchange Server
-    Expect("exchange", "healthy", 0, {"impersonation": "pass"}, "can impersonate all 6"),
-    Expect("exchange", "wrong-password", 1, {"credentials": "fail", "rooms": "skip"},
-           "HTTP 401"),
-    Expect("exchange", "impersonation-denied", 1, {"impersonation": "fail"},
-           "ApplicationImpersonation"),
-    Expect("exchange", "no-room-list", 1, {"room_list": "fail"}, "no room list yet"),
-    Expect("exchange", "unknown-room-list", 1, {"room_list": "fail"}, "is not a room list"),
-    Expect("exchange", "no-rooms", 1, {"rooms": "fail"}, "contains no rooms"),
-    Expect("exchange", "malformed-xml", 1, {"credentials": "fail"}, "did not answer with EWS"),
-    Expect("exchange", "ews-disabled", 1, {"endpoint": "fail"}, "HTTP 403"),
-    Expect("exchange", "throttled", 0, {"impersonation": "pass"}),
-    Expect("exchange", "slow", 0, {"impersonation": "pass"}),
-    Expect("exchange", "markup-names", 0, {"rooms": "pass"}),
-    Expect("exchange", "many-rooms", 0, {"impersonation": "pass"}, "all 5\u00a0000 rooms"),
-    # Microsoft 365
-    Expect("microsoft365", "healthy", 0, {"calendar_access": "pass"}, "readable"),
-    Expect("microsoft365", "m365-not-admin", 1, {"admin_role": "fail"}, "admin consent"),
-    Expect("microsoft365", "m365-app-admin", 1, {"admin_role": "fail"},
-           "cannot grant tenant-wide consent to Microsoft Graph application permissions"),
-    Expect("microsoft365", "m365-rooms-outside-lists", 1,
-           {"room_list": "warn", "calendar_access": "fail"}, "in no room list"),
-    Expect("microsoft365", "m365-device-code-declined", 1, {"sign_in": "fail"}, "declined"),
-    Expect("microsoft365", "m365-device-code-expired", 1, {"sign_in": "fail"}, "expired"),
-    Expect("microsoft365", "m365-unauthorized", 1, {"sign_in": "fail"}, "HTTP 401"),
-    Expect("microsoft365", "m365-malformed", 1, {"rooms": "fail"}, "not JSON"),
-    Expect("microsoft365", "no-rooms", 1, {"rooms": "fail"}, "no room mailboxes"),
-    Expect("microsoft365", "throttled", 0, {"rooms": "pass"}),
-    Expect("microsoft365", "markup-names", 0, {"rooms": "pass"}),
-    # Google Workspace: the Marketplace install cannot be read. In the sandbox's world the
-    # organisation has installed the app (not-super-admin's has not), so a scripted check
-    # of a healthy scenario ends healthy; the TUI still asks the person (its toggle).
-    Expect("google", "healthy", 0, {"rooms": "pass"}, "conference rooms found"),
-    Expect("google", "not-super-admin", 1, {"super_admin": "fail"}, "delegated"),
-    Expect("google", "google-api-disabled", 1, {"admin_api": "fail"}, "Admin SDK API"),
-    Expect("google", "google-unauthorized", 1, {"admin_api": "fail"}, "HTTP 401"),
-    Expect("google", "google-scope-withheld", 1, {"sign_in": "fail"},
-           "read calendar resources"),
-    Expect("google", "clock-skew", 0, {"sign_in": "warn"}, "20 minutes"),
-    Expect("google", "no-rooms", 0, {"rooms": "warn"}, "no conference-room"),
-    Expect("google", "throttled", 0, {"rooms": "pass"}),
-    Expect("google", "markup-names", 0, {"rooms": "pass"}),
-]
+def table() -> list[Expect]:
+    """Every provider's rows (``<provider>/scenarios.py``), collected through the registry."""
+    return [Expect(info.name, row.scenario, row.exit, dict(row.statuses), row.phrase)
+            for info in providers.providers() if (rows := info.part("scenarios"))
+            for row in rows.SCENARIOS]
+
+
+TABLE = table()
 
 
 def _text(check: dict) -> str:

@@ -71,8 +71,14 @@ def test_the_scanner_finds_a_variable_read() -> None:
 
 
 def test_every_field_is_one_variable_with_a_description() -> None:
+    """Core's fields, then what each provider declares (its settings, its addresses)."""
+    from wizard import providers
+
     variables = Settings.variables()
-    assert [v.field for v in variables] == [f.name for f in dataclasses.fields(Settings)]
+    declared = [s.field for info in providers.providers()
+                for s in (*info.settings, *info.endpoints)]
+    assert [v.field for v in variables] == \
+        [f.name for f in dataclasses.fields(Settings) if f.name != "provided"] + declared
     assert len({v.name for v in variables}) == len(variables)
     for variable in variables:
         assert variable.name.startswith(NAME) and variable.description, variable

@@ -195,7 +195,8 @@ def _field_value(file: _File, where: tuple[str, ...], spec: Field, value: object
     offered = [choice for choice, _label in spec.choices]
     if offered and text not in offered:
         raise file.error(where, NOT_ONE_OF, value=text, known=", ".join(offered))
-    if text and spec.validate is not None and (problem := spec.validate(text)):
+    # A file may leave a field empty (the form asks for it then): only what it gives is checked.
+    if text and (problem := spec.problem(text)) is not None:
         raise file.error(where, INVALID, problem=problem)
     return text
 

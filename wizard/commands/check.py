@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 def field_values(
     args: argparse.Namespace, plugin: ProviderPlugin, defaults: dict[str, str]
 ) -> dict[str, str]:
+    """The command line's options over ``defaults`` (the answers file's over the wizard's
+    own: ``Setup.values``, typed > the demo's > the field's default), checked."""
     values = dict(defaults)
     for field in plugin.fields:
         if field.secret:
@@ -38,37 +40,31 @@ def field_values(
         given = getattr(args, f"field_{field.key}", None)
         if given is not None:
             values[field.key] = given
-        values.setdefault(field.key, field.default)
-    missing = [f for f in plugin.fields
-               if f.required and not f.secret and not values.get(f.key)]
-    if missing:
+    problems = [(f, problem) for f in plugin.fields if not f.secret
+                if (problem := f.problem(values.get(f.key, ""))) is not None]
+    if missing := [f for f, _problem in problems if not values.get(f.key)]:
         raise UsageError(
             _("missing {options}").format(
                 options=", ".join("--" + f.key.replace("_", "-") for f in missing)
             )
         )
-    for field in plugin.fields:
-        value = values.get(field.key, "")
-        if value and field.validate is not None and (problem := field.validate(value)):
-            raise UsageError(f"--{field.key.replace('_', '-')}: {render(problem)}")
+    if problems:
+        field, problem = problems[0]
+        raise UsageError(f"--{field.key.replace('_', '-')}: {render(problem)}")
     return values
 
 
-def password_for(field_key: str, profile: str, provider: str, defaults: dict[str, str],
-                 settings: Settings) -> str:
-    """ROOMCAL_PASSWORD, else the demo's, else keyring, else a TTY prompt, else exit 2.
+def password_for(held: str, settings: Settings) -> str:
+    """ROOMCAL_PASSWORD, else what the wizard holds (``Setup.secret``: the profile's in
+    the keyring, or the demo's), else a TTY prompt, else exit 2.
 
     Never argv. What is set explicitly wins over the demo's value, so a sandbox that
     expects another password can be given it.
     """
     if value := settings.password:  # ROOMCAL_PASSWORD
         return value
-    if field_key in defaults:
-        return defaults[field_key]
-    from wizard.core.secrets import SecretStore
-
-    if stored := SecretStore().get(profile, f"{provider}.{field_key}"):
-        return stored
+    if held:
+        return held
     if sys.stdin is not None and sys.stdin.isatty():
         try:
             return getpass.getpass(_("Password: "))
@@ -105,12 +101,11 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
         # a secret from the variable the file names, else as without a file.
         filed, filed_secrets = (answers.form, answers.secrets) if answers else ({}, {})
         values = field_values(args, plugin, {**setup.values(), **filed})
-        secrets = setup.check_secrets()
+        secrets = setup.check_secrets()  # each secret field's Setup.secret, and the demo's
         for field in plugin.fields:
             if field.secret:
                 secrets[field.key] = filed_secrets.get(field.key) or password_for(
-                    field.key, args.profile, provider,
-                    {k: v for k, v in secrets.items() if v}, settings)
+                    secrets.get(field.key, ""), settings)
         for value in secrets.values():
             redact.register(value)
         # Against the sandbox, also what its world has done (the Marketplace app installed).

@@ -63,12 +63,11 @@ def _demo_values(sandbox: Sandbox) -> list[str]:
 
 
 def _environment(sandbox: Sandbox) -> dict[str, str]:
-    """The ROOMCAL_*_URL settings that point another roomcal at this sandbox."""
-    from wizard.core.endpoints import Endpoints
-    from wizard.core.settings import Settings
+    """The ROOMCAL_*_URL settings that point another roomcal at this sandbox: Cronofy's and
+    every provider's address (wizard.core.endpoints.declared)."""
+    from wizard.core.endpoints import Endpoints, declared
 
     endpoints = sandbox.endpoints
     defaults = Endpoints()
-    return {v.name: getattr(endpoints, v.field) for v in Settings.variables()
-            if v.field in Settings.ENDPOINTS
-            and getattr(endpoints, v.field) != getattr(defaults, v.field)}
+    return {address.variable: getattr(endpoints, name) for name, address in declared().items()
+            if getattr(endpoints, name) != getattr(defaults, name)}

@@ -21,6 +21,9 @@ LOCALE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file
 _translation: gettext.NullTranslations = gettext.NullTranslations()
 _language = DEFAULT
 _listeners: list[Callable[[str], None]] = []
+# Catalogs beside roomcal's: a provider's own (``ProviderInfo.translations``), added by
+# the registry; asked for what roomcal's catalog does not hold.
+_catalogs: list[str] = []
 
 
 class UnknownLanguageError(ValueError):
@@ -56,10 +59,24 @@ def set_language(lang: str) -> str:
     _translation = gettext.translation(
         DOMAIN, localedir=LOCALE_DIR, languages=[code], fallback=True
     )
+    for localedir in _catalogs:
+        _translation.add_fallback(_catalog(localedir, code))
     _language = code
     for listener in list(_listeners):
         listener(code)
     return code
+
+
+def add_catalog(localedir: str) -> None:
+    """Translations of one more package (``localedir/<lang>/LC_MESSAGES/roomcal.mo``, as
+    ``wizard.core.catalogs.compile_all`` writes them): for its msgids, in every language."""
+    if localedir not in _catalogs:
+        _catalogs.append(localedir)
+        _translation.add_fallback(_catalog(localedir, _language))
+
+
+def _catalog(localedir: str, lang: str) -> gettext.NullTranslations:
+    return gettext.translation(DOMAIN, localedir=localedir, languages=[lang], fallback=True)
 
 
 def catalog_loaded(lang: str) -> bool:

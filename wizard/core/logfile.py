@@ -9,6 +9,10 @@ except the authentication libraries: what pyspnego logs at DEBUG is each NTLM
 message itself (``NTLM step output: TlRMTVNTUAAD…``), and a challenge with its
 response is an offline-crackable hash of the service account's password. They
 stay at WARNING; the scrubber masks such messages anywhere else as well.
+
+Core lists the network libraries it and the Cronofy client use; each provider
+declares its own (``ProviderInfo.chatty_libraries``, ``authentication_libraries``),
+collected through the registry.
 """
 
 from __future__ import annotations
@@ -23,12 +27,23 @@ NAME = "roomcal.log"
 MAX_BYTES = 1_000_000
 BACKUPS = 3  # roomcal.log.1 … .3
 # Libraries that log request lines, headers or wire details below WARNING.
-CHATTY = ("httpx", "httpcore", "urllib3", "requests", "msal", "exchangelib",
-          "google", "google_auth_oauthlib", "oauthlib", "requests_oauthlib",
-          "aiohttp", "asyncio")
-# Libraries whose DEBUG is the authentication exchange itself: never below WARNING.
-AUTHENTICATION = ("spnego", "requests_ntlm", "ntlm_auth", "requests_kerberos", "gssapi",
-                  "krb5")
+CHATTY = ("httpx", "httpcore", "urllib3", "requests", "aiohttp", "asyncio")
+
+
+def chatty() -> tuple[str, ...]:
+    """Core's chatty libraries and every provider's."""
+    from wizard import providers  # the registry: a provider's INFO, no client library
+
+    return CHATTY + tuple(name for info in providers.providers()
+                          for name in info.chatty_libraries)
+
+
+def authentication() -> tuple[str, ...]:
+    """Libraries whose DEBUG is the authentication exchange itself: never below WARNING."""
+    from wizard import providers
+
+    return tuple(name for info in providers.providers()
+                 for name in info.authentication_libraries)
 
 
 def path(directory: Path) -> Path:
@@ -57,9 +72,9 @@ def _private_rotating_handler(target: Path) -> logging.Handler:
 def setup(directory: Path, *, verbose: bool = False) -> Path | None:
     """Log to ``directory``/roomcal.log (never the terminal); its path, or None if unwritable."""
     root = logging.getLogger()
-    for level_of in CHATTY:
+    for level_of in chatty():
         logging.getLogger(level_of).setLevel(logging.DEBUG if verbose else logging.WARNING)
-    for level_of in AUTHENTICATION:
+    for level_of in authentication():
         logging.getLogger(level_of).setLevel(logging.WARNING)
     target: Path | None = path(directory)
     for old in [h for h in root.handlers if getattr(h, "roomcal", False)]:

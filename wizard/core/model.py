@@ -184,6 +184,14 @@ class Field:
     # customer's (the sandbox has its own), nor for machine-local things (a port).
     local: bool = False
 
+    def problem(self, value: str) -> Text | None:
+        """What is wrong with ``value`` for this field, or None: the one rule (required,
+        then the field's own validator) that the form, ``roomcal check``'s options and an
+        answers file all ask."""
+        if not value:
+            return Msg(N_("Required.")) if self.required else None
+        return self.validate(value) if self.validate is not None else None
+
     @property
     def secret(self) -> bool:
         return self.kind == "password"

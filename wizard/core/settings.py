@@ -14,6 +14,12 @@ and a test's sandbox never read the settings at all): it then reads its one
 variable through ``Settings.one_from_env``, here, the same way.
 
 Each field carries its variable's name and a one-line description (a msgid).
+A provider declares its own settings (``Setting``) and addresses
+(``wizard.core.endpoints.Address``) in its ``ProviderInfo``; they are collected here
+through the registry (no client library is imported for it), read into
+``provided`` and read back as attributes (``settings.google_client_secrets``), and
+listed by ``roomcal --help`` like core's. Their variable is ``ROOMCAL_`` + the field
+in capitals.
 A variable that is empty counts as unset. ``Settings()`` is the built-in
 defaults, read from nowhere: the platform's folders and the services' own
 addresses.
@@ -24,23 +30,48 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import MISSING, dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar, NamedTuple
 
-from wizard.core.endpoints import Endpoints, require_https
+from wizard.core.endpoints import CRONOFY, Address, Endpoints, require_https
 from wizard.core.errors import SettingsError
 from wizard.core.i18n import N_
 from wizard.core.model import Msg
 
-__all__ = ["Settings", "SettingsError", "Variable", "log_file", "names_a_secret_for_roomcal"]
+__all__ = ["Setting", "Settings", "SettingsError", "Variable", "log_file",
+           "names_a_secret_for_roomcal"]
 
 
 class Variable(NamedTuple):
     field: str  # the Settings field
     name: str  # ROOMCAL_…
     description: str  # msgid, one line
+
+
+def variable_name(setting: str) -> str:
+    """A provider's setting's environment variable: ``ROOMCAL_`` + its field in capitals."""
+    return f"ROOMCAL_{setting.upper()}"
+
+
+class Setting(NamedTuple):
+    """A provider's own setting (not an address: those are ``Address``es), read as typed."""
+
+    field: str  # read back as settings.<field>; its variable is ROOMCAL_<FIELD>
+    description: str  # msgid, one line in roomcal --help
+
+
+def _provided() -> tuple[list[Setting], list[Address]]:
+    """What the registered providers declare: their settings and their addresses."""
+    from wizard import providers  # the registry: a provider's INFO, no client library
+
+    settings: list[Setting] = []
+    addresses: list[Address] = []
+    for info in providers.providers():
+        settings.extend(info.settings)
+        addresses.extend(info.endpoints)
+    return settings, addresses
 
 
 def _platform_dir(kind: str) -> Callable[[], Path]:
@@ -85,25 +116,6 @@ class Settings:
         default="", repr=False,
         metadata=_about("ROOMCAL_CRONOFY_CLIENT_SECRET", N_(
             "Cronofy client secret (else the keyring)")))
-    google_client_secrets: str = field(
-        default="",
-        metadata=_about("ROOMCAL_GOOGLE_CLIENT_SECRETS", N_(
-            "Google OAuth client file (\"Desktop app\" JSON), like --client-secrets")))
-    google_auth_url: str = field(
-        default="",
-        metadata=_about("ROOMCAL_GOOGLE_AUTH_URL", N_("Google sign-in address (https)")))
-    google_token_url: str = field(
-        default="",
-        metadata=_about("ROOMCAL_GOOGLE_TOKEN_URL", N_("Google token address (https)")))
-    google_api_url: str = field(
-        default="",
-        metadata=_about("ROOMCAL_GOOGLE_API_URL", N_("Google Admin SDK address (https)")))
-    ms_login_url: str = field(
-        default="",
-        metadata=_about("ROOMCAL_MS_LOGIN_URL", N_("Microsoft sign-in address (https)")))
-    graph_url: str = field(
-        default="",
-        metadata=_about("ROOMCAL_GRAPH_URL", N_("Microsoft Graph address (https)")))
     cronofy_app_url: str = field(
         default="",
         metadata=_about("ROOMCAL_CRONOFY_APP_URL", N_(
@@ -112,41 +124,64 @@ class Settings:
         default="",
         metadata=_about("ROOMCAL_CRONOFY_API_URL", N_(
             "Cronofy API address for every data centre, may contain {region} (https)")))
-    autodiscover_url: str = field(
-        default="",
-        metadata=_about("ROOMCAL_AUTODISCOVER_URL", N_(
-            "Exchange autodiscover address (default: found from the e-mail's domain)")))
     providers: tuple[str, ...] = field(
         default=(),
         metadata=_about("ROOMCAL_PROVIDERS", N_(
             "more calendar services: their provider packages' module names, separated by "
             "commas")))
 
+    # The providers' settings and addresses, by field, as read (unset ones are absent).
+    # Not in the repr: a provider's setting may be a secret of its own.
+    provided: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}),
+                                        repr=False)
+
     # The fields that override an address of the same name in Endpoints.
-    ENDPOINTS: ClassVar[tuple[str, ...]] = (
-        "google_auth_url", "google_token_url", "google_api_url", "ms_login_url", "graph_url",
-        "cronofy_app_url", "cronofy_api_url", "autodiscover_url")
+    ENDPOINTS: ClassVar[tuple[str, ...]] = tuple(address.field for address in CRONOFY)
 
     def __post_init__(self) -> None:
         # Checked however the settings were made, so no http:// address slips through.
-        for variable in self.variables():
-            if variable.field in self.ENDPOINTS and (value := getattr(self, variable.field)):
-                require_https(variable.field, value, variable.name)
+        for address in CRONOFY:
+            if value := getattr(self, address.field):
+                require_https(address, value)
+        _settings, addresses = _provided() if self.provided else ((), ())
+        for address in addresses:
+            if value := self.provided.get(address.field, ""):
+                require_https(address, value)
         object.__setattr__(self, "keymap", MappingProxyType(dict(self.keymap)))
         object.__setattr__(self, "providers", tuple(self.providers))
+        object.__setattr__(self, "provided", MappingProxyType(dict(self.provided)))
+
+    def __getattr__(self, name: str) -> str:
+        # Only asked for what is not a field: a provider's setting, "" while unset.
+        provided: Mapping[str, str] = self.__dict__.get("provided", {})
+        if name in provided:
+            return provided[name]
+        settings, addresses = ((), ()) if name.startswith("_") else _provided()
+        if any(declared.field == name for declared in (*settings, *addresses)):
+            return ""
+        raise AttributeError(name)
 
     def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
         # Pickled for a worker process (wizard.core.fanout): a MappingProxyType cannot be,
         # so the keymap travels as a dict and is made read-only again on arrival.
         state = {f.name: getattr(self, f.name) for f in fields(self)}
         state["keymap"] = dict(self.keymap)
+        state["provided"] = dict(self.provided)
         return (_from_state, (state,))
 
     @classmethod
     def variables(cls) -> list[Variable]:
-        """Every variable, in the order ``roomcal --help`` lists them."""
+        """Every variable, in the order ``roomcal --help`` lists them: core's, then each
+        provider's (its settings, its addresses)."""
+        settings, addresses = _provided()
+        return [*cls._core_variables(),
+                *(Variable(s.field, variable_name(s.field), s.description) for s in settings),
+                *(Variable(a.field, a.variable, a.description) for a in addresses)]
+
+    @classmethod
+    def _core_variables(cls) -> list[Variable]:
         return [Variable(f.name, f.metadata["variable"], f.metadata["description"])
-                for f in fields(cls)]
+                for f in fields(cls) if "variable" in f.metadata]
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -156,11 +191,19 @@ class Settings:
         """
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
-        for variable in cls.variables():
+        for variable in cls._core_variables():
             raw = env.get(variable.name, "")
             if raw.strip():
                 values[variable.field] = _READERS.get(variable.field, _as_is)(variable.name, raw)
-        return cls(**values)
+        settings, addresses = _provided()
+        provided: dict[str, str] = {}
+        for setting in settings:
+            if (raw := env.get(variable_name(setting.field), "")).strip():
+                provided[setting.field] = raw  # file names and ids: as given
+        for address in addresses:
+            if (raw := env.get(address.variable, "")).strip():
+                provided[address.field] = _address(address.variable, raw)
+        return cls(**values, provided=provided)
 
     @classmethod
     def one_from_env(cls, name: str, env: Mapping[str, str] | None = None) -> Any:
@@ -169,27 +212,36 @@ class Settings:
         For the one reader that runs before roomcal has read its settings: the
         provider registry (ROOMCAL_PROVIDERS), which the parser and ``--help`` ask
         first. Reading one variable must not fail for another's sake, nor build the
-        platform folders' defaults (platformdirs) on ``--help``'s path.
+        platform folders' defaults (platformdirs) on ``--help``'s path — nor ask the
+        registry for its providers' settings when core's own is asked.
         """
         env = os.environ if env is None else env
-        variable = next(v for v in cls.variables() if v.field == name)
-        raw = env.get(variable.name, "")
+        core = next((v for v in cls._core_variables() if v.field == name), None)
+        if core is None:  # a provider's: read as from_env reads it
+            provided: str = getattr(cls.from_env({v.name: env.get(v.name, "")
+                                                  for v in cls.variables() if v.field == name}),
+                                    name)
+            return provided
+        raw = env.get(core.name, "")
         if not raw.strip():
             spec = cls.__dataclass_fields__[name]
             if spec.default is MISSING:
                 # typeshed cannot tie the two: with no default, a field has a factory.
                 return spec.default_factory()  # type: ignore[misc]
             return spec.default
-        value = _READERS.get(name, _as_is)(variable.name, raw)
-        if name in cls.ENDPOINTS:
-            require_https(name, value, variable.name)
+        value = _READERS.get(name, _as_is)(core.name, raw)
+        if (address := next((a for a in CRONOFY if a.field == name), None)) is not None:
+            require_https(address, value)
         return value
 
     @property
     def endpoints(self) -> Endpoints:
         """The services' addresses with this environment's overrides."""
-        overrides = {name: getattr(self, name) for name in self.ENDPOINTS if getattr(self, name)}
-        return replace(Endpoints(), **overrides)
+        _settings, addresses = _provided()
+        return Endpoints(cronofy_app_url=self.cronofy_app_url,
+                         cronofy_api_url=self.cronofy_api_url,
+                         addresses={a.field: self.provided[a.field] for a in addresses
+                                    if self.provided.get(a.field)})
 
     @property
     def profiles_dir(self) -> Path:

@@ -17,7 +17,7 @@ import logging
 import shutil
 import tempfile
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -100,7 +100,7 @@ class Sandbox:
                 handle = self._start_service(name, module)
                 self.services[name] = handle
                 overrides.update(handle.endpoints)
-            self._endpoints = replace(Endpoints(), **overrides)
+            self._endpoints = Endpoints().overridden(overrides)
         except BaseException as exc:
             self._failure = exc
             self._ready.set()

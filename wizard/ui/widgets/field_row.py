@@ -47,11 +47,8 @@ class FieldRow(Vertical):
         yield error
 
     def problem(self, value: str) -> str | None:
-        if not value:
-            return _("Required.") if self.field.required else None
-        if self.field.validate is not None and (problem := self.field.validate(value)):
-            return render(problem)
-        return None
+        problem = self.field.problem(value)
+        return render(problem) if problem is not None else None
 
     def show_problem(self, value: str) -> bool:
         problem = self.problem(value)

@@ -1,0 +1,26 @@
+"""What each sandbox scenario of Exchange Server must produce (tests/test_scenarios.py).
+
+A row: the scenario, ``roomcal check``'s exit code, the status of the checks that
+matter, and a phrase of the sentence the user reads in the first of them. The
+central test collects every provider's rows through the registry and runs each
+through the CLI and the TUI (and tests/test_replay.py replays them).
+"""
+
+from wizard.providers import Scenario
+
+SCENARIOS = (
+    Scenario("healthy", 0, {"impersonation": "pass"}, "can impersonate all 6"),
+    Scenario("wrong-password", 1, {"credentials": "fail", "rooms": "skip"},
+             "HTTP 401"),
+    Scenario("impersonation-denied", 1, {"impersonation": "fail"},
+             "ApplicationImpersonation"),
+    Scenario("no-room-list", 1, {"room_list": "fail"}, "no room list yet"),
+    Scenario("unknown-room-list", 1, {"room_list": "fail"}, "is not a room list"),
+    Scenario("no-rooms", 1, {"rooms": "fail"}, "contains no rooms"),
+    Scenario("malformed-xml", 1, {"credentials": "fail"}, "did not answer with EWS"),
+    Scenario("ews-disabled", 1, {"endpoint": "fail"}, "HTTP 403"),
+    Scenario("throttled", 0, {"impersonation": "pass"}),
+    Scenario("slow", 0, {"impersonation": "pass"}),
+    Scenario("markup-names", 0, {"rooms": "pass"}),
+    Scenario("many-rooms", 0, {"impersonation": "pass"}, "all 5\u00a0000 rooms"),
+)
