@@ -5,19 +5,21 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from typing import TYPE_CHECKING
 
 from wizard.commands import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError
 from wizard.core.i18n import _
 from wizard.core.settings import Settings
 
+if TYPE_CHECKING:
+    from wizard.relay.store import Store
+
 ORG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 
 
 def run_relay(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        from wizard.relay.config import RelayConfigError
-    except ImportError:  # pragma: no cover - the extra is missing
-        raise UsageError(_("roomcal relay needs its extra: pip install 'roomcal-wizard[relay]'."))
+    from wizard.relay.config import RelayConfigError
+
     try:
         if args.relay_command == "serve":
             return _serve(args, settings)
@@ -32,7 +34,7 @@ def run_relay(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(str(exc)) from None
 
 
-def _store(settings: Settings):  # type: ignore[no-untyped-def]
+def _store(settings: Settings) -> Store:
     from wizard.relay.store import Store, open_database
 
     return Store(open_database(settings.relay_database_url))
@@ -71,6 +73,11 @@ def _revoke(org: str, settings: Settings) -> int:
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
+    import importlib.util
+
+    if importlib.util.find_spec("aiohttp") is None:
+        raise UsageError(_("roomcal relay serve needs its extra: "
+                           "pip install 'roomcal-wizard[relay]'."))
 
     from wizard.core import redact
     from wizard.relay import logs

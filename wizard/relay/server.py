@@ -29,7 +29,7 @@ from aiohttp import web
 
 from wizard.core.i18n import _
 from wizard.relay.cronofy import Answer, Cronofy, CronofyUnreachable
-from wizard.relay.crypto import SealError, Sealer, digest, new_secret, same
+from wizard.relay.crypto import Sealer, SealError, digest, new_secret, same
 from wizard.relay.store import Row, Store
 
 log = logging.getLogger("roomcal.relay")
@@ -540,8 +540,8 @@ async def serve(relay: Relay, host: str, port: int) -> None:
     site = web.TCPSite(runner, host, port, shutdown_timeout=10)
     await site.start()
     log.info("relay.listening", extra={"fields": {
-        "address": [f"{a[0]}:{a[1]}" for a in runner.addresses], "public_url": relay.options.public_url,
-        "regions": sorted(relay.cronofy.applications)}})
+        "address": [f"{a[0]}:{a[1]}" for a in runner.addresses],
+        "public_url": relay.options.public_url, "regions": sorted(relay.cronofy.applications)}})
     worker = asyncio.create_task(relay.work())
     try:
         await stop.wait()

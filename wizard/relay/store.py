@@ -170,12 +170,11 @@ class Store:
 
     # -- organisations ----------------------------------------------------------------
     def enroll(self, org: str, token_hash: str) -> None:
-        now = time.time()
-        rows, _ = self.db.run("UPDATE relay_orgs SET token_hash = ? WHERE name = ?",
-                              (token_hash, org))
-        if not self.db.run("SELECT name FROM relay_orgs WHERE name = ?", (org,))[0]:
+        _rows, changed = self.db.run("UPDATE relay_orgs SET token_hash = ? WHERE name = ?",
+                                     (token_hash, org))
+        if not changed:
             self.db.run("INSERT INTO relay_orgs (name, token_hash, created) VALUES (?, ?, ?)",
-                        (org, token_hash, now))
+                        (org, token_hash, time.time()))
 
     def revoke(self, org: str) -> bool:
         """The organisation's token stops working; its links stay (the vendor's product
