@@ -26,7 +26,8 @@ READS_THE_ENVIRONMENT = {
     "providers/exchange/ntlm.py": "NTLM_USER_FILE for pyspnego's NTLM acceptor (sandbox)",
     "app/answers.py": "the secrets' variables an answers file names (ROOMCAL_* ones only)",
     "core/fanout.py": "the worker process's environment: ours, with the package on PYTHONPATH",
-    "core/child.py": "a child's PYTHONPATH: this wizard on it, no empty (= current directory) entry",
+    "core/child.py":
+        "a child's PYTHONPATH: this wizard on it, no empty (= current directory) entry",
 }
 
 
