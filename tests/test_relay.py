@@ -182,3 +182,71 @@ def test_bad_configuration_is_one_sentence(setting: str, phrase: str, tmp_path: 
     assert code == 2
     assert phrase in err
     assert "Traceback" not in err and err.count("\n") == 1
+
+
+def test_a_forged_state_for_a_waiting_room_changes_nothing(tmp_path: Path) -> None:
+    """The attacker knows the room's id (it is in the state Cronofy was sent) but not its
+    secret: nothing changes. Cronofy's own state works, once."""
+    scenario = Scenario("silent", data={"rooms": {"count": 2}})
+    silent, heard = (r.email.lower() for r in scenario.rooms)
+    box = Sandbox(Scenario("silent", data={"rooms": {"count": 2}, "cronofy": {
+        "silent_rooms": [silent]}})).start(("cronofy",))
+    env = relay_env(box, tmp_path, f"sqlite:///{tmp_path / 'relay.sqlite3'}")
+    token = enroll(env, "acme")
+    relay = Relay(env, tmp_path).start()
+    try:
+        with relay.client(token) as acme:
+            link = start_link(acme)
+            assert httpx.get(sign_in(box, link["authorize_url"])).status_code == 200
+            acme.post(f"/v1/links/{link['id']}/rooms", json={"rooms": "all"})
+            proofs = f"/v1/links/{link['id']}/rooms"
+
+            def status() -> dict[str, tuple[str, str]]:
+                return {r["email"]: (r["status"], r["code"]) for r in acme.get(proofs).json()[
+                    "rooms"]}
+
+            wait_for(lambda: status()[heard][0] == "pass")
+            state = next(a["state"] for a in box.services["cronofy"].state.authorizations
+                         if a["email"].lower() == silent)
+            room_id, _dot, secret = state.partition(".")
+            for forged in (f"{room_id}.{secret[:-1]}x", f"{room_id}.", room_id,
+                           f"{room_id}.{secret}.extra"):
+                httpx.post(f"{relay.url}/ec/callback",
+                           json={"authorization": {"code": "attacker", "state": forged}})
+            assert status()[silent] == ("pending", "")
+            real = {"authorization": {"error": "access_denied", "state": state}}
+            httpx.post(f"{relay.url}/ec/callback", json=real)
+            assert status()[silent] == ("fail", "authorization_refused")
+            httpx.post(f"{relay.url}/ec/callback",
+                       json={"authorization": {"code": "late", "state": state}})
+            assert status()[silent] == ("fail", "authorization_refused")
+    finally:
+        relay.stop()
+        box.stop()
+
+
+def test_rate_limits_and_an_expired_token_are_waited_out(tmp_path: Path) -> None:
+    box = Sandbox(Scenario("busy", data={"rooms": {"count": 3}, "cronofy": {
+        "expire_first_token": True, "fail": {"authorizations": 429}, "fail_times": 2,
+        "retry_after": "1"}})).start(("cronofy",))
+    env = relay_env(box, tmp_path, f"sqlite:///{tmp_path / 'relay.sqlite3'}")
+    token = enroll(env, "acme")
+    relay = Relay(env, tmp_path).start()
+    try:
+        with relay.client(token) as acme:
+            assert acme.get("/v1/regions").json() == {"regions": ["de"]}
+            link = start_link(acme)
+            assert httpx.get(sign_in(box, link["authorize_url"])).status_code == 200
+            assert acme.get(f"/v1/links/{link['id']}").json()["account"]  # refreshed
+            acme.post(f"/v1/links/{link['id']}/rooms", json={"rooms": "all"})
+            rooms = wait_for(lambda: [r for r in acme.get(
+                f"/v1/links/{link['id']}/rooms").json()["rooms"] if r["status"] == "pass"]
+                if acme.get(f"/v1/links/{link['id']}/rooms").json()["summary"]["pass"] == 3
+                else None)
+            assert len(rooms) == 3
+    finally:
+        relay.stop()
+        box.stop()
+    events = [json.loads(line) for line in relay.log.read_text().splitlines()]
+    waits = [e["wait"] for e in events if e["event"] == "cronofy.rate_limited"]
+    assert waits == [1.0, 1.0]

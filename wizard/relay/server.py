@@ -99,6 +99,9 @@ class Relay:
                                   "authorize_url": f"{self.cronofy.authorize_url(region)}?"
                                                    f"{query}"}, status=201)
 
+    async def regions(self, _request: web.Request) -> web.Response:
+        return web.json_response({"regions": sorted(self.cronofy.applications)})
+
     async def _own_link(self, request: web.Request) -> Row | None:
         link = await self.db(self.store.link, request.match_info["link_id"])
         # Another organisation's link does not exist, as far as this one can tell.
@@ -208,6 +211,12 @@ class Relay:
                 return await self._link_failed(link_id, "code_exchange_failed", answer.status)
             info = await self.cronofy.call(region, "GET", "/v1/userinfo",
                                            token=tokens["access_token"])
+            if info.status == 401 and (fresh := _tokens(await self.cronofy.token(
+                    region, grant_type="refresh_token",
+                    refresh_token=tokens["refresh_token"]))) is not None:
+                tokens = fresh
+                info = await self.cronofy.call(region, "GET", "/v1/userinfo",
+                                               token=tokens["access_token"])
         except CronofyUnreachable:
             return await self._link_failed(link_id, "cronofy_unreachable", 0)
         body = info.body if isinstance(info.body, dict) else {}
@@ -521,6 +530,7 @@ def make_app(relay: Relay) -> web.Application:
     app.router.add_get("/health", relay.health)
     app.router.add_get("/ec/redirect", relay.redirect)
     app.router.add_post("/ec/callback", relay.callback)
+    app.router.add_get("/v1/regions", relay.regions)
     app.router.add_post("/v1/links", relay.start_link)
     app.router.add_get("/v1/links/{link_id}", relay.get_link)
     app.router.add_post("/v1/links/{link_id}/rooms", relay.authorize_rooms)

@@ -16,8 +16,8 @@ default 2); ``retry_after`` (what injected 429s carry: default ``"1"``,
 value} (that endpoint answers exactly this, e.g. ``{ resources = "none" }``: a shape
 Cronofy never sends) with ``answer_status`` = {endpoint = status} (default 200);
 ``disconnected_rooms`` (rooms whose Cronofy profile is not connected: ``/v1/profiles``
-offers a relink URL). A room's callback code is exchanged for that room's token, which
-reads ``/v1/profiles``, ``/v1/calendars`` and ``/v1/events`` (also ``fail``-able).
+offers a relink URL); ``silent_rooms`` (no callback ever comes for them). A room's
+callback code is exchanged for that room's token, which reads ``/v1/profiles``, ``/v1/calendars`` and ``/v1/events`` (also ``fail``-able).
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ class CronofyState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     tokens_issued: int = 0
     disconnected: set[str] = field(default_factory=set)  # rooms whose profile needs a relink
+    silent: set[str] = field(default_factory=set)  # rooms whose callback never comes
 
     @classmethod
     def from_scenario(cls, rooms: list[Room], section: dict[str, Any]) -> CronofyState:
@@ -78,6 +79,7 @@ class CronofyState:
             else str(section["retry_after"]),
             expire_first_token=bool(section.get("expire_first_token", False)),
             disconnected={str(x).lower() for x in section.get("disconnected_rooms", [])},
+            silent={str(x).lower() for x in section.get("silent_rooms", [])},
             answer=dict(section.get("answer", {})),
             answer_status={str(k): int(v) for k, v in section.get("answer_status", {}).items()},
         )
@@ -255,6 +257,8 @@ class Cronofy:
                  payload: dict[str, Any]) -> None:
         """A room's code is exchanged like the link's (``redirect_uri`` = the callback URL)
         for the room's own token, which sees that room's profile, calendar and events."""
+        if email in self.state.silent:
+            return  # Cronofy never calls back for this room
         code = payload["authorization"].get("code")
         entry = self._bearer(request)
         if code and entry is not None:
