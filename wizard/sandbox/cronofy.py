@@ -17,7 +17,8 @@ value} (that endpoint answers exactly this, e.g. ``{ resources = "none" }``: a s
 Cronofy never sends) with ``answer_status`` = {endpoint = status} (default 200);
 ``disconnected_rooms`` (rooms whose Cronofy profile is not connected: ``/v1/profiles``
 offers a relink URL); ``silent_rooms`` (no callback ever comes for them). A room's
-callback code is exchanged for that room's token, which reads ``/v1/profiles``, ``/v1/calendars`` and ``/v1/events`` (also ``fail``-able).
+callback code is exchanged for that room's token, which reads ``/v1/profiles``,
+``/v1/calendars`` and ``/v1/events`` (also ``fail``-able).
 """
 
 from __future__ import annotations
