@@ -276,29 +276,38 @@ class Relay:
     # -- tokens ------------------------------------------------------------------------
     async def service_call(self, link: Row, method: str, path: str,
                            **kwargs: Any) -> Answer:
-        """A call with the link's service-account token, refreshed once on a 401."""
-        tokens = self.sealer.open(link["tokens"], f"link:{link['id']}")
-        answer = await self.cronofy.call(link["region"], method, path,
-                                         token=tokens["access_token"], **kwargs)
+        """A call with the link's service-account token: refreshed when it is about to
+        expire, and once more on a 401."""
+        token = await self._service_token(link)
+        answer = await self.cronofy.call(link["region"], method, path, token=token, **kwargs)
         if answer.status != 401:
             return answer
-        lock = self._refresh_locks.setdefault(link["id"], asyncio.Lock())
-        async with lock:
+        fresh = await self._service_token(link, rejected=token)
+        if fresh == token:
+            return answer
+        return await self.cronofy.call(link["region"], method, path, token=fresh, **kwargs)
+
+    async def _service_token(self, link: Row, rejected: str = "") -> str:
+        """The link's current access token, refreshed (once, for every caller waiting) when
+        it expires within a minute or is the one Cronofy just rejected."""
+        context = f"link:{link['id']}"
+        async with self._refresh_locks.setdefault(link["id"], asyncio.Lock()):
             current = await self.db(self.store.link, link["id"])
-            tokens = self.sealer.open(current["tokens"], f"link:{link['id']}")
-            if tokens["access_token"] == self.sealer.open(
-                    link["tokens"], f"link:{link['id']}")["access_token"]:
+            tokens = self.sealer.open(current["tokens"], context)
+            stale = tokens["access_token"] == rejected or \
+                float(tokens.get("expires_at", 0)) < time.time() + 60
+            if stale and tokens.get("refresh_token"):
                 refreshed = _tokens(await self.cronofy.token(
                     link["region"], grant_type="refresh_token",
                     refresh_token=tokens["refresh_token"]))
-                if refreshed is None:
-                    return answer
-                tokens = refreshed
-                await self.db(self.store.update_link, link["id"],
-                              tokens=self.sealer.seal(tokens, f"link:{link['id']}"))
-            link["tokens"] = (await self.db(self.store.link, link["id"]))["tokens"]
-        return await self.cronofy.call(link["region"], method, path,
-                                       token=tokens["access_token"], **kwargs)
+                if refreshed is not None:
+                    refreshed["refresh_token"] = refreshed["refresh_token"] or \
+                        tokens["refresh_token"]
+                    tokens = refreshed
+                    await self.db(self.store.update_link, link["id"],
+                                  tokens=self.sealer.seal(tokens, context))
+                    log.info("link.refreshed", extra={"fields": {"link": link["id"]}})
+            return str(tokens["access_token"])
 
     # -- the worker --------------------------------------------------------------------
     async def resume(self) -> None:
