@@ -56,8 +56,10 @@ def relay_env(box: Sandbox, folder: Path, database: str) -> dict[str, str]:
 
 
 class Relay:
-    def __init__(self, env: dict[str, str], folder: Path, port: int | None = None) -> None:
+    def __init__(self, env: dict[str, str], folder: Path, port: int | None = None,
+                 *options: str) -> None:
         self.env = env
+        self.options = options
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = folder / f"relay-{self.port}-{time.monotonic_ns()}.log"
@@ -67,7 +69,7 @@ class Relay:
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-P", "-m", "wizard", "relay", "serve", "--public-url",
-                 self.url, "--port", str(self.port)], env=self.env, cwd=ROOT,
+                 self.url, "--port", str(self.port), *self.options], env=self.env, cwd=ROOT,
                 stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:

@@ -187,13 +187,13 @@ def test_bad_configuration_is_one_sentence(setting: str, phrase: str, tmp_path: 
 def test_a_forged_state_for_a_waiting_room_changes_nothing(tmp_path: Path) -> None:
     """The attacker knows the room's id (it is in the state Cronofy was sent) but not its
     secret: nothing changes. Cronofy's own state works, once."""
-    scenario = Scenario("silent", data={"rooms": {"count": 2}})
-    silent, heard = (r.email.lower() for r in scenario.rooms)
-    box = Sandbox(Scenario("silent", data={"rooms": {"count": 2}, "cronofy": {
-        "silent_rooms": [silent]}})).start(("cronofy",))
+    scenario = Scenario("silent", data={"rooms": {"count": 3}})
+    silent, heard, forgotten = (r.email.lower() for r in scenario.rooms)
+    box = Sandbox(Scenario("silent", data={"rooms": {"count": 3}, "cronofy": {
+        "silent_rooms": [silent, forgotten]}})).start(("cronofy",))
     env = relay_env(box, tmp_path, f"sqlite:///{tmp_path / 'relay.sqlite3'}")
     token = enroll(env, "acme")
-    relay = Relay(env, tmp_path).start()
+    relay = Relay(env, tmp_path, None, "--callback-timeout", "3").start()
     try:
         with relay.client(token) as acme:
             link = start_link(acme)
@@ -220,6 +220,8 @@ def test_a_forged_state_for_a_waiting_room_changes_nothing(tmp_path: Path) -> No
             httpx.post(f"{relay.url}/ec/callback",
                        json={"authorization": {"code": "late", "state": state}})
             assert status()[silent] == ("fail", "authorization_refused")
+            # The room Cronofy never calls back for fails once --callback-timeout passed.
+            assert wait_for(lambda: status()[forgotten] == ("fail", "no_callback"))
     finally:
         relay.stop()
         box.stop()

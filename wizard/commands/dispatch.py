@@ -48,6 +48,17 @@ def _port(value: str) -> int:
     return port
 
 
+def _seconds(value: str) -> int:
+    try:
+        seconds = int(value)
+    except ValueError:
+        seconds = 0
+    if not 1 <= seconds <= 86_400:
+        raise argparse.ArgumentTypeError(
+            _("invalid number of seconds {value!r}: use 1 to 86400").format(value=value))
+    return seconds
+
+
 def _command(argv: Sequence[str]) -> str | None:
     commands = {"demo", "check", "connect", "sandbox", "report", "serve", "relay"}
     skip = False
@@ -201,6 +212,9 @@ def _add_relay(sub: Any, common: argparse.ArgumentParser) -> None:
                        help=_("address to listen on (default: %(default)s)"))
     serve.add_argument("--port", type=_port, default=8080,
                        help=_("port to listen on (default: %(default)s)"))
+    serve.add_argument("--callback-timeout", type=_seconds, default=600, metavar="SECONDS",
+                       help=_("how long a room waits for Cronofy's callback before it fails "
+                              "(default: %(default)s)"))
     for name, text in (("enroll", _("print a new enrollment token for an organisation (once)")),
                        ("revoke", _("make an organisation's enrollment token stop working"))):
         command = commands.add_parser(name, parents=[common], help=text)

@@ -100,7 +100,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     async def main() -> None:
         cronofy = Cronofy(applications, hosts)
-        await serve(Relay(store, Sealer(key), cronofy, Options(url)), args.host, args.port)
+        options = Options(url, callback_timeout=args.callback_timeout)
+        await serve(Relay(store, Sealer(key), cronofy, options), args.host, args.port)
 
     try:
         asyncio.run(main())
