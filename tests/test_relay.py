@@ -252,3 +252,23 @@ def test_rate_limits_and_an_expired_token_are_waited_out(tmp_path: Path) -> None
     events = [json.loads(line) for line in relay.log.read_text().splitlines()]
     waits = [e["wait"] for e in events if e["event"] == "cronofy.rate_limited"]
     assert waits == [1.0, 1.0]
+
+
+@pytest.mark.parametrize(("args", "database", "phrase"), [
+    (["enroll", "acme"], "postgresql://nobody@127.0.0.1:1/relay",
+     "The relay's PostgreSQL database cannot be reached (OperationalError)."),
+    (["enroll", "acme"], "sqlite:relay.db", "must be sqlite:///ABSOLUTE/PATH or postgresql://"),
+    (["enroll", "acme"], "mysql://db/relay", "must be sqlite:///ABSOLUTE/PATH or postgresql://"),
+    (["enroll", "Acme Corp"], "", "An organisation's name is 1 to 63 lower-case letters"),
+    (["revoke", "nobody"], "", "nobody has no enrollment token: nothing to revoke."),
+])
+def test_enroll_and_revoke_say_what_is_wrong(args: list[str], database: str, phrase: str,
+                                             tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("ROOMCAL_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("ROOMCAL_RELAY_DATABASE", database)
+    code = main(["--lang", "en", "relay", *args])
+    out, err = capsys.readouterr()
+    assert code in (1, 2) and out == ""
+    assert phrase in err
+    assert "Traceback" not in err and err.count("\n") == 1
