@@ -15,21 +15,24 @@ from wizard.relay.crypto import Sealer, SealError
 KEY = "0123456789abcdef0123456789abcdef-relay"
 
 
-async def test_the_bucket_allows_a_burst_then_the_even_rate() -> None:
-    pace = Pace(per_minute=1200)  # burst 50, then (1200 - 50) / 60 ≈ 19 a second
+async def test_the_pace_keeps_both_limits_and_wastes_no_time() -> None:
+    """Cronofy's limits on a faster clock: 100 a "minute" of 0.5 s, 40 a "second" of 0.1 s."""
+    pace = Pace(per_minute=100, per_second=40, minute=0.5, second=0.1)
+    sent = []
     start = time.monotonic()
-    for _ in range(50):
+    for _ in range(250):
         await pace.take()
-    assert time.monotonic() - start < 0.2
-    for _ in range(10):
-        await pace.take()
-    assert time.monotonic() - start >= 10 / pace.rate * 0.9
-    # Never more than the limit in a minute: the burst plus a minute at the even rate.
-    assert pace.capacity + pace.rate * 60 <= 1200
+        sent.append(time.monotonic())
+    for i, stamp in enumerate(sent):
+        assert sum(stamp - 0.5 < s <= stamp for s in sent[: i + 1]) <= 100
+        assert sum(stamp - 0.1 < s <= stamp for s in sent[: i + 1]) <= 40
+    # The limit allows 250 in two full "minutes" and a bit (the last 50 need 0.1 s more).
+    allowed = 2 * 0.5 + 0.1
+    assert time.monotonic() - start <= 1.2 * allowed + 0.05
 
 
 async def test_a_429_holds_the_bucket_for_its_retry_after() -> None:
-    pace = Pace(per_minute=6000)
+    pace = Pace(per_minute=500)
     pace.hold(retry_after("0.3"))
     start = time.monotonic()
     await asyncio.wait_for(pace.take(), 5)

@@ -1,14 +1,14 @@
 """The relay's calls to Cronofy, paced under each application's rate limit.
 
-One token bucket per data centre's application: a burst of at most a tenth of the
-limit, then an even rate, so no 60-second window holds more than the limit. A 429
-stops the whole bucket for its ``Retry-After`` (seconds or an HTTP-date, capped) and
-the call is tried again; so are 5xx answers, a few times.
+One pace per data centre's application (``Pace``: at most the limit in any minute and
+50 in any second). A 429 stops the whole application for its ``Retry-After`` (seconds
+or an HTTP-date, capped) and the call is tried again; so are 5xx answers, a few times.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import email.utils
 import logging
 import time
@@ -27,13 +27,22 @@ MAX_WAIT = 120.0
 
 
 class Pace:
-    """A token bucket: ``take()`` waits for the next request this application may send."""
+    """The requests one application may still send: ``take()`` waits for the next.
 
-    def __init__(self, per_minute: int) -> None:
-        self.capacity = max(1, min(50, per_minute // 10))
-        self.rate = max(per_minute - self.capacity, 1) / 60.0  # tokens a second
-        self.tokens = float(self.capacity)
-        self.stamp = time.monotonic()
+    A sliding log of the last minute's requests, so that no window of ``minute`` seconds
+    holds more than ``per_minute`` and none of ``second`` holds more than ``per_second``
+    (Cronofy: 500 a minute, 50 a second, per application). The minute is a second
+    longer than Cronofy's, for requests that arrive later than they left. 5 000 rooms
+    then take the nine minutes the limit allows, not more.
+    """
+
+    def __init__(self, per_minute: int, per_second: int = 50, *, minute: float = 61.0,
+                 second: float = 1.0) -> None:
+        self.per_minute = per_minute
+        self.per_second = max(1, min(per_second, per_minute))
+        self.minute = minute
+        self.second = second
+        self.sent: collections.deque[float] = collections.deque()
         self.blocked_until = 0.0
         self._lock = asyncio.Lock()
 
@@ -41,19 +50,22 @@ class Pace:
         async with self._lock:
             while True:
                 now = time.monotonic()
-                if now < self.blocked_until:
-                    await asyncio.sleep(self.blocked_until - now)
-                    continue
-                self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-                self.stamp = now
-                if self.tokens >= 1:
-                    self.tokens -= 1
+                while self.sent and self.sent[0] <= now - self.minute:
+                    self.sent.popleft()
+                wait = self.blocked_until - now
+                if len(self.sent) >= self.per_minute:
+                    wait = max(wait, self.sent[0] + self.minute - now)
+                if len(self.sent) >= self.per_second:
+                    # The per_second-th latest request must be a second old.
+                    wait = max(wait, self.sent[-self.per_second] + self.second - now)
+                if wait <= 0:
+                    self.sent.append(now)
                     return
-                await asyncio.sleep((1 - self.tokens) / self.rate)
+                await asyncio.sleep(wait)
 
     def hold(self, seconds: float) -> None:
+        """Cronofy said 429: nothing more from this application for ``seconds``."""
         self.blocked_until = max(self.blocked_until, time.monotonic() + seconds)
-        self.tokens = 0.0
 
 
 def retry_after(value: str | None, default: float = 1.0) -> float:
