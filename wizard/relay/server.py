@@ -39,7 +39,9 @@ PROVIDER = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
 MAX_BODY = 256 * 1024
 MAX_ROOMS = 20_000
-WORKERS = 8  # concurrent room jobs; the bucket sets the real pace
+WORKERS = 8  # concurrent room jobs; the pace sets the real rate
+HEARTBEAT = 5.0  # seconds between an instance's signs of life
+INSTANCE_TIMEOUT = 30.0  # an instance silent this long has stopped: its claims go back
 # What the authorize redirect's error means for the link (anything else: authorize_failed).
 REDIRECT_ERRORS = {"access_denied": "consent_refused",
                    "unauthorized_client": "unknown_application",
@@ -66,6 +68,8 @@ class Relay:
         self._refresh_locks: dict[str, asyncio.Lock] = {}
         self._jobs: set[asyncio.Task[None]] = set()
         self._limit = asyncio.Semaphore(WORKERS)
+        self.instance = "ins_" + secrets.token_urlsafe(9)  # whose claims are whose
+        self._last_beat = 0.0
 
     async def db(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return await asyncio.to_thread(method, *args, **kwargs)
@@ -107,8 +111,10 @@ class Relay:
         # Another organisation's link does not exist, as far as this one can tell.
         if link is None or not secrets.compare_digest(link["org"], request["org"]):
             return None
-        if link["status"] == "pending" and link["expires"] < time.time():
-            await self.db(self.store.update_link, link["id"], when_status="pending",
+        if link["status"] in ("pending", "exchanging") and link["expires"] < time.time():
+            # An exchange still running then is one a stopped instance left: its code
+            # died with it (codes are single-use and never stored).
+            await self.db(self.store.update_link, link["id"], when_status=link["status"],
                           status="expired", code="link_expired")
             link = await self.db(self.store.link, link["id"])
         return dict(link) if link else None
@@ -311,12 +317,18 @@ class Relay:
 
     # -- the worker --------------------------------------------------------------------
     async def resume(self) -> None:
-        """After a restart: claims that a stopped process held go back to the queue."""
-        for phase, back in (("requesting", "queued"), ("proving", "callback")):
-            for room in await self.db(self.store.rooms_in_phase, phase, 100_000):
-                await self.db(self.store.update_room, room["id"], when_phase=phase, phase=back)
-        for link in await self.db(self.store.links_with_status, "exchanging"):
-            await self._link_failed(link["id"], "interrupted", 0)
+        """Rooms that a stopped instance had claimed go back to the queue: at once for
+        one that stopped gracefully (it signed off), after INSTANCE_TIMEOUT for one that
+        crashed. Instances that still run keep theirs (several share PostgreSQL)."""
+        await self.db(self.store.heartbeat, self.instance)
+        reclaimed = await self.db(self.store.reclaim, time.time() - INSTANCE_TIMEOUT)
+        if reclaimed:
+            log.info("rooms.reclaimed", extra={"fields": {"rooms": reclaimed}})
+            self.wake.set()
+        self._last_beat = time.monotonic()
+
+    async def sign_off(self) -> None:
+        await self.db(self.store.forget_instance, self.instance)
 
     async def work(self) -> None:
         while True:
@@ -324,6 +336,8 @@ class Relay:
                 await asyncio.wait_for(self.wake.wait(), self.options.poll_interval)
             self.wake.clear()
             try:
+                if time.monotonic() - self._last_beat > HEARTBEAT:
+                    await self.resume()
                 await self._one_round()
             except Exception:  # a bug or a lost database: log it, keep serving
                 log.exception("worker.error")
@@ -335,7 +349,7 @@ class Relay:
                 if len(self._jobs) >= 4 * WORKERS:
                     return
                 if await self.db(self.store.update_room, room["id"], when_phase=phase,
-                                 phase=claim):
+                                 phase=claim, claimed_by=self.instance):
                     task = asyncio.create_task(self._run(job, room))
                     self._jobs.add(task)
                     task.add_done_callback(self._jobs.discard)
@@ -572,5 +586,7 @@ async def serve(relay: Relay, host: str, port: int) -> None:
         await runner.cleanup()
         for job in list(relay._jobs):
             job.cancel()
+        await asyncio.gather(*relay._jobs, return_exceptions=True)
+        await relay.sign_off()
         await relay.cronofy.close()
         log.info("relay.stopped", extra={"fields": {}})

@@ -54,13 +54,19 @@ SCHEMA = (
         relink_url TEXT NOT NULL DEFAULT '',
         sealed TEXT NOT NULL DEFAULT '',
         updated DOUBLE PRECISION NOT NULL,
+        claimed_by TEXT NOT NULL DEFAULT '',
         UNIQUE (link_id, email))""",
+    """CREATE TABLE IF NOT EXISTS relay_instances (
+        id TEXT PRIMARY KEY,
+        seen DOUBLE PRECISION NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS relay_rooms_phase ON relay_rooms (phase)",
 )
 
 LINK_FIELDS = frozenset({"status", "code", "account", "tokens", "state_hash"})
 ROOM_FIELDS = frozenset({"phase", "status", "code", "detail", "relink_url", "sealed",
-                         "state_hash"})
+                         "state_hash", "claimed_by"})
+# What a claim is, and where an abandoned one goes back to.
+CLAIMS = {"requesting": "queued", "proving": "callback"}
 
 
 class Database:
@@ -189,6 +195,26 @@ class Store:
                               (token_hash,))
         return rows[0] if rows else None
 
+    # -- instances (several relays on one PostgreSQL database) ------------------------
+    def heartbeat(self, instance: str) -> None:
+        if not self.db.run("UPDATE relay_instances SET seen = ? WHERE id = ?",
+                           (time.time(), instance))[1]:
+            self.db.run("INSERT INTO relay_instances (id, seen) VALUES (?, ?)",
+                        (instance, time.time()))
+
+    def forget_instance(self, instance: str) -> None:
+        self.db.run("DELETE FROM relay_instances WHERE id = ?", (instance,))
+
+    def reclaim(self, silent_since: float) -> int:
+        """Claims held by instances not seen since ``silent_since`` go back to the queue."""
+        self.db.run("DELETE FROM relay_instances WHERE seen < ?", (silent_since,))
+        count = 0
+        for claim, back in CLAIMS.items():
+            count += self.db.run(
+                "UPDATE relay_rooms SET phase = ?, claimed_by = '' WHERE phase = ? AND "
+                "claimed_by NOT IN (SELECT id FROM relay_instances)", (back, claim))[1]
+        return count
+
     # -- links ------------------------------------------------------------------------
     def add_link(self, link: Row) -> None:
         self.db.run(
@@ -212,9 +238,6 @@ class Store:
             sql += " AND status = ?"
             params.append(when_status)
         return self.db.run(sql, params)[1] > 0
-
-    def links_with_status(self, status: str) -> list[Row]:
-        return self.db.run("SELECT * FROM relay_links WHERE status = ?", (status,))[0]
 
     # -- rooms ------------------------------------------------------------------------
     def add_rooms(self, rooms: Iterable[Row]) -> int:
