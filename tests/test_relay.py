@@ -272,3 +272,32 @@ def test_enroll_and_revoke_say_what_is_wrong(args: list[str], database: str, phr
     assert code in (1, 2) and out == ""
     assert phrase in err
     assert "Traceback" not in err and err.count("\n") == 1
+
+
+def test_rooms_in_progress_survive_a_restart(tmp_path: Path) -> None:
+    """Cronofy says 429 "come back in 30 s" to the authorizations: the relay is stopped
+    meanwhile; the next one takes the claimed rooms over at once."""
+    box = Sandbox(Scenario("held", data={"rooms": {"count": 3}, "cronofy": {
+        "fail": {"authorizations": 429}, "fail_times": 99, "retry_after": "30"}})
+                  ).start(("cronofy",))
+    env = relay_env(box, tmp_path, f"sqlite:///{tmp_path / 'relay.sqlite3'}")
+    token = enroll(env, "acme")
+    relay = Relay(env, tmp_path).start()
+    try:
+        with relay.client(token) as acme:
+            link = start_link(acme)
+            assert httpx.get(sign_in(box, link["authorize_url"])).status_code == 200
+            acme.post(f"/v1/links/{link['id']}/rooms", json={"rooms": "all"})
+            wait_for(lambda: "cronofy.rate_limited" in relay.log.read_text())
+            assert acme.get(f"/v1/links/{link['id']}/rooms").json()["summary"]["pending"] == 3
+    finally:
+        assert relay.stop() == 0
+    box.services["cronofy"].state.fail.clear()  # Cronofy is willing again
+    again = Relay(env, tmp_path, relay.port).start()
+    try:
+        with again.client(token) as acme:
+            assert wait_for(lambda: acme.get(f"/v1/links/{link['id']}/rooms").json()[
+                "summary"]["pass"] == 3, timeout=20)
+    finally:
+        again.stop()
+        box.stop()
