@@ -48,8 +48,19 @@ def _port(value: str) -> int:
     return port
 
 
+def _seconds(value: str) -> int:
+    try:
+        seconds = int(value)
+    except ValueError:
+        seconds = 0
+    if not 1 <= seconds <= 86_400:
+        raise argparse.ArgumentTypeError(
+            _("invalid number of seconds {value!r}: use 1 to 86400").format(value=value))
+    return seconds
+
+
 def _command(argv: Sequence[str]) -> str | None:
-    commands = {"demo", "check", "connect", "sandbox", "report", "serve"}
+    commands = {"demo", "check", "connect", "sandbox", "report", "serve", "relay"}
     skip = False
     for arg in argv:
         if skip:
@@ -185,7 +196,29 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     serve.add_argument("--allow-remote", action="store_true",
                        help=_("really listen on a network address, protected by the token "
                               "alone"))
+    _add_relay(sub, common)
     return parser
+
+
+def _add_relay(sub: Any, common: argparse.ArgumentParser) -> None:
+    relay = sub.add_parser("relay", parents=[common],
+                           help=_("the vendor-side service of step 2 (see docs/relay.md)"))
+    commands = relay.add_subparsers(dest="relay_command", metavar="COMMAND", required=True)
+    serve = commands.add_parser("serve", parents=[common],
+                                help=_("run the relay (behind TLS at its public address)"))
+    serve.add_argument("--public-url", required=True, metavar="URL",
+                       help=_("the relay's https:// address as Cronofy and browsers reach it"))
+    serve.add_argument("--host", default="127.0.0.1", metavar="ADDRESS",
+                       help=_("address to listen on (default: %(default)s)"))
+    serve.add_argument("--port", type=_port, default=8080,
+                       help=_("port to listen on (default: %(default)s)"))
+    serve.add_argument("--callback-timeout", type=_seconds, default=600, metavar="SECONDS",
+                       help=_("how long a room waits for Cronofy's callback before it fails "
+                              "(default: %(default)s)"))
+    for name, text in (("enroll", _("print a new enrollment token for an organisation (once)")),
+                       ("revoke", _("make an organisation's enrollment token stop working"))):
+        command = commands.add_parser(name, parents=[common], help=text)
+        command.add_argument("org", metavar="ORG", help=_("the organisation's name, e.g. acme"))
 
 
 def _add_field_options(parser: argparse.ArgumentParser, info: providers.ProviderInfo) -> None:
@@ -260,6 +293,10 @@ def dispatch(argv: Sequence[str], lang: str) -> int:
             from wizard.commands.serve import run_serve
 
             return run_serve(args)
+        if args.command == "relay":
+            from wizard.commands.relay import run_relay
+
+            return run_relay(args, settings)
     except UsageError as exc:
         print(f"roomcal: {exc}", file=sys.stderr)
         return EXIT_USAGE

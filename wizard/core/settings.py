@@ -124,6 +124,21 @@ class Settings:
         default="",
         metadata=_about("ROOMCAL_CRONOFY_API_URL", N_(
             "Cronofy API address for every data centre, may contain {region} (https)")))
+    relay_clients: str = field(
+        default="",
+        metadata=_about("ROOMCAL_RELAY_CLIENTS", N_(
+            "roomcal relay: the TOML file (mode 0600) with the Cronofy application of each "
+            "data centre")))
+    relay_key: str = field(
+        default="", repr=False,
+        metadata=_about("ROOMCAL_RELAY_KEY", N_(
+            "roomcal relay: the key (32 characters or more) that encrypts the tokens it "
+            "keeps")))
+    relay_database: str = field(
+        default="",
+        metadata=_about("ROOMCAL_RELAY_DATABASE", N_(
+            "roomcal relay: sqlite:///PATH or postgresql://… (default: a SQLite file in the "
+            "state folder)")))
     providers: tuple[str, ...] = field(
         default=(),
         metadata=_about("ROOMCAL_PROVIDERS", N_(
@@ -252,6 +267,11 @@ class Settings:
         """The demo's profiles: a folder of their own, so a demo never resumes (or writes)
         a real profile, and a real run never resumes the demo's sandbox link."""
         return self.config_dir / "demo-profiles"
+
+    @property
+    def relay_database_url(self) -> str:
+        """Where the relay keeps its links: the setting, else a SQLite file beside the log."""
+        return self.relay_database or f"sqlite:///{self.state_dir / 'relay.sqlite3'}"
 
     @property
     def log_file(self) -> Path:

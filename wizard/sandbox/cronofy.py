@@ -14,7 +14,11 @@ default 2); ``retry_after`` (what injected 429s carry: default ``"1"``,
 ``"http-date"`` for an HTTP-date, anything else verbatim); ``expire_first_token``
 (the first access token is rejected: the refresh path); ``answer`` = {endpoint = JSON
 value} (that endpoint answers exactly this, e.g. ``{ resources = "none" }``: a shape
-Cronofy never sends) with ``answer_status`` = {endpoint = status} (default 200).
+Cronofy never sends) with ``answer_status`` = {endpoint = status} (default 200);
+``disconnected_rooms`` (rooms whose Cronofy profile is not connected: ``/v1/profiles``
+offers a relink URL); ``silent_rooms`` (no callback ever comes for them). A room's
+callback code is exchanged for that room's token, which reads ``/v1/profiles``,
+``/v1/calendars`` and ``/v1/events`` (also ``fail``-able).
 """
 
 from __future__ import annotations
@@ -60,6 +64,8 @@ class CronofyState:
     revoked: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     tokens_issued: int = 0
+    disconnected: set[str] = field(default_factory=set)  # rooms whose profile needs a relink
+    silent: set[str] = field(default_factory=set)  # rooms whose callback never comes
 
     @classmethod
     def from_scenario(cls, rooms: list[Room], section: dict[str, Any]) -> CronofyState:
@@ -73,6 +79,8 @@ class CronofyState:
             retry_after=None if section.get("retry_after") is None
             else str(section["retry_after"]),
             expire_first_token=bool(section.get("expire_first_token", False)),
+            disconnected={str(x).lower() for x in section.get("disconnected_rooms", [])},
+            silent={str(x).lower() for x in section.get("silent_rooms", [])},
             answer=dict(section.get("answer", {})),
             answer_status={str(k): int(v) for k, v in section.get("answer_status", {}).items()},
         )
@@ -161,6 +169,8 @@ class Cronofy:
                     entry["redirect_uri"] != body.get("redirect_uri"):
                 return _error(400, "invalid_grant")
             provider = entry["provider"]
+            if entry.get("room"):
+                return Response.json(self._issue(provider, None, room=entry["room"]))
         elif grant == "refresh_token":
             with state.lock:
                 provider = state.refresh.get(str(body.get("refresh_token")))
@@ -170,14 +180,15 @@ class Cronofy:
             return _error(400, "unsupported_grant_type")
         return Response.json(self._issue(provider, body.get("refresh_token")))
 
-    def _issue(self, provider: str, refresh_token: str | None) -> dict[str, Any]:
+    def _issue(self, provider: str, refresh_token: str | None,
+               room: str | None = None) -> dict[str, Any]:
         state = self.state
         access = "sbx-at-" + secrets.token_urlsafe(24)  # prefixes: leak tests grep for them
         refresh = refresh_token or "sbx-rt-" + secrets.token_urlsafe(24)
         with state.lock:
             state.tokens_issued += 1
             valid = not (state.expire_first_token and state.tokens_issued == 1)
-            state.access[access] = {"provider": provider, "valid": valid,
+            state.access[access] = {"provider": provider, "valid": valid, "room": room,
                                     "expires": time.time() + 1800}
             state.refresh[refresh] = provider
         return {"token_type": "bearer", "access_token": access, "expires_in": 1800,
@@ -234,13 +245,64 @@ class Cronofy:
                                       "state": body.get("state", "")}}
                    if email in known else
                    {"authorization": {"error": "access_denied", "state": body.get("state", "")}})
-        threading.Thread(target=self._callback, args=(callback, payload), daemon=True).start()
+        threading.Thread(target=self._deliver, args=(request, email, callback, payload),
+                         daemon=True).start()
         return Response(202, b"", content_type="application/json")
 
     @staticmethod
     def _injected_422() -> Response:
         return Response.json({"errors": {"email": [
             {"key": "errors.required", "description": "email must be specified"}]}}, 422)
+
+    def _deliver(self, request: Request, email: str, callback: str,
+                 payload: dict[str, Any]) -> None:
+        """A room's code is exchanged like the link's (``redirect_uri`` = the callback URL)
+        for the room's own token, which sees that room's profile, calendar and events."""
+        if email in self.state.silent:
+            return  # Cronofy never calls back for this room
+        code = payload["authorization"].get("code")
+        entry = self._bearer(request)
+        if code and entry is not None:
+            with self.state.lock:
+                self.state.issued_codes.append(code)
+                self.state.codes[code] = {"redirect_uri": callback, "room": email,
+                                          "expires": time.time() + 300,
+                                          "provider": entry["provider"]}
+        self._callback(callback, payload)
+
+    def _room(self, request: Request) -> Room | None:
+        """The room a room's token belongs to (None: not a room's token)."""
+        entry = self._bearer(request)
+        email = entry.get("room") if entry else None
+        return next((r for r in self.state.rooms if r.email.lower() == email), None)
+
+    def profiles(self, request: Request) -> Response:
+        if (room := self._room(request)) is None:
+            return _error(401, "invalid_token")
+        if (injected := self._injected("profiles", request)) is not None:
+            return injected
+        connected = room.email.lower() not in self.state.disconnected
+        return Response.json({"profiles": [{
+            "provider_name": "exchange", "profile_id": "pro_" + room.email.split("@")[0],
+            "profile_name": room.email, "profile_connected": connected,
+            **({} if connected else {
+                "profile_relink_url": "https://app.cronofy.com/relink/pro_sandbox"})}]})
+
+    def calendars(self, request: Request) -> Response:
+        if (room := self._room(request)) is None:
+            return _error(401, "invalid_token")
+        if (injected := self._injected("calendars", request)) is not None:
+            return injected
+        return Response.json({"calendars": [{
+            "calendar_id": "cal_" + room.email.split("@")[0], "calendar_name": room.name,
+            "profile_name": room.email, "calendar_readonly": False, "calendar_primary": True}]})
+
+    def events(self, request: Request) -> Response:
+        if self._room(request) is None:
+            return _error(401, "invalid_token")
+        if (injected := self._injected("events", request)) is not None:
+            return injected
+        return Response.json({"pages": {"current": 1, "total": 1}, "events": []})
 
     @staticmethod
     def _callback(url: str, payload: dict[str, Any]) -> None:
@@ -274,6 +336,9 @@ def start(sandbox: Any) -> Any:
     api.add("GET", f"{PREFIX}/v1/userinfo", service.userinfo)
     api.add("GET", f"{PREFIX}/v1/resources", service.resources)
     api.add("POST", f"{PREFIX}/v1/service_account_authorizations", service.authorizations)
+    api.add("GET", f"{PREFIX}/v1/profiles", service.profiles)
+    api.add("GET", f"{PREFIX}/v1/calendars", service.calendars)
+    api.add("GET", f"{PREFIX}/v1/events", service.events)
     app_server = sandbox.serve(app, "cronofy-app", tls=True)
     api_server = sandbox.serve(api, "cronofy-api", tls=True)
     return ServiceHandle(
