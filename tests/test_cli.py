@@ -81,6 +81,15 @@ def test_invalid_profile_name(capsys: pytest.CaptureFixture[str]) -> None:
     assert "profile" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", [["report"], ["demo"], ["connect"]])
+def test_a_profile_named_before_the_command_is_the_one_used(
+        command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """`roomcal --profile x report` is `roomcal report --profile x`: the subcommand's own
+    default must not overwrite what was given before it."""
+    assert main(["--profile", "../etc/passwd", *command]) == 2
+    assert "invalid profile name '../etc/passwd'" in capsys.readouterr().err
+
+
 def test_check_without_required_arguments_is_a_usage_error() -> None:
     result = run("check", "exchange", env={"ROOMCAL_PASSWORD": "x"})
     assert result.returncode == 2, result.stderr

@@ -56,8 +56,11 @@ def claimed_setup(profile: str, *, settings: Settings, demo: DemoEnvironment | N
     """The setup of a command that saves the profile, holding it: a second wizard on the
     same profile would overwrite the first one's saves, so it is refused (exit 2)."""
     from wizard.app import Setup
-    from wizard.core.store import ProfileInUseError
+    from wizard.core.store import ProfileInUseError, ProfileStore
 
+    if not ProfileStore.valid_name(profile):  # a name, never a path
+        raise UsageError(_("invalid profile name {name!r}: use letters, digits, '.', '_' "
+                           "and '-'").format(name=profile))
     try:
         return Setup(profile, demo=demo, settings=settings, scenario=scenario, claim=True)
     except ProfileInUseError as exc:

@@ -92,23 +92,35 @@ def _add_answers_option(parser: argparse.ArgumentParser, help_text: str, *,
                         default=None if top_level else argparse.SUPPRESS)
 
 
+def _common_options(*, top_level: bool) -> argparse.ArgumentParser:
+    """Options every command takes, before or after its name. Below the top level they
+    have no default: a subcommand's default would overwrite what was given before it
+    (`roomcal --profile x report` would report `default`)."""
+    below = {} if top_level else {"default": argparse.SUPPRESS}
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--lang", type=_language, metavar="de|en",
+                        help=_("language of the wizard (default: from the environment)"),
+                        **below)
+    common.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help=_("also log the HTTP clients' requests (scrubbed) to the log file"))
+    common.add_argument("--profile", metavar="NAME", **({"default": "default"} | below),
+                        help=_("profile to resume or create (default: {name})").format(
+                            name="default"))
+    return common
+
+
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     """The parser, in the current language: argparse's own words too (argparse_words)."""
     argparse_words.install()
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--lang", type=_language, metavar="de|en",
-                        help=_("language of the wizard (default: from the environment)"))
-    common.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
-                        help=_("also log the HTTP clients' requests (scrubbed) to the log file"))
-    common.add_argument("--profile", default="default", metavar="NAME",
-                        help=_("profile to resume or create (default: %(default)s)"))
+    top = _common_options(top_level=True)
+    common = _common_options(top_level=False)
 
     from wizard.core.settings import log_file
 
     columns = epilog.width()
     parser = argparse.ArgumentParser(
         prog="roomcal",
-        parents=[common],
+        parents=[top],
         # The epilog is laid out already; the description is wrapped here, as argparse would.
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=textwrap.fill(_("Connect room calendars to your meeting-room product "
