@@ -269,7 +269,7 @@ class Setup:
             step1_rooms=self.session.step1_rooms() if service == profile.provider else [],
             profile=self.profile,
             resume=dict(profile.pending_link),
-            missing_rooms_hint=self._missing_rooms_hint(service),
+            missing_rooms_hint=self.missing_rooms_hint(service),
         )
 
         def pending(data: dict[str, Any]) -> None:
@@ -279,15 +279,18 @@ class Setup:
             outcome = run_link(request, endpoints=self.endpoints(), secrets=self.secrets,
                                credentials=self.cronofy_credentials(), interaction=interaction,
                                cancel=cancel, on_pending=pending)
-        except Exception:
+        except Exception as exc:
             # Refused, cancelled or failed: the attempt is over, nothing to resume.
             self.on_main(lambda: self.session.update(pending_link={}))
+            if service == profile.provider:
+                _point_at_step1(exc, self.session)
             raise
         self.on_main(lambda: self.session.linked(outcome.connection, outcome.resources,
                                                  outcome.comparison))
         return outcome
 
-    def _missing_rooms_hint(self, service: str) -> str:
+    def missing_rooms_hint(self, service: str) -> str:
+        """msgid: the service's likely reason for rooms Cronofy does not list ("" if none)."""
         try:
             return providers.get(service).plugin().missing_rooms_hint
         except providers.UnknownProviderError:
@@ -303,7 +306,7 @@ class Setup:
             connection, endpoints=self.endpoints(), secrets=self.secrets,
             credentials=self.cronofy_credentials(), profile=self.profile,
             step1_rooms=self.session.step1_rooms(),
-            missing_rooms_hint=self._missing_rooms_hint(connection.provider))
+            missing_rooms_hint=self.missing_rooms_hint(connection.provider))
 
         def keep() -> None:
             self.session.resources = list(outcome.resources)
@@ -405,3 +408,22 @@ class Setup:
             files.append((beside[0], dumps(self.report(scenario=self.scenario,
                                                        anonymized=anonymized))))
         return handoff.write(files, replace=replace)
+
+
+def _point_at_step1(exc: Exception, session: Session) -> None:
+    """Cronofy refused the link of the service step 1 checked: the remedy names what step 1
+    found failing there (a result, not a guess at Cronofy's reason)."""
+    from wizard.connect.link import REFUSED
+    from wizard.core.errors import UserFacingError
+    from wizard.core.i18n import N_
+    from wizard.core.model import Msg, Status
+
+    if not isinstance(exc, UserFacingError) or exc.code != REFUSED or session.provider is None:
+        return
+    for spec in session.plugin().checks:
+        result = session.results.get(spec.id)
+        if result is not None and result.status == Status.FAIL:
+            exc.remedy = Msg(N_("Step 1 found this service failing at \"{check}\": {detail} "
+                                "Fix that, check step 1 again, then link again."),
+                             check=Msg(spec.title), detail=result.detail)
+            return

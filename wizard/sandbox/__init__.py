@@ -26,6 +26,7 @@ from wizard.core.interaction import SignInRequest
 from wizard.sandbox.scenario import Scenario, load
 
 if TYPE_CHECKING:
+    from wizard.sandbox.enterprise_connect import EnterpriseConnect
     from wizard.sandbox.server import LoopbackServer
     from wizard.sandbox.tls import TlsMaterial
 
@@ -56,6 +57,8 @@ class ServiceHandle:
     demo_values: dict[str, dict[str, str]] = field(default_factory=dict)  # provider -> field
     demo_secrets: dict[str, dict[str, str]] = field(default_factory=dict)
     state: Any = None  # the service's own state object, for tests
+    # A provider's answer to the sandbox's Cronofy linking it (wizard.sandbox.enterprise_connect)
+    enterprise_connect: EnterpriseConnect | None = None
 
 
 class Sandbox:

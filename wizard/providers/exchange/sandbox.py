@@ -14,6 +14,12 @@ auth. Scenario keys (``[exchange]``):
 * ``malformed``: answer with broken XML; ``ews_disabled``: answer 403 with an HTML page
 * ``no_mailbox``: the service account has no mailbox (ErrorNonExistentMailbox)
 * ``service_account``: the account that may sign in (default ``svc-cronofy@…``; replays)
+
+Cronofy, linking Exchange, meets the same server (``LinkWorld``): it signs in as the
+service account with the demo's password — the one the demo's admin knows, as step 1
+does with the demo's values —, so a server that expects another, has EWS disabled or
+answers broken XML refuses the link; it finds rooms through room lists only, and a
+room the account may not impersonate fails its authorization.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from wizard.providers.exchange.ntlm import NtlmAcceptor
+from wizard.sandbox.enterprise_connect import Refusal
 from wizard.sandbox.rooms import DOMAIN, Room
 from wizard.sandbox.server import Request, Response, Router
 
@@ -112,6 +119,34 @@ class ExchangeState:
 
     def is_denied(self, room: str) -> bool:
         return self.denied is True or (isinstance(self.denied, set) and room in self.denied)
+
+
+@dataclass(frozen=True)
+class LinkWorld:
+    """What Cronofy meets when it links this Exchange (wizard.sandbox.enterprise_connect)."""
+
+    state: ExchangeState
+
+    def sign_in(self) -> Refusal | None:
+        state = self.state
+        if state.ews_disabled:
+            return Refusal("access_denied", "Exchange Web Services answered HTTP 403: EWS is "
+                                            "disabled for the service account.")
+        if state.malformed:
+            return Refusal("server_error", "The Exchange server did not answer with EWS.")
+        if state.password != DEMO_PASSWORD:
+            return Refusal("access_denied", "The Exchange server rejected the service "
+                                            "account's password (HTTP 401).")
+        return None
+
+    def account(self) -> str:
+        return self.state.service_account
+
+    def resources(self, rooms: list[Room]) -> list[Room]:
+        return list(rooms) if self.state.room_lists else []  # GetRooms needs a room list
+
+    def readable(self, email: str) -> bool:
+        return not self.state.is_denied(email.lower())
 
 
 class EwsHandler:
@@ -292,4 +327,5 @@ def start(sandbox: Any) -> Any:
         # The demo form holds the usual demo password; a scenario may expect another.
         demo_secrets={"exchange": {"password": DEMO_PASSWORD}},
         state=state,
+        enterprise_connect=LinkWorld(state),
     )
