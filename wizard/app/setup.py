@@ -223,19 +223,27 @@ class Setup:
                                  confirmations=confirmations)
         if cancel is not None:
             ctx.cancel = cancel
-        previous = self.session.results if only is not None else None
-        async for result in run_checks(self.plugin().checks, ctx, only=only, previous=previous):
-            if record and result.status.done and len(result.items) > ENCODE_BESIDE:
-                # Encoded for the profile beside the event loop, not on it (5 000 rooms:
-                # ~40 ms); the save at the end of the run finds it done.
-                await asyncio.to_thread(self.session.encode_for_saving, result)
-            if record and not (ctx.cancel.is_set() and not result.status.done):
-                # Small results are saved as they come (a crash keeps them); a check with
-                # thousands of items waits for the one save at the end.
-                self.session.record(result, persist=not result.items)
-            yield result
-        if record:
-            self.session.persist_results(inputs=dict(ctx.values))
+        previous = dict(self.session.results) if only is not None else None
+        # Every check of this run is pending from its start: until its result, nothing
+        # counts it as unmet (a check waiting for another has no event of its own).
+        run = self.session.begin_run(only) if record else None
+        try:
+            async for result in run_checks(self.plugin().checks, ctx, only=only,
+                                           previous=previous):
+                if record and result.status.done and len(result.items) > ENCODE_BESIDE:
+                    # Encoded for the profile beside the event loop, not on it (5 000 rooms:
+                    # ~40 ms); the save at the end of the run finds it done.
+                    await asyncio.to_thread(self.session.encode_for_saving, result)
+                if record and not (ctx.cancel.is_set() and not result.status.done):
+                    # Small results are saved as they come (a crash keeps them); a check
+                    # with thousands of items waits for the one save at the end.
+                    self.session.record(result, persist=not result.items)
+                yield result
+            if record:
+                self.session.persist_results(inputs=dict(ctx.values))
+        finally:
+            if run is not None:
+                self.session.end_run(run)
 
     def stale_inputs(self) -> list[tuple[str, str]] | None:
         """The fields (key, value then) whose values differ from those the stored results
