@@ -5,12 +5,16 @@ Each test drives the demo as a person does and reads what the screen says.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
 from scenes import settle
 from textual.widgets import Static
 
 from ui_support import make_app, sandbox
 from wizard.core.flow import Step
-from wizard.core.model import Status
+from wizard.core.model import CheckResult, Status
 from wizard.ui.screens.connect import ConnectScreen
 from wizard.ui.screens.prepare import PrepareScreen
 
@@ -208,3 +212,163 @@ def test_sentences_of_checks_do_not_name_tui_keys() -> None:
                     and any(naming_keys.search(text)
                             for text in ([msgid] if isinstance(msgid, str) else msgid))})
     assert keyed == [], keyed
+
+
+# -- Issue 18: one coherent world per scenario, and a connected screen that only reports --
+
+REFUSED = [
+    # (provider, scenario, a phrase of the refusal the wizard shows)
+    ("exchange", "wrong-password", "password"),
+    ("microsoft365", "m365-not-admin", "admin consent"),
+    ("microsoft365", "m365-app-admin", "admin consent"),
+    ("google", "not-super-admin", "super administrator"),
+]
+
+
+@pytest.mark.parametrize(("provider", "scenario", "phrase"), REFUSED,
+                         ids=[r[1] for r in REFUSED])
+def test_cronofy_refuses_the_link_step_1s_world_refuses(
+        provider: str, scenario: str, phrase: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Step 1 rejected the password (or found no admin who may consent, or no super
+    admin): the real Cronofy could not link that service either, nor may the sandbox's."""
+    from wizard.cli import main
+
+    code = main(["--lang", "en", "connect", "--provider", provider, "--scenario", scenario,
+                 "--json"])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    payload = json.loads(out)
+    assert (code, payload["ok"]) == (1, False), payload
+    assert phrase in payload["error"], payload
+    assert payload["remedy"], payload
+
+
+SEEN = [
+    # (provider, scenario TOML, the account Cronofy signed in as, rooms it lists)
+    ("exchange", "[rooms]\ncount = 6\n", "svc-cronofy@demo.example.com", 6),
+    ("microsoft365", "[rooms]\ncount = 6\n", "admin@demo.example.com", 6),
+    ("google", "[rooms]\ncount = 6\n", "admin@demo.example.com", 6),
+    # No room list: Cronofy finds Exchange rooms through room lists only.
+    ("exchange", "[rooms]\ncount = 6\n[exchange]\nroom_lists = []\n",
+     "svc-cronofy@demo.example.com", 0),
+    # Without the Marketplace app Cronofy may sign in, but lists no Google resources.
+    ("google", "[rooms]\ncount = 6\n[google]\nmarketplace_app = false\n",
+     "admin@demo.example.com", 0),
+]
+
+
+@pytest.mark.parametrize(("provider", "toml", "account", "rooms"), SEEN,
+                         ids=[f"{s[0]}-{s[3]}" for s in SEEN])
+def test_cronofy_sees_the_world_of_the_service_it_linked(
+        provider: str, toml: str, account: str, rooms: int, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from wizard.cli import main
+
+    scenario = tmp_path / "world.toml"
+    scenario.write_text(toml, encoding="utf-8")
+    code = main(["--lang", "en", "connect", "--provider", provider, "--scenario",
+                 str(scenario), "--json"])
+    payload = json.loads(capsys.readouterr().out)
+    assert code == 0 and payload["ok"], payload
+    assert payload["connection"]["account"] == account, payload
+    assert len(payload["rooms"]) == rooms, payload
+
+
+def test_the_gate_counts_what_is_unmet_not_what_could_not_run() -> None:
+    """One wrong password: one prerequisite is not met, three checks could not run
+    ("4 prerequisites are not met" read as four things to fix); while checks are still
+    to come, nothing is counted as unmet."""
+    from wizard import providers
+    from wizard.core.flow import prepare_gate
+    from wizard.core.i18n import set_language
+
+    set_language("en")
+    plugin = providers.get("exchange").plugin()
+    ids = [spec.id for spec in plugin.checks]
+    results = {i: CheckResult(i, Status.SKIP) for i in ids}
+    results["endpoint"] = CheckResult("endpoint", Status.PASS)
+    results["credentials"] = CheckResult("credentials", Status.FAIL)
+
+    def reason(found: dict[str, CheckResult]) -> str:
+        return str(prepare_gate(plugin, found, continue_anyway=False,
+                                confirmations=frozenset()).reason)
+
+    assert reason(results).startswith("1 prerequisite is not met"), reason(results)
+    assert "3 checks could not run" in reason(results), reason(results)
+    for waiting in ({}, {"endpoint": CheckResult("endpoint", Status.PASS),
+                         "credentials": CheckResult("credentials", Status.PENDING)}):
+        assert "not met" not in reason(waiting), reason(waiting)
+
+
+async def test_step_1_says_only_what_it_found_and_cronofy_refuses_the_same_password(
+        tmp_path: Path) -> None:
+    scenario = tmp_path / "slow-wrong-password.toml"
+    scenario.write_text('[rooms]\ncount = 6\n[exchange]\npassword = "another"\n'
+                        "latency_ms = 150\n", encoding="utf-8")
+    with sandbox(str(scenario), services=("exchange", "cronofy")) as box:
+        app = make_app(box, provider="exchange", step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause(0.3)  # the first checks are under way
+            assert app.session.results.get("impersonation") is None or \
+                not app.session.results["impersonation"].status.done
+            assert "not met" not in _text(app, "#gate-reason"), _text(app, "#gate-reason")
+            await settle(pilot)
+            gate = _text(app, "#gate-reason")
+            assert gate.startswith("1 prerequisite is not met") and "3 checks" in gate, gate
+            # The first failure has the focus; the passing check above it, opened, names
+            # what its text is: the help page's step, not a to-do.
+            assert app.focused is not None and app.focused.id == "check-credentials"
+            await pilot.press("up", "enter")
+            await pilot.pause()
+            remedy = app.screen.query_one("#check-endpoint .check-remedy", Static)
+            assert str(remedy.render()).startswith("What the help page asks"), \
+                str(remedy.render())
+            while app.focused is None or app.focused.id != "continue-anyway":
+                await pilot.press("tab")
+            await pilot.press("space", "ctrl+n")
+            await settle(pilot)
+            assert isinstance(app.screen, ConnectScreen)
+            steps = str(app.screen.query_one("#steps", Static).render())
+            assert "✓2" not in steps and "!2" in steps, steps  # step 1 is not done
+            await _to_connected(pilot)  # as far as Cronofy lets it
+            error, remedy_text = _text(app, "#link-error"), _text(app, "#link-remedy")
+            assert "password" in error, error
+            assert "Service account signs in" in remedy_text, remedy_text
+
+
+async def test_connected_states_what_step_2_proved_beside_what_step_1_left_open() -> None:
+    from wizard.ui.screens.connected import ConnectedScreen
+
+    with sandbox("no-room-list", services=("exchange", "cronofy")) as box:
+        app = make_app(box, provider="exchange", step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            while app.focused is None or app.focused.id != "continue-anyway":
+                await pilot.press("tab")
+            await pilot.press("space", "ctrl+n")
+            await settle(pilot)
+            await _to_connected(pilot)
+            assert isinstance(app.screen, ConnectedScreen)
+            # Step 1 found no rooms and Cronofy lists none: that is not "the same rooms".
+            assert not app.screen.query("#same-rooms")
+            proof = _text(app, "#proof")
+            assert "lists no room calendars" in proof, proof
+            still_open = _text(app, "#step1-open")
+            assert "✗ Room list exists" in still_open, still_open
+            assert "- Rooms in the room list" in still_open, still_open
+            steps = str(app.screen.query_one("#steps", Static).render())
+            assert "✓2" not in steps, steps
+
+
+async def test_an_earlier_link_of_another_service_is_named() -> None:
+    from wizard.core.model import Connection
+
+    app = make_app(None, provider="google", step=Step.CONNECT)
+    app.session.update(connection=Connection("microsoft365", "admin@demo.example.com", "de",
+                                             rooms=6))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ConnectScreen)
+        linked = _text(app, "#already-linked")
+        assert "Microsoft 365" in linked and "Google Workspace" in linked, linked
+        assert "not confirmed" in linked, linked

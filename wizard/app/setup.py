@@ -246,19 +246,27 @@ class Setup:
                                  confirmations=confirmations)
         if cancel is not None:
             ctx.cancel = cancel
-        previous = self.session.results if only is not None else None
-        async for result in run_checks(self.plugin().checks, ctx, only=only, previous=previous):
-            if record and result.status.done and len(result.items) > ENCODE_BESIDE:
-                # Encoded for the profile beside the event loop, not on it (5 000 rooms:
-                # ~40 ms); the save at the end of the run finds it done.
-                await asyncio.to_thread(self.session.encode_for_saving, result)
-            if record and not (ctx.cancel.is_set() and not result.status.done):
-                # Small results are saved as they come (a crash keeps them); a check with
-                # thousands of items waits for the one save at the end.
-                self.session.record(result, persist=not result.items)
-            yield result
-        if record:
-            self.session.persist_results(inputs=dict(ctx.values))
+        previous = dict(self.session.results) if only is not None else None
+        # Every check of this run is pending from its start: until its result, nothing
+        # counts it as unmet (a check waiting for another has no event of its own).
+        run = self.session.begin_run(only) if record else None
+        try:
+            async for result in run_checks(self.plugin().checks, ctx, only=only,
+                                           previous=previous):
+                if record and result.status.done and len(result.items) > ENCODE_BESIDE:
+                    # Encoded for the profile beside the event loop, not on it (5 000 rooms:
+                    # ~40 ms); the save at the end of the run finds it done.
+                    await asyncio.to_thread(self.session.encode_for_saving, result)
+                if record and not (ctx.cancel.is_set() and not result.status.done):
+                    # Small results are saved as they come (a crash keeps them); a check
+                    # with thousands of items waits for the one save at the end.
+                    self.session.record(result, persist=not result.items)
+                yield result
+            if record:
+                self.session.persist_results(inputs=dict(ctx.values))
+        finally:
+            if run is not None:
+                self.session.end_run(run)
 
     def stale_inputs(self) -> list[tuple[str, str]] | None:
         """The fields (key, value then) whose values differ from those the stored results
@@ -292,7 +300,7 @@ class Setup:
             step1_rooms=self.session.step1_rooms() if service == profile.provider else [],
             profile=self.profile,
             resume=dict(profile.pending_link),
-            missing_rooms_hint=self._missing_rooms_hint(service),
+            missing_rooms_hint=self.missing_rooms_hint(service),
         )
 
         def pending(data: dict[str, Any]) -> None:
@@ -302,15 +310,18 @@ class Setup:
             outcome = run_link(request, endpoints=self.endpoints(), secrets=self.secrets,
                                credentials=self.cronofy_credentials(), interaction=interaction,
                                cancel=cancel, on_pending=pending)
-        except Exception:
+        except Exception as exc:
             # Refused, cancelled or failed: the attempt is over, nothing to resume.
             self.on_main(lambda: self.session.update(pending_link={}))
+            if service == profile.provider:
+                _point_at_step1(exc, self.session)
             raise
         self.on_main(lambda: self.session.linked(outcome.connection, outcome.resources,
                                                  outcome.comparison))
         return outcome
 
-    def _missing_rooms_hint(self, service: str) -> str:
+    def missing_rooms_hint(self, service: str) -> str:
+        """msgid: the service's likely reason for rooms Cronofy does not list ("" if none)."""
         try:
             return providers.get(service).plugin().missing_rooms_hint
         except providers.UnknownProviderError:
@@ -326,7 +337,7 @@ class Setup:
             connection, endpoints=self.endpoints(), secrets=self.secrets,
             credentials=self.cronofy_credentials(), profile=self.profile,
             step1_rooms=self.session.step1_rooms(),
-            missing_rooms_hint=self._missing_rooms_hint(connection.provider))
+            missing_rooms_hint=self.missing_rooms_hint(connection.provider))
 
         def keep() -> None:
             self.session.resources = list(outcome.resources)
@@ -431,3 +442,22 @@ class Setup:
             files.append((beside[0], dumps(self.report(scenario=self.scenario,
                                                        anonymized=anonymized))))
         return handoff.write(files, replace=replace)
+
+
+def _point_at_step1(exc: Exception, session: Session) -> None:
+    """Cronofy refused the link of the service step 1 checked: the remedy names what step 1
+    found failing there (a result, not a guess at Cronofy's reason)."""
+    from wizard.connect.link import REFUSED
+    from wizard.core.errors import UserFacingError
+    from wizard.core.i18n import N_
+    from wizard.core.model import Msg, Status
+
+    if not isinstance(exc, UserFacingError) or exc.code != REFUSED or session.provider is None:
+        return
+    for spec in session.plugin().checks:
+        result = session.results.get(spec.id)
+        if result is not None and result.status == Status.FAIL:
+            exc.remedy = Msg(N_("Step 1 found this service failing at \"{check}\": {detail} "
+                                "Fix that, check step 1 again, then link again."),
+                             check=Msg(spec.title), detail=result.detail)
+            return

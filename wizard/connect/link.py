@@ -184,7 +184,7 @@ def run_link(
                            "application."), region=request.region),
                     Msg(N_("Choose the data centre where your Cronofy application is "
                            "registered, then link again."))) from None
-            raise
+            raise refused(exc) from None
         finally:
             interaction.end_sign_in()
         redirect_uri = server.redirect_uri
@@ -199,6 +199,18 @@ def run_link(
         client.close()
     return LinkOutcome(connection, resources,
                        compare(request.step1_rooms, resources, request.missing_rooms_hint))
+
+
+REFUSED = "cronofy.refused"
+
+
+def refused(exc: RedirectError) -> UserFacingError:
+    """Cronofy came back without a link: its sentence, and the service's reason it passed
+    on (server text: a parameter, never part of ours)."""
+    if not exc.description:
+        return UserFacingError(exc.sentence, exc.remedy, code=REFUSED)
+    return UserFacingError(Msg(N_("{refusal} Cronofy says: {reason}"), refusal=exc.sentence,
+                               reason=exc.description), exc.remedy, code=REFUSED)
 
 
 def secrets_token() -> str:

@@ -103,7 +103,7 @@ def prepare_gate(
 ) -> Gate:
     """May the user leave step 1? Failures only with an explicit "continue anyway"."""
     running = [s.id for s in plugin.checks if results.get(s.id, None) is not None
-               and results[s.id].status == Status.CHECKING]
+               and results[s.id].status in (Status.CHECKING, Status.PENDING)]
     if running:
         return Gate(False, Msg(N_("Wait until the checks have finished.")))
     failures = open_items(plugin, results, confirmations)
@@ -113,13 +113,43 @@ def prepare_gate(
         return Gate(True, failures=failures)
     return Gate(
         False,
-        Plural("{count} prerequisite is not met: fix it and re-check, or tick "
-               "\"Continue anyway\".",
-               "{count} prerequisites are not met: fix them and re-check, or tick "
-               "\"Continue anyway\".", len(failures), count=len(failures)),
+        Msg(N_("{open}. Fix what is open and re-check, or tick \"Continue anyway\"."),
+            open="; ".join(str(part) for part in _open_parts(results, failures))),
         failures=failures,
         needs_override=True,
     )
+
+
+def _open_parts(results: Mapping[str, CheckResult], open_ids: tuple[str, ...]) -> list[Msg]:
+    """What is open, counted by what it is: only a failed check is an unmet prerequisite
+    (one wrong password is one, not the four checks it kept from running)."""
+    failed = skipped = unchecked = unconfirmed = 0
+    for check_id in open_ids:
+        result = results.get(check_id)
+        if result is None:
+            unchecked += 1
+        elif result.status == Status.FAIL:
+            failed += 1
+        elif result.status == Status.SKIP:
+            skipped += 1
+        else:  # done, but its confirmation was not given
+            unconfirmed += 1
+    parts: list[Msg] = []
+    if failed:
+        parts.append(Plural("{count} prerequisite is not met",
+                            "{count} prerequisites are not met", failed, count=failed))
+    if unconfirmed:
+        parts.append(Plural("{count} step is not confirmed yet",
+                            "{count} steps are not confirmed yet", unconfirmed,
+                            count=unconfirmed))
+    if skipped:
+        parts.append(Plural("{count} check could not run because an earlier one did not pass",
+                            "{count} checks could not run because an earlier one did not pass",
+                            skipped, count=skipped))
+    if unchecked:
+        parts.append(Plural("{count} check has not run yet", "{count} checks have not run yet",
+                            unchecked, count=unchecked))
+    return parts
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ profile, so a dropped SSH session resumes exactly where it was.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,14 @@ from wizard.core.endpoints import has_userinfo, without_userinfo
 from wizard.core.flow import Gate, Step, open_items, prepare_gate, resumable
 from wizard.core.model import CheckResult, Msg, ProviderPlugin, Status, Text
 from wizard.core.store import Profile, ProfileStore
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """One run of step 1's checks: which checks, and their results before it."""
+
+    ids: list[str]
+    before: dict[str, CheckResult]
 
 
 class Session:
@@ -41,6 +50,7 @@ class Session:
         self._json_cache: dict[str, tuple[CheckResult, dict[str, Any]]] = {}
         self.resources: list[Any] = []  # Cronofy resources of the current link
         self.comparison: Any = None
+        self._run: Run | None = None  # the run of step 1's checks under way, if any
         self._load_results()
 
     # -- provider and plugin -------------------------------------------------------------
@@ -102,6 +112,30 @@ class Session:
         self.results[result.check_id] = result
         if result.status.done and persist:
             self._persist_results()
+
+    def begin_run(self, only: set[str] | None) -> Run:
+        """A run of step 1's checks (``only`` these) starts: each is pending until its
+        result comes. ``end_run`` with what this returns when the run is over."""
+        ids = [s.id for s in self.plugin().checks if only is None or s.id in only]
+        run = Run(ids, {i: self.results[i] for i in ids if i in self.results})
+        self._run = run
+        for check_id in ids:
+            self.results[check_id] = CheckResult(check_id, Status.PENDING)
+        return run
+
+    def end_run(self, run: Run) -> None:
+        """A run is over (or was cut short): a check it left unfinished gets back its
+        result from before, unless a newer run has taken over since."""
+        if self._run is not run:
+            return
+        self._run = None
+        for check_id in run.ids:
+            result = self.results.get(check_id)
+            if result is not None and not result.status.done:
+                if check_id in run.before:
+                    self.results[check_id] = run.before[check_id]
+                else:
+                    del self.results[check_id]
 
     def persist_results(self, inputs: dict[str, str] | None = None) -> None:
         """Save the results of a run in one write, after its last result; ``inputs``: the

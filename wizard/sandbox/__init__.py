@@ -30,6 +30,7 @@ from wizard.core.model import Msg
 from wizard.sandbox.scenario import Scenario, ScenarioFileError, load
 
 if TYPE_CHECKING:
+    from wizard.sandbox.enterprise_connect import EnterpriseConnect
     from wizard.sandbox.server import LoopbackServer
     from wizard.sandbox.tls import TlsMaterial
 
@@ -61,6 +62,8 @@ class ServiceHandle:
     demo_secrets: dict[str, dict[str, str]] = field(default_factory=dict)
     demo_confirmations: dict[str, frozenset[str]] = field(default_factory=dict)
     state: Any = None  # the service's own state object, for tests
+    # A provider's answer to the sandbox's Cronofy linking it (wizard.sandbox.enterprise_connect)
+    enterprise_connect: EnterpriseConnect | None = None
 
 
 class Sandbox:

@@ -19,6 +19,11 @@ Cronofy never sends) with ``answer_status`` = {endpoint = status} (default 200);
 offers a relink URL); ``silent_rooms`` (no callback ever comes for them). A room's
 callback code is exchanged for that room's token, which reads ``/v1/profiles``,
 ``/v1/calendars`` and ``/v1/events`` (also ``fail``-able).
+
+The calendar service behind the link is the scenario's own world: the sign-in for
+``provider_name``, the account, the rooms listed and each room's authorization are
+what that provider's sandbox service answers (``wizard.sandbox.enterprise_connect``),
+so a scenario whose step 1 fails the sign-in fails the link as the real Cronofy would.
 """
 
 from __future__ import annotations
@@ -28,12 +33,14 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 
+from wizard.sandbox.enterprise_connect import EnterpriseConnect, Refusal
 from wizard.sandbox.rooms import DOMAIN, Room
 from wizard.sandbox.server import Request, Response, Router, retry_after
 
@@ -41,6 +48,9 @@ CLIENT_ID = "sandbox-client-id"
 CLIENT_SECRET = "sandbox-client-secret-not-real"  # the sandbox's, not a real secret
 REGIONS = ("us", "uk", "de", "au", "ca", "sg")
 PREFIX = "/(?P<region>us|uk|de|au|ca|sg)"
+# Who Cronofy reports when the linked service's world does not say (a provider without
+# an answer for Cronofy, or Cronofy started alone).
+ACCOUNT = f"admin@{DOMAIN}"
 
 
 @dataclass
@@ -66,6 +76,8 @@ class CronofyState:
     tokens_issued: int = 0
     disconnected: set[str] = field(default_factory=set)  # rooms whose profile needs a relink
     silent: set[str] = field(default_factory=set)  # rooms whose callback never comes
+    # The world of a provider by name (its sandbox service's answer), None when none.
+    world: Callable[[str], EnterpriseConnect | None] = lambda provider: None
 
     @classmethod
     def from_scenario(cls, rooms: list[Room], section: dict[str, Any]) -> CronofyState:
@@ -111,17 +123,32 @@ class Cronofy:
             "service_account/accounts/manage", "service_account/resources/manage"
         }:
             params["error"] = "invalid_request"
+        elif not request.arg("provider_name"):
+            params["error"] = "invalid_request"  # which calendar service to sign in to?
         elif state.deny:
             params["error"] = "access_denied"
+        elif (refusal := self._sign_in(request.arg("provider_name"))) is not None:
+            params.update(error=refusal.error, error_description=refusal.description)
         else:
             code = secrets.token_urlsafe(16)
             with state.lock:
                 state.issued_codes.append(code)
                 state.codes[code] = {"redirect_uri": redirect_uri, "expires": time.time() + 300,
-                                     "provider": request.arg("provider_name", "exchange")}
+                                     "provider": request.arg("provider_name")}
             params["code"] = code
         separator = "&" if "?" in redirect_uri else "?"
         return Response.redirect(f"{redirect_uri}{separator}{urlencode(params)}")
+
+    def _sign_in(self, provider: str) -> Refusal | None:
+        """Cronofy signs in to the service: its world may refuse (None: it does not)."""
+        world = self.state.world(provider)
+        return None if world is None else world.sign_in()
+
+    def _rooms(self, provider: str) -> list[Room]:
+        """The rooms Cronofy lists for a link of ``provider``: what its world shows it."""
+        world = self.state.world(provider)
+        rooms = self.state.rooms if world is None else world.resources(self.state.rooms)
+        return [r for r in rooms if r.email.lower() not in self.state.hidden]
 
     # -- api -------------------------------------------------------------------------------
     def _wrong_region(self, request: Request) -> bool:
@@ -211,25 +238,25 @@ class Cronofy:
             return _error(401, "invalid_token")
         if (injected := self._injected("userinfo", request)) is not None:
             return injected
+        world = self.state.world(entry["provider"])
         return Response.json({
             "sub": "ser_5a1dbbx0c0ffee",
             "cronofy.type": "service_account",
             "cronofy.service_account.domain": DOMAIN,
             "cronofy.service_account.provider_name": entry["provider"],
-            "email": f"svc-cronofy@{DOMAIN}",
+            "email": ACCOUNT if world is None else world.account(),
         })
 
     def resources(self, request: Request) -> Response:
-        if self._bearer(request) is None:
+        if (entry := self._bearer(request)) is None:
             return _error(401, "invalid_token")
         if (injected := self._injected("resources", request)) is not None:
             return injected
-        visible = [r for r in self.state.rooms if r.email.lower() not in self.state.hidden]
         return Response.json({"resources": [{"email": r.email, "name": r.name}
-                                            for r in visible]})
+                                            for r in self._rooms(entry["provider"])]})
 
     def authorizations(self, request: Request) -> Response:
-        if self._bearer(request) is None:
+        if (entry := self._bearer(request)) is None:
             return _error(401, "invalid_token")
         if (injected := self._injected("authorizations", request)) is not None:
             return injected
@@ -240,10 +267,11 @@ class Cronofy:
             return self._injected_422()
         with self.state.lock:
             self.state.authorizations.append(body)
-        known = {r.email.lower() for r in self.state.rooms} - self.state.hidden
+        known = {r.email.lower() for r in self._rooms(entry["provider"])}
+        world = self.state.world(entry["provider"])
         payload = ({"authorization": {"code": secrets.token_urlsafe(12),
                                       "state": body.get("state", "")}}
-                   if email in known else
+                   if email in known and (world is None or world.readable(email)) else
                    {"authorization": {"error": "access_denied", "state": body.get("state", "")}})
         threading.Thread(target=self._deliver, args=(request, email, callback, payload),
                          daemon=True).start()
@@ -327,6 +355,13 @@ def start(sandbox: Any) -> Any:
 
     state = CronofyState.from_scenario(sandbox.scenario.rooms,
                                        sandbox.scenario.section("cronofy"))
+
+    def world(provider: str) -> EnterpriseConnect | None:
+        # Asked per request: a provider's service may start after this one.
+        handle = sandbox.services.get(provider)
+        return None if handle is None else handle.enterprise_connect
+
+    state.world = world
     service = Cronofy(state)
     app = Router()
     app.add("GET", f"{PREFIX}/enterprise_connect/oauth/authorize", service.authorize)

@@ -15,6 +15,12 @@ auth. Scenario keys (``[exchange]``):
 * ``no_mailbox``: the service account has no mailbox (ErrorNonExistentMailbox)
 * ``service_account``: the account that may sign in (default ``svc-cronofy@…``; replays)
 * ``discovered_ews_url``: the EWS address autodiscover answers (default: this server's)
+
+Cronofy, linking Exchange, meets the same server (``LinkWorld``): it signs in as the
+service account with the password the admin knows — the demo's, or one that has signed
+in here (step 1 typed the right one) —, so a server that expects another, has EWS
+disabled or answers broken XML refuses the link; it finds rooms through room lists only, and a
+room the account may not impersonate fails its authorization.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from wizard.providers.exchange.ntlm import NtlmAcceptor
+from wizard.sandbox.enterprise_connect import Refusal
 from wizard.sandbox.rooms import DOMAIN, Room
 from wizard.sandbox.server import Request, Response, Router
 
@@ -93,6 +100,7 @@ class ExchangeState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     seen: int = 0
     impersonated: list[str] = field(default_factory=list)
+    signed_in: bool = False  # the service account signed in with its password once
 
     @classmethod
     def from_scenario(cls, rooms: list[Room], section: dict[str, Any]) -> ExchangeState:
@@ -117,6 +125,34 @@ class ExchangeState:
         return self.denied is True or (isinstance(self.denied, set) and room in self.denied)
 
 
+@dataclass(frozen=True)
+class LinkWorld:
+    """What Cronofy meets when it links this Exchange (wizard.sandbox.enterprise_connect)."""
+
+    state: ExchangeState
+
+    def sign_in(self) -> Refusal | None:
+        state = self.state
+        if state.ews_disabled:
+            return Refusal("access_denied", "Exchange Web Services answered HTTP 403: EWS is "
+                                            "disabled for the service account.")
+        if state.malformed:
+            return Refusal("server_error", "The Exchange server did not answer with EWS.")
+        if state.password != DEMO_PASSWORD and not state.signed_in:
+            return Refusal("access_denied", "The Exchange server rejected the service "
+                                            "account's password (HTTP 401).")
+        return None
+
+    def account(self) -> str:
+        return self.state.service_account
+
+    def resources(self, rooms: list[Room]) -> list[Room]:
+        return list(rooms) if self.state.room_lists else []  # GetRooms needs a room list
+
+    def readable(self, email: str) -> bool:
+        return not self.state.is_denied(email.lower())
+
+
 class EwsHandler:
     def __init__(self, state: ExchangeState, ntlm: NtlmAcceptor) -> None:
         self.state = state
@@ -132,6 +168,7 @@ class EwsHandler:
         if not authorized:
             return Response(401, "", {"WWW-Authenticate": challenge}, "text/plain")
         with state.lock:
+            state.signed_in = True
             state.seen += 1
             busy = state.seen <= state.busy_requests
         if busy:
@@ -296,4 +333,5 @@ def start(sandbox: Any) -> Any:
         # The demo form holds the usual demo password; a scenario may expect another.
         demo_secrets={"exchange": {"password": DEMO_PASSWORD}},
         state=state,
+        enterprise_connect=LinkWorld(state),
     )

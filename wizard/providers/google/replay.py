@@ -26,7 +26,7 @@ RULES = {
     "google.delegated_admin": lambda check, inputs: {"google": {"not_super_admin": True}},
     "google.not_admin": lambda check, inputs: {"google": {"not_super_admin": True}},
     "google.no_rooms": lambda check, inputs: {"rooms": {"count": 0}},
-    "google.marketplace_unconfirmed": lambda check, inputs: {"google": {"app_installed": False}},
+    "google.marketplace_unconfirmed": lambda check, inputs: {"google": {"marketplace_app": False}},
 }
 
 LEGACY_CODES = {

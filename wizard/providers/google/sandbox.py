@@ -11,9 +11,14 @@ HTTP-date, anything else verbatim),
 ``page_size`` (default 100), ``non_room_resources`` (extra non-room resources),
 ``unauthorized`` (Directory calls answer 401: a revoked token), ``withheld_scopes``
 (scopes the admin unticked on the consent screen), ``clock_skew_s`` (the
-servers' Date header runs this many seconds ahead), ``app_installed`` (default true:
-the organisation has installed Cronofy from the Marketplace, so a scripted check against
-this sandbox confirms ``cronofy_app``; false as a person who has not confirmed it).
+servers' Date header runs this many seconds ahead), ``marketplace_app`` (default
+``true``: the organisation has installed Cronofy from the Marketplace, so a scripted
+check against this sandbox confirms ``cronofy_app``; ``false``: it has not — nothing
+confirms it, and Cronofy lists no resources).
+
+Cronofy, linking Google Workspace, signs the administrator in (``LinkWorld``): a
+delegated administrator is refused, and without the Marketplace app Cronofy lists
+no resources.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlencode, urlsplit
 
+from wizard.sandbox.enterprise_connect import Refusal
 from wizard.sandbox.rooms import DOMAIN, Room
 from wizard.sandbox.server import Request, Response, Router, retry_after
 
@@ -52,6 +58,28 @@ class GoogleState:
     refresh: dict[str, str] = field(default_factory=dict)  # refresh token -> granted scope
     api_requests: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@dataclass(frozen=True)
+class LinkWorld:
+    """What Cronofy meets when it links this Workspace (wizard.sandbox.enterprise_connect)."""
+
+    state: GoogleState
+
+    def sign_in(self) -> Refusal | None:
+        if self.state.section.get("not_super_admin"):
+            return Refusal("access_denied", f"{ADMIN} is not a super administrator: only a "
+                                            "super administrator can connect the organisation.")
+        return None
+
+    def account(self) -> str:
+        return ADMIN
+
+    def resources(self, rooms: list[Room]) -> list[Room]:
+        return list(rooms) if self.state.section.get("marketplace_app", True) else []
+
+    def readable(self, email: str) -> bool:
+        return True
 
 
 class Google:
@@ -190,13 +218,14 @@ def start(sandbox: Any) -> Any:
                    "google_api_url": server.base_url},
         demo_values={"google": {"port": "0", "admin_email": ADMIN}},
         # The scenario's organisation has installed Cronofy from the Marketplace, unless it
-        # says `app_installed = false` (a replayed report whose admin had not confirmed it).
+        # says `marketplace_app = false` (a replayed report whose admin had not confirmed it).
         demo_confirmations={"google": frozenset({"cronofy_app"})}
-        if state.section.get("app_installed", True) else {},
+        if state.section.get("marketplace_app", True) else {},
         # The demo's OAuth client ("Desktop app" JSON), as an admin would download it.
         demo_secrets={"google": {"client_config": json.dumps(client_config(
             f"{server.base_url}/o/oauth2/auth", f"{server.base_url}/token"))}},
         state=state,
+        enterprise_connect=LinkWorld(state),
     )
 
 

@@ -20,6 +20,11 @@ below msal's five minutes, a re-check renews it with the refresh token),
 ``device_code_text`` (appended to the device code and its verification address: a
 hostile login server's escape sequences).
 
+Cronofy, linking Microsoft 365, asks the admin for tenant-wide admin consent
+(``LinkWorld``): an admin without a role that may grant it to Microsoft Graph
+application permissions (Global or Privileged Role Administrator) gets Microsoft's
+refusal, and a room whose calendar is denied fails its authorization.
+
 The token endpoint answers like Microsoft's: an access token, a refresh token, an
 ID token and ``client_info`` (msal builds its cached account from them), for the
 device-code grant and for ``grant_type=refresh_token`` — msal's silent path.
@@ -36,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from wizard.sandbox.enterprise_connect import Refusal
 from wizard.sandbox.rooms import DOMAIN, Room
 from wizard.sandbox.server import Request, Response, Router, retry_after
 
@@ -51,6 +57,8 @@ ROLE_TEMPLATES = {
     "Application Administrator": "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
     "User Administrator": "fe930be7-5e62-47db-91af-98c3a49a38b1",
 }
+# The roles that may consent to Microsoft Graph application permissions for the tenant.
+CONSENT_ROLES = frozenset({"Global Administrator", "Privileged Role Administrator"})
 # Seconds a token poll for a code not yet approved waits for the approval before it
 # answers "authorization_pending" (msal then sleeps its one-second interval).
 PENDING_HOLD = 2.0
@@ -69,6 +77,12 @@ class M365State:
     lock: threading.Lock = field(default_factory=threading.Lock)
     approval: threading.Condition = field(default_factory=threading.Condition)
 
+    def roles(self) -> list[str]:
+        """The directory roles the admin holds, by display name."""
+        if self.section.get("not_admin"):
+            return []
+        return [str(r) for r in self.section.get("roles", ["Global Administrator"])]
+
     def room_lists(self) -> list[tuple[str, list[Room]]]:
         configured = self.section.get("room_lists")
         if configured is None:
@@ -80,6 +94,29 @@ class M365State:
                 r for r in self.rooms if r.email in members]
             lists.append((str(entry["email"]), rooms))
         return lists
+
+
+@dataclass(frozen=True)
+class LinkWorld:
+    """What Cronofy meets when it links this tenant (wizard.sandbox.enterprise_connect)."""
+
+    state: M365State
+
+    def sign_in(self) -> Refusal | None:
+        if CONSENT_ROLES & set(self.state.roles()):
+            return None
+        return Refusal("access_denied", f"AADSTS90094: admin consent is required; {ADMIN} "
+                                        "holds no role that may grant it for the organisation.")
+
+    def account(self) -> str:
+        return ADMIN
+
+    def resources(self, rooms: list[Room]) -> list[Room]:
+        return list(rooms)
+
+    def readable(self, email: str) -> bool:
+        return email.lower() not in {str(x).lower() for x in
+                                     self.state.section.get("calendar_denied", [])}
 
 
 class Login:
@@ -229,10 +266,9 @@ class Graph:
     def member_of(self, request: Request) -> Response:
         if (denied := self._guard(request)) is not None:
             return denied
-        names = [] if self.state.section.get("not_admin") else \
-            self.state.section.get("roles", ["Global Administrator"])
         roles = [{"@odata.type": "#microsoft.graph.directoryRole", "displayName": name,
-                  "roleTemplateId": ROLE_TEMPLATES.get(name, "")} for name in names]
+                  "roleTemplateId": ROLE_TEMPLATES.get(name, "")}
+                 for name in self.state.roles()]
         return Response.json({"value": roles})
 
     @staticmethod
@@ -294,6 +330,7 @@ def start(sandbox: Any) -> Any:
         endpoints={"ms_login_url": login_server.base_url, "graph_url": graph_server.base_url},
         demo_values={"microsoft365": {"tenant": DOMAIN}},
         state=state,
+        enterprise_connect=LinkWorld(state),
     )
 
 

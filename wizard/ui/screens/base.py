@@ -56,7 +56,7 @@ class StepScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         translate_bindings(self)
         yield Header(show_clock=False, icon="")
-        yield StepIndicator(self.STEP)
+        yield StepIndicator(self.STEP, self._unfinished_steps())
         with Body(id="body"):
             if note := self._resume_note():
                 yield Static(plain(note), id="resume-note", classes="notice")
@@ -74,6 +74,12 @@ class StepScreen(Screen[None]):
 
     def compose_body(self) -> ComposeResult:
         yield from ()
+
+    def _unfinished_steps(self) -> frozenset[Step]:
+        """Steps that are not done: step 1 while any of its items is open (the one rule)."""
+        if self.session.provider is None or not self.session.open_items():
+            return frozenset()
+        return frozenset({Step.PREPARE})
 
     def _resume_note(self) -> str:
         """On the first screen of a resumed profile: where it resumed, and from when.

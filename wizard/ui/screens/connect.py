@@ -15,7 +15,7 @@ from wizard.core.endpoints import REGIONS
 from wizard.core.errors import describe
 from wizard.core.flow import ConnectGate, Step, minutes_since
 from wizard.core.i18n import N_, _, ngettext
-from wizard.core.model import Status, Text, render
+from wizard.core.model import Connection, Status, Text, render
 from wizard.core.text import fill
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.screens.base import StepScreen
@@ -104,11 +104,8 @@ class ConnectScreen(StepScreen):
             yield Static(plain(_("Step 1 is complete.")), classes="hint")
         if (connection := self.session.profile.connection) is not None:
             # Back from "connected": the link stands; signing in again is not needed.
-            yield Static(plain(_("Already linked: {account} (Cronofy data centre {region}). "
-                                 "\"Show the connection\" goes on without a new sign-in; "
-                                 "\"Link\" links again.").format(
-                account=connection.account, region=connection.region)),
-                id="already-linked", classes="notice")
+            yield Static(plain(self._already_linked(connection)), id="already-linked",
+                         classes="notice")
             yield Button(_("Show the connection"), id="show-connection", variant="primary",
                          compact=True)
         with Vertical(id="connect-actions"):
@@ -125,6 +122,21 @@ class ConnectScreen(StepScreen):
             # Back after a crash or a dropped SSH session in the middle of a link:
             # straight to where it was cut short.
             self.wizard.navigator.open(LinkScreen(), origin=self)
+
+    def _already_linked(self, connection: Connection) -> str:
+        """The link that stands: which service, and whether step 1 was checked for it."""
+        try:
+            service = _(providers.get(connection.provider).title)
+        except providers.UnknownProviderError:
+            service = connection.provider
+        text = _("Already linked: {service}, {account} (Cronofy data centre {region}).").format(
+            service=service, account=connection.account, region=connection.region)
+        step1 = self.session.provider
+        if step1 is not None and connection.provider != step1:
+            text += " " + _("Step 1 was checked for {checked}: it is not confirmed by this "
+                            "link.").format(checked=_(providers.get(step1).title))
+        return text + " " + _("\"Show the connection\" goes on without a new sign-in; "
+                              "\"Link\" links again.")
 
     def focus_start(self) -> None:
         gate = self._gate()

@@ -9,13 +9,14 @@ from textual.widgets import Button, Static
 from wizard import providers
 from wizard.core.flow import Step
 from wizard.core.i18n import _, ngettext
-from wizard.core.model import render
+from wizard.core.model import Status, render
 from wizard.core.progress import grouped
 from wizard.core.text import fill
 from wizard.ui.failures import failure_text
 from wizard.ui.screens.base import StepScreen
 from wizard.ui.screens.connect import region_label
 from wizard.ui.text import plain, styled
+from wizard.ui.widgets.check_item import SYMBOLS
 
 
 class ConnectedScreen(StepScreen):
@@ -47,7 +48,8 @@ class ConnectedScreen(StepScreen):
         yield Static(plain(""), id="connected-error", classes="error-line")
 
     def _what_is_proven(self, service: str, rooms: int, proof: str) -> ComposeResult:
-        """Only what step 2 proved, and every room that failed in step 1 or Cronofy misses."""
+        """What step 2 proved (the link's results) beside what step 1 left open (its results):
+        every sentence stands on a result, none concludes beyond it."""
         step1 = self.session.provider
         if service != step1:
             yield Static(plain(fill(_("Step 1 was checked for {checked}, not for this service: "
@@ -55,12 +57,22 @@ class ConnectedScreen(StepScreen):
                 checked=_(providers.get(step1).title) if step1 else "-")),
                 classes="notice", id="not-step1")
             return
-        if rooms and proof:
-            yield Static(plain(fill(_(proof), count=rooms)), classes="hint", id="proof")
+        yield from self._step2_proved(service, rooms, proof)
+        yield from self._step1_open()
+
+    def _step2_proved(self, service: str, rooms: int, proof: str) -> ComposeResult:
         comparison = self.session.comparison
         missing_cronofy = list(getattr(comparison, "missing_in_cronofy", []))
         missing_step1 = list(getattr(comparison, "missing_in_step1", []))
         problems = self.session.room_problems()
+        if rooms and proof:
+            yield Static(plain(fill(_(proof), count=rooms)), classes="hint", id="proof")
+        elif not rooms:
+            # The service's likely reason, unless the comparison below gives it already.
+            hint = "" if missing_cronofy else self.setup.missing_rooms_hint(service)
+            yield Static(plain(" ".join(filter(None, (
+                _("Cronofy signed in, but lists no room calendars."), _(hint) if hint else ""
+            )))), classes="notice", id="proof")
         if missing_cronofy:
             yield Static(plain(fill(_("Found in step 1 but not visible to Cronofy ({count}): "
                                       "{rooms}"), count=len(missing_cronofy),
@@ -82,16 +94,29 @@ class ConnectedScreen(StepScreen):
                 classes="notice", id="step1-problems")
         for hint in getattr(comparison, "hints", [])[:3]:
             yield Static(plain(render(hint)), classes="hint")
-        if comparison is not None and not (missing_cronofy or missing_step1 or problems):
+        # "The same rooms" compares two lists: only when step 1 found rooms to compare.
+        if comparison is not None and rooms and self.session.step1_rooms() and not (
+                missing_cronofy or missing_step1 or problems):
             yield Static(plain(_("Cronofy sees exactly the rooms found in step 1.")),
                          classes="hint", id="same-rooms")
+
+    def _step1_open(self) -> ComposeResult:
+        """Step 1's open items as step 1 left them: a link proves none of them done."""
+        lines = [f"{SYMBOLS[result.status] if result else SYMBOLS[Status.PENDING]} {_(title)}: "
+                 + (render(result.detail) if result else _("not checked"))
+                 for title, result in self.session.failures()]
+        if lines:
+            yield Static(plain("\n".join([_("Still open in step 1:"), *lines])),
+                         classes="notice", id="step1-open")
 
     def compose_actions(self) -> ComposeResult:
         yield Button(_("Disconnect"), id="disconnect", compact=True)
         yield Button(_("Assign rooms"), id="next", variant="primary", compact=True)
 
     def after_mount(self) -> None:
-        if self.session.profile.connection is not None and not self.session.resources:
+        # Not read in this session yet (a restart): none read is also an answer (a link
+        # whose Cronofy lists no rooms must not re-read for ever).
+        if self.session.profile.connection is not None and self.session.comparison is None:
             self.reload_worker()
 
     @work(thread=True, exclusive=True, exit_on_error=False)

@@ -271,8 +271,7 @@ class PrepareScreen(StepScreen):
                     continue
                 self._progress.pop(result.check_id, None)
                 self._show(result)
-                if result.status.done:
-                    self.update_gate()
+                self.update_gate()  # also at a run's start: its checks are pending, not unmet
                 # Results can arrive in a burst; without this the whole burst runs as one
                 # step of the event loop and the screen freezes for its length.
                 await asyncio.sleep(0)

@@ -93,7 +93,11 @@ class CheckItem(Vertical, can_focus=True):
     def _remedy(self) -> Content:
         remedy = one_line(render(self.result.remedy))
         if self.result.status in (Status.PASS, Status.PENDING, Status.CHECKING) or not remedy:
-            return plain(_(self.spec.help)) if self.spec.help else plain("")
+            # Under a heading: the help page's sentence is often an instruction, which
+            # under a passing check read as a to-do.
+            if not self.spec.help:
+                return plain("")
+            return styled((_("What the help page asks:") + " ", "bold"), _(self.spec.help))
         return styled(("→ ", "bold"), remedy)
 
     def _copy_hint(self) -> Content:
