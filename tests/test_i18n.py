@@ -85,15 +85,16 @@ def test_every_plural_message_has_every_plural_form(lang: str) -> None:
 
 
 def test_plural_messages_follow_the_number_and_the_language() -> None:
-    rooms = [Plural("Step 1 has {count} open item.", "Step 1 has {count} open items.", n,
+    rooms = [Plural("{count} prerequisite is not met", "{count} prerequisites are not met", n,
                     count=n) for n in (0, 1, 2)]
     i18n.set_language("de")
     assert [str(m) for m in rooms] == [
-        "In Schritt 1 sind 0 Punkte offen.", "In Schritt 1 ist 1 Punkt offen.",
-        "In Schritt 1 sind 2 Punkte offen."]
+        "0 Voraussetzungen sind nicht erfüllt", "1 Voraussetzung ist nicht erfüllt",
+        "2 Voraussetzungen sind nicht erfüllt"]
     i18n.set_language("en")
     assert [str(m) for m in rooms] == [
-        "Step 1 has 0 open items.", "Step 1 has 1 open item.", "Step 1 has 2 open items."]
+        "0 prerequisites are not met", "1 prerequisite is not met",
+        "2 prerequisites are not met"]
 
 
 def test_no_text_counts_both_numbers_at_once() -> None:

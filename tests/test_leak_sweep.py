@@ -43,6 +43,7 @@ name = "Raum Elbe"
 email = "elbe@demo.example.com"
 [exchange]
 password = "{PASSWORD}"
+password_known = true
 ''', encoding="utf-8")
     return path
 

@@ -96,14 +96,14 @@ def _common_options(*, top_level: bool) -> argparse.ArgumentParser:
     """Options every command takes, before or after its name. Below the top level they
     have no default: a subcommand's default would overwrite what was given before it
     (`roomcal --profile x report` would report `default`)."""
-    below = {} if top_level else {"default": argparse.SUPPRESS}
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--lang", type=_language, metavar="de|en",
-                        help=_("language of the wizard (default: from the environment)"),
-                        **below)
+                        default=None if top_level else argparse.SUPPRESS,
+                        help=_("language of the wizard (default: from the environment)"))
     common.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
                         help=_("also log the HTTP clients' requests (scrubbed) to the log file"))
-    common.add_argument("--profile", metavar="NAME", **({"default": "default"} | below),
+    common.add_argument("--profile", metavar="NAME",
+                        default="default" if top_level else argparse.SUPPRESS,
                         help=_("profile to resume or create (default: {name})").format(
                             name="default"))
     return common

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -114,13 +114,13 @@ def prepare_gate(
     return Gate(
         False,
         Msg(N_("{open}. Fix what is open and re-check, or tick \"Continue anyway\"."),
-            open="; ".join(str(part) for part in _open_parts(results, failures))),
+            open="; ".join(str(part) for part in open_parts(results, failures))),
         failures=failures,
         needs_override=True,
     )
 
 
-def _open_parts(results: Mapping[str, CheckResult], open_ids: tuple[str, ...]) -> list[Msg]:
+def open_parts(results: Mapping[str, CheckResult], open_ids: Sequence[str]) -> list[Msg]:
     """What is open, counted by what it is: only a failed check is an unmet prerequisite
     (one wrong password is one, not the four checks it kept from running)."""
     failed = skipped = unchecked = unconfirmed = 0

@@ -15,12 +15,16 @@ auth. Scenario keys (``[exchange]``):
 * ``no_mailbox``: the service account has no mailbox (ErrorNonExistentMailbox)
 * ``service_account``: the account that may sign in (default ``svc-cronofy@…``; replays)
 * ``discovered_ews_url``: the EWS address autodiscover answers (default: this server's)
+* ``password_known``: the admin knows ``password`` and types it into Cronofy's page
+  (default: only when it is the demo's; a scenario whose admin is handed another
+  password, e.g. through ``ROOMCAL_PASSWORD``, says so)
 
 Cronofy, linking Exchange, meets the same server (``LinkWorld``): it signs in as the
-service account with the password the admin knows — the demo's, or one that has signed
-in here (step 1 typed the right one) —, so a server that expects another, has EWS
-disabled or answers broken XML refuses the link; it finds rooms through room lists only, and a
-room the account may not impersonate fails its authorization.
+service account with the password the admin knows — the demo's, one the scenario says
+the admin knows, or one that has signed in here (step 1 typed the right one) —, so a
+server that expects another, has EWS disabled or answers broken XML refuses the link;
+it finds rooms through room lists only, and a room the account may not impersonate
+fails its authorization.
 """
 
 from __future__ import annotations
@@ -101,6 +105,7 @@ class ExchangeState:
     seen: int = 0
     impersonated: list[str] = field(default_factory=list)
     signed_in: bool = False  # the service account signed in with its password once
+    password_known: bool = False  # the admin has the password (and types it into Cronofy)
 
     @classmethod
     def from_scenario(cls, rooms: list[Room], section: dict[str, Any]) -> ExchangeState:
@@ -110,6 +115,7 @@ class ExchangeState:
         return cls(
             rooms=rooms,
             password=str(section.get("password", DEMO_PASSWORD)),
+            password_known=bool(section.get("password_known", False)),
             service_account=str(section.get("service_account", SERVICE_ACCOUNT)).lower(),
             room_lists=[str(x) for x in section.get("room_lists", [ROOM_LIST])],
             denied=set(denied) if isinstance(denied, list) else bool(denied),
@@ -138,7 +144,7 @@ class LinkWorld:
                                             "disabled for the service account.")
         if state.malformed:
             return Refusal("server_error", "The Exchange server did not answer with EWS.")
-        if state.password != DEMO_PASSWORD and not state.signed_in:
+        if state.password != DEMO_PASSWORD and not (state.password_known or state.signed_in):
             return Refusal("access_denied", "The Exchange server rejected the service "
                                             "account's password (HTTP 401).")
         return None

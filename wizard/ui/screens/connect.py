@@ -13,8 +13,8 @@ from textual.widgets import Button, Checkbox, Select, Static
 from wizard import providers
 from wizard.core.endpoints import REGIONS
 from wizard.core.errors import describe
-from wizard.core.flow import ConnectGate, Step, minutes_since
-from wizard.core.i18n import N_, _, ngettext
+from wizard.core.flow import ConnectGate, Step, minutes_since, open_parts
+from wizard.core.i18n import N_, _
 from wizard.core.model import Connection, Status, Text, render
 from wizard.core.text import fill
 from wizard.ui.interaction import TuiInteraction
@@ -96,9 +96,11 @@ class ConnectScreen(StepScreen):
                              "calendars.")), classes="intro")
         failures = self._failure_lines()
         if failures:
-            yield Static(plain(fill(ngettext("Step 1 has {count} open item.",
-                                             "Step 1 has {count} open items.",
-                                        len(failures)), count=len(failures))),
+            # Counted by kind, as step 1's gate counts them: one wrong password is one
+            # unmet prerequisite, not the four checks it kept from running.
+            parts = open_parts(self.session.results, self.session.open_items())
+            yield Static(plain(fill(_("Step 1: {open}."),
+                                    open="; ".join(render(part) for part in parts))),
                          classes="notice")
         else:
             yield Static(plain(_("Step 1 is complete.")), classes="hint")
