@@ -77,6 +77,14 @@ async def _click(pilot, selector: str) -> None:
     raise AssertionError(f"{selector} never clickable on {pilot.app.screen}")
 
 
+async def _continue_anyway(pilot) -> None:
+    """Keyboard only, from step 1 with failures: Tab to "Continue anyway", tick it, go on."""
+    while pilot.app.focused is None or pilot.app.focused.id != "continue-anyway":
+        await pilot.press("tab")
+    await pilot.press("space", "ctrl+n")
+    await settle(pilot)
+
+
 async def _to_connected(pilot, *, before_sign_in=None) -> None:
     for selector in ("#connect", "#reminder-continue", "#terms-connect", "#link"):
         await _click(pilot, selector)
@@ -97,10 +105,7 @@ async def test_connected_claims_only_what_step_2_proved() -> None:
             await settle(pilot)
             # Keyboard only: the first failure has the focus after the run; Tab leads on
             # to "Continue anyway" below the checklist.
-            while app.focused is None or app.focused.id != "continue-anyway":
-                await pilot.press("tab")
-            await pilot.press("space", "ctrl+n")
-            await settle(pilot)
+            await _continue_anyway(pilot)
             await _to_connected(pilot)
             assert isinstance(app.screen, ConnectedScreen)
             shown = " ".join(str(w.render()) for w in app.screen.query(Static))
@@ -175,10 +180,7 @@ async def test_the_reminder_marks_skipped_checks_as_skipped_not_failed() -> None
         app = make_app(box, provider="exchange", step=Step.PREPARE)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            while app.focused is None or app.focused.id != "continue-anyway":
-                await pilot.press("tab")
-            await pilot.press("space", "ctrl+n")
-            await settle(pilot)
+            await _continue_anyway(pilot)
             await _click(pilot, "#connect")
             await settle(pilot)
             assert isinstance(app.screen, ReminderModal)
@@ -323,10 +325,7 @@ async def test_step_1_says_only_what_it_found_and_cronofy_refuses_the_same_passw
             remedy = app.screen.query_one("#check-endpoint .check-remedy", Static)
             assert str(remedy.render()).startswith("What the help page asks"), \
                 str(remedy.render())
-            while app.focused is None or app.focused.id != "continue-anyway":
-                await pilot.press("tab")
-            await pilot.press("space", "ctrl+n")
-            await settle(pilot)
+            await _continue_anyway(pilot)
             assert isinstance(app.screen, ConnectScreen)
             steps = str(app.screen.query_one("#steps", Static).render())
             assert "✓2" not in steps and "!2" in steps, steps  # step 1 is not done
@@ -343,10 +342,7 @@ async def test_connected_states_what_step_2_proved_beside_what_step_1_left_open(
         app = make_app(box, provider="exchange", step=Step.PREPARE)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            while app.focused is None or app.focused.id != "continue-anyway":
-                await pilot.press("tab")
-            await pilot.press("space", "ctrl+n")
-            await settle(pilot)
+            await _continue_anyway(pilot)
             await _to_connected(pilot)
             assert isinstance(app.screen, ConnectedScreen)
             # Step 1 found no rooms and Cronofy lists none: that is not "the same rooms".
