@@ -51,8 +51,12 @@ class FieldRow(Vertical):
         return render(problem) if problem is not None else None
 
     def show_problem(self, value: str) -> bool:
+        """Whether ``value`` is acceptable, and its problem shown under the field. A row
+        not composed (yet, or any more: a debounced re-check can fire while ctrl+l
+        re-composes the screen, or as the app closes) has nothing to show it in; compose
+        shows the problem of its own value."""
         problem = self.problem(value)
-        error = self.query_one(".field-error", Static)
-        error.update(plain(problem or ""))
-        error.display = bool(problem)
+        for error in self.query(".field-error").results(Static):
+            error.update(plain(problem or ""))
+            error.display = bool(problem)
         return problem is None
