@@ -20,8 +20,11 @@ SHORT = [
     ("exchange", "impersonation-denied", "prepare", 13),
     ("microsoft365", "m365-not-admin", "prepare", 16),
 ]
-# Seeds that crashed before the navigator owned the screen stack (InvalidStateError: a
-# sign-in modal dismissed twice; the dismiss popped the screen above it).
+# Seeds that crashed: before the navigator owned the screen stack (InvalidStateError: a
+# sign-in modal dismissed twice; the dismiss popped the screen above it), and a debounced
+# re-check firing into a row that was no longer composed (m365-not-admin above, seed 16).
+# A new action in scripts/monkey.py's table changes every seed's sequence: the old seed
+# is kept as one more long round, not as a replay of its crash.
 REGRESSIONS = [
     ("google", "healthy", "welcome", 3),
 ]
@@ -35,5 +38,5 @@ async def test_monkey_never_crashes(case: tuple[str, str, str, int], tmp_path: P
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path))  # the export dialog's default folder
     provider, scenario, step, seed = case
-    steps = 150 if case in REGRESSIONS else STEPS
+    steps = 80 if case in REGRESSIONS else STEPS
     await one_run(provider, scenario, step, seed, steps)
