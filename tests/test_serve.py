@@ -243,6 +243,20 @@ async def test_a_second_tab_is_told_the_profile_is_in_use(tmp_path: Path) -> Non
                 assert served.wizards() == running  # no second wizard was started
 
 
+async def test_a_reloaded_tab_gets_a_wizard_not_the_in_use_sentence(tmp_path: Path) -> None:
+    """A reload closes the tab's wizard as it opens the next: the new one waits for the old
+    one to let go of the profile instead of being told the profile is in use."""
+    with serving(state=tmp_path) as served:
+        session = await open_session(served)
+        async with wizard(served, session) as first:
+            await asyncio.wait_for(first.receive(), timeout=30)  # it started
+        async with wizard(served, session) as second:  # at once: the first is still ending
+            message = await asyncio.wait_for(second.receive(), timeout=30)
+            text = message.data.decode(errors="replace") if isinstance(message.data, bytes) \
+                else str(message.data)
+            assert "is in use by another roomcal" not in text
+
+
 async def test_localhost_is_ours_on_ipv6_too(tmp_path: Path) -> None:
     with serving(state=tmp_path) as served:
         with socket.socket(socket.AF_INET6) as squatter, pytest.raises(OSError) as taken:

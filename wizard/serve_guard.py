@@ -70,6 +70,9 @@ HANDOFF_SECONDS = 60
 # Wizards one session (one use of the printed address) may run at once: a tab, its
 # reload (the old wizard is still quitting), a duplicated tab.
 MAX_WIZARDS_PER_SESSION = 3
+# How long a new tab waits for a wizard of this server that is ending to let go of the
+# profile (a reload), before it is told the profile is in use.
+RELEASE_WAIT = 15.0
 # How long Ctrl+C waits for open tabs before their wizards are told to quit.
 SHUTDOWN_SECONDS = 1.0
 # Names a browser uses for a loopback server; the bind address is added to them.
@@ -227,6 +230,8 @@ class GuardedServer(Server):
         # roomcal (a tab still open, the admin's terminal). The wizard would say so on
         # its stderr, which a tab never shows; the tab gets the sentence instead.
         self.profile_in_use = profile_in_use
+        self.wizards_here = 0  # wizards of this server, until their output has ended
+        self.last_ended = float("-inf")
 
     async def _make_app(self) -> web.Application:
         app = web.Application(middlewares=[self._guard])
@@ -304,14 +309,30 @@ class GuardedServer(Server):
             return _refuse(request, no_token())
         if session.wizards >= MAX_WIZARDS_PER_SESSION:
             return await self._too_many(request)
-        if in_use := self.profile_in_use():
+        if in_use := await self._profile_still_in_use():
             log.warning("refused GET %s: the profile is in use", WEBSOCKET_PATH)
             return await self._sentence(request, in_use)
         session.wizards += 1
+        self.wizards_here += 1
         try:
             return await self._run_wizard(request)
         finally:
             session.wizards -= 1
+            self.wizards_here -= 1
+            self.last_ended = asyncio.get_running_loop().time()
+
+    async def _profile_still_in_use(self) -> str | None:
+        """Who holds the profile — unless it is a wizard of this server that is ending: a
+        reloaded tab closes its old wizard as it opens the new one, and the old one lets go
+        of the profile only when its process has ended. Another roomcal (the admin's
+        terminal) is said at once."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + RELEASE_WAIT
+        while (in_use := self.profile_in_use()) and loop.time() < deadline and (
+                # its output ends a moment before its process (and its hold on the profile)
+                self.wizards_here or loop.time() - self.last_ended < 2.0):
+            await asyncio.sleep(0.1)
+        return in_use
 
     async def _too_many(self, request: web.Request) -> web.WebSocketResponse:
         """A sentence in the tab's terminal instead of another wizard; the tab stays
