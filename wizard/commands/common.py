@@ -51,16 +51,23 @@ def read_settings() -> Settings:
         raise UsageError(f"{render(exc.sentence)} {render(exc.remedy)}".strip()) from None
 
 
+def check_profile_name(name: str) -> None:
+    """A profile is named, never a path (``../etc/passwd``): one sentence, exit 2."""
+    from wizard.core.store import ProfileStore
+
+    if not ProfileStore.valid_name(name):
+        raise UsageError(_("invalid profile name {name!r}: use letters, digits, '.', '_' "
+                           "and '-'").format(name=name))
+
+
 def claimed_setup(profile: str, *, settings: Settings, demo: DemoEnvironment | None = None,
                   scenario: str | None = None) -> Setup:
     """The setup of a command that saves the profile, holding it: a second wizard on the
     same profile would overwrite the first one's saves, so it is refused (exit 2)."""
     from wizard.app import Setup
-    from wizard.core.store import ProfileInUseError, ProfileStore
+    from wizard.core.store import ProfileInUseError
 
-    if not ProfileStore.valid_name(profile):  # a name, never a path
-        raise UsageError(_("invalid profile name {name!r}: use letters, digits, '.', '_' "
-                           "and '-'").format(name=profile))
+    check_profile_name(profile)
     try:
         return Setup(profile, demo=demo, settings=settings, scenario=scenario, claim=True)
     except ProfileInUseError as exc:

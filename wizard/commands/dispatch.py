@@ -338,12 +338,14 @@ def command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace
 
 
 def _run_tui(args: argparse.Namespace, settings: Settings, demo: str | None) -> int:
-    from wizard.commands.common import claimed_setup, load_answers, open_demo
-    from wizard.core.store import ProfileStore
+    from wizard.commands.common import (
+        check_profile_name,
+        claimed_setup,
+        load_answers,
+        open_demo,
+    )
 
-    if not ProfileStore.valid_name(args.profile):
-        raise UsageError(_("invalid profile name {name!r}: use letters, digits, '.', '_' "
-                           "and '-'").format(name=args.profile))
+    check_profile_name(args.profile)
     # A bad answers file is refused before anything starts.
     answers = load_answers(args.answers) if args.answers else None
     # The sandbox comes up after the first screen is painted (its TLS keys and servers

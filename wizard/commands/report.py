@@ -15,13 +15,11 @@ if TYPE_CHECKING:
 
 def run_report(args: argparse.Namespace, settings: Settings) -> int:
     from wizard.app import Setup
+    from wizard.commands.common import check_destination, check_profile_name
     from wizard.core.report import dumps
     from wizard.core.store import ProfileStore
 
-    if not ProfileStore.valid_name(args.profile):
-        raise UsageError(_("invalid profile name {name!r}: use letters, digits, '.', '_' "
-                           "and '-'").format(name=args.profile))
-    from wizard.commands.common import check_destination
+    check_profile_name(args.profile)
 
     # Before anything is read or built: where it goes must be writable, and asked about.
     replace = check_destination(args.output, force=args.force) if args.output else False

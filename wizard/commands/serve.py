@@ -38,12 +38,9 @@ def run_serve(args: argparse.Namespace) -> int:
         raise UsageError(_("textual-serve is not installed in the Python roomcal runs "
                            "in; install it there with: {command}")
                          .format(command=install_command())) from None
-    from wizard.commands.common import load_scenario
-    from wizard.core.store import ProfileStore
+    from wizard.commands.common import check_profile_name, load_scenario
 
-    if not ProfileStore.valid_name(args.profile):
-        raise UsageError(_("invalid profile name {name!r}: use letters, digits, '.', '_' "
-                           "and '-'").format(name=args.profile))
+    check_profile_name(args.profile)
     address = bind_address(args.host, allow_remote=args.allow_remote)
     if args.scenario is not None:
         load_scenario(args.scenario)  # an unknown name fails now, not in every browser tab
