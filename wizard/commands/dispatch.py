@@ -304,7 +304,7 @@ def dispatch(argv: Sequence[str], lang: str) -> int:
         if args.command == "serve":
             from wizard.commands.serve import run_serve
 
-            return run_serve(args)
+            return run_serve(args, settings)
         if args.command == "relay":
             from wizard.commands.relay import run_relay
 

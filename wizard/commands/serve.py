@@ -23,15 +23,19 @@ from collections.abc import Callable
 from contextlib import suppress
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wizard.commands import EXIT_OK, UsageError
 from wizard.core.child import python_command
 from wizard.core.i18n import _
 
+if TYPE_CHECKING:
+    from wizard.core.settings import Settings
+
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-def run_serve(args: argparse.Namespace) -> int:
+def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     try:
         from wizard.serve_guard import LOOPBACK_NAMES, TOKEN_PARAM, Admission, Door, GuardedServer
     except ImportError:
@@ -58,19 +62,19 @@ def run_serve(args: argparse.Namespace) -> int:
     admission = Admission(on_used=used)
     announce(address, port, f"?{TOKEN_PARAM}={admission.token}")
     GuardedServer(command, door, admission, listening,
-                  profile_in_use=profile_holder(args.profile, demo=args.scenario is not None)
+                  profile_in_use=profile_holder(args.profile, settings,
+                                                 demo=args.scenario is not None)
                   ).serve()
     return EXIT_OK
 
 
-def profile_holder(profile: str, *, demo: bool) -> Callable[[], str | None]:
+def profile_holder(profile: str, settings: Settings, *, demo: bool
+                   ) -> Callable[[], str | None]:
     """The sentence a tab gets while another roomcal holds the profile its wizard would
     use (one wizard per profile: two would overwrite each other's saves)."""
-    from wizard.commands.common import read_settings
     from wizard.core.model import render
     from wizard.core.store import ProfileStore
 
-    settings = read_settings()
     store = ProfileStore(settings.demo_profiles_dir if demo else settings.profiles_dir)
 
     def in_use() -> str | None:
