@@ -107,8 +107,8 @@ class Plural(Msg):
     ``Msg`` it is translated when shown, so a language switch re-words it. Never write
     "room(s)" or "Raum/Räume" instead.
 
-    Stored results (``CheckResult.to_json``) keep only ``msgid`` and ``params``: a
-    ``Plural`` there comes back as its singular ``Msg`` — use it for text shown now.
+    Stored results (``wizard.core.codec``) keep both forms and the number, so a
+    resumed profile or a report words the count again in the language it is read in.
     """
 
     __slots__ = ("n", "plural")
