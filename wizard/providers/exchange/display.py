@@ -178,3 +178,20 @@ CHECKS = (
     CheckSpec("test_booking", N_("Test booking (opt-in)"), check_test_booking,
               needs=("room_display",), timeout=rd.ANSWER_WAIT + 60, required=False),
 )
+
+
+def handoff_step(open_results: list[Any]) -> tuple[str, tuple[str, ...], list[str]] | None:
+    """The hand-off script's step for the rooms' calendar processing (or None): the
+    read-only Get-CalendarProcessing lines first (today's values, for a rollback), then
+    Set-CalendarProcessing — from room_display and the test booking, each line once."""
+    from wizard.core.i18n import _
+
+    found = [r for r in open_results if r.code in REPLAYED_CODES and r.command]
+    if not found:
+        return None
+    lines = [line for r in found for line in r.command.splitlines()]
+    reads = [line for line in lines if line.startswith("Get-CalendarProcessing")]
+    return (_("Let the rooms keep what was booked, so their panels show it: first record "
+              "today's calendar processing (read-only, for a rollback), then change only what "
+              "the checks found."), (),
+            [*reads, *(line for line in lines if line not in reads)])
