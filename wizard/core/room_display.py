@@ -158,6 +158,9 @@ def summarize(check_id: str, code_prefix: str, items: Sequence[SubResult], *,
     room that could not be evaluated (never a pass)."""
     shown = [i for i in items if i.status == Status.WARN]
     unknown = [i for i in items if i.status == Status.SKIP]
+    if not items:
+        return CheckResult(check_id, Status.SKIP, Msg(N_("Not evaluated: no rooms to read.")),
+                           code=f"{code_prefix}.{NOT_EVALUATED}")
     if shown:
         per_room = [(i.key, found_in(i.detail)) for i in shown]
         first = next(f for f in FINDINGS if any(f in found for _key, found in per_room))
