@@ -293,8 +293,8 @@ def booking_result(check_id: str, code_prefix: str, items: Sequence[SubResult], 
                 "A room that declines or does not answer books nothing from the panel's "
                 "calendar either: check its booking window, who may book it "
                 "(BookInPolicy) and that its booking assistant runs (AutomateProcessing "
-                "AutoAccept).")), items=tuple(items), code=items and next(
-                    i.code for i in unanswered) or f"{code_prefix}.no_answer")
+                "AutoAccept).")), items=tuple(items),
+            code=unanswered[0].code or f"{code_prefix}.no_answer")
     return CheckResult(check_id, Status.PASS, Plural(
         "Test booking: {count} room accepted and keeps what was booked; the meeting was "
         "cancelled.", "Test booking: {count} rooms accepted and keep what was booked; the "

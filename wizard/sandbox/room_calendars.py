@@ -107,7 +107,7 @@ class RoomCalendars:
             return room.lower() in {str(v).lower() for v in value}
         if value is not None:
             return bool(value)
-        return self.section.get("processing", "configured") == "defaults"
+        return bool(self.section.get("processing", "configured") == "defaults")
 
     def _listed(self, name: str, room: str) -> bool:
         return room.lower() in {str(v).lower() for v in self.section.get(name, [])}

@@ -8,11 +8,19 @@ stores what was booked, so the Exchange settings of a scenario do not apply here
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 from wizard.sandbox.room_calendars import SETTINGS, Meeting, RoomCalendars
 from wizard.sandbox.server import Request, Response, Router
+
+
+class Guarded(Protocol):
+    """The service's guard: a refusal (token, throttling, faults) or None."""
+
+    state: Any
+
+    def _guard(self, request: Request, *, directory: bool = ...) -> Response | None: ...
 
 
 def calendars_for(sandbox: Any) -> RoomCalendars:
@@ -45,9 +53,9 @@ def _parse(value: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def add_routes(router: Router, google: Any, calendars: RoomCalendars) -> None:
+def add_routes(router: Router, google: Guarded, calendars: RoomCalendars) -> None:
     def events(request: Request) -> Response:
-        if (denied := google._guard(request, directory=False)) is not None:
+        if (denied := google._guard(request)) is not None:
             return denied
         room = unquote(request.match["room"]) if request.match else ""
         if not calendars.known(room):

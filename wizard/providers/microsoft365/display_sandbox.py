@@ -10,11 +10,19 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 from wizard.sandbox.room_calendars import Meeting, RoomCalendars
 from wizard.sandbox.server import Request, Response, Router
+
+
+class Guarded(Protocol):
+    """The service's guard: a refusal (token, throttling, faults) or None."""
+
+    state: Any
+
+    def _guard(self, request: Request) -> Response | None: ...
 
 GRAPH_ANSWERS = {"accepted": "accepted", "declined": "declined",
                  "tentative": "tentativelyAccepted", "": "none"}
@@ -49,7 +57,7 @@ def event(meeting: Meeting, calendars: RoomCalendars, *, organizer_copy: bool) -
     return data
 
 
-def add_routes(router: Router, graph: Any, calendars: RoomCalendars, admin: str,
+def add_routes(router: Router, graph: Guarded, calendars: RoomCalendars, admin: str,
                admin_name: str) -> None:
     """Graph's calendar routes on ``router``; ``graph._guard`` answers tokens and faults."""
 

@@ -325,7 +325,8 @@ def start(sandbox: Any) -> Any:
     graph_router.add("GET", r"/v1.0/places/(?P<list>[^/]+)/microsoft.graph.roomlist/rooms",
                      graph.list_rooms)
     graph_router.add("GET", r"/v1.0/users/(?P<user>[^/]+)/calendar", graph.calendar)
-    display_sandbox.add_routes(graph_router, graph, room_calendars.start(sandbox), ADMIN, "Demo Admin")
+    display_sandbox.add_routes(graph_router, graph, room_calendars.start(sandbox), ADMIN,
+                               "Demo Admin")
     login_server = sandbox.serve(login_router, "microsoft365-login", tls=True)
     graph_server = sandbox.serve(graph_router, "microsoft365-graph", tls=True)
     return ServiceHandle(
