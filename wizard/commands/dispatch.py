@@ -154,6 +154,9 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         p.add_argument("--confirm", action="append", metavar="CHECK",
                        help=_("confirm a check that cannot be read (e.g. cronofy_app: the "
                               "Marketplace install); repeatable"))
+        p.add_argument("--test-booking", nargs="?", const="", metavar="ROOM",
+                       help=_("also send one test meeting to ROOM (or a sample of rooms), "
+                              "compare the room's copy and cancel it"))
         p.add_argument("--report", metavar="FILE",
                        help=_("also write the redacted diagnostic report of this run"))
         p.add_argument("--anonymize", action="store_true",

@@ -33,6 +33,7 @@ from wizard.core.model import (
     SubResult,
 )
 from wizard.core.powershell import literal
+from wizard.providers.exchange.display import CHECKS as DISPLAY_CHECKS
 
 Check = Callable[[CheckContext], CheckResult]
 
@@ -568,6 +569,7 @@ PLUGIN = ProviderPlugin(
                   timeout=600,
                   help=N_("Create a management role with ApplicationImpersonation and assign "
                           "it to the service account.")),
+        *DISPLAY_CHECKS,
     ),
     sign_in=N_("You will sign in with the service account that holds the "
                "ApplicationImpersonation role."),

@@ -17,13 +17,14 @@ from wizard.core.model import Msg, Status, SubResult, render
 from wizard.core.powershell import literal
 from wizard.core.text import fill
 from wizard.providers.exchange.checks import PERMISSION_DELAY, SERVICE_ACCOUNT, create_room_list
+from wizard.providers.exchange.display import REPLAYED_CODES, handoff_step
 
 ROOM_LIST_CODES = ("exchange.no_room_list", "exchange.unknown_room_list",
                    "exchange.room_list_unresolved")
 EWS_CODES = ("exchange.ews_forbidden", "exchange.not_ews")
 IMPERSONATION_CODES = ("exchange.impersonation_denied", "exchange.impersonation_partial")
 FIXED_HERE = (*ROOM_LIST_CODES, "exchange.no_rooms", *EWS_CODES, "exchange.no_mailbox",
-              *IMPERSONATION_CODES)
+              *IMPERSONATION_CODES, *REPLAYED_CODES)
 MAX_ROOMS = 100  # denied rooms listed in comments; the rest are counted
 
 
@@ -57,6 +58,8 @@ def fix(facts: HandoffFacts) -> Script | None:
                         "every room mailbox, and the ApplicationImpersonation role assigned to "
                         "the service account for it.").format(account=account),
                       _denied(impersonation.items), impersonation.command.splitlines()))
+    if display := handoff_step(facts.open_results()):
+        steps.append(display)
     if not steps:
         return None
     lines: list[str] = []

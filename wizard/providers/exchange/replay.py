@@ -6,6 +6,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from wizard.providers.exchange.display import REPLAYED_CODES
+from wizard.sandbox import room_calendars
 from wizard.sandbox.replay import Check, failing_items
 
 RULES = {
@@ -40,6 +42,7 @@ def _param(check: Check, name: str) -> Any:
     return (message.get("params") or {}).get(name) or check.get("detail_params", {}).get(name)
 
 
+RULES.update(dict.fromkeys(REPLAYED_CODES, room_calendars.replay))
 RULES.update({
     "exchange.unknown_room_list": _unknown_room_list,
     "exchange.impersonation_denied": _impersonation,

@@ -36,7 +36,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
 
+from wizard.providers.exchange.display_sandbox import DisplayOps
 from wizard.providers.exchange.ntlm import NtlmAcceptor
+from wizard.sandbox import room_calendars
 from wizard.sandbox.enterprise_connect import Refusal
 from wizard.sandbox.rooms import DOMAIN, Room
 from wizard.sandbox.server import Request, Response, Router
@@ -159,7 +161,7 @@ class LinkWorld:
         return not self.state.is_denied(email.lower())
 
 
-class EwsHandler:
+class EwsHandler(DisplayOps):
     def __init__(self, state: ExchangeState, ntlm: NtlmAcceptor) -> None:
         self.state = state
         self.ntlm = ntlm
@@ -324,6 +326,7 @@ def start(sandbox: Any) -> Any:
     ntlm = NtlmAcceptor({state.service_account: state.password},
                         sandbox.tls.ca_pem.parent if sandbox.tls else None)
     handler = EwsHandler(state, ntlm)
+    handler.calendars = room_calendars.start(sandbox)
     router.add("*", EWS_PATH, handler)
     router.add("POST", AUTODISCOVER_PATH, handler.autodiscover)
     server = sandbox.serve(router, "exchange", tls=True)

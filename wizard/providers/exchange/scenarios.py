@@ -23,4 +23,7 @@ SCENARIOS = (
     Scenario("slow", 0, {"impersonation": "pass"}),
     Scenario("markup-names", 0, {"rooms": "pass"}),
     Scenario("many-rooms", 0, {"impersonation": "pass"}, "all 5\u00a0000 rooms"),
+    Scenario("healthy", 0, {"room_display": "pass"}, "show what was booked"),
+    Scenario("room-defaults", 0, {"room_display": "warn"}, "would not show what was booked"),
+    Scenario("room-unused", 0, {"room_display": "warn"}, "Not evaluated for 6 rooms"),
 )

@@ -37,12 +37,15 @@ from wizard.core.model import (
     SubResult,
 )
 from wizard.core.progress import Throttle
+from wizard.providers.google.display import CALENDAR_SCOPE
+from wizard.providers.google.display import CHECKS as DISPLAY_CHECKS
 
 SCOPES = [
     "openid",
     "https://www.googleapis.com/auth/userinfo.email",
     "https://www.googleapis.com/auth/admin.directory.user.readonly",
     "https://www.googleapis.com/auth/admin.directory.resource.calendar.readonly",
+    CALENDAR_SCOPE,  # the rooms' events: what their panels will show (room_display)
 ]
 REFRESH_KEY = "google.refresh_token"
 CLIENT_KEY = "google.client_config"  # the OAuth client JSON, once read from a file
@@ -346,6 +349,8 @@ def check_rooms(ctx: CheckContext) -> CheckResult:
                                 capacity=r.get("capacity", "?")),
                             str(r.get("resourceEmail", "")))
                   for r in rooms)
+    with ctx.lock:  # the rooms room_display reads (wizard/providers/google/display.py)
+        ctx.shared["google.rooms"] = [(i.name, i.key) for i in items]
     return CheckResult("rooms", Status.PASS,
                        Msg(N_("{count} conference rooms found."), count=len(rooms)),
                        items=items)
@@ -390,6 +395,7 @@ PLUGIN = ProviderPlugin(
                       N_("After \"Cronofy was installed!\" appears, come back here.")),
                   help=N_("Install the Cronofy app for Google Apps from the Google Workspace "
                           "Marketplace.")),
+        *DISPLAY_CHECKS,
     ),
     sign_in=N_("You will sign in with the Google administrator account of the organisation."),
     step2_proof=N_("Cronofy lists {count} room calendars, so the Cronofy app is installed "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from wizard.sandbox import room_calendars
 from wizard.sandbox.replay import Check
 
 ROOMS_SCOPE = "https://www.googleapis.com/auth/admin.directory.resource.calendar.readonly"
@@ -28,6 +29,10 @@ RULES = {
     "google.no_rooms": lambda check, inputs: {"rooms": {"count": 0}},
     "google.marketplace_unconfirmed": lambda check, inputs: {"google": {"marketplace_app": False}},
 }
+
+# The rooms whose calendars held no meetings (Google's rooms keep what was booked: only
+# "not evaluated" comes from the world's rooms).
+RULES["google.room_display.not_evaluated"] = room_calendars.replay
 
 LEGACY_CODES = {
     "The sign-in did not grant every permission roomcal asked for; missing: {missing}.":

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlencode, urlsplit
 
+from wizard.providers.google import display_sandbox
 from wizard.sandbox.enterprise_connect import Refusal
 from wizard.sandbox.rooms import DOMAIN, Room
 from wizard.sandbox.server import Request, Response, Router, retry_after
@@ -210,6 +211,7 @@ def start(sandbox: Any) -> Any:
     router.add("GET", r"/admin/directory/v1/users/(?P<user>[^/]+)", google.user)
     router.add("GET", "/admin/directory/v1/customer/my_customer/resources/calendars",
                google.calendars)
+    display_sandbox.add_routes(router, google, display_sandbox.calendars_for(sandbox))
     server = sandbox.serve(router, "google", tls=True)
     return ServiceHandle(
         servers=[server],

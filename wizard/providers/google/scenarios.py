@@ -22,4 +22,6 @@ SCENARIOS = (
     Scenario("no-rooms", 0, {"rooms": "warn"}, "no conference-room"),
     Scenario("throttled", 0, {"rooms": "pass"}),
     Scenario("markup-names", 0, {"rooms": "pass"}),
+    Scenario("healthy", 0, {"room_display": "pass"}, "show what was booked"),
+    Scenario("room-unused", 0, {"room_display": "warn"}, "Not evaluated for 6 rooms"),
 )

@@ -32,6 +32,7 @@ from wizard.core.powershell import literal
 from wizard.core.progress import Throttle
 from wizard.providers.microsoft365 import graph, token_cache
 from wizard.providers.microsoft365.clouds import CLOUDS, DEFAULT
+from wizard.providers.microsoft365.display import CHECKS as DISPLAY_CHECKS
 from wizard.providers.microsoft365.sign_in import DEFAULT_CLIENT_ID, check_sign_in
 
 # Cronofy's Graph connection asks for Microsoft Graph *application* permissions with
@@ -262,6 +263,7 @@ PLUGIN = ProviderPlugin(
                   help=N_("Create a distribution group for the conference rooms.")),
         CheckSpec("calendar_access", N_("Room calendars readable"), check_calendar_access,
                   needs=("rooms",), timeout=600),
+        *DISPLAY_CHECKS,
     ),
     notice=NOTICE,
     remembered_sign_in=(token_cache.CACHE_KEY,),

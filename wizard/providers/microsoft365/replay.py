@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from wizard.providers.microsoft365.display import REPLAYED_CODES
+from wizard.sandbox import room_calendars
 from wizard.sandbox.replay import Check, failing_items
 
 
@@ -38,6 +40,8 @@ RULES = {
         "microsoft365": {"room_lists": [{"email": "rooms@example.com", "rooms": []}]}},
     "microsoft365.calendars_unreadable": _calendars,
 }
+
+RULES.update(dict.fromkeys(REPLAYED_CODES, room_calendars.replay))
 
 LEGACY_CHECKS = {"calendar_access": "microsoft365.calendars_unreadable"}
 

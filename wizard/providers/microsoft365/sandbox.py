@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from wizard.providers.microsoft365 import display_sandbox
+from wizard.sandbox import room_calendars
 from wizard.sandbox.enterprise_connect import Refusal
 from wizard.sandbox.rooms import DOMAIN, Room
 from wizard.sandbox.server import Request, Response, Router, retry_after
@@ -323,6 +325,8 @@ def start(sandbox: Any) -> Any:
     graph_router.add("GET", r"/v1.0/places/(?P<list>[^/]+)/microsoft.graph.roomlist/rooms",
                      graph.list_rooms)
     graph_router.add("GET", r"/v1.0/users/(?P<user>[^/]+)/calendar", graph.calendar)
+    display_sandbox.add_routes(graph_router, graph, room_calendars.start(sandbox), ADMIN,
+                               "Demo Admin")
     login_server = sandbox.serve(login_router, "microsoft365-login", tls=True)
     graph_server = sandbox.serve(graph_router, "microsoft365-graph", tls=True)
     return ServiceHandle(

@@ -22,4 +22,7 @@ SCENARIOS = (
     Scenario("no-rooms", 1, {"rooms": "fail"}, "no room mailboxes"),
     Scenario("throttled", 0, {"rooms": "pass"}),
     Scenario("markup-names", 0, {"rooms": "pass"}),
+    Scenario("healthy", 0, {"room_display": "pass"}, "show what was booked"),
+    Scenario("room-defaults", 0, {"room_display": "warn"}, "would not show what was booked"),
+    Scenario("room-unused", 0, {"room_display": "warn"}, "Not evaluated for 6 rooms"),
 )
