@@ -234,7 +234,7 @@ async def _link_resume(pilot: Pilot) -> None:
     """Back on the link screen after a link was cut short three minutes ago."""
     import time
 
-    pilot.app.session.update(pending_link={  # type: ignore[attr-defined]
+    pilot.app.setup.session.keep_pending_link({  # type: ignore[attr-defined]
         "state": "STATE", "port": 8751, "region": "de",
         "redirect_uri": "http://127.0.0.1:8751/", "started": time.time() - 180})
     await _link_screen(pilot)
@@ -305,7 +305,7 @@ class Scene:
             session.choose_provider(self.provider)
         session.set_step(self.step)
         if self.theme:
-            session.update(theme=self.theme)
+            setup.set_theme(self.theme)
         return setup
 
 

@@ -128,8 +128,8 @@ def test_cli_flow_leaks_nothing(provider: str, tmp_path: Path,
                      "--json", "--report", str(report), *confirm]) == 0
         assert main(["--lang", "de", "check", provider, "--scenario", str(scenario),
                      *confirm]) == 0
-        assert main(["--lang", "en", "connect", "--provider", provider, "--scenario",
-                     str(scenario), "--json", "--verbose"]) == 0
+        assert main(["--lang", "en", "connect", "--accept-terms", "--provider", provider,
+                     "--scenario", str(scenario), "--json", "--verbose"]) == 0
     out, err = capsys.readouterr()
     assert PASSWORD in seen or provider != "exchange"
     texts = {"stdout": out, "stderr": err, **files_text(report, *_wizard_dirs())}

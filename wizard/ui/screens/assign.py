@@ -15,7 +15,7 @@ from textual.events import Resize
 from textual.timer import Timer
 from textual.widgets import Button, DataTable, Input, Static
 
-from wizard.core import export, mapping
+from wizard.core import export
 from wizard.core.errors import describe
 from wizard.core.flow import Step
 from wizard.core.i18n import N_, _, ngettext
@@ -257,9 +257,7 @@ class AssignScreen(StepScreen):
         if resource is None:
             return
         room = printable(event.value.strip())
-        self.session.update(mappings=mapping.assign(
-            self.session.profile.mappings, resource_id=resource.id,
-            calendar=str(resource.name), email=str(resource.email), room=room))
+        self.setup.assign.assign(resource, room)
         table.update_cell(row_key, "room", cell(room, self._widths[2]))
         if table.cursor_row + 1 < table.row_count:
             table.move_cursor(row=table.cursor_row + 1)
@@ -307,7 +305,7 @@ class AssignScreen(StepScreen):
                 if flagged else "")
         self.app.call_from_thread(self._status, _("Authorizing the assigned rooms…") + note)
         try:
-            done = self.setup.authorize()
+            done = self.setup.assign.authorize()
         except Exception as exc:
             sentence, remedy = describe(exc)  # a UserFacingError keeps its own sentence
             self.app.call_from_thread(self._status, f"{render(sentence)} {render(remedy)}")

@@ -12,16 +12,15 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Header, Static
 
-from wizard.core.flow import Step, previous_step
+from wizard.core.flow import Step, local_time, previous_step
 from wizard.core.i18n import N_, _
-from wizard.core.session import local_time
 from wizard.ui.text import plain, translate_bindings
 from wizard.ui.widgets.footer import WizardFooter
 from wizard.ui.widgets.step_indicator import StepIndicator
 
 if TYPE_CHECKING:
     from wizard.app import Setup
-    from wizard.core.session import Session
+    from wizard.app.view import SessionView
     from wizard.ui.app import WizardApp
 
 
@@ -50,7 +49,7 @@ class StepScreen(Screen[None]):
         return self.wizard.setup
 
     @property
-    def session(self) -> Session:
+    def session(self) -> SessionView:
         return self.wizard.session
 
     def compose(self) -> ComposeResult:

@@ -84,8 +84,7 @@ class ConnectScreen(StepScreen):
     STEP = Step.CONNECT
 
     def _gate(self) -> ConnectGate:
-        p = self.session.profile
-        return ConnectGate(p.reminder_acknowledged, p.terms_connect, p.terms_link)
+        return self.setup.connect.gate
 
     def compose_body(self) -> ComposeResult:
         yield Static(plain(_("Connect the calendar service through Cronofy")),
@@ -180,7 +179,7 @@ class ConnectScreen(StepScreen):
 
     def _reminder_done(self, proceed: bool | None) -> None:
         if proceed:
-            self.session.update(reminder_acknowledged=True)
+            self.setup.connect.acknowledge_reminder()
             self.refresh_gate()
             self.query_one("#terms-connect", Checkbox).focus()
         else:
@@ -190,7 +189,7 @@ class ConnectScreen(StepScreen):
         if event.checkbox.id == "terms-connect":
             # Focus stays on the toggle: Tab then reaches the button it just enabled (moving
             # focus to the button made Tab skip it, onto "Back").
-            self.session.update(terms_connect=event.value)
+            self.setup.connect.accept_terms_connect(event.value)
             self.refresh_gate()
 
     def action_back(self) -> None:
@@ -263,7 +262,7 @@ class LinkScreen(StepScreen):
         if not isinstance(event.value, str):
             return
         if event.select.id == "service" and event.value != self.session.profile.service:
-            self.session.update(service=event.value)
+            self.setup.connect.choose_service(event.value)
             # Who signs in, and whether step 1 counts, follow the chosen service at once.
             self.query_one("#sign-in-text", Static).update(plain(self._sign_in_text(
                 event.value)))
@@ -271,11 +270,11 @@ class LinkScreen(StepScreen):
             other.update(plain(self._other_service_text(event.value)))
             other.display = event.value != self.session.profile.provider
         elif event.select.id == "region":
-            self.session.update(region=event.value)
+            self.setup.connect.choose_region(event.value)
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         if event.checkbox.id == "terms-link":
-            self.session.update(terms_link=event.value)  # focus stays: Tab reaches the button
+            self.setup.connect.accept_terms_link(event.value)  # focus stays: Tab reaches the button
             self.query_one("#sign-in", Button).disabled = not event.value
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -300,7 +299,7 @@ class LinkScreen(StepScreen):
     def link_worker(self) -> None:
         interaction = TuiInteraction(self.wizard, cancel_callback=self._cancel.set, origin=self)
         try:
-            self.setup.link(interaction, self._cancel)
+            self.setup.connect.link(interaction, self._cancel)
         except Exception as exc:  # one sentence, never a traceback
             sentence, remedy = describe(exc)
             self.app.call_from_thread(self.show_error, sentence, remedy)

@@ -14,10 +14,9 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
-from wizard.core.flow import Step, affected_checks
+from wizard.core.flow import Step, affected_checks, local_time
 from wizard.core.i18n import N_, _
 from wizard.core.model import CheckResult, Msg, Status, render
-from wizard.core.session import local_time
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.memory import full_collections_postponed
 from wizard.ui.screens.base import StepScreen
@@ -188,7 +187,7 @@ class PrepareScreen(StepScreen):
             return
         if self.setup.values().get(key) != value:
             self._auto_focused = None
-            self.session.set_value(key, value)
+            self.setup.prepare.set_value(key, value)
             self._refresh_demo_hint()
         else:
             return
@@ -323,12 +322,12 @@ class PrepareScreen(StepScreen):
             self._show(result)
 
     def on_check_item_confirmation_changed(self, event: CheckItem.ConfirmationChanged) -> None:
-        self.session.set_confirmation(event.check_id, event.confirmed)
+        self.setup.prepare.confirm(event.check_id, event.confirmed)
         self.start_checks({event.check_id}, point=False)  # the tick keeps the focus
 
     # -- gate ---------------------------------------------------------------------------
     def update_gate(self) -> None:
-        gate = self.session.gate()
+        gate = self.setup.prepare.gate()
         try:
             reason = self.query_one("#gate-reason", Static)
             override = self.query_one("#continue-anyway", Checkbox)
@@ -342,7 +341,7 @@ class PrepareScreen(StepScreen):
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         if event.checkbox.id == "continue-anyway":
-            self.session.update(continue_anyway=event.value)
+            self.setup.prepare.continue_anyway(event.value)
             self.update_gate()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -402,11 +401,12 @@ class PrepareScreen(StepScreen):
 
     def action_next(self) -> None:
         self._commit_secrets()
-        gate = self.session.gate()
-        if gate.open:
+        step = self.setup.prepare.done()
+        if step is not None:
             self._cancel.set()
-            self.wizard.goto(Step.CONNECT)
+            self.wizard.goto(step)
             return
+        gate = self.setup.prepare.gate()
         self.update_gate()
         self.notify(str(gate.reason or ""), severity="warning", markup=False)
         # Show what blocks: the first open item, and the way past it.

@@ -60,7 +60,7 @@ class WelcomeScreen(StepScreen):
 
     def on_choice_list_chosen(self, event: ChoiceList.Chosen) -> None:
         if event.choice_list.id == "provider":
-            self.session.choose_provider(event.value)
+            self.setup.welcome.choose(event.value)
             self.query_one("#next", Button).disabled = False
             self.refresh_bindings()
         elif event.choice_list.id == "language" and event.value != i18n.current_language():
@@ -101,8 +101,8 @@ class WelcomeScreen(StepScreen):
             self.notify(_("Started over."), markup=False)
 
     def action_next(self) -> None:
-        if self.session.provider is not None:
-            self.wizard.goto(Step.PREPARE)
+        if (step := self.setup.welcome.done()) is not None:
+            self.wizard.goto(step)
 
     def focus_start(self) -> None:
         choices = self.query("#provider")
