@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text as RichText
-from textual import events, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -265,16 +264,20 @@ class AssignScreen(StepScreen):
         self._status(Msg(N_("Saved: {calendar} → {room}"), calendar=str(resource.name),
                          room=room or "—"))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        handlers: dict[str, Callable[[], object]] = {
-            "export": self.action_export,
-            "authorize": self.authorize_worker,
-            "finish": self.action_finish,
-        }
-        if event.button.id in handlers:
-            event.stop()
-            handlers[event.button.id]()
-            return
+    @on(Button.Pressed, "#export")
+    def _export_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_export()
+
+    @on(Button.Pressed, "#authorize")
+    def _authorize_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.authorize_worker()
+
+    @on(Button.Pressed, "#finish")
+    def _finish_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_finish()
 
     def action_export(self) -> None:
         """Ask where and in which format (full paths shown), then write: nothing unasked."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -70,9 +70,15 @@ class ReminderModal(WizardModal[bool]):
     def on_mount(self) -> None:
         self.query_one("#reminder-continue", Button).focus()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    @on(Button.Pressed, "#reminder-continue")
+    def _continue_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.close(event.button.id == "reminder-continue")
+        self.close(True)
+
+    @on(Button.Pressed, "#reminder-back")
+    def _back_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.close(False)
 
     def action_back(self) -> None:
         self.close(False)
@@ -164,18 +170,22 @@ class ConnectScreen(StepScreen):
         link.disabled = not gate.can_link
         self.query_one("#connect", Button).display = not gate.reminder_acknowledged
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "show-connection":
-            event.stop()
-            self.wizard.goto(Step.CONNECTED)
-        elif event.button.id == "connect":
-            event.stop()
-            self.wizard.navigator.open(ReminderModal(self._failure_lines()),
-                                       self._reminder_done, origin=self)
-        elif event.button.id == "link":
-            event.stop()
-            if self._gate().can_link:
-                self.wizard.navigator.open(LinkScreen(), origin=self)
+    @on(Button.Pressed, "#show-connection")
+    def _show_connection_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.wizard.goto(Step.CONNECTED)
+
+    @on(Button.Pressed, "#connect")
+    def _connect_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.wizard.navigator.open(ReminderModal(self._failure_lines()),
+                                   self._reminder_done, origin=self)
+
+    @on(Button.Pressed, "#link")
+    def _link_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self._gate().can_link:
+            self.wizard.navigator.open(LinkScreen(), origin=self)
 
     def _reminder_done(self, proceed: bool | None) -> None:
         if proceed:
@@ -277,11 +287,11 @@ class LinkScreen(StepScreen):
             self.setup.connect.accept_terms_link(event.value)  # focus stays: Tab reaches the button
             self.query_one("#sign-in", Button).disabled = not event.value
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "sign-in":
-            event.stop()
-            if self.session.profile.terms_link:
-                self.start_link()
+    @on(Button.Pressed, "#sign-in")
+    def _sign_in_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self.setup.connect.record.terms_link:
+            self.start_link()
 
     def show_error(self, sentence: Text, remedy: Text) -> None:
         self.query_one("#link-error", Note).show(sentence)

@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
+from textual import on
 from textual.widgets import Button, Input, Static
 
 from wizard.core import export
@@ -74,12 +75,15 @@ class FileDialog(WizardModal[list[Path] | None]):
             event.stop()
             self.action_write()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    @on(Button.Pressed, "#export-write, #handoff-write")
+    def _write_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        if event.button.id == f"{self.PREFIX}-write":
-            self.action_write()
-        else:
-            self.action_cancel()
+        self.action_write()
+
+    @on(Button.Pressed, "#export-cancel, #handoff-cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_cancel()
 
     def action_cancel(self) -> None:
         self.close(None)

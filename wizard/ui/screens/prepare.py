@@ -6,7 +6,7 @@ import asyncio
 import threading
 from pathlib import Path
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import Click
@@ -344,13 +344,15 @@ class PrepareScreen(StepScreen):
             self.setup.prepare.continue_anyway(event.value)
             self.update_gate()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "recheck":
-            event.stop()
-            self.action_recheck()
-        elif event.button.id == "handoff":
-            event.stop()
-            self.action_handoff()
+    @on(Button.Pressed, "#recheck")
+    def _recheck_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_recheck()
+
+    @on(Button.Pressed, "#handoff")
+    def _handoff_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_handoff()
 
     # -- hand-off to IT -----------------------------------------------------------------
     def action_handoff(self) -> None:
