@@ -94,7 +94,7 @@ async def settle(pilot: Pilot, *, sign_in: bool = True) -> None:
     ``sign_in``: when a check or the link waits for a sign-in, press the demo's
     "Sign in with the sandbox" button, as a guide would (Enter).
     """
-    from wizard.ui.screens.signin import SignInModal
+    from wizard.ui.dialogs.signin import SignInModal
 
     app = pilot.app
     quiet_rounds = 0
@@ -241,7 +241,7 @@ async def _link_resume(pilot: Pilot) -> None:
 
 
 async def _sign_in_modal(pilot: Pilot) -> None:
-    from wizard.ui.screens.signin import SignInModal
+    from wizard.ui.dialogs.signin import SignInModal
 
     await _link_screen(pilot)
     request = SignInRequest(

@@ -23,9 +23,9 @@ from leaks import collect_secrets, files_text, find_leaks
 from ui_support import make_app, sandbox
 from wizard.cli import main
 from wizard.core.flow import Step
+from wizard.ui.dialogs.export import ExportModal
 from wizard.ui.screens.assign import AssignScreen
 from wizard.ui.screens.connected import ConnectedScreen
-from wizard.ui.screens.export import ExportModal
 
 PASSWORD = "Sommer2024!" + secrets.token_urlsafe(6)
 LOOKALIKE = "Sommerhaus am See"  # begins like the password: must never be masked

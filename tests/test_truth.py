@@ -175,7 +175,7 @@ async def test_step_2_follows_step_1s_service_and_says_when_it_does_not() -> Non
 
 
 async def test_the_reminder_marks_skipped_checks_as_skipped_not_failed() -> None:
-    from wizard.ui.screens.connect import ReminderModal
+    from wizard.ui.dialogs.reminder import ReminderModal
 
     with sandbox("wrong-password", services=("exchange", "cronofy")) as box:
         app = make_app(box, provider="exchange", step=Step.PREPARE)

@@ -135,7 +135,7 @@ class WizardApp(App[int]):
 
     def action_toggle_keys(self) -> None:
         """F1 / ?: every key of the current screen; pressed again, the list closes."""
-        from wizard.ui.screens.keys import KeysModal
+        from wizard.ui.dialogs.keys import KeysModal
 
         if isinstance(self.screen, KeysModal):
             self.screen.close()

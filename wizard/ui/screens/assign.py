@@ -281,7 +281,7 @@ class AssignScreen(StepScreen):
 
     def action_export(self) -> None:
         """Ask where and in which format (full paths shown), then write: nothing unasked."""
-        from wizard.ui.screens.export import ExportModal
+        from wizard.ui.dialogs.export import ExportModal
 
         profile = self.session.profile
         modal = ExportModal(profile.mappings, export.default_path(profile.name))
@@ -325,7 +325,7 @@ class AssignScreen(StepScreen):
 
     def action_finish(self) -> None:
         """Not straight out: a summary first — what was connected, where it is saved."""
-        from wizard.ui.screens.summary import SummaryModal
+        from wizard.ui.dialogs.summary import SummaryModal
 
         self.wizard.navigator.open(SummaryModal(self._written), self._finish_answered,
                                    origin=self)

@@ -6,7 +6,6 @@ import threading
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Select, Static
 
@@ -17,10 +16,10 @@ from wizard.core.flow import ConnectGate, Step, minutes_since, open_parts
 from wizard.core.i18n import N_, _
 from wizard.core.model import Connection, Status, Text, render
 from wizard.core.text import fill
+from wizard.ui.dialogs.reminder import ReminderModal
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.screens.base import StepScreen
-from wizard.ui.screens.modal import WizardModal
-from wizard.ui.text import plain, styled
+from wizard.ui.text import plain
 from wizard.ui.widgets.check_item import SYMBOLS
 from wizard.ui.widgets.note import Note
 from wizard.ui.widgets.toggle import Toggle
@@ -40,48 +39,6 @@ def region_label(code: str) -> str:
     """"Deutschland (EU) – de": the data centre's name and the code its hosts carry."""
     name = REGION_NAMES.get(code)
     return f"{_(name)} – {code}" if name else code
-
-
-class ReminderModal(WizardModal[bool]):
-    """The help page's reminder: complete step 1 first (Weiter / Zurück)."""
-
-    BINDINGS = [Binding("escape", "back", N_("Back"), id="reminder.back")]
-
-    def __init__(self, failures: list[tuple[str, str, str]]) -> None:
-        super().__init__()
-        self.failures = failures  # (symbol, title, detail)
-
-    def compose_dialog(self) -> ComposeResult:
-        with Vertical(classes="modal"):
-            yield Static(styled((_("Reminder: complete step 1 first"), "bold")))
-            yield Static(plain(_("Cronofy can only connect a calendar service whose "
-                                 "preparation (step 1) is complete. Continue when you have "
-                                 "gone through all of step 1.")))
-            if self.failures:
-                yield Static(plain(_("Still open in step 1:")), classes="section-title")
-                lines = [f"{symbol} {title}" + (f": {detail}" if detail else "")
-                         for symbol, title, detail in self.failures[:6]]
-                yield Static(plain("\n".join(lines)), classes="error-line")
-            with Horizontal(classes="buttons"):
-                yield Button(_("Back"), id="reminder-back", compact=True)
-                yield Button(_("Continue"), id="reminder-continue", variant="primary",
-                             compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#reminder-continue", Button).focus()
-
-    @on(Button.Pressed, "#reminder-continue")
-    def _continue_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.close(True)
-
-    @on(Button.Pressed, "#reminder-back")
-    def _back_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.close(False)
-
-    def action_back(self) -> None:
-        self.close(False)
 
 
 class ConnectScreen(StepScreen):

@@ -134,7 +134,7 @@ class ConnectedScreen(StepScreen):
     @on(Button.Pressed, "#disconnect")
     def _disconnect_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        from wizard.ui.screens.confirm import ConfirmModal
+        from wizard.ui.dialogs.confirm import ConfirmModal
 
         connection = self.session.profile.connection
         account = connection.account if connection is not None else "-"

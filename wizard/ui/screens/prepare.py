@@ -358,7 +358,7 @@ class PrepareScreen(StepScreen):
     def action_handoff(self) -> None:
         """Ask for the full path (and a report beside it), then write: nothing unasked."""
         from wizard.app.handoff import default_path
-        from wizard.ui.screens.handoff import HandoffModal
+        from wizard.ui.dialogs.handoff import HandoffModal
 
         self._commit_secrets()
         modal = HandoffModal(default_path(self.setup.profile))

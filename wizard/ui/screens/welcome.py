@@ -70,7 +70,7 @@ class WelcomeScreen(StepScreen):
     @on(Button.Pressed, "#reset")
     def _reset_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        from wizard.ui.screens.confirm import ConfirmModal
+        from wizard.ui.dialogs.confirm import ConfirmModal
 
         self.wizard.navigator.open(
             ConfirmModal(

@@ -16,7 +16,7 @@ from wizard.core import redact
 from wizard.core.i18n import N_, _
 from wizard.core.interaction import SignInRequest, ssh_hint
 from wizard.core.model import Msg, Text, render
-from wizard.ui.screens.modal import WizardModal
+from wizard.ui.dialogs.modal import WizardModal
 from wizard.ui.text import plain, styled
 from wizard.ui.widgets.note import Note
 from wizard.ui.widgets.steady_input import SteadyInput

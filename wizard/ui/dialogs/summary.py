@@ -13,8 +13,8 @@ from textual.widgets import Button, Static
 from wizard import providers
 from wizard.core.i18n import N_, _, ngettext
 from wizard.core.text import fill
+from wizard.ui.dialogs.modal import WizardModal
 from wizard.ui.screens.connect import region_label
-from wizard.ui.screens.modal import WizardModal
 from wizard.ui.text import plain, styled
 
 

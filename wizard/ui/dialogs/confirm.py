@@ -10,7 +10,7 @@ from textual.widgets import Button, Static
 
 from wizard.core.i18n import N_, _
 from wizard.core.model import Text, render
-from wizard.ui.screens.modal import WizardModal
+from wizard.ui.dialogs.modal import WizardModal
 from wizard.ui.text import plain, styled
 
 

@@ -22,8 +22,8 @@ from wizard.core import export
 from wizard.core.export import ExportError
 from wizard.core.i18n import N_, _
 from wizard.core.model import Msg
-from wizard.ui.screens.confirm import ConfirmModal
-from wizard.ui.screens.modal import WizardModal
+from wizard.ui.dialogs.confirm import ConfirmModal
+from wizard.ui.dialogs.modal import WizardModal
 from wizard.ui.text import plain
 from wizard.ui.widgets.note import Note
 
