@@ -94,7 +94,7 @@ async def settle(pilot: Pilot, *, sign_in: bool = True) -> None:
     ``sign_in``: when a check or the link waits for a sign-in, press the demo's
     "Sign in with the sandbox" button, as a guide would (Enter).
     """
-    from wizard.ui.screens.signin import SignInModal
+    from wizard.ui.dialogs.signin import SignInModal
 
     app = pilot.app
     quiet_rounds = 0
@@ -234,14 +234,14 @@ async def _link_resume(pilot: Pilot) -> None:
     """Back on the link screen after a link was cut short three minutes ago."""
     import time
 
-    pilot.app.session.update(pending_link={  # type: ignore[attr-defined]
+    pilot.app.setup.session.keep_pending_link({  # type: ignore[attr-defined]
         "state": "STATE", "port": 8751, "region": "de",
         "redirect_uri": "http://127.0.0.1:8751/", "started": time.time() - 180})
     await _link_screen(pilot)
 
 
 async def _sign_in_modal(pilot: Pilot) -> None:
-    from wizard.ui.screens.signin import SignInModal
+    from wizard.ui.dialogs.signin import SignInModal
 
     await _link_screen(pilot)
     request = SignInRequest(
@@ -305,7 +305,7 @@ class Scene:
             session.choose_provider(self.provider)
         session.set_step(self.step)
         if self.theme:
-            session.update(theme=self.theme)
+            setup.set_theme(self.theme)
         return setup
 
 

@@ -144,12 +144,32 @@ def test_check_failure_exits_1_and_report_has_no_password(tmp_path: Path) -> Non
 @pytest.mark.parametrize(("scenario", "ok"), [("healthy", True), ("cronofy-plan", False)])
 def test_connect_json_carries_its_format_version(scenario: str, ok: bool,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["--lang", "en", "connect", "--scenario", scenario, "--json"])
+    code = main(["--lang", "en", "connect", "--accept-terms", "--scenario", scenario, "--json"])
     payload = json.loads(capsys.readouterr().out)
     assert code == (0 if ok else 1)
     assert next(iter(payload)) == "format" and payload["format"] == 1, payload
     assert payload["ok"] is ok
     assert set(payload) >= ({"connection", "rooms"} if ok else {"error", "remedy"})
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "terms of use"),
+                                            ("de", "Nutzungsbedingungen")])
+def test_connect_refuses_to_link_without_the_terms(lang: str, words: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """The TUI links only after its terms toggles: `roomcal connect` asks for them as a
+    flag, and without it links nothing (one sentence, exit 2)."""
+    code = main(["--lang", lang, "connect", "--scenario", "healthy"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0] and "--accept-terms" in lines[0], err
+    # Nothing was linked, and the refusal is what the profile says of the terms.
+    from wizard.commands.common import read_settings
+    from wizard.core.store import ProfileStore
+
+    profile = ProfileStore(read_settings().demo_profiles_dir).load("default").profile
+    assert profile.connection is None and not profile.terms_link
 
 
 def test_help_has_examples_variables_exit_codes_and_the_log() -> None:

@@ -64,8 +64,8 @@ CASES = [
                               for c in CASES])
 def test_connect_cli(cronofy: str, extra: list[str], ok: bool, phrase: str | None,
                      tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["--lang", "en", "connect", "--scenario", scenario_file(tmp_path, cronofy),
-                 "--json", *extra])
+    code = main(["--lang", "en", "connect", "--accept-terms", "--scenario",
+                 scenario_file(tmp_path, cronofy), "--json", *extra])
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
     payload = json.loads(out)
@@ -99,8 +99,8 @@ ODD_ANSWERS = [
 @pytest.mark.parametrize("cronofy", ODD_ANSWERS)
 def test_an_answer_of_an_unexpected_shape_is_one_sentence(
         cronofy: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["--lang", "en", "connect", "--scenario", scenario_file(tmp_path, cronofy),
-                 "--json"])
+    code = main(["--lang", "en", "connect", "--accept-terms", "--scenario",
+                 scenario_file(tmp_path, cronofy), "--json"])
     out, err = capsys.readouterr()
     assert "internal error" not in err and "Traceback" not in out + err, err
     payload = json.loads(out)
@@ -126,8 +126,8 @@ def test_cli_keeps_tokens_out_of_output_log_and_profile(tmp_path: Path) -> None:
            "ROOMCAL_CONFIG_DIR": str(tmp_path / "config"),
            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
     result = subprocess.run([sys.executable, "-m", "wizard", "--lang", "en", "connect",
-                             "--scenario", "healthy"], capture_output=True, text=True, env=env,
-                            timeout=120, stdin=subprocess.DEVNULL)
+                             "--accept-terms", "--scenario", "healthy"], capture_output=True,
+                            text=True, env=env, timeout=120, stdin=subprocess.DEVNULL)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "The calendar service is connected" in result.stdout
     assert (tmp_path / "config").exists() and (tmp_path / "state" / "roomcal.log").exists()
@@ -236,8 +236,8 @@ async def test_tui_returns_to_the_cut_short_link_and_finishes_it() -> None:
     try:
         app = make_app(box, provider="exchange", step=Step.CONNECT)
         pending, _final = _crashed_link(box, app.setup.secrets)
-        app.session.update(reminder_acknowledged=True, terms_connect=True, terms_link=True,
-                           pending_link=pending)
+        app.setup.connect.accept_all()  # as the person did before the crash
+        app.setup.session.keep_pending_link(pending)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot, sign_in=False)
             assert isinstance(app.screen, LinkScreen)  # straight back to where it stopped
@@ -375,7 +375,8 @@ def test_region_maps_to_its_data_centre_hosts(region: str, app: str, api: str) -
 ])
 def test_named_cronofy_scenarios(scenario: str, phrase: str,
                                  capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--lang", "en", "connect", "--scenario", scenario, "--json"]) == 1
+    assert main(["--lang", "en", "connect", "--accept-terms", "--scenario", scenario,
+                 "--json"]) == 1
     payload = json.loads(capsys.readouterr().out)
     assert payload["ok"] is False and phrase in payload["error"], payload
 

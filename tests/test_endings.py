@@ -8,11 +8,11 @@ from textual.widgets import Button, Input, Static
 
 from ui_support import make_app, sandbox
 from wizard.core.flow import Step
+from wizard.ui.dialogs.confirm import ConfirmModal
+from wizard.ui.dialogs.summary import SummaryModal
 from wizard.ui.screens.assign import AssignScreen
-from wizard.ui.screens.confirm import ConfirmModal
 from wizard.ui.screens.connect import ConnectScreen
 from wizard.ui.screens.connected import ConnectedScreen
-from wizard.ui.screens.summary import SummaryModal
 
 
 async def test_finish_shows_a_summary_then_quits() -> None:

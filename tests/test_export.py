@@ -20,9 +20,9 @@ from ui_support import make_app, sandbox
 from wizard.core import export, mapping
 from wizard.core.flow import Step
 from wizard.core.model import RoomMapping
+from wizard.ui.dialogs.confirm import ConfirmModal
+from wizard.ui.dialogs.export import ExportModal
 from wizard.ui.screens.assign import AssignScreen
-from wizard.ui.screens.confirm import ConfirmModal
-from wizard.ui.screens.export import ExportModal
 
 # What a spreadsheet would run as a formula, however it is dressed up.
 HOSTILE = [

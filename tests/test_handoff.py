@@ -23,8 +23,8 @@ from leaks import collect_secrets, find_leaks
 from ui_support import make_app, sandbox
 from wizard.cli import main
 from wizard.core.flow import Step
-from wizard.ui.screens.confirm import ConfirmModal
-from wizard.ui.screens.handoff import HandoffModal
+from wizard.ui.dialogs.confirm import ConfirmModal
+from wizard.ui.dialogs.handoff import HandoffModal
 
 # -- the CLI: roomcal check … --handoff FILE ----------------------------------------------------
 

@@ -23,9 +23,9 @@ from leaks import collect_secrets, files_text, find_leaks
 from ui_support import make_app, sandbox
 from wizard.cli import main
 from wizard.core.flow import Step
+from wizard.ui.dialogs.export import ExportModal
 from wizard.ui.screens.assign import AssignScreen
 from wizard.ui.screens.connected import ConnectedScreen
-from wizard.ui.screens.export import ExportModal
 
 PASSWORD = "Sommer2024!" + secrets.token_urlsafe(6)
 LOOKALIKE = "Sommerhaus am See"  # begins like the password: must never be masked
@@ -128,8 +128,8 @@ def test_cli_flow_leaks_nothing(provider: str, tmp_path: Path,
                      "--json", "--report", str(report), *confirm]) == 0
         assert main(["--lang", "de", "check", provider, "--scenario", str(scenario),
                      *confirm]) == 0
-        assert main(["--lang", "en", "connect", "--provider", provider, "--scenario",
-                     str(scenario), "--json", "--verbose"]) == 0
+        assert main(["--lang", "en", "connect", "--accept-terms", "--provider", provider,
+                     "--scenario", str(scenario), "--json", "--verbose"]) == 0
     out, err = capsys.readouterr()
     assert PASSWORD in seen or provider != "exchange"
     texts = {"stdout": out, "stderr": err, **files_text(report, *_wizard_dirs())}

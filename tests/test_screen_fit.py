@@ -118,7 +118,7 @@ async def test_a_tall_sign_in_dialog_keeps_its_title_and_buttons_in_view(lang: s
     dialog is for and how to leave it stay on screen."""
     from ui_support import make_app, sandbox
     from wizard.core.flow import Step
-    from wizard.ui.screens.signin import SignInModal
+    from wizard.ui.dialogs.signin import SignInModal
 
     with sandbox("healthy", services=("google",)) as box:
         app = make_app(box, language=lang, provider="google", step=Step.PREPARE)

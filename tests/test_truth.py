@@ -175,7 +175,7 @@ async def test_step_2_follows_step_1s_service_and_says_when_it_does_not() -> Non
 
 
 async def test_the_reminder_marks_skipped_checks_as_skipped_not_failed() -> None:
-    from wizard.ui.screens.connect import ReminderModal
+    from wizard.ui.dialogs.reminder import ReminderModal
 
     with sandbox("wrong-password", services=("exchange", "cronofy")) as box:
         app = make_app(box, provider="exchange", step=Step.PREPARE)
@@ -195,7 +195,7 @@ def test_cronofy_422_does_not_ask_for_values_nobody_can_see(
         capsys) -> None:
     from wizard.cli import main
 
-    assert main(["--lang", "de", "connect", "--scenario", "cronofy-errors"]) == 1
+    assert main(["--lang", "de", "connect", "--accept-terms", "--scenario", "cronofy-errors"]) == 1
     err = capsys.readouterr().err
     assert "Korrigieren Sie die genannten Werte" not in err
     assert "roomcal" in err and "422" in err, err
@@ -236,8 +236,8 @@ def test_cronofy_refuses_the_link_step_1s_world_refuses(
     admin): the real Cronofy could not link that service either, nor may the sandbox's."""
     from wizard.cli import main
 
-    code = main(["--lang", "en", "connect", "--provider", provider, "--scenario", scenario,
-                 "--json"])
+    code = main(["--lang", "en", "connect", "--accept-terms", "--provider", provider,
+                 "--scenario", scenario, "--json"])
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
     payload = json.loads(out)
@@ -269,7 +269,7 @@ def test_cronofy_sees_the_world_of_the_service_it_linked(
 
     scenario = tmp_path / "world.toml"
     scenario.write_text(toml, encoding="utf-8")
-    code = main(["--lang", "en", "connect", "--provider", provider, "--scenario",
+    code = main(["--lang", "en", "connect", "--accept-terms", "--provider", provider, "--scenario",
                  str(scenario), "--json"])
     payload = json.loads(capsys.readouterr().out)
     assert code == 0 and payload["ok"], payload
@@ -361,8 +361,8 @@ async def test_an_earlier_link_of_another_service_is_named() -> None:
     from wizard.core.model import Connection
 
     app = make_app(None, provider="google", step=Step.CONNECT)
-    app.session.update(connection=Connection("microsoft365", "admin@demo.example.com", "de",
-                                             rooms=6))
+    app.setup.session.linked(Connection("microsoft365", "admin@demo.example.com", "de",
+                                        rooms=6), [], None)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, ConnectScreen)

@@ -13,12 +13,13 @@ from ui_support import make_app, sandbox
 from wizard.core import i18n
 from wizard.core.flow import Step
 from wizard.core.model import Status, render
+from wizard.ui.dialogs.export import ExportModal
+from wizard.ui.dialogs.reminder import ReminderModal
+from wizard.ui.dialogs.signin import SignInModal
 from wizard.ui.screens.assign import AssignScreen
-from wizard.ui.screens.connect import ConnectScreen, LinkScreen, ReminderModal
+from wizard.ui.screens.connect import ConnectScreen, LinkScreen
 from wizard.ui.screens.connected import ConnectedScreen
-from wizard.ui.screens.export import ExportModal
 from wizard.ui.screens.prepare import PrepareScreen
-from wizard.ui.screens.signin import SignInModal
 from wizard.ui.screens.welcome import WelcomeScreen
 from wizard.ui.widgets.check_item import CheckItem
 

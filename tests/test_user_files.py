@@ -291,19 +291,19 @@ def test_a_second_wizard_on_a_held_profile_is_refused_with_a_sentence() -> None:
                               stdout=subprocess.PIPE, text=True, env=os.environ)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        result = roomcal("connect", "--scenario", "healthy")
+        result = roomcal("connect", "--accept-terms", "--scenario", "healthy")
         assert result.returncode == 2, result.stderr
         one_sentence(result.stderr)
         assert "in use by another roomcal" in result.stderr
         assert f"process {holder.pid}" in result.stderr and "--profile" in result.stderr
         # Another profile is free.
-        assert roomcal("connect", "--profile", "other", "--scenario", "healthy"
+        assert roomcal("connect", "--accept-terms", "--profile", "other", "--scenario", "healthy"
                        ).returncode == 0
     finally:
         holder.kill()
         holder.wait()
     # Once the first is gone, the profile is free again (the lock died with it).
-    assert roomcal("connect", "--scenario", "healthy").returncode == 0
+    assert roomcal("connect", "--accept-terms", "--scenario", "healthy").returncode == 0
 
 
 # -- SIGTERM/SIGHUP: the sandbox's key folder goes with it ----------------------------------

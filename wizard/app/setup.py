@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wizard import providers
+from wizard.app.steps import AssignStep, ConnectStep, PrepareStep, WelcomeStep
 from wizard.core.endpoints import LINK_PORT, Endpoints
+from wizard.core.flow import Step
 from wizard.core.i18n import N_
 from wizard.core.interaction import Interaction
 from wizard.core.model import CheckContext, CheckResult, Msg, ProviderPlugin, RoomMapping
@@ -19,6 +21,7 @@ from wizard.core.settings import Settings
 from wizard.core.store import ProfileStore
 
 if TYPE_CHECKING:
+    from wizard.app.view import SessionView
     from wizard.connect.link import LinkOutcome
     from wizard.core.demo import DemoEnvironment
 
@@ -58,6 +61,11 @@ class Setup:
         if claim:
             store.claim(profile)
         self.session = Session(profile, store=store)
+        # The steps' controllers: the only ones besides this class that change the session.
+        self.welcome = WelcomeStep(self)
+        self.prepare = PrepareStep(self)
+        self.connect = ConnectStep(self)
+        self.assign = AssignStep(self)
         self.demo = demo
         if demo is not None:
             self._forget_previous_demo_link()
@@ -84,9 +92,7 @@ class Setup:
         profile = self.session.profile
         if profile.connection is None and not profile.pending_link:
             return
-        self.session.resources = []
-        self.session.comparison = None
-        self.session.update(connection=None, pending_link={}, mappings=[], terms_link=False)
+        self.session.unlink(mappings=True)
         self.session.warnings.append(Msg(N_(
             "The demo's previous link to Cronofy ended with its sandbox: link again in "
             "step 2.")))
@@ -100,6 +106,34 @@ class Setup:
     @property
     def profile(self) -> str:
         return self.session.profile.name
+
+    @property
+    def state(self) -> SessionView:
+        """The session, to read (a screen's, a command's): only the steps change it."""
+        return self.session
+
+    # -- what belongs to no step: where the wizard stands, how it looks, saving ------------
+    def set_step(self, step: Step) -> None:
+        self.session.set_step(step)
+
+    def take_resume(self) -> tuple[Step, str] | None:
+        """Where a stored profile resumed — for the first screen only (then: None)."""
+        return self.session.take_resumed_at()
+
+    def set_language(self, language: str) -> None:
+        if self.session.profile.language != language:
+            self.session.set_language(language)
+
+    def set_theme(self, theme: str) -> None:
+        self.session.set_theme(theme)
+
+    def save_in_background(self) -> None:
+        """For a UI: saves are written on a thread, never freezing the screen."""
+        self.session.store.background = True
+
+    def flush(self) -> None:
+        """The last background save lands (before the program ends)."""
+        self.session.store.flush()
 
     def endpoints(self) -> Endpoints:
         """The demo's, else the ones given, else the real services' with the settings'
@@ -172,16 +206,12 @@ class Setup:
         for field in plugin.fields:
             if field.secret:
                 self.secrets.delete(self.profile, self._secret_key(field.key))
-        self.session.profile.inputs.pop(plugin.name, None)
+        self.session.forget_inputs()
         self.forget_results()
 
     def forget_results(self) -> None:
         """This provider's step-1 results are forgotten: the next visit checks again."""
-        name = self.plugin().name
-        self.session.profile.results.pop(name, None)
-        self.session.profile.checked.pop(name, None)
-        self.session.results = {}
-        self.session.save()
+        self.session.forget_results()
 
     def start_over(self) -> Path | None:
         """Clear the profile (a backup is kept) and every secret stored for it."""
@@ -304,7 +334,7 @@ class Setup:
         )
 
         def pending(data: dict[str, Any]) -> None:
-            self.on_main(lambda: self.session.update(pending_link=data))
+            self.on_main(lambda: self.session.keep_pending_link(data))
 
         try:
             outcome = run_link(request, endpoints=self.endpoints(), secrets=self.secrets,
@@ -312,7 +342,7 @@ class Setup:
                                cancel=cancel, on_pending=pending)
         except Exception as exc:
             # Refused, cancelled or failed: the attempt is over, nothing to resume.
-            self.on_main(lambda: self.session.update(pending_link={}))
+            self.on_main(lambda: self.session.keep_pending_link({}))
             if service == profile.provider:
                 _point_at_step1(exc, self.session)
             raise
@@ -339,11 +369,8 @@ class Setup:
             step1_rooms=self.session.step1_rooms(),
             missing_rooms_hint=self.missing_rooms_hint(connection.provider))
 
-        def keep() -> None:
-            self.session.resources = list(outcome.resources)
-            self.session.comparison = outcome.comparison
-
-        self.on_main(keep)
+        self.on_main(lambda: self.session.keep_link_view(outcome.resources,
+                                                         outcome.comparison))
         return outcome
 
     def disconnect(self) -> None:
@@ -356,12 +383,7 @@ class Setup:
                        credentials=self.cronofy_credentials(), profile=self.profile)
         self._forget_sign_ins()
 
-        def forget() -> None:
-            self.session.resources = []
-            self.session.comparison = None
-            self.session.update(connection=None, terms_link=False, pending_link={})
-
-        self.on_main(forget)
+        self.on_main(self.session.unlink)
 
     def _forget_sign_ins(self) -> None:
         """Every provider's remembered sign-in (a token cache): the next check signs in."""
@@ -384,7 +406,7 @@ class Setup:
             def keep() -> None:
                 mappings = [updated if m.resource_id == updated.resource_id else m
                             for m in self.session.profile.mappings]
-                self.session.update(mappings=mappings)
+                self.session.keep_mappings(mappings)
                 on_result(updated)
 
             self.on_main(keep)

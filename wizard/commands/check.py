@@ -105,7 +105,7 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
         # Beside the profile, not in it: a scripted check changes nothing the TUI resumes.
         setup = Setup(args.profile, demo=demo, settings=settings,
                       store=ProfileStore(settings.profiles_dir, scratch=True))
-        setup.session.choose_provider(provider)
+        setup.welcome.choose(provider)
         plugin = setup.plugin()
         # The command line, then the answers file, then the demo's values, then defaults;
         # a secret from the variable the file names, else as without a file.

@@ -8,7 +8,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
-from wizard.commands import EXIT_FAILED, EXIT_OK
+from wizard.commands import EXIT_FAILED, EXIT_OK, UsageError
 from wizard.commands.common import CliInteraction, claimed_setup, open_demo
 from wizard.core import formats, redact
 from wizard.core.i18n import _
@@ -22,17 +22,22 @@ if TYPE_CHECKING:
 
 def run_connect(args: argparse.Namespace, settings: Settings) -> int:
     from wizard import providers
+    from wizard.app.steps import GateClosedError
     from wizard.core.errors import UserFacingError
 
     demo = open_demo(args.scenario) if args.scenario else None
     try:
         setup = claimed_setup(args.profile, demo=demo, settings=settings)
-        profile = setup.session.profile
-        service = args.provider or profile.service or profile.provider or providers.names()[0]
-        setup.session.update(region=args.region, service=service)
+        step = setup.connect  # the gates and choices the TUI's step 2 has
+        step.choose_service(args.provider or step.service or providers.names()[0])
+        step.choose_region(args.region)
+        # This run's acceptances are the command line's, not what a wizard ticked before.
+        step.accept_all(args.accept_terms)
         try:
-            outcome = setup.link(CliInteraction(demo), threading.Event(), region=args.region,
-                                 port=args.port)
+            outcome = step.link(CliInteraction(demo), threading.Event(), port=args.port)
+        except GateClosedError:
+            raise UsageError(_("the terms of use and the privacy policy are not accepted: "
+                               "read them, then add --accept-terms")) from None
         except UserFacingError as exc:
             if args.json:
                 print(json.dumps({"format": formats.CLI_JSON, "ok": False,

@@ -180,6 +180,10 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
                          help=_("calendar service (default: the profile's)"))
     connect.add_argument("--port", type=_port, default=LINK_PORT,
                          help=_("loopback port (default: %(default)s)"))
+    connect.add_argument("--accept-terms", action="store_true",
+                         help=_("accept the terms of use and the privacy policy (the wizard's "
+                                "two toggles; without it nothing is linked) and confirm that "
+                                "step 1 is complete, as the wizard's reminder asks"))
     connect.add_argument("--json", action="store_true", help=_("print one JSON object"))
     connect.add_argument("--scenario", metavar="NAME|REPORT", help=_("run against the sandbox"))
 

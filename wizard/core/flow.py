@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -192,3 +193,11 @@ def resumable(pending: dict[str, Any], region: str, now: float | None = None) ->
     age = _age(pending, now)
     return bool(pending.get("state")) and pending.get("region") == region and \
         age is not None and 0 <= age < LINK_RESUME_WINDOW
+
+
+def local_time(iso: str) -> str:
+    """An ISO time as this machine's local "YYYY-MM-DD HH:MM" (the same in every language)."""
+    try:
+        return dt.datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return "?"

@@ -25,7 +25,7 @@ from wizard.ui.text import translate_bindings
 if TYPE_CHECKING:
     from wizard.app import Setup
     from wizard.app.answers import Answers
-    from wizard.core.session import Session
+    from wizard.app.view import SessionView
     from wizard.ui.autopilot import Autopilot
 
 STYLES = Path(__file__).resolve().parents[1] / "styles" / "wizard.tcss"
@@ -60,7 +60,7 @@ class WizardApp(App[int]):
         self.answers = answers
         # Drives the screens when the answers file says unattended (wizard.ui.autopilot).
         self.autopilot: Autopilot | None = None
-        self.session.store.background = True  # saves never freeze the screen
+        setup.save_in_background()  # saves never freeze the screen
         lang = language or self.session.profile.language or i18n.from_environment()
         i18n.set_language(lang)
         super().__init__()
@@ -80,13 +80,13 @@ class WizardApp(App[int]):
             self.set_keymap(dict(keymap))
 
     @property
-    def session(self) -> Session:
-        return self.setup.session
+    def session(self) -> SessionView:
+        """The session, to read: the steps' controllers (``setup.welcome`` …) change it."""
+        return self.setup.state
 
     def take_resume(self) -> tuple[Step, str] | tuple[()]:
         """Where a stored profile resumed — for the first screen only (then: ())."""
-        resumed, self.session.resumed_at = self.session.resumed_at, None
-        return resumed or ()
+        return self.setup.take_resume() or ()
 
     @property
     def demo(self) -> bool:
@@ -94,11 +94,10 @@ class WizardApp(App[int]):
 
     def on_unmount(self) -> None:
         self.navigator.stop()
-        self.session.store.flush()  # the last background save lands before we exit
+        self.setup.flush()  # the last background save lands before we exit
 
     def on_mount(self) -> None:
-        if self.session.profile.language != i18n.current_language():
-            self.session.update(language=i18n.current_language())
+        self.setup.set_language(i18n.current_language())
         self.navigator.start()
         chosen = self.session.profile.theme  # the colours of the last run (ctrl+t)
         if themes.known(chosen) and chosen != self.theme:
@@ -132,11 +131,11 @@ class WizardApp(App[int]):
         it meanwhile, they stay where they are.
         """
         self.navigator.replace(lambda: screen_for(step), origin=origin,
-                               before=lambda: self.session.set_step(step))
+                               before=lambda: self.setup.set_step(step))
 
     def action_toggle_keys(self) -> None:
         """F1 / ?: every key of the current screen; pressed again, the list closes."""
-        from wizard.ui.screens.keys import KeysModal
+        from wizard.ui.dialogs.keys import KeysModal
 
         if isinstance(self.screen, KeysModal):
             self.screen.close()
@@ -172,7 +171,7 @@ class WizardApp(App[int]):
 
     async def _retranslate(self) -> None:
         lang = i18n.set_language(i18n.next_language(i18n.current_language()))
-        self.session.update(language=lang)
+        self.setup.set_language(lang)
         translate_bindings(self)
         focused = self.focused
         # The texts are translated when composed: every screen and dialog is composed
@@ -195,7 +194,7 @@ class WizardApp(App[int]):
     def action_cycle_theme(self) -> None:
         """ctrl+t: default → high contrast → the terminal's colours; kept in the profile."""
         self.theme = themes.next_theme(self.theme)
-        self.session.update(theme=self.theme)
+        self.setup.set_theme(self.theme)
         self.notify(_("Colours: {name}").format(name=_(themes.NAMES[self.theme])), timeout=2)
 
     def _handle_exception(self, error: Exception) -> None:

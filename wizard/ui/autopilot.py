@@ -26,10 +26,11 @@ from textual.widgets import Button, Checkbox, Static
 
 from wizard.core.i18n import N_, _
 from wizard.core.model import CheckSpec, Msg, Status, render
-from wizard.ui.screens.connect import ConnectScreen, LinkScreen, ReminderModal
+from wizard.ui.dialogs.reminder import ReminderModal
+from wizard.ui.dialogs.signin import SignInModal
+from wizard.ui.screens.connect import ConnectScreen, LinkScreen
 from wizard.ui.screens.connected import ConnectedScreen
 from wizard.ui.screens.prepare import PrepareScreen
-from wizard.ui.screens.signin import SignInModal
 from wizard.ui.screens.welcome import WelcomeScreen
 from wizard.ui.widgets.check_item import CheckItem
 from wizard.ui.widgets.field_row import FieldRow

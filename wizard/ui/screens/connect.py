@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Select, Static
 
@@ -17,10 +16,10 @@ from wizard.core.flow import ConnectGate, Step, minutes_since, open_parts
 from wizard.core.i18n import N_, _
 from wizard.core.model import Connection, Status, Text, render
 from wizard.core.text import fill
+from wizard.ui.dialogs.reminder import ReminderModal
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.screens.base import StepScreen
-from wizard.ui.screens.modal import WizardModal
-from wizard.ui.text import plain, styled
+from wizard.ui.text import plain
 from wizard.ui.widgets.check_item import SYMBOLS
 from wizard.ui.widgets.note import Note
 from wizard.ui.widgets.toggle import Toggle
@@ -42,50 +41,13 @@ def region_label(code: str) -> str:
     return f"{_(name)} – {code}" if name else code
 
 
-class ReminderModal(WizardModal[bool]):
-    """The help page's reminder: complete step 1 first (Weiter / Zurück)."""
-
-    BINDINGS = [Binding("escape", "back", N_("Back"), id="reminder.back")]
-
-    def __init__(self, failures: list[tuple[str, str, str]]) -> None:
-        super().__init__()
-        self.failures = failures  # (symbol, title, detail)
-
-    def compose_dialog(self) -> ComposeResult:
-        with Vertical(classes="modal"):
-            yield Static(styled((_("Reminder: complete step 1 first"), "bold")))
-            yield Static(plain(_("Cronofy can only connect a calendar service whose "
-                                 "preparation (step 1) is complete. Continue when you have "
-                                 "gone through all of step 1.")))
-            if self.failures:
-                yield Static(plain(_("Still open in step 1:")), classes="section-title")
-                lines = [f"{symbol} {title}" + (f": {detail}" if detail else "")
-                         for symbol, title, detail in self.failures[:6]]
-                yield Static(plain("\n".join(lines)), classes="error-line")
-            with Horizontal(classes="buttons"):
-                yield Button(_("Back"), id="reminder-back", compact=True)
-                yield Button(_("Continue"), id="reminder-continue", variant="primary",
-                             compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#reminder-continue", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.close(event.button.id == "reminder-continue")
-
-    def action_back(self) -> None:
-        self.close(False)
-
-
 class ConnectScreen(StepScreen):
     """The first half of step 2: Connect, the reminder, terms, Link."""
 
     STEP = Step.CONNECT
 
     def _gate(self) -> ConnectGate:
-        p = self.session.profile
-        return ConnectGate(p.reminder_acknowledged, p.terms_connect, p.terms_link)
+        return self.setup.connect.gate
 
     def compose_body(self) -> ComposeResult:
         yield Static(plain(_("Connect the calendar service through Cronofy")),
@@ -165,22 +127,26 @@ class ConnectScreen(StepScreen):
         link.disabled = not gate.can_link
         self.query_one("#connect", Button).display = not gate.reminder_acknowledged
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "show-connection":
-            event.stop()
-            self.wizard.goto(Step.CONNECTED)
-        elif event.button.id == "connect":
-            event.stop()
-            self.wizard.navigator.open(ReminderModal(self._failure_lines()),
-                                       self._reminder_done, origin=self)
-        elif event.button.id == "link":
-            event.stop()
-            if self._gate().can_link:
-                self.wizard.navigator.open(LinkScreen(), origin=self)
+    @on(Button.Pressed, "#show-connection")
+    def _show_connection_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.wizard.goto(Step.CONNECTED)
+
+    @on(Button.Pressed, "#connect")
+    def _connect_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.wizard.navigator.open(ReminderModal(self._failure_lines()),
+                                   self._reminder_done, origin=self)
+
+    @on(Button.Pressed, "#link")
+    def _link_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self._gate().can_link:
+            self.wizard.navigator.open(LinkScreen(), origin=self)
 
     def _reminder_done(self, proceed: bool | None) -> None:
         if proceed:
-            self.session.update(reminder_acknowledged=True)
+            self.setup.connect.acknowledge_reminder()
             self.refresh_gate()
             self.query_one("#terms-connect", Checkbox).focus()
         else:
@@ -190,7 +156,7 @@ class ConnectScreen(StepScreen):
         if event.checkbox.id == "terms-connect":
             # Focus stays on the toggle: Tab then reaches the button it just enabled (moving
             # focus to the button made Tab skip it, onto "Back").
-            self.session.update(terms_connect=event.value)
+            self.setup.connect.accept_terms_connect(event.value)
             self.refresh_gate()
 
     def action_back(self) -> None:
@@ -263,7 +229,7 @@ class LinkScreen(StepScreen):
         if not isinstance(event.value, str):
             return
         if event.select.id == "service" and event.value != self.session.profile.service:
-            self.session.update(service=event.value)
+            self.setup.connect.choose_service(event.value)
             # Who signs in, and whether step 1 counts, follow the chosen service at once.
             self.query_one("#sign-in-text", Static).update(plain(self._sign_in_text(
                 event.value)))
@@ -271,18 +237,18 @@ class LinkScreen(StepScreen):
             other.update(plain(self._other_service_text(event.value)))
             other.display = event.value != self.session.profile.provider
         elif event.select.id == "region":
-            self.session.update(region=event.value)
+            self.setup.connect.choose_region(event.value)
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         if event.checkbox.id == "terms-link":
-            self.session.update(terms_link=event.value)  # focus stays: Tab reaches the button
+            self.setup.connect.accept_terms_link(event.value)  # focus stays: Tab reaches the button
             self.query_one("#sign-in", Button).disabled = not event.value
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "sign-in":
-            event.stop()
-            if self.session.profile.terms_link:
-                self.start_link()
+    @on(Button.Pressed, "#sign-in")
+    def _sign_in_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self.setup.connect.record.terms_link:
+            self.start_link()
 
     def show_error(self, sentence: Text, remedy: Text) -> None:
         self.query_one("#link-error", Note).show(sentence)
@@ -300,7 +266,7 @@ class LinkScreen(StepScreen):
     def link_worker(self) -> None:
         interaction = TuiInteraction(self.wizard, cancel_callback=self._cancel.set, origin=self)
         try:
-            self.setup.link(interaction, self._cancel)
+            self.setup.connect.link(interaction, self._cancel)
         except Exception as exc:  # one sentence, never a traceback
             sentence, remedy = describe(exc)
             self.app.call_from_thread(self.show_error, sentence, remedy)

@@ -6,7 +6,7 @@ import asyncio
 import threading
 from pathlib import Path
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import Click
@@ -14,10 +14,9 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
-from wizard.core.flow import Step, affected_checks
+from wizard.core.flow import Step, affected_checks, local_time
 from wizard.core.i18n import N_, _
 from wizard.core.model import CheckResult, Msg, Status, render
-from wizard.core.session import local_time
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.memory import full_collections_postponed
 from wizard.ui.screens.base import StepScreen
@@ -188,7 +187,7 @@ class PrepareScreen(StepScreen):
             return
         if self.setup.values().get(key) != value:
             self._auto_focused = None
-            self.session.set_value(key, value)
+            self.setup.prepare.set_value(key, value)
             self._refresh_demo_hint()
         else:
             return
@@ -323,12 +322,12 @@ class PrepareScreen(StepScreen):
             self._show(result)
 
     def on_check_item_confirmation_changed(self, event: CheckItem.ConfirmationChanged) -> None:
-        self.session.set_confirmation(event.check_id, event.confirmed)
+        self.setup.prepare.confirm(event.check_id, event.confirmed)
         self.start_checks({event.check_id}, point=False)  # the tick keeps the focus
 
     # -- gate ---------------------------------------------------------------------------
     def update_gate(self) -> None:
-        gate = self.session.gate()
+        gate = self.setup.prepare.gate()
         try:
             reason = self.query_one("#gate-reason", Static)
             override = self.query_one("#continue-anyway", Checkbox)
@@ -342,22 +341,24 @@ class PrepareScreen(StepScreen):
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         if event.checkbox.id == "continue-anyway":
-            self.session.update(continue_anyway=event.value)
+            self.setup.prepare.continue_anyway(event.value)
             self.update_gate()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "recheck":
-            event.stop()
-            self.action_recheck()
-        elif event.button.id == "handoff":
-            event.stop()
-            self.action_handoff()
+    @on(Button.Pressed, "#recheck")
+    def _recheck_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_recheck()
+
+    @on(Button.Pressed, "#handoff")
+    def _handoff_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_handoff()
 
     # -- hand-off to IT -----------------------------------------------------------------
     def action_handoff(self) -> None:
         """Ask for the full path (and a report beside it), then write: nothing unasked."""
         from wizard.app.handoff import default_path
-        from wizard.ui.screens.handoff import HandoffModal
+        from wizard.ui.dialogs.handoff import HandoffModal
 
         self._commit_secrets()
         modal = HandoffModal(default_path(self.setup.profile))
@@ -402,11 +403,12 @@ class PrepareScreen(StepScreen):
 
     def action_next(self) -> None:
         self._commit_secrets()
-        gate = self.session.gate()
-        if gate.open:
+        step = self.setup.prepare.done()
+        if step is not None:
             self._cancel.set()
-            self.wizard.goto(Step.CONNECT)
+            self.wizard.goto(step)
             return
+        gate = self.setup.prepare.gate()
         self.update_gate()
         self.notify(str(gate.reason or ""), severity="warning", markup=False)
         # Show what blocks: the first open item, and the way past it.
