@@ -82,7 +82,7 @@ def test_the_test_booking_proves_what_the_room_keeps(
     assert len(booking["items"]) == 3  # a sample of the rooms
 
 
-@pytest.mark.parametrize("provider", ["exchange", "microsoft365"])
+@pytest.mark.parametrize("provider", ["exchange", "microsoft365", "google"])
 def test_a_declining_room_is_named(provider: str, capsys: pytest.CaptureFixture[str]) -> None:
     _code, checks = _checks(capsys, provider, "--scenario", "room-defaults", "--test-booking",
                             "rhein@demo.example.com")
@@ -107,12 +107,13 @@ def _run_booking(box: object, provider: str, room: str, cancel: threading.Event)
     return asyncio.run(run())
 
 
-@pytest.mark.parametrize("provider", ["exchange", "microsoft365"])
+@pytest.mark.parametrize("provider", ["exchange", "microsoft365", "google"])
 def test_nothing_stays_behind_also_when_interrupted(provider: str) -> None:
     """A room that never answers: the run is cancelled while it waits; the meeting is
     cancelled all the same."""
     with sandbox("healthy") as box:
-        calendars = room_calendars.start(box)
+        calendars = box._google_calendars if provider == "google" \
+            else room_calendars.start(box)  # type: ignore[attr-defined]
         calendars.section["no_answer"] = ["elbe@demo.example.com"]
         cancel = threading.Event()
         done = threading.Event()
@@ -162,7 +163,7 @@ def _scenario(tmp_path: Path, room_calendars: str) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize("provider", ["exchange", "microsoft365"])
+@pytest.mark.parametrize("provider", ["exchange", "microsoft365", "google"])
 def test_a_copy_that_does_not_name_who_booked_it_is_a_finding(
         provider: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A room whose copy names the room itself as organizer (something other than the
@@ -176,7 +177,7 @@ def test_a_copy_that_does_not_name_who_booked_it_is_a_finding(
     assert alster["code"] == elbe["code"] == f"{provider}.test_booking.wrong_organizer"
     assert "names the room itself as the organizer, not who booked it" in alster["detail"]
     assert "names no organizer, not who booked it" in elbe["detail"]
-    sender = "admin@demo.example.com" if provider == "microsoft365" else "@demo.example.com"
+    sender = "@demo.example.com" if provider == "exchange" else "admin@demo.example.com"
     assert sender in alster["detail"]
     assert booking["status"] == "warn" and booking["code"].endswith(".wrong_organizer")
     assert "something other than the invitation" in booking["remedy"]
@@ -239,3 +240,55 @@ def test_count_sentences_keep_their_plural_in_german_after_storage(n: int) -> No
             "Testbuchung: 2 Räume haben angenommen und behalten, was gebucht wurde; die "
             "Besprechung wurde abgesagt."]
     assert item == "nicht bewertet: keine Besprechungen in den letzten 30 Tagen"
+
+
+WRITE = "https://www.googleapis.com/auth/calendar.events"
+
+
+def test_google_asks_for_write_access_only_for_a_test_booking() -> None:
+    """Incremental consent: the sign-in reads (calendar.readonly); only the test booking asks
+    Google for calendar.events, on top of what was granted, without a refresh token (nothing
+    that can write is kept). The resource answers in its attendee responseStatus, the room's
+    copy keeps what was booked, and the event is deleted."""
+    with sandbox("healthy") as box:
+        state = box.services["google"].state  # type: ignore[attr-defined]
+        calendars = box._google_calendars  # type: ignore[attr-defined]
+        setup = make_setup(box, provider="google")
+
+        async def run(confirmations: frozenset[str]) -> dict:
+            results = {}
+            async for result in setup.run_checks(
+                    CliInteraction(box), record=False,  # type: ignore[arg-type]
+                    confirmations=confirmations):
+                if result.status.done:
+                    results[result.check_id] = result
+            return results
+
+        plain = asyncio.run(run(frozenset({"cronofy_app"})))
+        assert plain["room_display"].status == Status.PASS
+        assert plain["test_booking"].status == Status.SKIP
+        assert WRITE not in state.granted and not calendars.bookings
+        assert not any(WRITE in scope for scope in state.scopes.values())
+
+        booked = asyncio.run(run(frozenset({"cronofy_app", f"{TEST_BOOKING}:alster@demo.example.com"})))
+        booking = booked["test_booking"]
+        assert booking.status == Status.PASS, booking
+        (item,) = booking.items
+        assert str(item.detail).startswith("accepted; its copy keeps subject, organizer")
+        assert WRITE in state.granted
+        writers = [scope for scope in state.scopes.values() if WRITE in scope]
+        assert writers and all("calendar.readonly" in scope for scope in writers)
+        assert not any(WRITE in scope for scope in state.refresh.values())  # none kept
+        assert calendars.open_bookings() == [] and len(calendars.cancelled) == 1
+
+
+def test_google_test_booking_without_write_consent_says_so(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "withheld.toml"
+    path.write_text(f'[rooms]\ncount = 3\n\n[google]\nwithheld_scopes = ["{WRITE}"]\n',
+                    encoding="utf-8")
+    _code, checks = _checks(capsys, "google", "--scenario", str(path), "--test-booking")
+    booking = checks["test_booking"]
+    assert booking["status"] == "warn" and booking["code"] == "google.test_booking.not_granted"
+    assert "View and edit events" in booking["remedy"]
+    assert checks["room_display"]["status"] == "pass"  # reading needs no write access

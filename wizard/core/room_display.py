@@ -328,11 +328,13 @@ def booking_slot() -> tuple[datetime, datetime]:
 
 def booking_result(check_id: str, code_prefix: str, items: Sequence[SubResult], *,
                    command: Callable[[list[tuple[str, list[str]]]], str] | None,
-                   remedy: Text) -> CheckResult:
-    """The test booking's result: a pass only where a room answered and its copy kept all."""
+                   remedy: Text, unanswered: Text | None = None) -> CheckResult:
+    """The test booking's result: a pass only where a room answered and its copy kept all;
+    ``unanswered``: what to do about a room that declined or did not answer (default:
+    Exchange's booking assistant)."""
     lost = [i for i in items if i.status == Status.WARN and found_in(i.detail)]
-    unanswered = [i for i in items if i.status == Status.WARN and not found_in(i.detail)]
-    names = ", ".join(i.name for i in [*lost, *unanswered][:MAX_NAMED])
+    silent = [i for i in items if i.status == Status.WARN and not found_in(i.detail)]
+    names = ", ".join(i.name for i in [*lost, *silent][:MAX_NAMED])
     if lost:
         per_room = [(i.key, found_in(i.detail)) for i in lost]
         first = next(f for f in FINDINGS if any(f in found for _key, found in per_room))
@@ -348,16 +350,16 @@ def booking_result(check_id: str, code_prefix: str, items: Sequence[SubResult], 
             "booked: {rooms}", len(lost), count=len(lost), rooms=names), remedy,
             command=command(settable) if command and settable else "", items=tuple(items),
             code=f"{code_prefix}.{first}")
-    if unanswered:
+    if silent:
         return CheckResult(check_id, Status.WARN, Plural(
             "{count} room did not accept the test booking: {rooms}",
             "{count} rooms did not accept the test booking: {rooms}",
-            len(unanswered), count=len(unanswered), rooms=names), Msg(N_(
+            len(silent), count=len(silent), rooms=names), unanswered or Msg(N_(
                 "A room that declines or does not answer books nothing from the panel's "
                 "calendar either: check its booking window, who may book it "
                 "(BookInPolicy) and that its booking assistant runs (AutomateProcessing "
                 "AutoAccept).")), items=tuple(items),
-            code=unanswered[0].code or f"{code_prefix}.no_answer")
+            code=silent[0].code or f"{code_prefix}.no_answer")
     return CheckResult(check_id, Status.PASS, Plural(
         "Test booking: {count} room accepted and keeps what was booked; the meeting was "
         "cancelled.", "Test booking: {count} rooms accepted and keep what was booked; the "
