@@ -270,7 +270,8 @@ def test_google_asks_for_write_access_only_for_a_test_booking() -> None:
         assert WRITE not in state.granted and not calendars.bookings
         assert not any(WRITE in scope for scope in state.scopes.values())
 
-        booked = asyncio.run(run(frozenset({"cronofy_app", f"{TEST_BOOKING}:alster@demo.example.com"})))
+        booked = asyncio.run(run(frozenset({"cronofy_app",
+                                            f"{TEST_BOOKING}:alster@demo.example.com"})))
         booking = booked["test_booking"]
         assert booking.status == Status.PASS, booking
         (item,) = booking.items
