@@ -10,13 +10,24 @@ this module what they show; its ``test_booking`` books one meeting and compares
 the room's copy with what was sent (``compare``).
 
 What a room's copy alone cannot show: whether the organizer had marked a meeting
-private (a room that drops the flag leaves no trace). Only the test booking, which
-is private, proves that (``private_shown``).
+private. Exchange's booking assistant (``RemovePrivateProperty``, also Exchange
+Online's behind Graph) writes the room's copy as ``Normal``: no field of the copy
+keeps what the organizer sent, so a room copy that is not private is either a
+meeting nobody marked private or a dropped flag. The organizer's own copy keeps
+it, but reading it means reading a colleague's mailbox (and a room-scoped
+impersonation or application access policy rightly refuses that). A copy that *is*
+private proves the room keeps the flag. Google's resource calendars keep the
+event's ``visibility`` as booked (no such setting). So only the test booking,
+which is sent private, proves it (``private_shown``).
+
+The test booking also compares the organizer of the room's copy with who sent it
+(``wrong_organizer``): a copy naming the room itself, or no one, shows the panel
+the room as the organizer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -28,15 +39,25 @@ ORGANIZER_SUBJECT = "organizer_subject"
 SUBJECT_REMOVED = "subject_removed"
 BODY_REMOVED = "body_removed"
 PRIVATE_SHOWN = "private_shown"
+WRONG_ORGANIZER = "wrong_organizer"  # the test booking's copy: not who sent it
 NOT_EVALUATED = "not_evaluated"
-FINDINGS = (ORGANIZER_SUBJECT, SUBJECT_REMOVED, BODY_REMOVED, PRIVATE_SHOWN)
+FINDINGS = (ORGANIZER_SUBJECT, SUBJECT_REMOVED, BODY_REMOVED, PRIVATE_SHOWN, WRONG_ORGANIZER)
 # What a room with the finding shows (a room's line), by finding.
 SENTENCES = {
     ORGANIZER_SUBJECT: N_("shows the organizer's name instead of the meeting's subject"),
     SUBJECT_REMOVED: N_("shows no subject"),
     BODY_REMOVED: N_("removes the body and the online meeting's join link"),
     PRIVATE_SHOWN: N_("drops the private flag: private meetings are shown with their subject"),
+    WRONG_ORGANIZER: N_("names no organizer, not who booked it ({sender})"),
 }
+# The organizer finding's other sentences (what the room's copy names instead).
+ORGANIZER_ROOM = N_("names the room itself as the organizer, not who booked it ({sender})")
+ORGANIZER_OTHER = N_("names {organizer} as the organizer, not who booked it ({sender})")
+ORGANIZER_REMEDY = N_(
+    "A room's copy that does not name who booked it was written into the room's calendar by "
+    "something other than the invitation (an inbox rule, a delegate, a booking add-on or a "
+    "sync tool): its panel shows the room, or no one, as the organizer. Check what else "
+    "writes into the room's calendar.")
 # The Set-CalendarProcessing parameters that fix each finding ($false each).
 PARAMETERS = {
     ORGANIZER_SUBJECT: ("DeleteSubject", "AddOrganizerToSubject"),
@@ -60,6 +81,7 @@ class Seen:
     body: str = ""
     online: bool = False  # an online meeting: its body had the join link
     private: bool = False
+    organizer_email: str = ""  # the organizer's address ("" when the copy names none)
 
 
 def findings(meetings: Sequence[Seen]) -> tuple[str, ...]:
@@ -80,17 +102,19 @@ def _organizer_subject(meeting: Seen) -> bool:
     return subject == organizer or subject.startswith(organizer + " ")
 
 
-def describe(found: Sequence[str]) -> Msg:
-    """The findings of one room as one sentence (nested messages: a replay reads the ids)."""
-    first = Msg(SENTENCES[found[0]])
+def describe(found: Sequence[str], said: Mapping[str, Msg] | None = None) -> Msg:
+    """The findings of one room as one sentence (nested messages: a replay reads the ids);
+    ``said``: a finding's own sentence with its parameters (``wrong_organizer``)."""
+    first = (said or {}).get(found[0]) or Msg(SENTENCES[found[0]])
     if len(found) == 1:
         return first
-    return Msg(N_("{first}; {rest}"), first=first, rest=describe(found[1:]))
+    return Msg(N_("{first}; {rest}"), first=first, rest=describe(found[1:], said))
 
 
 def found_in(detail: object) -> list[str]:
     """The findings a room's stored sentence names (``describe``'s, encoded or not)."""
     codes = {msgid: code for code, msgid in SENTENCES.items()}
+    codes.update(dict.fromkeys((ORGANIZER_ROOM, ORGANIZER_OTHER), WRONG_ORGANIZER))
     out: list[str] = []
 
     def walk(value: object) -> None:
@@ -109,12 +133,16 @@ def found_in(detail: object) -> list[str]:
     return out
 
 
+def no_meetings() -> Plural:
+    return Plural("no meetings in the last {days} day", "no meetings in the last {days} days",
+                  RECENT_DAYS, days=RECENT_DAYS)
+
+
 def room_item(name: str, email: str, meetings: Sequence[Seen], code_prefix: str) -> SubResult:
     """One room's line: what its panel shows, or that it could not be told."""
     if not meetings:
-        return SubResult(name, Status.SKIP, Msg(N_("not evaluated: no meetings in the last "
-                                                   "{days} days"), days=RECENT_DAYS), email,
-                         code=f"{code_prefix}.{NOT_EVALUATED}")
+        return SubResult(name, Status.SKIP, Msg(N_("not evaluated: {why}"), why=no_meetings()),
+                         email, code=f"{code_prefix}.{NOT_EVALUATED}")
     if found := findings(meetings):
         return SubResult(name, Status.WARN, describe(found), email,
                          code=f"{code_prefix}.{found[0]}")
@@ -174,9 +202,9 @@ def summarize(check_id: str, code_prefix: str, items: Sequence[SubResult], *,
     if unknown:
         names = ", ".join(i.name for i in unknown[:MAX_NAMED])
         return CheckResult(check_id, Status.WARN, Plural(
-            "Not evaluated for {count} room (no meetings in the last {days} days): {rooms}",
-            "Not evaluated for {count} rooms (no meetings in the last {days} days): {rooms}",
-            len(unknown), count=len(unknown), days=RECENT_DAYS, rooms=names), unproven,
+            "Not evaluated for {count} room ({why}): {rooms}",
+            "Not evaluated for {count} rooms ({why}): {rooms}",
+            len(unknown), count=len(unknown), why=no_meetings(), rooms=names), unproven,
             items=tuple(items), code=f"{code_prefix}.{NOT_EVALUATED}")
     meetings = len(items)
     return CheckResult(check_id, Status.PASS, Plural(
@@ -203,8 +231,30 @@ def test_body(token: str) -> str:
             f"Join the meeting: {JOIN_URL.format(token=token)}")
 
 
-def compare(sent_subject: str, organizer: str, join_url: str, copy: Seen) -> tuple[str, ...]:
-    """What the room's copy of the test booking (sent private, with a join link) lost."""
+def organizer_said(copy: Seen, *, room: str, sender: str, sender_name: str) -> Msg | None:
+    """What the room's copy names as the organizer when that is not who sent the booking
+    (``sender``, an address): the room itself, no one, or someone else; None: the sender.
+
+    A copy whose organizer has no SMTP address (an X.500 one) is compared by name."""
+    address = copy.organizer_email.strip().casefold()
+    named = copy.organizer.strip()
+    if not address and not named:
+        return Msg(SENTENCES[WRONG_ORGANIZER], sender=sender)
+    if address and address == room.strip().casefold():
+        return Msg(ORGANIZER_ROOM, sender=sender)
+    if "@" in address:
+        same = not sender or address == sender.strip().casefold()
+    else:
+        same = not sender_name.strip() or named.casefold() == sender_name.strip().casefold()
+    if same:
+        return None
+    return Msg(ORGANIZER_OTHER, organizer=copy.organizer_email or named, sender=sender)
+
+
+def compare(sent_subject: str, organizer: str, join_url: str, copy: Seen, *, room: str = "",
+            sender: str = "") -> tuple[str, ...]:
+    """What the room's copy of the test booking (sent private, with a join link, by
+    ``sender`` named ``organizer``) lost."""
     found: list[str] = []
     if copy.subject.strip() != sent_subject:
         found.append(ORGANIZER_SUBJECT if _organizer_subject(
@@ -213,12 +263,16 @@ def compare(sent_subject: str, organizer: str, join_url: str, copy: Seen) -> tup
         found.append(BODY_REMOVED)
     if not copy.private:
         found.append(PRIVATE_SHOWN)
+    if organizer_said(copy, room=room, sender=sender, sender_name=organizer) is not None:
+        found.append(WRONG_ORGANIZER)
     return tuple(found)
 
 
 def booking_item(name: str, email: str, answer: str, copy: Seen | None, *, subject: str,
-                 organizer: str, join_url: str, code_prefix: str) -> SubResult:
-    """One room's line of the test booking."""
+                 organizer: str, join_url: str, code_prefix: str, sender: str = ""
+                 ) -> SubResult:
+    """One room's line of the test booking (``organizer``: the sender's name, ``sender``:
+    its address — the service account or the signed-in administrator)."""
     said = Msg(ANSWERS.get(answer, ANSWERS[""]))
     if answer not in ("accepted", "tentative"):
         code = "declined" if answer == "declined" else "no_answer"
@@ -227,9 +281,12 @@ def booking_item(name: str, email: str, answer: str, copy: Seen | None, *, subje
         return SubResult(name, Status.WARN, Msg(N_("{answer}, but its calendar holds no copy"),
                                                 answer=said), email,
                          code=f"{code_prefix}.no_copy")
-    if found := compare(subject, organizer, join_url, copy):
+    if found := compare(subject, organizer, join_url, copy, room=email, sender=sender):
+        named = organizer_said(copy, room=email, sender=sender, sender_name=organizer)
         return SubResult(name, Status.WARN, Msg(N_("{answer}; its copy {findings}"),
-                                                answer=said, findings=describe(found)), email,
+                                                answer=said, findings=describe(
+                                                    found, {WRONG_ORGANIZER: named}
+                                                    if named else None)), email,
                          code=f"{code_prefix}.{found[0]}")
     return SubResult(name, Status.PASS, Msg(N_("{answer}; its copy keeps subject, organizer, "
                                                "body, join link and the private flag"),
@@ -271,30 +328,38 @@ def booking_slot() -> tuple[datetime, datetime]:
 
 def booking_result(check_id: str, code_prefix: str, items: Sequence[SubResult], *,
                    command: Callable[[list[tuple[str, list[str]]]], str] | None,
-                   remedy: Text) -> CheckResult:
-    """The test booking's result: a pass only where a room answered and its copy kept all."""
+                   remedy: Text, unanswered: Text | None = None) -> CheckResult:
+    """The test booking's result: a pass only where a room answered and its copy kept all;
+    ``unanswered``: what to do about a room that declined or did not answer (default:
+    Exchange's booking assistant)."""
     lost = [i for i in items if i.status == Status.WARN and found_in(i.detail)]
-    unanswered = [i for i in items if i.status == Status.WARN and not found_in(i.detail)]
-    names = ", ".join(i.name for i in [*lost, *unanswered][:MAX_NAMED])
+    silent = [i for i in items if i.status == Status.WARN and not found_in(i.detail)]
+    names = ", ".join(i.name for i in [*lost, *silent][:MAX_NAMED])
     if lost:
         per_room = [(i.key, found_in(i.detail)) for i in lost]
         first = next(f for f in FINDINGS if any(f in found for _key, found in per_room))
+        settable = [(key, found) for key, found in per_room
+                    if any(f in PARAMETERS for f in found)]
+        if any(WRONG_ORGANIZER in found for _key, found in per_room):
+            organizer = Msg(ORGANIZER_REMEDY)
+            remedy = Msg(N_("{remedy} {organizer}"), remedy=remedy, organizer=organizer) \
+                if settable else organizer
         return CheckResult(check_id, Status.WARN, Plural(
             "The test booking proves {count} room's panel would not show what was booked: "
             "{rooms}", "The test booking proves {count} rooms' panels would not show what was "
             "booked: {rooms}", len(lost), count=len(lost), rooms=names), remedy,
-            command=command(per_room) if command else "", items=tuple(items),
+            command=command(settable) if command and settable else "", items=tuple(items),
             code=f"{code_prefix}.{first}")
-    if unanswered:
+    if silent:
         return CheckResult(check_id, Status.WARN, Plural(
             "{count} room did not accept the test booking: {rooms}",
             "{count} rooms did not accept the test booking: {rooms}",
-            len(unanswered), count=len(unanswered), rooms=names), Msg(N_(
+            len(silent), count=len(silent), rooms=names), unanswered or Msg(N_(
                 "A room that declines or does not answer books nothing from the panel's "
                 "calendar either: check its booking window, who may book it "
                 "(BookInPolicy) and that its booking assistant runs (AutomateProcessing "
                 "AutoAccept).")), items=tuple(items),
-            code=unanswered[0].code or f"{code_prefix}.no_answer")
+            code=silent[0].code or f"{code_prefix}.no_answer")
     return CheckResult(check_id, Status.PASS, Plural(
         "Test booking: {count} room accepted and keeps what was booked; the meeting was "
         "cancelled.", "Test booking: {count} rooms accepted and keep what was booked; the "

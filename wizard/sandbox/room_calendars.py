@@ -23,6 +23,9 @@ Scenario keys (``[room_calendars]``, top level):
 * ``recent_meetings``: meetings seeded per room (default 3; 0: none — "not evaluated");
   ``no_meetings``: room addresses whose calendars hold none
 * ``answer_delay_ms``: how long a room takes to answer (default 300)
+* ``organizer_room``: room addresses whose copy of a booking names the room itself as
+  the organizer; ``organizer_missing``: whose copy names no organizer (something other
+  than the booking assistant re-created it: an inbox rule, a booking add-on)
 """
 
 from __future__ import annotations
@@ -119,6 +122,12 @@ class RoomCalendars:
             subject = ""
         if self._setting("add_organizer_to_subject", room):
             subject = f"{meeting.organizer_name} {subject}".strip()
+        room_copy = next((r for r in self.rooms if r.email.lower() == room.lower()), None)
+        if self._listed("organizer_room", room) and room_copy is not None:
+            meeting = replace(meeting, organizer_name=room_copy.name,
+                              organizer_email=room_copy.email)
+        elif self._listed("organizer_missing", room):
+            meeting = replace(meeting, organizer_name="", organizer_email="")
         return replace(meeting, id=self._id(), subject=subject,
                        body="" if self._setting("delete_comments", room) else meeting.body,
                        private=meeting.private and not self._setting(
@@ -218,6 +227,7 @@ REPLAYED = {
     "subject_removed": ("delete_subject",),
     "body_removed": ("delete_comments",),
     "private_shown": ("remove_private_property",),
+    "wrong_organizer": ("organizer_room",),
 }
 
 

@@ -45,7 +45,8 @@ def _seen(item: Any) -> rd.Seen:
     return rd.Seen(subject=str(item.subject or ""),
                    organizer=str(getattr(organizer, "name", "") or ""),
                    body=str(body or ""), online=bool(getattr(item, "is_online_meeting", False)),
-                   private=str(getattr(item, "sensitivity", "")) == "Private")
+                   private=str(getattr(item, "sensitivity", "")) == "Private",
+                   organizer_email=str(getattr(organizer, "email_address", "") or ""))
 
 
 def _view(ctx: CheckContext, email: str, start: datetime, end: datetime, fields: tuple[str, ...]
@@ -148,6 +149,10 @@ def check_test_booking(ctx: CheckContext) -> CheckResult:
                 break
             ctx.cancel.wait(0.5)
         uid = str(fresh.uid or "") if answers else ""
+        # Who sent it: the organizer's own copy names the service account.
+        username = str(ctx.values.get("username", ""))
+        sender = str(getattr(fresh.organizer, "email_address", "") or "") or (
+            username if "@" in username else "")
         items = []
         for name, email in wanted:
             answer = answers.get(email.lower(), "")
@@ -161,7 +166,8 @@ def check_test_booking(ctx: CheckContext) -> CheckResult:
             items.append(rd.booking_item(name, email, answer, copy, subject=subject,
                                          organizer=str(getattr(fresh.organizer, "name", "")
                                                        or ""),
-                                         join_url=join_url, code_prefix=BOOKING_PREFIX))
+                                         join_url=join_url, code_prefix=BOOKING_PREFIX,
+                                         sender=sender))
     finally:
         if item.id:  # cancelled so nothing stays behind, also when interrupted
             _with_busy_retry(ctx, lambda: item.delete(

@@ -85,6 +85,11 @@ class DisplayOps:
                 "<t:RoutingType>SMTP</t:RoutingType></t:Mailbox><t:ResponseType>"
                 f"{RESPONSE_TYPES[self.calendars.answer(meeting.uid, room)]}</t:ResponseType>"
                 "</t:Attendee>" for room in meeting.rooms) + "</t:Resources>"
+        organizer = (  # a copy re-created without one names no organizer
+            f"<t:Organizer><t:Mailbox><t:Name>{escape(meeting.organizer_name)}</t:Name>"
+            f"<t:EmailAddress>{escape(meeting.organizer_email)}</t:EmailAddress>"
+            "<t:RoutingType>SMTP</t:RoutingType></t:Mailbox></t:Organizer>"
+        ) if meeting.organizer_email else ""
         return (f'<t:CalendarItem><t:ItemId Id="{meeting.id}" ChangeKey="ck"/>'
                 f"<t:Subject>{escape(meeting.subject)}</t:Subject>"
                 f"<t:Sensitivity>{'Private' if meeting.private else 'Normal'}</t:Sensitivity>"
@@ -92,10 +97,7 @@ class DisplayOps:
                 f"<t:UID>{escape(meeting.uid)}</t:UID>"
                 f"<t:Start>{_when(meeting.start)}</t:Start><t:End>{_when(meeting.end)}</t:End>"
                 f"<t:IsOnlineMeeting>{'true' if meeting.online else 'false'}</t:IsOnlineMeeting>"
-                f"<t:Organizer><t:Mailbox><t:Name>{escape(meeting.organizer_name)}</t:Name>"
-                f"<t:EmailAddress>{escape(meeting.organizer_email)}</t:EmailAddress>"
-                "<t:RoutingType>SMTP</t:RoutingType></t:Mailbox></t:Organizer>"
-                f"{resources}</t:CalendarItem>")
+                f"{organizer}{resources}</t:CalendarItem>")
 
     def op_GetItem(self, op: ET.Element, _imp: str | None) -> str:
         from wizard.providers.exchange.sandbox import _envelope, _error_message

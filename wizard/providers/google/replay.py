@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from wizard.providers.google.display import BOOKING_CODES
 from wizard.sandbox import room_calendars
 from wizard.sandbox.replay import Check
 
@@ -33,6 +34,7 @@ RULES = {
 # The rooms whose calendars held no meetings (Google's rooms keep what was booked: only
 # "not evaluated" comes from the world's rooms).
 RULES["google.room_display.not_evaluated"] = room_calendars.replay
+RULES.update(dict.fromkeys(BOOKING_CODES, room_calendars.replay))  # the test booking's rooms
 
 LEGACY_CODES = {
     "The sign-in did not grant every permission roomcal asked for; missing: {missing}.":

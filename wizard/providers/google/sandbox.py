@@ -57,6 +57,8 @@ class GoogleState:
     issued_codes: list[str] = field(default_factory=list)  # every code ever issued (leak tests)
     tokens: set[str] = field(default_factory=set)
     refresh: dict[str, str] = field(default_factory=dict)  # refresh token -> granted scope
+    scopes: dict[str, str] = field(default_factory=dict)  # access token -> granted scope
+    granted: set[str] = field(default_factory=set)  # what the admin ever consented to
     api_requests: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -100,10 +102,13 @@ class Google:
             code = secrets.token_urlsafe(16)
             with self.state.lock:
                 self.state.issued_codes.append(code)
+                # Incremental consent (include_granted_scopes): the token also covers
+                # what the admin granted this client before.
+                scope = display_sandbox.requested_scope(self.state, request)
                 self.state.codes[code] = {"challenge": request.arg("code_challenge"),
-                                          "redirect_uri": redirect_uri,
-                                          "scope": request.arg("scope")}
-            params.update(code=code, scope=request.arg("scope"))
+                                          "redirect_uri": redirect_uri, "scope": scope,
+                                          "offline": request.arg("access_type") != "online"}
+            params.update(code=code, scope=scope)
         return Response.redirect(f"{redirect_uri}?{urlencode(params)}")
 
     def token(self, request: Request) -> Response:
@@ -133,7 +138,9 @@ class Google:
             return Response.json({"error": "invalid_grant"}, 400)
         withheld = set(self.state.section.get("withheld_scopes", []))  # unticked at consent
         scope = " ".join(s for s in entry["scope"].split() if s not in withheld)
-        return Response.json(self._issue(scope=scope, refresh=True))
+        with self.state.lock:
+            self.state.granted.update(scope.split())
+        return Response.json(self._issue(scope=scope, refresh=entry.get("offline", True)))
 
     def _issue(self, *, scope: str, refresh: bool) -> dict[str, Any]:
         access = "ya29." + secrets.token_urlsafe(24)
@@ -141,6 +148,7 @@ class Google:
                                 "token_type": "Bearer", "scope": scope}
         with self.state.lock:
             self.state.tokens.add(access)
+            self.state.scopes[access] = scope
             if refresh:
                 data["refresh_token"] = "1//" + secrets.token_urlsafe(24)
                 self.state.refresh[data["refresh_token"]] = scope
@@ -211,7 +219,8 @@ def start(sandbox: Any) -> Any:
     router.add("GET", r"/admin/directory/v1/users/(?P<user>[^/]+)", google.user)
     router.add("GET", "/admin/directory/v1/customer/my_customer/resources/calendars",
                google.calendars)
-    display_sandbox.add_routes(router, google, display_sandbox.calendars_for(sandbox))
+    display_sandbox.add_routes(router, google, display_sandbox.calendars_for(sandbox), ADMIN,
+                               "Demo Admin")
     server = sandbox.serve(router, "google", tls=True)
     return ServiceHandle(
         servers=[server],

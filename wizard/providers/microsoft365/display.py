@@ -48,7 +48,8 @@ def _seen(event: dict[str, Any]) -> rd.Seen:
                    organizer=str(organizer.get("name") or ""),
                    body=str((event.get("body") or {}).get("content") or ""),
                    online=bool(event.get("isOnlineMeeting")),
-                   private=event.get("sensitivity") == "private")
+                   private=event.get("sensitivity") == "private",
+                   organizer_email=str(organizer.get("address") or ""))
 
 
 def _when(value: datetime) -> str:
@@ -128,7 +129,8 @@ def check_test_booking(ctx: CheckContext) -> CheckResult:
         return graph.http_failure("test_booking", created)
     event = created.json()
     event_path = f"/me/events/{quote(str(event['id']), safe='')}"
-    organizer = str(((event.get("organizer") or {}).get("emailAddress") or {}).get("name", ""))
+    sent_by = (event.get("organizer") or {}).get("emailAddress") or {}
+    organizer, sender = str(sent_by.get("name", "")), str(sent_by.get("address", ""))
     answers: dict[str, str] = {}
     try:
         deadline = time.monotonic() + rd.ANSWER_WAIT
@@ -153,7 +155,7 @@ def check_test_booking(ctx: CheckContext) -> CheckResult:
                 copy = _seen(copies[0]) if copies else None
             items.append(rd.booking_item(name, email, answer, copy, subject=subject,
                                          organizer=organizer, join_url=join_url,
-                                         code_prefix=BOOKING_PREFIX))
+                                         code_prefix=BOOKING_PREFIX, sender=sender))
     finally:  # cancelled so nothing stays behind, also when interrupted
         _send(ctx, "POST", f"{event_path}/cancel",
               {"comment": "roomcal test booking: cancelled at once."})

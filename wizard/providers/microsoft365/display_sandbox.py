@@ -44,12 +44,13 @@ def _parse(value: Any) -> datetime | None:
 def event(meeting: Meeting, calendars: RoomCalendars, *, organizer_copy: bool) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": meeting.id, "iCalUId": meeting.uid, "subject": meeting.subject,
-        "organizer": {"emailAddress": {"name": meeting.organizer_name,
-                                       "address": meeting.organizer_email}},
         "body": {"contentType": "text", "content": meeting.body},
         "sensitivity": "private" if meeting.private else "normal",
         "isOnlineMeeting": meeting.online, "start": _when(meeting.start),
         "end": _when(meeting.end)}
+    if meeting.organizer_email:  # a copy re-created without one names no organizer
+        data["organizer"] = {"emailAddress": {"name": meeting.organizer_name,
+                                              "address": meeting.organizer_email}}
     if organizer_copy:
         data["attendees"] = [{"type": "resource", "emailAddress": {"address": room},
                               "status": {"response": GRAPH_ANSWERS[calendars.answer(
