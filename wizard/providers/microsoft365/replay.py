@@ -21,9 +21,12 @@ def _delegated_roles(check: Check, _inputs: Mapping[str, str]) -> dict[str, Any]
     return {"microsoft365": {"roles": roles or ["Application Administrator"]}}
 
 
-def _warned(check: Check) -> list[str]:
-    return [str(i.get("key") or i.get("name")) for i in check.get("items", ())
-            if i.get("status") == "warn"]
+def _hidden(check: Check, _inputs: Mapping[str, str]) -> dict[str, Any]:
+    """The hidden rooms by name and address: the report's rooms (what Places listed) do not
+    hold them, so the sandbox adds them."""
+    return {"microsoft365": {"hidden": [
+        {"name": str(i.get("name", "")), "email": str(i.get("key") or i.get("name"))}
+        for i in check.get("items", ()) if i.get("status") == "warn"]}}
 
 
 def _held(check: Check, _inputs: Mapping[str, str]) -> dict[str, Any]:
@@ -54,8 +57,7 @@ RULES = {
     "microsoft365.rooms_outside_lists": lambda check, inputs: {
         "microsoft365": {"room_lists": [{"email": "rooms@example.com", "rooms": []}]}},
     "microsoft365.calendars_unreadable": _calendars,
-    "microsoft365.rooms_hidden": lambda check, inputs: {
-        "microsoft365": {"hidden": _warned(check)}},
+    "microsoft365.rooms_hidden": _hidden,
     "microsoft365.rooms_on_premises": lambda check, inputs: {
         "microsoft365": {"on_premises": failing_items(check)}},
     "microsoft365.mailbox_settings_unreadable": lambda check, inputs: {

@@ -18,17 +18,18 @@ time), ``graph_unauthorized`` (Graph answers 401 to every token),
 below msal's five minutes, a re-check renews it with the refresh token),
 ``refresh_revoked`` (refresh tokens are refused: ``invalid_grant``),
 ``device_code_text`` (appended to the device code and its verification address: a
-hostile login server's escape sequences), ``hidden`` (room addresses hidden from the
-address list: Places and the room lists leave them out, ``/users`` and their
-``mailboxSettings`` — ``userPurpose = room`` — still show them), ``on_premises`` (room
-addresses whose mailbox is on-premises, in a hybrid organisation: their calendar and
-``mailboxSettings`` answer 404 ``MailboxNotEnabledForRESTAPI``), ``cronofy_consented``
-(Cronofy's enterprise application is in the tenant from the start, a tenant linked
-before; a link through the sandbox's Cronofy adds it too), ``cronofy_permissions``
-(the Microsoft Graph application permissions consented to it; default the four it asks
-for), ``cronofy_ews`` (it also holds Exchange Online's ``full_access_as_app``: a tenant
-still connected through Cronofy's EWS path), ``mailbox_settings_denied`` (every
-``mailboxSettings`` answers 403: a sign-in without MailboxSettings.Read).
+hostile login server's escape sequences), ``hidden`` (room addresses, or ``{name,
+email}`` tables, hidden from the address list: Places and the room lists leave them out,
+``/users`` and their ``mailboxSettings`` — ``userPurpose = room`` — still show them),
+``on_premises`` (room addresses whose mailbox is on-premises, in a hybrid organisation:
+their calendar and ``mailboxSettings`` answer 404 ``MailboxNotEnabledForRESTAPI``),
+``cronofy_consented`` (Cronofy's enterprise application is in the tenant from the start,
+a tenant linked before; a link through the sandbox's Cronofy adds it too),
+``cronofy_permissions`` (the Microsoft Graph application permissions consented to it;
+default the four it asks for), ``cronofy_ews`` (it also holds Exchange Online's
+``full_access_as_app``: a tenant still connected through Cronofy's EWS path),
+``mailbox_settings_denied`` (every ``mailboxSettings`` answers 403: a sign-in without
+MailboxSettings.Read).
 
 Cronofy, linking Microsoft 365, asks the admin for tenant-wide admin consent
 (``LinkWorld``): an admin without a role that may grant it to Microsoft Graph
@@ -117,7 +118,7 @@ class M365State:
         return [str(r) for r in self.section.get("roles", ["Global Administrator"])]
 
     def _addresses(self, key: str) -> set[str]:
-        return {str(x).lower() for x in self.section.get(key, [])}
+        return {_address(x).lower() for x in self.section.get(key, [])}
 
     def hidden(self, email: str) -> bool:
         return email.lower() in self._addresses("hidden")
@@ -286,6 +287,21 @@ class Login:
         return f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}."
 
 
+def _address(entry: Any) -> str:
+    """A room named in the scenario: its address, or a table ``{name, email}``."""
+    return str(entry.get("email", "")) if isinstance(entry, dict) else str(entry)
+
+
+def _with_hidden(rooms: list[Room], section: dict[str, Any]) -> list[Room]:
+    """The rooms, and the hidden ones a replayed report names beyond them: its rooms are
+    what Places listed, so a hidden room comes back from the warning's items."""
+    known = {r.email.lower() for r in rooms}
+    extra = [Room(str(e.get("name") or _address(e)) if isinstance(e, dict) else _address(e),
+                  _address(e), "", 0)
+             for e in section.get("hidden", []) if _address(e).lower() not in known]
+    return [*rooms, *extra]
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -433,7 +449,8 @@ class Graph:
 def start(sandbox: Any) -> Any:
     from wizard.sandbox import ServiceHandle
 
-    state = M365State(sandbox.scenario.rooms, sandbox.scenario.section("microsoft365"))
+    section = sandbox.scenario.section("microsoft365")
+    state = M365State(_with_hidden(list(sandbox.scenario.rooms), section), section)
     login, graph = Login(state), Graph(state)
     login_router = Router()
     login_router.add("GET", r"/(?P<tenant>[^/]+)/v2.0/.well-known/openid-configuration",
