@@ -84,8 +84,12 @@ async def test_healthy_walk_to_connected_and_assign(provider: str, tmp_path: Pat
                 await pilot.press("space")
                 await settle(pilot)
             results = app.session.results
+            # Optional checks may be left (Microsoft 365's scoping advice, its Cronofy app
+            # before the link); every required one passed or warned.
+            plugin = app.session.plugin()
             assert results and all(r.status in (Status.PASS, Status.WARN)
-                                   for r in results.values()), results
+                                   for r in results.values()
+                                   if plugin.spec(r.check_id).required), results
             await _walk_to_connected(pilot, app)
             banner = str(app.screen.query_one("#banner").render())
             assert "Der Kalenderdienst ist verbunden" in banner

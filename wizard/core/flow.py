@@ -67,8 +67,9 @@ def open_items(
 
     A required check is open when it has no result, is still running, failed, was
     skipped, or asks for a confirmation that was not given (a Marketplace install
-    nobody confirmed is not verified). Warnings do not hold anything up. The CLI's
-    exit code, ``--json``'s "ok", reports and the TUI's gate all ask this.
+    nobody confirmed is not verified) and has not passed without it (a check that
+    asks only in some cases, or that step 2 proved). Warnings do not hold anything
+    up. The CLI's exit code, ``--json``'s "ok", reports and the TUI's gate all ask this.
     """
     return tuple(
         s.id
@@ -77,7 +78,8 @@ def open_items(
         and (
             (r := results.get(s.id)) is None
             or r.status in (Status.FAIL, Status.SKIP, Status.PENDING, Status.CHECKING)
-            or (s.confirmation is not None and s.id not in confirmations)
+            or (s.confirmation is not None and s.id not in confirmations
+                and r.status != Status.PASS)
         )
     )
 

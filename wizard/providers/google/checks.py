@@ -37,6 +37,7 @@ from wizard.core.model import (
     SubResult,
 )
 from wizard.core.progress import Throttle
+from wizard.providers.google import vantage
 from wizard.providers.google.display import CALENDAR_SCOPE
 from wizard.providers.google.display import CHECKS as DISPLAY_CHECKS
 
@@ -46,6 +47,10 @@ SCOPES = [
     "https://www.googleapis.com/auth/admin.directory.user.readonly",
     "https://www.googleapis.com/auth/admin.directory.resource.calendar.readonly",
     CALENDAR_SCOPE,  # the rooms' events: what their panels will show (room_display)
+    # Asked for, not required (not in SCOPE_NAMES): without them api_controls says it
+    # could not read the API controls, and super_admin cannot see a custom role.
+    vantage.POLICY_SCOPE,
+    vantage.ROLES_SCOPE,
 ]
 REFRESH_KEY = "google.refresh_token"
 CLIENT_KEY = "google.client_config"  # the OAuth client JSON, once read from a file
@@ -242,13 +247,14 @@ def check_sign_in(ctx: CheckContext) -> CheckResult:
     return CheckResult("sign_in", Status.PASS, detail, note or "")
 
 
-def _api(ctx: CheckContext, path: str, **params: Any) -> Any:
+def _api(ctx: CheckContext, path: str, *, base: str = "", **params: Any) -> Any:
+    """GET ``path`` of the Admin SDK (or of ``base``: another Google API) as the admin."""
     import httpx
 
     from wizard.core.retry import Backoff, send_retrying
 
     headers = {"Authorization": f"Bearer {ctx.shared.get('google.token', '')}"}
-    url = f"{ctx.endpoints.google_api_url}{path}"
+    url = f"{base or ctx.endpoints.google_api_url}{path}"
     response = send_retrying(
         lambda: httpx.get(url, params=params, headers=headers, verify=_verify(ctx), timeout=30),
         Backoff(ctx.cancel))
@@ -306,6 +312,8 @@ def check_super_admin(ctx: CheckContext) -> CheckResult:
         return CheckResult("super_admin", Status.PASS,
                            Msg(N_("{email} is a super administrator."), email=email))
     if user.get("isDelegatedAdmin"):
+        if (custom := vantage.cronofy_roles(ctx, email)) is not None:
+            return custom
         code = "google.delegated_admin"
         detail = Msg(N_("{email} is only a delegated administrator."), email=email)
     else:
@@ -395,6 +403,13 @@ PLUGIN = ProviderPlugin(
                       N_("After \"Cronofy was installed!\" appears, come back here.")),
                   help=N_("Install the Cronofy app for Google Apps from the Google Workspace "
                           "Marketplace.")),
+        CheckSpec("api_controls", N_("API controls let Cronofy reach Calendar"),
+                  vantage.check_api_controls, needs=("super_admin",),
+                  confirmation=Confirmation(
+                      N_("If Calendar is Restricted in the API controls: Cronofy (OAuth client "
+                         "902414518019) is Trusted there"),
+                      N_("Only asked when the check finds Calendar restricted.")),
+                  help=N_("Apps that are not trusted lose access to a restricted Calendar.")),
         *DISPLAY_CHECKS,
     ),
     sign_in=N_("You will sign in with the Google administrator account of the organisation."),
@@ -405,6 +420,9 @@ PLUGIN = ProviderPlugin(
     # Google's Marketplace install cannot be read with the admin's token: Cronofy
     # listing room calendars proves it.
     proven_by_link=(("cronofy_app", N_("Proven in step 2: Cronofy lists {count} room "
-                                       "calendars, so the Cronofy app is installed.")),),
+                                       "calendars, so the Cronofy app is installed.")),
+                    # Cronofy's sign-in asks for Calendar: restricted and untrusted, it fails.
+                    ("api_controls", N_("Proven in step 2: Cronofy signed in with access to "
+                                        "Calendar and lists {count} room calendars."))),
     stored_secrets=(REFRESH_KEY, CLIENT_KEY),
 )

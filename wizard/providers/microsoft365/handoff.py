@@ -28,7 +28,7 @@ EXCHANGE_RESOURCES = "https://admin.exchange.microsoft.com/#/resources"
 LOGIN = "https://login.microsoftonline.com"
 HANDLED = ("microsoft365.no_consent_role", "microsoft365.no_rooms", "microsoft365.no_room_list",
            "microsoft365.rooms_outside_lists", "microsoft365.calendars_unreadable",
-           *REPLAYED_CODES)
+           "microsoft365.rooms_hidden", "microsoft365.scoping_advice", *REPLAYED_CODES)
 
 
 def fix(facts: HandoffFacts) -> Steps | None:
@@ -91,6 +91,16 @@ def fix(facts: HandoffFacts) -> Steps | None:
             "PowerShell): first record today's calendar processing (read-only, for a "
             "rollback), then change only what the checks found.")),
             code=powershell(list(dict.fromkeys([*reads, *lines])))))
+    if hidden := facts.result("microsoft365.rooms_hidden"):
+        steps.append(ConsoleStep(Msg(N_(
+            "Show the room mailboxes hidden from the address list in it again, so Places and "
+            "Cronofy list them (Exchange Online PowerShell): {rooms}"),
+            rooms=", ".join(i.name for i in hidden.items)),
+            code=powershell(hidden.command.splitlines())))
+    if scoping := facts.result("microsoft365.scoping_advice"):
+        # Before Cronofy's consent: its own words say why only this restricts it.
+        steps.append(ConsoleStep(Msg(N_("{why} {how}"), why=scoping.detail, how=scoping.remedy),
+                                 code=powershell(scoping.command.splitlines())))
     steps += [ConsoleStep(r.remedy) for r in facts.others(HANDLED) if r.remedy]  # its own words
     if not steps:
         return None
