@@ -28,9 +28,10 @@ the room as the organizer.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from wizard.core import sample
 from wizard.core.i18n import N_
 from wizard.core.model import CheckResult, Msg, Plural, Status, SubResult, Text
 from wizard.core.powershell import literal
@@ -181,9 +182,21 @@ def external_line(emails: Sequence[str]) -> str:
 
 def summarize(check_id: str, code_prefix: str, items: Sequence[SubResult], *,
               command: Callable[[list[tuple[str, list[str]]]], str] | None,
-              remedy: Text, unproven: Text) -> CheckResult:
+              remedy: Text, unproven: Text, total: int = 0) -> CheckResult:
     """The check's result from its rooms' lines: a finding is a warning, and so is a
-    room that could not be evaluated (never a pass)."""
+    room that could not be evaluated (never a pass). ``total``: the tenant's rooms, when
+    the lines are a sample of them (``wizard.core.sample``) — the sentence says so."""
+    result = _summarize(check_id, code_prefix, items, command=command, remedy=remedy,
+                        unproven=unproven)
+    if (sampled := sample.note(len(items), total)) is None:
+        return result
+    return replace(result, detail=Msg(N_("{sentence} {sample}"), sentence=result.detail,
+                                      sample=sampled))
+
+
+def _summarize(check_id: str, code_prefix: str, items: Sequence[SubResult], *,
+               command: Callable[[list[tuple[str, list[str]]]], str] | None,
+               remedy: Text, unproven: Text) -> CheckResult:
     shown = [i for i in items if i.status == Status.WARN]
     unknown = [i for i in items if i.status == Status.SKIP]
     if not items:
