@@ -164,7 +164,9 @@ class CheckResult:
     code: str = ""
 
 
-FieldKind = Literal["text", "password", "choice", "url", "email", "path"]
+# "toggle": on or off, its value "yes" or "" (a CLI flag, a checkbox in the form).
+FieldKind = Literal["text", "password", "choice", "url", "email", "path", "toggle"]
+TOGGLE_ON = "yes"
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,8 @@ class Field:
         answers file all ask."""
         if not value:
             return Msg(N_("Required.")) if self.required else None
+        if self.kind == "toggle" and value not in (TOGGLE_ON, "no"):
+            return Msg(N_("Enter yes or no."))
         return self.validate(value) if self.validate is not None else None
 
     @property

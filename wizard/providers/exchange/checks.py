@@ -10,6 +10,8 @@ BackOffMilliseconds within the same bounds as every HTTP 429 (wizard.core.retry)
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -35,6 +37,7 @@ from wizard.core.model import (
 from wizard.core.powershell import literal
 
 Check = Callable[[CheckContext], CheckResult]
+log = logging.getLogger(__name__)
 
 ROOM_CONCURRENCY = 8  # parallel impersonation checks (and exchangelib connections)
 PROGRESS_EVERY = 25  # rooms between progress reports
@@ -479,6 +482,16 @@ def impersonate_room(ctx: CheckContext, room: tuple[str, str]) -> SubResult:
     return SubResult(name, Status.PASS, Msg(N_("calendar readable")), email)
 
 
+def impersonation_command(account: str) -> str:
+    return (
+        'New-ManagementScope -Name "Room mailboxes" -RecipientRestrictionFilter '
+        '{RecipientTypeDetails -eq "RoomMailbox"}\n'
+        f"New-ManagementRoleAssignment -Name \"Cronofy impersonation\" "
+        f"-Role ApplicationImpersonation -User {literal(account)} "
+        '-CustomRecipientWriteScope "Room mailboxes"'
+    )
+
+
 def check_impersonation(ctx: CheckContext) -> CheckResult:
     rooms = [(r.name or r.email_address, r.email_address)
              for r in ctx.shared.get("exchange.rooms", [])]
@@ -507,13 +520,7 @@ def check_impersonation(ctx: CheckContext) -> CheckResult:
                            Msg(N_("{account} can impersonate all {count} rooms and read their "
                                   "calendars."), account=account, count=len(results)),
                            items=tuple(results))
-    command = (
-        'New-ManagementScope -Name "Room mailboxes" -RecipientRestrictionFilter '
-        '{RecipientTypeDetails -eq "RoomMailbox"}\n'
-        f"New-ManagementRoleAssignment -Name \"Cronofy impersonation\" "
-        f"-Role ApplicationImpersonation -User {literal(account)} "
-        '-CustomRecipientWriteScope "Room mailboxes"'
-    )
+    command = impersonation_command(account)
     if len(denied) == len(results):
         code = "exchange.impersonation_denied"
         detail = Msg(N_("{account} may not impersonate any of the {count} rooms "
@@ -529,6 +536,389 @@ def check_impersonation(ctx: CheckContext) -> CheckResult:
         Msg(N_("Assign the ApplicationImpersonation role to the service account, scoped to "
                "the room mailboxes. {delay}"), delay=Msg(PERMISSION_DELAY)),
         command=command, items=tuple(results), code=code)
+
+
+# -- from where Cronofy stands: the internet, and more than reading a folder -------------------
+
+# Addresses the internet cannot reach (besides loopback, link-local, unspecified): RFC 1918,
+# carrier-grade NAT (RFC 6598), unique local IPv6. Not ipaddress's is_private, which also
+# counts the documentation ranges (203.0.113.0/24 …) as private.
+_INTERNAL_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"))
+EXPIRY_WARNING_DAYS = 30
+MAX_NAMED_ROOMS = 10  # rooms named in a sentence; the items list every one
+PROBE_SUBJECT = "roomcal write probe (safe to delete)"
+NOTIFICATION_EVENTS = ("CreatedEvent", "ModifiedEvent", "DeletedEvent")
+CRONOFY_ADDRESSES = "https://docs.cronofy.com/developers/faqs/data-centers/"
+
+
+def internal_address(address: str) -> bool:
+    """Can the internet not reach this IP address (loopback, link-local, private)?"""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback or ip.is_link_local or ip.is_unspecified or any(
+        ip in network for network in _INTERNAL_NETWORKS if network.version == ip.version)
+
+
+def _ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _resolve(ctx: CheckContext, host: str) -> list[str]:
+    """The EWS host's addresses: the resolver's (DNS-over-HTTPS, JSON) when one is set,
+    else this machine's. A name the resolver does not know that is an address already
+    (the demo's 127.0.0.1) is taken as written."""
+    found: list[str] = []
+    if resolver := ctx.endpoints.resolver_url:
+        import requests
+
+        for kind in ("A", "AAAA"):
+            response = requests.get(
+                resolver, params={"name": host, "type": kind},
+                headers={"accept": "application/dns-json"},
+                verify=ctx.endpoints.ca_bundle or True,
+                timeout=float(ctx.values.get("timeout") or 30))
+            response.raise_for_status()
+            for answer in response.json().get("Answer") or ():
+                data = str(answer.get("data", ""))
+                if answer.get("type") in (1, 28) and _ip_literal(data) and data not in found:
+                    found.append(data)
+    elif not _ip_literal(host):
+        import socket
+
+        for *_rest, sockaddr in socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP):
+            if (address := str(sockaddr[0])) not in found:
+                found.append(address)
+    if not found and _ip_literal(host):
+        found.append(host)
+    return found
+
+
+def check_public_name(ctx: CheckContext) -> CheckResult:
+    host = urlsplit(_ews_url(ctx)).hostname or ""
+    publish = Msg(N_("Publish {host} in public DNS with an address the internet reaches (a "
+                     "reverse proxy or a firewall rule to Exchange on port 443), and allow "
+                     "the addresses of your Cronofy data centre ({link})."),
+                  host=host, link=CRONOFY_ADDRESSES)
+    if not _ip_literal(host) and "." not in host.rstrip("."):
+        return CheckResult("public_name", Status.WARN,
+                           Msg(N_("{host} is a single-label name: only your network can "
+                                  "resolve it, and Cronofy connects from the internet."),
+                               host=host), publish, code="exchange.single_label_name")
+    addresses = _resolve(ctx, host)
+    if not addresses:
+        return CheckResult("public_name", Status.WARN,
+                           Msg(N_("{host} has no address in DNS: Cronofy connects from the "
+                                  "internet and cannot find the server."), host=host),
+                           publish, code="exchange.name_not_public")
+    shown = ", ".join(addresses)
+    if all(internal_address(a) for a in addresses):
+        return CheckResult("public_name", Status.WARN,
+                           Msg(N_("{host} resolves only to internal addresses ({addresses}): "
+                                  "Cronofy connects from the internet and cannot reach them."),
+                               host=host, addresses=shown),
+                           publish, code="exchange.private_name")
+    return CheckResult("public_name", Status.PASS,
+                       Msg(N_("{host} resolves to an address the internet reaches "
+                              "({addresses})."), host=host, addresses=shown))
+
+
+def check_public_trust(ctx: CheckContext) -> CheckResult:
+    """The EWS host's certificate against the trust store Cronofy has: the public one
+    (certifi's Mozilla bundle; the demo's world: the sandbox's CA) — never --ca-bundle."""
+    import socket
+    import ssl
+
+    parts = urlsplit(_ews_url(ctx))
+    host = parts.hostname or ""
+    if parts.scheme != "https":
+        return CheckResult("public_trust", Status.WARN,
+                           Msg(N_("{host} answers EWS over plain http: Cronofy connects over "
+                                  "https only."), host=host),
+                           Msg(N_("Publish EWS over https with a certificate from a public "
+                                  "certificate authority.")), code="exchange.no_https")
+    if ctx.endpoints.ca_bundle:
+        public = ctx.endpoints.ca_bundle
+    else:
+        import certifi
+
+        public = certifi.where()
+    context = ssl.create_default_context(cafile=public)
+    timeout = float(ctx.values.get("timeout") or 30)
+    try:
+        with socket.create_connection((host, parts.port or 443), timeout=timeout) as raw, \
+                context.wrap_socket(raw, server_hostname=host) as tls:
+            certificate = tls.getpeercert()
+    except ssl.SSLCertVerificationError as exc:
+        return CheckResult(
+            "public_trust", Status.WARN,
+            Msg(N_("The certificate of {host} is not trusted publicly ({reason}): only a "
+                   "private CA vouches for it, and Cronofy will not trust it."),
+                host=host, reason=exc.verify_message or "certificate verify failed"),
+            Msg(N_("Give the address Cronofy uses a certificate from a public certificate "
+                   "authority (on Exchange, or on the reverse proxy in front of it).")),
+            code="exchange.private_ca")
+    expires = ssl.cert_time_to_seconds(str(certificate["notAfter"]))
+    days = int((expires - time.time()) // 86400)
+    date = time.strftime("%Y-%m-%d", time.gmtime(expires))
+    if days < EXPIRY_WARNING_DAYS:
+        return CheckResult(
+            "public_trust", Status.WARN,
+            Msg(N_("The certificate of {host} expires on {date}, in {days} days: then "
+                   "Cronofy can no longer connect."), host=host, date=date, days=max(days, 0)),
+            Msg(N_("Renew the certificate now and bind it to IIS for EWS (or the reverse "
+                   "proxy in front of it).")), code="exchange.cert_expiring")
+    return CheckResult("public_trust", Status.PASS,
+                       Msg(N_("The certificate of {host} is publicly trusted and valid until "
+                              "{date}."), host=host, date=date))
+
+
+def offered_schemes(header: str) -> list[str]:
+    """The scheme names of a WWW-Authenticate value (several headers joined by commas)."""
+    schemes: list[str] = []
+    for part in header.split(","):
+        token = part.strip().split(" ", 1)[0]
+        if token and "=" not in token and '"' not in token and token not in schemes:
+            schemes.append(token)
+    return schemes
+
+
+def check_auth_methods(ctx: CheckContext) -> CheckResult:
+    import requests
+
+    url = _ews_url(ctx)
+    response = requests.post(url, data=b"", headers={"content-type": "text/xml"},
+                             verify=_bundle(ctx) or True, allow_redirects=False,
+                             timeout=float(ctx.values.get("timeout") or 30))
+    schemes = offered_schemes(response.headers.get("www-authenticate", ""))
+    shown = ", ".join(schemes)
+    if response.status_code != 401 or not schemes:
+        return CheckResult("auth_methods", Status.WARN,
+                           Msg(N_("EWS did not ask for credentials (HTTP {status}): roomcal "
+                                  "cannot tell which sign-ins it offers Cronofy."),
+                               status=response.status_code),
+                           Msg(N_("Check that the URL is the EWS address itself, not a page "
+                                  "in front of it.")), code="exchange.no_challenge")
+    if {"ntlm", "basic"} & {s.lower() for s in schemes}:
+        return CheckResult("auth_methods", Status.PASS,
+                           Msg(N_("EWS offers {schemes}: Cronofy can sign in with the service "
+                                  "account's password."), schemes=shown))
+    if "bearer" in {s.lower() for s in schemes}:
+        reason = Msg(N_("only modern authentication (OAuth, e.g. through AD FS) is allowed"))
+    else:
+        reason = Msg(N_("only Kerberos (Negotiate) is offered, as when Extended Protection "
+                        "sits behind a load balancer that offloads SSL"))
+    return CheckResult(
+        "auth_methods", Status.FAIL,
+        Msg(N_("EWS offers only {schemes}: {reason}. Cronofy signs in with the service "
+               "account's password (NTLM or Basic) and will be refused."),
+            schemes=shown, reason=reason),
+        Msg(N_("Allow NTLM (Windows authentication) on the EWS virtual directory Cronofy "
+               "reaches; behind an SSL-offloading load balancer, pass TLS through to Exchange "
+               "so that Extended Protection can work.")),
+        command="Get-WebServicesVirtualDirectory | Set-WebServicesVirtualDirectory "
+                "-WindowsAuthentication $true",
+        code="exchange.no_password_auth")
+
+
+def _room_pairs(ctx: CheckContext) -> list[tuple[str, str]]:
+    return [(r.name or r.email_address, r.email_address)
+            for r in ctx.shared.get("exchange.rooms", [])]
+
+
+def _per_room(ctx: CheckContext, check_id: str, probe: Callable[[CheckContext, tuple[str, str]],
+              SubResult], rooms: list[tuple[str, str]]) -> list[SubResult]:
+    """Run ``probe`` for every room (fanned out like impersonation), progress streamed;
+    the results in the rooms' order."""
+    results: list[SubResult] = []
+    last_report = time.monotonic()
+
+    def on_result(result: SubResult) -> None:
+        nonlocal last_report
+        results.append(result)
+        if len(results) % PROGRESS_EVERY == 0 or time.monotonic() - last_report > 0.5:
+            last_report = time.monotonic()
+            ctx.report_progress(CheckResult(
+                check_id, Status.CHECKING,
+                Msg(N_("{done} of {total} rooms checked…"), done=len(results),
+                    total=len(rooms)),
+                items=tuple(results)))
+
+    fan_out(ctx, probe, rooms, concurrency=ROOM_CONCURRENCY, on_result=on_result,
+            shared={"exchange.ews_url": _ews_url(ctx)})
+    order = {email: i for i, (_name, email) in enumerate(rooms)}
+    results.sort(key=lambda r: order.get(r.key, 0))
+    return results
+
+
+def _named(results: list[SubResult]) -> str:
+    names = [r.name for r in results[:MAX_NAMED_ROOMS]]
+    more = len(results) - len(names)
+    return ", ".join(names) + (f" (+{more})" if more else "")
+
+
+def _room_failure(check_id: str, exc: Exception, ctx: CheckContext, name: str,
+                  email: str) -> SubResult:
+    from exchangelib.errors import ErrorImpersonateUserDenied, ErrorNonExistentMailbox
+
+    if isinstance(exc, ErrorImpersonateUserDenied):
+        return SubResult(name, Status.FAIL, Msg(N_("impersonation denied")), email,
+                         code="exchange.impersonation_denied")
+    if isinstance(exc, ErrorNonExistentMailbox):
+        return SubResult(name, Status.FAIL, Msg(N_("no such mailbox")), email,
+                         code="exchange.no_such_mailbox")
+    failure = _transport_failure(check_id, exc, _ews_host(ctx))
+    if failure is None:
+        raise exc
+    return SubResult(name, Status.FAIL, failure.detail, email, code=failure.code)
+
+
+def subscribe_room(ctx: CheckContext, room: tuple[str, str]) -> SubResult:
+    """One room: may the service account subscribe to its calendar's changes (an EWS pull
+    subscription under impersonation, cancelled at once)? By name and plain values, like
+    ``impersonate_room`` (wizard.core.fanout)."""
+    from exchangelib.errors import ResponseMessageError
+    from exchangelib.folders import Calendar, Root
+    from exchangelib.services import SubscribeToPull, Unsubscribe
+
+    name, email = room
+    try:
+        account = _account(ctx, email, impersonate=True)
+        calendar = Calendar(root=Root(account=account))
+        subscription, _watermark = _with_busy_retry(ctx, lambda: SubscribeToPull(
+            account=account).get(folders=[calendar], event_types=NOTIFICATION_EVENTS,
+                                 watermark=None, timeout=1))
+        _with_busy_retry(ctx, lambda: Unsubscribe(account=account).get(
+            subscription_id=subscription))
+    except ResponseMessageError as exc:
+        from exchangelib.errors import ErrorImpersonateUserDenied, ErrorNonExistentMailbox
+
+        if isinstance(exc, ErrorImpersonateUserDenied | ErrorNonExistentMailbox):
+            return _room_failure("notifications", exc, ctx, name, email)
+        return SubResult(name, Status.FAIL,
+                         Msg(N_("subscription refused ({reason})"), reason=type(exc).__name__),
+                         email, code="exchange.notifications_refused")
+    except Exception as exc:
+        return _room_failure("notifications", exc, ctx, name, email)
+    return SubResult(name, Status.PASS, Msg(N_("subscribed and unsubscribed")), email)
+
+
+def throttling_policy(account: str) -> str:
+    return ("New-ThrottlingPolicy -Name 'Cronofy' -EwsMaxSubscriptions Unlimited "
+            "-EwsMaxConcurrency Unlimited\n"
+            f"Set-ThrottlingPolicyAssociation -Identity {literal(account)} "
+            "-ThrottlingPolicy 'Cronofy'")
+
+
+def check_notifications(ctx: CheckContext) -> CheckResult:
+    rooms = _room_pairs(ctx)
+    results = _per_room(ctx, "notifications", subscribe_room, rooms)
+    refused = [r for r in results if r.status == Status.FAIL]
+    if not refused:
+        return CheckResult("notifications", Status.PASS,
+                           Msg(N_("Exchange accepts change notifications (Subscribe) for all "
+                                  "{count} rooms."), count=len(results)),
+                           items=tuple(results))
+    account = ctx.values["username"]
+    return CheckResult(
+        "notifications", Status.FAIL,
+        Msg(N_("Exchange refuses change notifications (Subscribe) for {refused} of {count} "
+               "rooms: {rooms}. Cronofy subscribes to every room calendar to see bookings."),
+            refused=len(refused), count=len(results), rooms=_named(refused)),
+        Msg(N_("Give the service account a throttling policy that allows EWS subscriptions. "
+               "{delay}"), delay=Msg(PERMISSION_DELAY)),
+        command=throttling_policy(account), items=tuple(results),
+        code="exchange.notifications_refused")
+
+
+def _probe_start() -> Any:
+    """Far in the future, on a night nobody books: 1 January, ten years on, 03:00 UTC."""
+    from exchangelib import UTC, EWSDateTime
+
+    return EWSDateTime(time.gmtime().tm_year + 10, 1, 1, 3, 0, tzinfo=UTC)
+
+
+def write_room(ctx: CheckContext, room: tuple[str, str]) -> SubResult:
+    """One room: create a private item with no attendees far in the future, change it,
+    delete it for good (HardDelete) — also when a step fails or the run is interrupted."""
+    import datetime as dt
+
+    from exchangelib import CalendarItem
+    from exchangelib.errors import ResponseMessageError
+    from exchangelib.folders import Calendar, Root
+    from exchangelib.items import SEND_TO_NONE
+
+    name, email = room
+    item: Any = None
+    step = Msg(N_("creating a test event"))
+    try:
+        account = _account(ctx, email, impersonate=True)
+        start = _probe_start()
+        item = CalendarItem(account=account, folder=Calendar(root=Root(account=account)),
+                            subject=PROBE_SUBJECT, start=start,
+                            end=start + dt.timedelta(minutes=15), sensitivity="Private",
+                            legacy_free_busy_status="Free", reminder_is_set=False)
+        _with_busy_retry(ctx, lambda: item.save(send_meeting_invitations=SEND_TO_NONE))
+        step = Msg(N_("changing the test event"))
+        item.subject = PROBE_SUBJECT + " ✓"
+        _with_busy_retry(ctx, lambda: item.save(update_fields=["subject"],
+                                                send_meeting_invitations=SEND_TO_NONE))
+        step = Msg(N_("deleting the test event"))
+        _with_busy_retry(ctx, lambda: item.delete(send_meeting_cancellations=SEND_TO_NONE))
+        item = None
+    except ResponseMessageError as exc:
+        from exchangelib.errors import ErrorImpersonateUserDenied, ErrorNonExistentMailbox
+
+        if isinstance(exc, ErrorImpersonateUserDenied | ErrorNonExistentMailbox):
+            return _room_failure("write_access", exc, ctx, name, email)
+        return SubResult(name, Status.FAIL,
+                         Msg(N_("refused while {step} ({reason})"), step=step,
+                             reason=type(exc).__name__),
+                         email, code="exchange.write_denied")
+    except Exception as exc:
+        return _room_failure("write_access", exc, ctx, name, email)
+    finally:
+        if item is not None and item.id:  # created, not deleted: never leave it behind
+            try:
+                item.delete(send_meeting_cancellations=SEND_TO_NONE)
+            except Exception:  # the sentence says what failed; the log says this too
+                log.warning("the write probe's test event in %s could not be deleted", email)
+    return SubResult(name, Status.PASS, Msg(N_("created, changed and deleted a test event")),
+                     email)
+
+
+def check_write_access(ctx: CheckContext) -> CheckResult:
+    if ctx.values.get("write_probe") != "yes":
+        return CheckResult("write_access", Status.SKIP,
+                           Msg(N_("Not probed: the write probe is off.")),
+                           Msg(N_("Turn on the write probe (roomcal check exchange "
+                                  "--write-probe) to create, change and delete a private "
+                                  "test event far in the future in every room: what Cronofy "
+                                  "does when someone books a room at its panel.")))
+    rooms = _room_pairs(ctx)
+    results = _per_room(ctx, "write_access", write_room, rooms)
+    denied = [r for r in results if r.status == Status.FAIL]
+    if not denied:
+        return CheckResult("write_access", Status.PASS,
+                           Msg(N_("The service account created, changed and deleted a test "
+                                  "event in all {count} rooms."), count=len(results)),
+                           items=tuple(results))
+    account = ctx.values["username"]
+    return CheckResult(
+        "write_access", Status.FAIL,
+        Msg(N_("The service account may not book {denied} of {count} rooms: {rooms}. Cronofy "
+               "needs to create, change and delete events to book a room at its panel."),
+            denied=len(denied), count=len(results), rooms=_named(denied)),
+        Msg(N_("Let the service account write the room calendars through impersonation: "
+               "ApplicationImpersonation scoped to the room mailboxes, and no room mailbox "
+               "that refuses changes. {delay}"), delay=Msg(PERMISSION_DELAY)),
+        command=impersonation_command(account),
+        items=tuple(results), code="exchange.write_denied")
 
 
 PLUGIN = ProviderPlugin(
@@ -547,6 +937,8 @@ PLUGIN = ProviderPlugin(
               validate=valid_ca_bundle),
         Field("timeout", N_("Timeout (seconds)"), required=False, default="30",
               validate=_valid_timeout),
+        Field("write_probe", N_("Write probe: create, change and delete a test event in every "
+                                "room"), kind="toggle", required=False),
     ),
     checks=(
         CheckSpec("endpoint", N_("EWS endpoint reachable"), _guarded("endpoint", check_endpoint),
@@ -568,6 +960,29 @@ PLUGIN = ProviderPlugin(
                   timeout=600,
                   help=N_("Create a management role with ApplicationImpersonation and assign "
                           "it to the service account.")),
+        CheckSpec("public_name", N_("EWS host name public"),
+                  _guarded("public_name", check_public_name), needs=("endpoint",),
+                  inputs=("ews_url",),
+                  help=N_("Cronofy connects to Exchange from the internet.")),
+        CheckSpec("public_trust", N_("Certificate publicly trusted"),
+                  _guarded("public_trust", check_public_trust), needs=("endpoint",),
+                  inputs=("ews_url",),
+                  help=N_("Cronofy trusts certificates of public certificate authorities "
+                          "only.")),
+        CheckSpec("auth_methods", N_("EWS offers NTLM or Basic"),
+                  _guarded("auth_methods", check_auth_methods), needs=("endpoint",),
+                  inputs=("ews_url",),
+                  help=N_("Cronofy signs in with the service account's user name and "
+                          "password.")),
+        CheckSpec("notifications", N_("Change notifications for every room"),
+                  _guarded("notifications", check_notifications), needs=("impersonation",),
+                  timeout=600,
+                  help=N_("Cronofy subscribes to changes of every room calendar.")),
+        CheckSpec("write_access", N_("Bookings in every room (write probe)"),
+                  _guarded("write_access", check_write_access), needs=("impersonation",),
+                  inputs=("write_probe",), timeout=600, required=False,
+                  help=N_("Cronofy creates, changes and deletes events to book a room at its "
+                          "panel.")),
     ),
     sign_in=N_("You will sign in with the service account that holds the "
                "ApplicationImpersonation role."),

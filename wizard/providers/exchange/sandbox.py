@@ -18,6 +18,22 @@ auth. Scenario keys (``[exchange]``):
 * ``password_known``: the admin knows ``password`` and types it into Cronofy's page
   (default: only when it is the demo's; a scenario whose admin is handed another
   password, e.g. through ``ROOMCAL_PASSWORD``, says so)
+* ``auth_schemes``: the schemes a 401 offers in ``WWW-Authenticate`` (default ``["NTLM",
+  "Basic"]``; ``["Negotiate"]``: what AD FS modern auth or Extended Protection behind an
+  SSL-offloading load balancer publishes). The service account still signs in with
+  NTLM or Basic: the admin's machine reaches the server past the load balancer.
+* ``notifications_refused``: ``true`` for every room, or a list of room addresses, whose
+  pull ``Subscribe`` is refused with ``notifications_error`` (default
+  ``ErrorExceededSubscriptionCount``, what a throttling policy without subscriptions says)
+* ``write_denied`` / ``update_denied``: ``true`` or a list of rooms whose ``CreateItem`` /
+  ``UpdateItem`` answers ``ErrorAccessDenied`` (an item created before a refused update
+  stays until deleted: ``state.items`` shows what a probe left behind)
+* ``public_address``: what the internet's DNS answers for the EWS host, served as
+  DNS-over-HTTPS JSON at ``/dns-query`` (the ``resolver_url`` the demo uses; default
+  ``203.0.113.80``, a public address; ``""``: the name does not exist)
+* ``private_ca``: the server's certificate comes from the organisation's own CA, not
+  one the world trusts (the demo's CA bundle field then holds that CA)
+* ``cert_days_left``: the server's certificate expires in this many days (default 398)
 
 Cronofy, linking Exchange, meets the same server (``LinkWorld``): it signs in as the
 service account with the password the admin knows — the demo's, one the scenario says
@@ -30,6 +46,7 @@ fails its authorization.
 from __future__ import annotations
 
 import base64
+import json
 import threading
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -46,6 +63,7 @@ M = "http://schemas.microsoft.com/exchange/services/2006/messages"
 T = "http://schemas.microsoft.com/exchange/services/2006/types"
 EWS_PATH = "/EWS/Exchange.asmx"
 AUTODISCOVER_PATH = "/autodiscover/autodiscover.svc"
+DNS_PATH = "/dns-query"
 ANS = "http://schemas.microsoft.com/exchange/2010/Autodiscover"
 SERVICE_ACCOUNT = f"svc-cronofy@{DOMAIN}"
 ROOM_LIST = f"rooms@{DOMAIN}"
@@ -106,6 +124,18 @@ class ExchangeState:
     impersonated: list[str] = field(default_factory=list)
     signed_in: bool = False  # the service account signed in with its password once
     password_known: bool = False  # the admin has the password (and types it into Cronofy)
+    auth_schemes: list[str] = field(default_factory=lambda: ["NTLM", "Basic"])
+    notifications_refused: set[str] | bool = False
+    notifications_error: str = "ErrorExceededSubscriptionCount"
+    write_denied: set[str] | bool = False
+    update_denied: set[str] | bool = False
+    public_address: str = "203.0.113.80"
+    private_ca: bool = False
+    cert_days_left: float = 398
+    subscriptions: dict[str, str] = field(default_factory=dict)  # id -> mailbox
+    subscribed: list[str] = field(default_factory=list)  # every mailbox that subscribed once
+    items: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> what was created
+    deleted: list[tuple[str, str]] = field(default_factory=list)  # (mailbox, DeleteType)
 
     @classmethod
     def from_scenario(cls, rooms: list[Room], section: dict[str, Any]) -> ExchangeState:
@@ -125,10 +155,27 @@ class ExchangeState:
             ews_disabled=bool(section.get("ews_disabled", False)),
             no_mailbox=bool(section.get("no_mailbox", False)),
             discovered_ews_url=str(section.get("discovered_ews_url", "")),
+            auth_schemes=[str(x) for x in section.get("auth_schemes", ["NTLM", "Basic"])],
+            notifications_refused=_rooms_or_all(section.get("notifications_refused", False)),
+            notifications_error=str(section.get("notifications_error",
+                                                "ErrorExceededSubscriptionCount")),
+            write_denied=_rooms_or_all(section.get("write_denied", False)),
+            update_denied=_rooms_or_all(section.get("update_denied", False)),
+            public_address=str(section.get("public_address", "203.0.113.80")),
+            private_ca=bool(section.get("private_ca", False)),
+            cert_days_left=float(section.get("cert_days_left", 398)),
         )
 
     def is_denied(self, room: str) -> bool:
-        return self.denied is True or (isinstance(self.denied, set) and room in self.denied)
+        return _applies(self.denied, room)
+
+
+def _rooms_or_all(value: Any) -> set[str] | bool:
+    return {str(x).lower() for x in value} if isinstance(value, list) else bool(value)
+
+
+def _applies(rooms: set[str] | bool, room: str) -> bool:
+    return rooms is True or (isinstance(rooms, set) and room.lower() in rooms)
 
 
 @dataclass(frozen=True)
@@ -202,7 +249,8 @@ class EwsHandler:
     def _authorized(self, request: Request) -> tuple[bool, str]:
         """(signed in, the WWW-Authenticate challenge to answer a 401 with)."""
         header = request.header("authorization")
-        offer = 'NTLM, Basic realm="sandbox"'
+        offer = ", ".join('Basic realm="sandbox"' if scheme.lower() == "basic" else scheme
+                          for scheme in self.state.auth_schemes)
         if request.connection.get("ntlm_user") or header.lower().startswith("ntlm "):
             return self.ntlm.authenticate(header, request.connection)
         if not header.lower().startswith("basic "):
@@ -304,6 +352,156 @@ class EwsHandler:
         return _envelope("<m:GetFolderResponse><m:ResponseMessages>"
                          f"{message}</m:ResponseMessages></m:GetFolderResponse>")
 
+    def _refusal(self, service: str, mailbox: str) -> str | None:
+        """The error an impersonated operation on ``mailbox`` meets first, or None."""
+        if mailbox not in self.by_email:
+            return _error_message(service, "ErrorNonExistentMailbox",
+                                  "The SMTP address has no mailbox associated with it.")
+        if self.state.is_denied(mailbox):
+            return _error_message(
+                service, "ErrorImpersonateUserDenied",
+                "The account does not have permission to impersonate the requested user.")
+        return None
+
+    @staticmethod
+    def _mailbox(impersonated: str | None) -> str:
+        return (impersonated or "").lower()
+
+    def op_Subscribe(self, op: ET.Element, impersonated: str | None) -> str:
+        mailbox = self._mailbox(impersonated)
+        state = self.state
+        message = self._refusal("Subscribe", mailbox)
+        if message is None and op.find(f"{{{M}}}PullSubscriptionRequest") is None:
+            message = _error_message("Subscribe", "ErrorInvalidSubscriptionRequest",
+                                     "The sandbox answers pull subscriptions only.")
+        if message is None and _applies(state.notifications_refused, mailbox):
+            message = _error_message("Subscribe", state.notifications_error,
+                                     "You have exceeded the maximum number of subscriptions.")
+        if message is None:
+            with state.lock:
+                number = len(state.subscribed) + 1
+                subscription = base64.b64encode(f"subscription:{number}".encode()).decode()
+                state.subscriptions[subscription] = mailbox
+                state.subscribed.append(mailbox)
+            watermark = base64.b64encode(f"watermark:{number}".encode()).decode()
+            message = ('<m:SubscribeResponseMessage ResponseClass="Success"><m:ResponseCode>'
+                       f"NoError</m:ResponseCode><m:SubscriptionId>{subscription}"
+                       f"</m:SubscriptionId><m:Watermark>{watermark}</m:Watermark>"
+                       "</m:SubscribeResponseMessage>")
+        return _envelope("<m:SubscribeResponse><m:ResponseMessages>"
+                         f"{message}</m:ResponseMessages></m:SubscribeResponse>")
+
+    def op_Unsubscribe(self, op: ET.Element, _imp: str | None) -> str:
+        subscription = op.findtext(f"{{{M}}}SubscriptionId") or ""
+        with self.state.lock:
+            known = self.state.subscriptions.pop(subscription, None)
+        if known is None:
+            message = _error_message("Unsubscribe", "ErrorSubscriptionNotFound",
+                                     "The specified subscription was not found.")
+        else:
+            message = ('<m:UnsubscribeResponseMessage ResponseClass="Success">'
+                       "<m:ResponseCode>NoError</m:ResponseCode></m:UnsubscribeResponseMessage>")
+        return _envelope("<m:UnsubscribeResponse><m:ResponseMessages>"
+                         f"{message}</m:ResponseMessages></m:UnsubscribeResponse>")
+
+    def op_CreateItem(self, op: ET.Element, impersonated: str | None) -> str:
+        mailbox = self._mailbox(impersonated)
+        state = self.state
+        message = self._refusal("CreateItem", mailbox)
+        if message is None and _applies(state.write_denied, mailbox):
+            message = _error_message("CreateItem", "ErrorAccessDenied", "Access is denied. "
+                                     "Check credentials and try again.")
+        if message is None:
+            item = op.find(f".//{{{T}}}CalendarItem")
+            with state.lock:
+                number = len(state.items) + len(state.deleted) + 1
+                item_id = base64.b64encode(f"item:{mailbox}:{number}".encode()).decode()
+                state.items[item_id] = {
+                    "mailbox": mailbox,
+                    "subject": item.findtext(f"{{{T}}}Subject") if item is not None else "",
+                    "sensitivity": item.findtext(f"{{{T}}}Sensitivity")
+                    if item is not None else "",
+                    "start": item.findtext(f"{{{T}}}Start") if item is not None else "",
+                    "attendees": item is not None and (
+                        item.find(f"{{{T}}}RequiredAttendees") is not None
+                        or item.find(f"{{{T}}}OptionalAttendees") is not None),
+                    "invitations": op.get("SendMeetingInvitations", ""),
+                }
+            message = ('<m:CreateItemResponseMessage ResponseClass="Success"><m:ResponseCode>'
+                       f"NoError</m:ResponseCode><m:Items>{self._item(item_id, 1)}</m:Items>"
+                       "</m:CreateItemResponseMessage>")
+        return _envelope("<m:CreateItemResponse><m:ResponseMessages>"
+                         f"{message}</m:ResponseMessages></m:CreateItemResponse>")
+
+    def op_UpdateItem(self, op: ET.Element, impersonated: str | None) -> str:
+        mailbox = self._mailbox(impersonated)
+        state = self.state
+        item_id = ""
+        found = op.find(f".//{{{T}}}ItemId")
+        if found is not None:
+            item_id = found.get("Id", "")
+        message = self._refusal("UpdateItem", mailbox)
+        if message is None and _applies(state.update_denied, mailbox):
+            message = _error_message("UpdateItem", "ErrorAccessDenied", "Access is denied. "
+                                     "Check credentials and try again.")
+        if message is None:
+            with state.lock:
+                item = state.items.get(item_id)
+                if item is not None and item["mailbox"] == mailbox:
+                    subject = op.findtext(f".//{{{T}}}SetItemField//{{{T}}}Subject")
+                    item["subject"] = subject if subject is not None else item["subject"]
+            if item is None:
+                message = _error_message("UpdateItem", "ErrorItemNotFound",
+                                         "The specified object was not found in the store.")
+            else:
+                message = ('<m:UpdateItemResponseMessage ResponseClass="Success">'
+                           "<m:ResponseCode>NoError</m:ResponseCode><m:Items>"
+                           f"{self._item(item_id, 2)}</m:Items><m:ConflictResults><t:Count>0"
+                           "</t:Count></m:ConflictResults></m:UpdateItemResponseMessage>")
+        return _envelope("<m:UpdateItemResponse><m:ResponseMessages>"
+                         f"{message}</m:ResponseMessages></m:UpdateItemResponse>")
+
+    def op_DeleteItem(self, op: ET.Element, impersonated: str | None) -> str:
+        mailbox = self._mailbox(impersonated)
+        state = self.state
+        found = op.find(f".//{{{T}}}ItemId")
+        item_id = found.get("Id", "") if found is not None else ""
+        message = self._refusal("DeleteItem", mailbox)
+        if message is None:
+            with state.lock:
+                item = state.items.get(item_id)
+                if item is not None and item["mailbox"] == mailbox:
+                    del state.items[item_id]
+                    state.deleted.append((mailbox, op.get("DeleteType", "")))
+                else:
+                    item = None
+            message = ('<m:DeleteItemResponseMessage ResponseClass="Success"><m:ResponseCode>'
+                       "NoError</m:ResponseCode></m:DeleteItemResponseMessage>"
+                       if item is not None else _error_message(
+                           "DeleteItem", "ErrorItemNotFound",
+                           "The specified object was not found in the store."))
+        return _envelope("<m:DeleteItemResponse><m:ResponseMessages>"
+                         f"{message}</m:ResponseMessages></m:DeleteItemResponse>")
+
+    @staticmethod
+    def _item(item_id: str, version: int) -> str:
+        change_key = base64.b64encode(f"change:{version}".encode()).decode()
+        return (f'<t:CalendarItem><t:ItemId Id="{item_id}" ChangeKey="{change_key}"/>'
+                "</t:CalendarItem>")
+
+    def dns(self, request: Request) -> Response:
+        """DNS-over-HTTPS, JSON flavour (Google's and Cloudflare's): what the internet's DNS
+        answers for a name — here the scenario's public address of the EWS host."""
+        name = request.arg("name")
+        address = self.state.public_address
+        if not name or not address:
+            answer: dict[str, Any] = {"Status": 3, "Question": [{"name": name, "type": 1}]}
+        else:
+            kind = 28 if ":" in address else 1
+            answer = {"Status": 0, "Question": [{"name": name, "type": kind}],
+                      "Answer": [{"name": name, "type": kind, "TTL": 300, "data": address}]}
+        return Response(200, json.dumps(answer), content_type="application/dns-json")
+
     @staticmethod
     def _calendar_folder(mailbox: str) -> str:
         folder_id = base64.b64encode(f"calendar:{mailbox}".encode()).decode()
@@ -317,6 +515,7 @@ class EwsHandler:
 
 def start(sandbox: Any) -> Any:
     from wizard.sandbox import ServiceHandle
+    from wizard.sandbox.tls import issue, make_tls
 
     state = ExchangeState.from_scenario(sandbox.scenario.rooms,
                                         sandbox.scenario.section("exchange"))
@@ -326,16 +525,28 @@ def start(sandbox: Any) -> Any:
     handler = EwsHandler(state, ntlm)
     router.add("*", EWS_PATH, handler)
     router.add("POST", AUTODISCOVER_PATH, handler.autodiscover)
-    server = sandbox.serve(router, "exchange", tls=True)
+    router.add("GET", DNS_PATH, handler.dns)
+    values = {
+        "ews_url": "",
+        "username": state.service_account,
+        "room_list": ROOM_LIST,  # a replay brings the customer's in its inputs
+        "auth": "ntlm",
+    }
+    tls: Any = True
+    if sandbox.tls is not None and state.private_ca:  # the organisation's own CA
+        tls = make_tls(sandbox.tls.ca_pem.parent, name="Example Corp Issuing CA",
+                       prefix="exchange-", days=state.cert_days_left)
+        values["ca_bundle"] = str(tls.ca_pem)  # what its admin types into the form
+    elif sandbox.tls is not None and state.cert_days_left != 398:
+        tls = issue(sandbox.tls, days=state.cert_days_left, prefix="exchange-")
+    server = sandbox.serve(router, "exchange", tls=tls)
+    values["ews_url"] = f"{server.base_url}{EWS_PATH}"
     return ServiceHandle(
         servers=[server],
-        endpoints={"autodiscover_url": f"{server.base_url}{AUTODISCOVER_PATH}"},
-        demo_values={"exchange": {
-            "ews_url": f"{server.base_url}{EWS_PATH}",
-            "username": state.service_account,
-            "room_list": ROOM_LIST,  # a replay brings the customer's in its inputs
-            "auth": "ntlm",
-        }},
+        endpoints={"autodiscover_url": f"{server.base_url}{AUTODISCOVER_PATH}",
+                   # The internet's DNS as the demo's world has it (public_address).
+                   "resolver_url": f"{server.base_url}{DNS_PATH}"},
+        demo_values={"exchange": values},
         # The demo form holds the usual demo password; a scenario may expect another.
         demo_secrets={"exchange": {"password": DEMO_PASSWORD}},
         state=state,
