@@ -34,6 +34,8 @@ auth. Scenario keys (``[exchange]``):
 * ``private_ca``: the server's certificate comes from the organisation's own CA, not
   one the world trusts (the demo's CA bundle field then holds that CA)
 * ``cert_days_left``: the server's certificate expires in this many days (default 398)
+* ``ews_host``: the host name the demo's EWS URL names (default ``127.0.0.1``;
+  ``localhost``: a single-label name, also in the certificate)
 
 Cronofy, linking Exchange, meets the same server (``LinkWorld``): it signs in as the
 service account with the password the admin knows — the demo's, one the scenario says
@@ -170,6 +172,12 @@ class ExchangeState:
         return _applies(self.denied, room)
 
 
+def _internal(address: str) -> bool:
+    from wizard.providers.exchange.checks import internal_address
+
+    return internal_address(address)
+
+
 def _rooms_or_all(value: Any) -> set[str] | bool:
     return {str(x).lower() for x in value} if isinstance(value, list) else bool(value)
 
@@ -194,6 +202,16 @@ class LinkWorld:
         if state.password != DEMO_PASSWORD and not (state.password_known or state.signed_in):
             return Refusal("access_denied", "The Exchange server rejected the service "
                                             "account's password (HTTP 401).")
+        # Cronofy comes from the internet: it must find, trust and sign in to the server.
+        if not state.public_address or _internal(state.public_address):
+            return Refusal("server_error", "The Exchange server's name resolves to an internal "
+                                           "address: unreachable from the internet.")
+        if state.private_ca:
+            return Refusal("server_error", "The Exchange server's certificate is not trusted "
+                                           "(private certificate authority).")
+        if not {"ntlm", "basic"} & {s.lower() for s in state.auth_schemes}:
+            return Refusal("access_denied", "The Exchange server offers neither NTLM nor Basic "
+                                            "authentication.")
         return None
 
     def account(self) -> str:
@@ -203,7 +221,9 @@ class LinkWorld:
         return list(rooms) if self.state.room_lists else []  # GetRooms needs a room list
 
     def readable(self, email: str) -> bool:
-        return not self.state.is_denied(email.lower())
+        state = self.state
+        return not (state.is_denied(email.lower())
+                    or _applies(state.notifications_refused, email))
 
 
 class EwsHandler:
@@ -251,6 +271,9 @@ class EwsHandler:
         header = request.header("authorization")
         offer = ", ".join('Basic realm="sandbox"' if scheme.lower() == "basic" else scheme
                           for scheme in self.state.auth_schemes)
+        if header.lower().startswith("negotiate "):  # NTLM inside Negotiate, as IIS takes it
+            ok, challenge = self.ntlm.authenticate("NTLM " + header[10:], request.connection)
+            return ok, "Negotiate" + challenge[4:] if challenge.startswith("NTLM ") else offer
         if request.connection.get("ntlm_user") or header.lower().startswith("ntlm "):
             return self.ntlm.authenticate(header, request.connection)
         if not header.lower().startswith("basic "):
@@ -517,15 +540,16 @@ def start(sandbox: Any) -> Any:
     from wizard.sandbox import ServiceHandle
     from wizard.sandbox.tls import issue, make_tls
 
-    state = ExchangeState.from_scenario(sandbox.scenario.rooms,
-                                        sandbox.scenario.section("exchange"))
+    section = sandbox.scenario.section("exchange")
+    state = ExchangeState.from_scenario(sandbox.scenario.rooms, section)
     router = Router()
     ntlm = NtlmAcceptor({state.service_account: state.password},
                         sandbox.tls.ca_pem.parent if sandbox.tls else None)
     handler = EwsHandler(state, ntlm)
     router.add("*", EWS_PATH, handler)
     router.add("POST", AUTODISCOVER_PATH, handler.autodiscover)
-    router.add("GET", DNS_PATH, handler.dns)
+    dns = Router()  # the internet's DNS: a server of its own, with the world's certificate
+    dns.add("GET", DNS_PATH, handler.dns)
     values = {
         "ews_url": "",
         "username": state.service_account,
@@ -540,12 +564,15 @@ def start(sandbox: Any) -> Any:
     elif sandbox.tls is not None and state.cert_days_left != 398:
         tls = issue(sandbox.tls, days=state.cert_days_left, prefix="exchange-")
     server = sandbox.serve(router, "exchange", tls=tls)
+    resolver = sandbox.serve(dns, "exchange-dns", tls=True)
     values["ews_url"] = f"{server.base_url}{EWS_PATH}"
+    if host := str(section.get("ews_host", "")):  # the name the form gives (its certificate's)
+        values["ews_url"] = f"https://{host}:{server.port}{EWS_PATH}"
     return ServiceHandle(
-        servers=[server],
+        servers=[server, resolver],
         endpoints={"autodiscover_url": f"{server.base_url}{AUTODISCOVER_PATH}",
                    # The internet's DNS as the demo's world has it (public_address).
-                   "resolver_url": f"{server.base_url}{DNS_PATH}"},
+                   "resolver_url": f"{resolver.base_url}{DNS_PATH}"},
         demo_values={"exchange": values},
         # The demo form holds the usual demo password; a scenario may expect another.
         demo_secrets={"exchange": {"password": DEMO_PASSWORD}},
