@@ -663,6 +663,8 @@ def check_public_trust(ctx: CheckContext) -> CheckResult:
             Msg(N_("Give the address Cronofy uses a certificate from a public certificate "
                    "authority (on Exchange, or on the reverse proxy in front of it).")),
             code="exchange.private_ca")
+    if not certificate:  # verified, so there is one; mypy cannot know
+        raise ssl.SSLError("no peer certificate")
     expires = ssl.cert_time_to_seconds(str(certificate["notAfter"]))
     days = int((expires - time.time()) // 86400)
     date = time.strftime("%Y-%m-%d", time.gmtime(expires))

@@ -56,6 +56,7 @@ RULES.update({
     "exchange.impersonation_partial": _impersonation,
     # From where Cronofy stands: the host's public address, its certificate, the schemes.
     "exchange.private_name": lambda check, inputs: {"exchange": {"public_address": "10.20.30.40"}},
+    "exchange.single_label_name": lambda check, inputs: {"exchange": {"ews_host": "localhost"}},
     "exchange.name_not_public": lambda check, inputs: {"exchange": {"public_address": ""}},
     "exchange.private_ca": lambda check, inputs: {"exchange": {"private_ca": True}},
     "exchange.cert_expiring": lambda check, inputs: {

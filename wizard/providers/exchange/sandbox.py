@@ -136,7 +136,8 @@ class ExchangeState:
     cert_days_left: float = 398
     subscriptions: dict[str, str] = field(default_factory=dict)  # id -> mailbox
     subscribed: list[str] = field(default_factory=list)  # every mailbox that subscribed once
-    items: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> what was created
+    items: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> what is there now
+    created: list[dict[str, Any]] = field(default_factory=list)  # every item ever created
     deleted: list[tuple[str, str]] = field(default_factory=list)  # (mailbox, DeleteType)
 
     @classmethod
@@ -437,9 +438,9 @@ class EwsHandler:
         if message is None:
             item = op.find(f".//{{{T}}}CalendarItem")
             with state.lock:
-                number = len(state.items) + len(state.deleted) + 1
+                number = len(state.created) + 1
                 item_id = base64.b64encode(f"item:{mailbox}:{number}".encode()).decode()
-                state.items[item_id] = {
+                state.items[item_id] = created = {
                     "mailbox": mailbox,
                     "subject": item.findtext(f"{{{T}}}Subject") if item is not None else "",
                     "sensitivity": item.findtext(f"{{{T}}}Sensitivity")
@@ -450,6 +451,7 @@ class EwsHandler:
                         or item.find(f"{{{T}}}OptionalAttendees") is not None),
                     "invitations": op.get("SendMeetingInvitations", ""),
                 }
+                state.created.append(dict(created))
             message = ('<m:CreateItemResponseMessage ResponseClass="Success"><m:ResponseCode>'
                        f"NoError</m:ResponseCode><m:Items>{self._item(item_id, 1)}</m:Items>"
                        "</m:CreateItemResponseMessage>")
