@@ -82,7 +82,8 @@ def test_exchange_no_room_list_creates_the_typed_one(tmp_path: Path) -> None:
     assert "Add-DistributionGroupMember -Identity 'konferenz@demo.example.com'" in script
     assert script.index("New-DistributionGroup") < script.index("Add-DistributionGroupMember")
     assert "Not checked yet, because they depend on the above: Rooms in the room list, " \
-           "ApplicationImpersonation for every room." in text
+           "ApplicationImpersonation for every room, Change notifications for every room, " \
+           "Bookings in every room (write probe)." in text
     assert "--room-list konferenz@demo.example.com" in text  # the re-check, exactly
 
 
