@@ -24,6 +24,7 @@ from wizard.core.errors import UserFacingError, insecure
 from wizard.core.fanout import fan_out
 from wizard.core.files import valid_ca_bundle
 from wizard.core.i18n import N_
+from wizard.core.limiter import Budget
 from wizard.core.model import (
     CheckContext,
     CheckResult,
@@ -39,7 +40,12 @@ from wizard.core.powershell import literal
 Check = Callable[[CheckContext], CheckResult]
 log = logging.getLogger(__name__)
 
-ROOM_CONCURRENCY = 8  # parallel impersonation checks (and exchangelib connections)
+# Per-room requests at once (and exchangelib connections): from four up to what Exchange's
+# default throttling policy allows one account (EWSMaxConcurrency 27), fewer while the
+# server answers ErrorServerBusy (wizard.core.limiter). One limiter per run: the per-room
+# checks share the service account's budget.
+ROOM_BUDGET = Budget(start=4, ceiling=27)
+LIMITER = "exchange.limiter"
 PROGRESS_EVERY = 25  # rooms between progress reports
 # Where the service account goes into a command the check cannot fill (the hand-off can).
 SERVICE_ACCOUNT = "<service account>"
@@ -136,7 +142,7 @@ def _config(ctx: CheckContext) -> Any:
     config = _credentials_config(
         ctx, url,
         version=Version(build=Build(15, 1)),  # Exchange 2016/2019: no version guessing
-        max_connections=ROOM_CONCURRENCY,
+        max_connections=ROOM_BUDGET.ceiling,
     )
     with ctx.lock:
         ctx.shared["exchange.config"] = config
@@ -510,8 +516,8 @@ def check_impersonation(ctx: CheckContext) -> CheckResult:
                     total=len(rooms)),
                 items=tuple(results)))
 
-    fan_out(ctx, impersonate_room, rooms, concurrency=ROOM_CONCURRENCY, on_result=on_result,
-            shared={"exchange.ews_url": _ews_url(ctx)})
+    fan_out(ctx, impersonate_room, rooms, concurrency=ROOM_BUDGET, on_result=on_result,
+            shared={"exchange.ews_url": _ews_url(ctx)}, limiter_key=LIMITER)
     denied = [r for r in results if r.status == Status.FAIL]
     order = {email: i for i, (_name, email) in enumerate(rooms)}
     results.sort(key=lambda r: order.get(r.key, 0))
@@ -751,8 +757,8 @@ def _per_room(ctx: CheckContext, check_id: str, probe: Callable[[CheckContext, t
                     total=len(rooms)),
                 items=tuple(results)))
 
-    fan_out(ctx, probe, rooms, concurrency=ROOM_CONCURRENCY, on_result=on_result,
-            shared={"exchange.ews_url": _ews_url(ctx)})
+    fan_out(ctx, probe, rooms, concurrency=ROOM_BUDGET, on_result=on_result,
+            shared={"exchange.ews_url": _ews_url(ctx)}, limiter_key=LIMITER)
     order = {email: i for i, (_name, email) in enumerate(rooms)}
     results.sort(key=lambda r: order.get(r.key, 0))
     return results

@@ -11,6 +11,9 @@ auth. Scenario keys (``[exchange]``):
 * ``impersonation_denied``: ``true`` for every room, or a list of room addresses
 * ``no_impersonation_role``: the service account lacks the role entirely (same as all denied)
 * ``busy_requests``: the first N requests answer ErrorServerBusy (``busy_back_off_ms``)
+* ``max_concurrency``: more EWS requests than this at once (latency included) answer
+  ErrorServerBusy with ``busy_back_off_ms``, as Exchange's throttling policy does
+  (default 27: the default policy's EWSMaxConcurrency per account)
 * ``malformed``: answer with broken XML; ``ews_disabled``: answer 403 with an HTML page
 * ``no_mailbox``: the service account has no mailbox (ErrorNonExistentMailbox)
 * ``service_account``: the account that may sign in (default ``svc-cronofy@…``; replays)
@@ -116,6 +119,8 @@ class ExchangeState:
     denied: set[str] | bool
     busy_requests: int = 0
     busy_back_off_ms: int = 200
+    max_concurrency: int = 27
+    concurrency_refused: int = 0  # requests refused for max_concurrency
     malformed: bool = False
     ews_disabled: bool = False
     no_mailbox: bool = False
@@ -154,6 +159,7 @@ class ExchangeState:
             denied=set(denied) if isinstance(denied, list) else bool(denied),
             busy_requests=int(section.get("busy_requests", 0)),
             busy_back_off_ms=int(section.get("busy_back_off_ms", 200)),
+            max_concurrency=int(section.get("max_concurrency", 27)),
             malformed=bool(section.get("malformed", False)),
             ews_disabled=bool(section.get("ews_disabled", False)),
             no_mailbox=bool(section.get("no_mailbox", False)),
@@ -245,6 +251,9 @@ class EwsHandler:
             state.signed_in = True
             state.seen += 1
             busy = state.seen <= state.busy_requests
+            if not busy and getattr(request.server, "in_flight", 0) > state.max_concurrency:
+                busy = True
+                state.concurrency_refused += 1
         if busy:
             return Response(500, _fault("ErrorServerBusy", "The server cannot service this "
                                         "request right now. Try again later.",
