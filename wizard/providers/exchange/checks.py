@@ -10,7 +10,6 @@ BackOffMilliseconds within the same bounds as every HTTP 429 (wizard.core.retry)
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import threading
 import time
@@ -18,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from wizard.core import ip
 from wizard.core.addresses import is_address, valid_address
 from wizard.core.endpoints import has_userinfo, secret_may_go_to
 from wizard.core.errors import UserFacingError, insecure
@@ -546,11 +546,6 @@ def check_impersonation(ctx: CheckContext) -> CheckResult:
 
 # -- from where Cronofy stands: the internet, and more than reading a folder -------------------
 
-# Addresses the internet cannot reach (besides loopback, link-local, unspecified): RFC 1918,
-# carrier-grade NAT (RFC 6598), unique local IPv6. Not ipaddress's is_private, which also
-# counts the documentation ranges (203.0.113.0/24 …) as private.
-_INTERNAL_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"))
 EXPIRY_WARNING_DAYS = 30
 MAX_NAMED_ROOMS = 10  # rooms named in a sentence; the items list every one
 PROBE_SUBJECT = "roomcal write probe (safe to delete)"
@@ -560,19 +555,11 @@ CRONOFY_ADDRESSES = "https://docs.cronofy.com/developers/faqs/data-centers/"
 
 def internal_address(address: str) -> bool:
     """Can the internet not reach this IP address (loopback, link-local, private)?"""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_loopback or ip.is_link_local or ip.is_unspecified or any(
-        ip in network for network in _INTERNAL_NETWORKS if network.version == ip.version)
+    return ip.internal(address)
 
 
 def _ip_literal(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
+    return ip.parse(host) is not None
 
 
 def _resolve(ctx: CheckContext, host: str) -> list[str]:

@@ -50,12 +50,21 @@ def _rooms_failing(key: str) -> Any:
     return rule
 
 
+def _address(check: Check) -> str:
+    """The first address the host resolved to (an anonymized report's keeps its kind)."""
+    from wizard.core import ip
+
+    first = str(_param(check, "addresses") or "").split(",")[0].strip()
+    return first if ip.parse(first) is not None and ip.internal(first) else "10.20.30.40"
+
+
 RULES.update({
     "exchange.unknown_room_list": _unknown_room_list,
     "exchange.impersonation_denied": _impersonation,
     "exchange.impersonation_partial": _impersonation,
     # From where Cronofy stands: the host's public address, its certificate, the schemes.
-    "exchange.private_name": lambda check, inputs: {"exchange": {"public_address": "10.20.30.40"}},
+    "exchange.private_name": lambda check, inputs: {"exchange": {"public_address": _address(
+        check)}},
     "exchange.single_label_name": lambda check, inputs: {"exchange": {"ews_host": "localhost"}},
     "exchange.name_not_public": lambda check, inputs: {"exchange": {"public_address": ""}},
     "exchange.private_ca": lambda check, inputs: {"exchange": {"private_ca": True}},
