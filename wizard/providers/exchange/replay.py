@@ -68,6 +68,8 @@ RULES.update({
     "exchange.single_label_name": lambda check, inputs: {"exchange": {"ews_host": "localhost"}},
     "exchange.name_not_public": lambda check, inputs: {"exchange": {"public_address": ""}},
     "exchange.private_ca": lambda check, inputs: {"exchange": {"private_ca": True}},
+    "exchange.no_https": lambda check, inputs: {"exchange": {"plain_http": True}},
+    "exchange.no_challenge": lambda check, inputs: {"exchange": {"challenge": False}},
     "exchange.cert_expiring": lambda check, inputs: {
         "exchange": {"cert_days_left": max(1, int(_param(check, "days") or 10)) + 0.5}},
     "exchange.no_password_auth": lambda check, inputs: {

@@ -37,6 +37,12 @@ auth. Scenario keys (``[exchange]``):
 * ``private_ca``: the server's certificate comes from the organisation's own CA, not
   one the world trusts (the demo's CA bundle field then holds that CA)
 * ``cert_days_left``: the server's certificate expires in this many days (default 398)
+* ``plain_http``: EWS (and autodiscover) over plain http, no TLS at all (the demo's URL
+  is ``http://127.0.0.1:…``: plain http is allowed to this machine only)
+* ``challenge``: ``false``: a request without credentials is not answered 401 with
+  ``WWW-Authenticate`` but redirected (302) to a sign-in page, as a reverse proxy with
+  forms-based pre-authentication does; the demo signs in with Basic, which goes with
+  every request
 * ``ews_host``: the host name the demo's EWS URL names (default ``127.0.0.1``;
   ``localhost``: a single-label name, also in the certificate)
 
@@ -69,6 +75,7 @@ T = "http://schemas.microsoft.com/exchange/services/2006/types"
 EWS_PATH = "/EWS/Exchange.asmx"
 AUTODISCOVER_PATH = "/autodiscover/autodiscover.svc"
 DNS_PATH = "/dns-query"
+SIGN_IN_PAGE = "/CookieAuth.dll?GetLogon?curl=Z2FEWSZ2FExchange.asmx"  # forms pre-auth
 ANS = "http://schemas.microsoft.com/exchange/2010/Autodiscover"
 SERVICE_ACCOUNT = f"svc-cronofy@{DOMAIN}"
 ROOM_LIST = f"rooms@{DOMAIN}"
@@ -139,6 +146,8 @@ class ExchangeState:
     public_address: str = "203.0.113.80"
     private_ca: bool = False
     cert_days_left: float = 398
+    plain_http: bool = False
+    challenge: bool = True
     subscriptions: dict[str, str] = field(default_factory=dict)  # id -> mailbox
     subscribed: list[str] = field(default_factory=list)  # every mailbox that subscribed once
     items: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> what is there now
@@ -173,6 +182,8 @@ class ExchangeState:
             public_address=str(section.get("public_address", "203.0.113.80")),
             private_ca=bool(section.get("private_ca", False)),
             cert_days_left=float(section.get("cert_days_left", 398)),
+            plain_http=bool(section.get("plain_http", False)),
+            challenge=bool(section.get("challenge", True)),
         )
 
     def is_denied(self, room: str) -> bool:
@@ -213,6 +224,8 @@ class LinkWorld:
         if not state.public_address or _internal(state.public_address):
             return Refusal("server_error", "The Exchange server's name resolves to an internal "
                                            "address: unreachable from the internet.")
+        if state.plain_http:
+            return Refusal("server_error", "The Exchange server does not offer https.")
         if state.private_ca:
             return Refusal("server_error", "The Exchange server's certificate is not trusted "
                                            "(private certificate authority).")
@@ -245,6 +258,8 @@ class EwsHandler:
             return Response(403, "<html><body><h1>403 - Forbidden: Access is denied.</h1>"
                                  "</body></html>", content_type="text/html")
         authorized, challenge = self._authorized(request)
+        if not authorized and not state.challenge and not request.header("authorization"):
+            return Response(302, "", {"Location": SIGN_IN_PAGE}, "text/html")
         if not authorized:
             return Response(401, "", {"WWW-Authenticate": challenge}, "text/plain")
         with state.lock:
@@ -568,7 +583,9 @@ def start(sandbox: Any) -> Any:
         "auth": "ntlm",
     }
     tls: Any = True
-    if sandbox.tls is not None and state.private_ca:  # the organisation's own CA
+    if state.plain_http:
+        tls = False
+    elif sandbox.tls is not None and state.private_ca:  # the organisation's own CA
         tls = make_tls(sandbox.tls.ca_pem.parent, name="Example Corp Issuing CA",
                        prefix="exchange-", days=state.cert_days_left)
         values["ca_bundle"] = str(tls.ca_pem)  # what its admin types into the form
@@ -578,7 +595,9 @@ def start(sandbox: Any) -> Any:
     resolver = sandbox.serve(dns, "exchange-dns", tls=True)
     values["ews_url"] = f"{server.base_url}{EWS_PATH}"
     if host := str(section.get("ews_host", "")):  # the name the form gives (its certificate's)
-        values["ews_url"] = f"https://{host}:{server.port}{EWS_PATH}"
+        values["ews_url"] = f"{server.base_url.split(':')[0]}://{host}:{server.port}{EWS_PATH}"
+    if not state.challenge:  # behind forms pre-authentication only Basic gets through
+        values["auth"] = "basic"
     return ServiceHandle(
         servers=[server, resolver],
         endpoints={"autodiscover_url": f"{server.base_url}{AUTODISCOVER_PATH}",
