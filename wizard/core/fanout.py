@@ -18,6 +18,7 @@ directory): no multiprocessing, so no re-import of whatever script started roomc
 
 from __future__ import annotations
 
+import os
 import pickle
 import struct
 import subprocess
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import IO, Any, TypeVar
 
+from wizard.core import undo
 from wizard.core.child import child_environment, python_command
 from wizard.core.endpoints import Endpoints
 from wizard.core.limiter import Budget, Limiter
@@ -142,8 +144,12 @@ def run_in_worker(job: Job, cancel: threading.Event,
                 return
         raise WorkerError(f"the worker ended early (exit {worker.wait()})")
     finally:
-        if worker.poll() is None:
-            worker.kill()
+        if worker.poll() is None:  # cancelled, or failed: it undoes what it changed first
+            worker.terminate()
+            try:
+                worker.wait(undo.UNDO_SECONDS + 2)
+            except subprocess.TimeoutExpired:
+                worker.kill()
         worker.wait()
         worker.stdout.close()
 
@@ -163,6 +169,9 @@ def _send(stream: IO[bytes], lock: threading.Lock, kind: str, payload: Any) -> N
         stream.flush()
 
 
+_CANCEL = threading.Event()  # the worker's run: set by the parent's SIGTERM
+
+
 def _work(job: Job, out: IO[bytes]) -> None:
     from wizard.core.interaction import NoInteraction
 
@@ -170,7 +179,7 @@ def _work(job: Job, out: IO[bytes]) -> None:
     check: RoomCheck = getattr(import_module(module), name)
     ctx = CheckContext(values=job.values, secrets=job.secrets, endpoints=job.endpoints,
                        interaction=NoInteraction(), settings=job.settings,
-                       shared=dict(job.shared))
+                       shared=dict(job.shared), cancel=_CANCEL)
     lock = threading.Lock()
     batch: list[tuple[int, SubResult]] = []
     sent = time.monotonic()
@@ -196,7 +205,17 @@ def _work(job: Job, out: IO[bytes]) -> None:
     _send(out, lock, "end", None)
 
 
+def _terminated(_signum: int, _frame: object) -> None:
+    """The parent cancelled: the rooms stop, what they changed on the server is undone."""
+    _CANCEL.set()
+    undo.undo_pending()
+    os._exit(0)
+
+
 def main() -> int:
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminated)
     out = sys.stdout.buffer
     job: Job = pickle.loads(sys.stdin.buffer.read())
     try:

@@ -259,5 +259,5 @@ class LoopbackServer:
             handler.end_headers()
             if handler.command != "HEAD":
                 handler.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLEOFError):  # the client left
             pass

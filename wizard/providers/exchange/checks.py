@@ -17,14 +17,14 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from wizard.core import ip
+from wizard.core import ip, undo
 from wizard.core.addresses import is_address, valid_address
 from wizard.core.endpoints import has_userinfo, secret_may_go_to
 from wizard.core.errors import UserFacingError, insecure
 from wizard.core.fanout import fan_out
 from wizard.core.files import valid_ca_bundle
 from wizard.core.i18n import N_
-from wizard.core.limiter import Budget
+from wizard.core.limiter import Budget, Cancelled
 from wizard.core.model import (
     CheckContext,
     CheckResult,
@@ -850,7 +850,19 @@ def write_room(ctx: CheckContext, room: tuple[str, str]) -> SubResult:
 
     name, email = room
     item: Any = None
+    token = 0  # the pending undo of the item created (wizard.core.undo)
     step = Msg(N_("creating a test event"))
+
+    def remove() -> None:
+        item.delete(send_meeting_cancellations=SEND_TO_NONE)
+
+    def change(call: Callable[[], Any]) -> None:
+        # Not after a cancel; the process's end waits for a change in flight, then undoes.
+        if ctx.cancel.is_set():
+            raise Cancelled
+        with undo.step():
+            _with_busy_retry(ctx, call)
+
     try:
         account = _account(ctx, email, impersonate=True)
         start = _probe_start()
@@ -858,14 +870,20 @@ def write_room(ctx: CheckContext, room: tuple[str, str]) -> SubResult:
                             subject=PROBE_SUBJECT, start=start,
                             end=start + dt.timedelta(minutes=15), sensitivity="Private",
                             legacy_free_busy_status="Free", reminder_is_set=False)
-        _with_busy_retry(ctx, lambda: item.save(send_meeting_invitations=SEND_TO_NONE))
+        if ctx.cancel.is_set():
+            raise Cancelled
+        with undo.step():  # registered before the step ends: undo_pending waits for it
+            _with_busy_retry(ctx, lambda: item.save(send_meeting_invitations=SEND_TO_NONE))
+            token = undo.register("the write probe's test event", remove)
         step = Msg(N_("changing the test event"))
         item.subject = PROBE_SUBJECT + " ✓"
-        _with_busy_retry(ctx, lambda: item.save(update_fields=["subject"],
-                                                send_meeting_invitations=SEND_TO_NONE))
+        change(lambda: item.save(update_fields=["subject"],
+                                 send_meeting_invitations=SEND_TO_NONE))
         step = Msg(N_("deleting the test event"))
-        _with_busy_retry(ctx, lambda: item.delete(send_meeting_cancellations=SEND_TO_NONE))
-        item = None
+        change(remove)
+        undo.done(token)
+    except (Cancelled, undo.Closing):
+        raise  # the run is over: nobody reads this room's result (the finally deletes)
     except ResponseMessageError as exc:
         from exchangelib.errors import ErrorImpersonateUserDenied, ErrorNonExistentMailbox
 
@@ -878,11 +896,8 @@ def write_room(ctx: CheckContext, room: tuple[str, str]) -> SubResult:
     except Exception as exc:
         return _room_failure("write_access", exc, ctx, name, email)
     finally:
-        if item is not None and item.id:  # created, not deleted: never leave it behind
-            try:
-                item.delete(send_meeting_cancellations=SEND_TO_NONE)
-            except Exception:  # the sentence says what failed; the log says this too
-                log.warning("the write probe's test event in %s could not be deleted", email)
+        if token:  # created, not deleted (a step failed, a cancel): never leave it behind
+            undo.undo(token)
     return SubResult(name, Status.PASS, Msg(N_("created, changed and deleted a test event")),
                      email)
 
