@@ -211,3 +211,32 @@ async def test_the_form_toggles_the_write_probe() -> None:
                     break
             assert app.session.results["write_access"].status == Status.PASS
             assert _state(box).items == {}
+
+
+@pytest.mark.parametrize(("lang", "days", "phrase"), [
+    ("en", 1.5, "in 1 day:"), ("en", 10, "in 9 days:"),
+    ("de", 1.5, "in 1 Tag:"), ("de", 10, "in 9 Tagen:"),
+])
+def test_the_expiry_counts_its_days_in_words(lang: str, days: float, phrase: str,
+                                            tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """"in 1 days": a count is worded for its number (Plural), also when the result is
+    read back from a report or a profile (its message keeps both forms)."""
+    from wizard.core import i18n
+    from wizard.core.codec import decode_text, encode_text
+    from wizard.core.model import render
+
+    scenario = tmp_path / "expiring.toml"
+    scenario.write_text(f'description.en = "x"\n[rooms]\ncount = 1\n[exchange]\n'
+                        f'cert_days_left = {days}\n', encoding="utf-8")
+    assert main(["--lang", lang, "check", "exchange", "--scenario", str(scenario),
+                 "--json"]) == 0
+    checks = {c["id"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
+    assert phrase in checks["public_trust"]["detail"]
+    stored = decode_text(json.loads(json.dumps(checks["public_trust"]["detail_msg"])))
+    i18n.set_language(lang)
+    assert phrase in render(stored)
+    assert encode_text(stored) == checks["public_trust"]["detail_msg"]
+    # One room: not "all 1 rooms".
+    one = {"en": "for 1 room.", "de": "für 1 Raum."}[lang]
+    assert one in checks["notifications"]["detail"], checks["notifications"]["detail"]

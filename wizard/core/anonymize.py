@@ -35,7 +35,7 @@ from typing import Any
 from wizard.core import ip
 from wizard.core.codec import decode_text, encode_text
 from wizard.core.i18n import DOMAIN, LOCALE_DIR, SUPPORTED
-from wizard.core.model import Msg, Text
+from wizard.core.model import Msg, Plural, Text
 from wizard.core.text import printable
 
 # An apostrophe inside a local part (o'brien@…), never first: in a PowerShell literal
@@ -335,8 +335,11 @@ def _replaced_mapping(value: Mapping[str, Any], replace: Replacer) -> dict[str, 
 def _message(text: Text, replace: Replacer) -> Text:
     if not isinstance(text, Msg):
         return replace(str(text))
-    return Msg(text.msgid, **{k: _message(v, replace) if isinstance(v, Msg | str) else v
-                             for k, v in text.params.items()})
+    params = {k: _message(v, replace) if isinstance(v, Msg | str) else v
+              for k, v in text.params.items()}
+    if isinstance(text, Plural):
+        return Plural(text.msgid, text.plural, text.n, **params)
+    return Msg(text.msgid, **params)
 
 
 # -- rendering in the language the report was written in ------------------------------------
@@ -349,7 +352,8 @@ def _translation(lang: str) -> gettext.NullTranslations:
 def _render(text: Text, translation: gettext.NullTranslations) -> str:
     if not isinstance(text, Msg):
         return str(text)
-    template = translation.gettext(text.msgid)
+    template = translation.ngettext(text.msgid, text.plural, text.n) \
+        if isinstance(text, Plural) else translation.gettext(text.msgid)
     if not text.params:
         return template
     return template.format(**{k: printable(_render(v, translation))

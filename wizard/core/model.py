@@ -107,8 +107,9 @@ class Plural(Msg):
     ``Msg`` it is translated when shown, so a language switch re-words it. Never write
     "room(s)" or "Raum/Räume" instead.
 
-    Stored results (``CheckResult.to_json``) keep only ``msgid`` and ``params``: a
-    ``Plural`` there comes back as its singular ``Msg`` — use it for text shown now.
+    Stored results, reports and ``--json`` (wizard.core.codec) keep both forms and the
+    number (``"plural"``, ``"n"`` beside ``"id"``), so a result read back is worded
+    for its number again.
     """
 
     __slots__ = ("n", "plural")

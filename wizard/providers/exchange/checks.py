@@ -31,6 +31,7 @@ from wizard.core.model import (
     CheckSpec,
     Field,
     Msg,
+    Plural,
     ProviderPlugin,
     Status,
     SubResult,
@@ -664,8 +665,11 @@ def check_public_trust(ctx: CheckContext) -> CheckResult:
     if days < EXPIRY_WARNING_DAYS:
         return CheckResult(
             "public_trust", Status.WARN,
-            Msg(N_("The certificate of {host} expires on {date}, in {days} days: then "
-                   "Cronofy can no longer connect."), host=host, date=date, days=max(days, 0)),
+            Plural("The certificate of {host} expires on {date}, in {days} day: then "
+                   "Cronofy can no longer connect.",
+                   "The certificate of {host} expires on {date}, in {days} days: then "
+                   "Cronofy can no longer connect.", max(days, 0), host=host, date=date,
+                   days=max(days, 0)),
             Msg(N_("Renew the certificate now and bind it to IIS for EWS (or the reverse "
                    "proxy in front of it).")), code="exchange.cert_expiring")
     return CheckResult("public_trust", Status.PASS,
@@ -816,15 +820,19 @@ def check_notifications(ctx: CheckContext) -> CheckResult:
     refused = [r for r in results if r.status == Status.FAIL]
     if not refused:
         return CheckResult("notifications", Status.PASS,
-                           Msg(N_("Exchange accepts change notifications (Subscribe) for all "
-                                  "{count} rooms."), count=len(results)),
+                           Plural("Exchange accepts change notifications (Subscribe) for "
+                                  "{count} room.",
+                                  "Exchange accepts change notifications (Subscribe) for all "
+                                  "{count} rooms.", len(results), count=len(results)),
                            items=tuple(results))
     account = ctx.values["username"]
     return CheckResult(
         "notifications", Status.FAIL,
-        Msg(N_("Exchange refuses change notifications (Subscribe) for {refused} of {count} "
-               "rooms: {rooms}. Cronofy subscribes to every room calendar to see bookings."),
-            refused=len(refused), count=len(results), rooms=_named(refused)),
+        Plural("Exchange refuses change notifications (Subscribe) for {refused} of {count} "
+               "room: {rooms}. Cronofy subscribes to every room calendar to see bookings.",
+               "Exchange refuses change notifications (Subscribe) for {refused} of {count} "
+               "rooms: {rooms}. Cronofy subscribes to every room calendar to see bookings.",
+               len(results), refused=len(refused), count=len(results), rooms=_named(refused)),
         Msg(N_("Give the service account a throttling policy that allows EWS subscriptions. "
                "{delay}"), delay=Msg(PERMISSION_DELAY)),
         command=throttling_policy(account), items=tuple(results),
@@ -915,15 +923,20 @@ def check_write_access(ctx: CheckContext) -> CheckResult:
     denied = [r for r in results if r.status == Status.FAIL]
     if not denied:
         return CheckResult("write_access", Status.PASS,
-                           Msg(N_("The service account created, changed and deleted a test "
-                                  "event in all {count} rooms."), count=len(results)),
+                           Plural("The service account created, changed and deleted a test "
+                                  "event in {count} room.",
+                                  "The service account created, changed and deleted a test "
+                                  "event in all {count} rooms.", len(results),
+                                  count=len(results)),
                            items=tuple(results))
     account = ctx.values["username"]
     return CheckResult(
         "write_access", Status.FAIL,
-        Msg(N_("The service account may not book {denied} of {count} rooms: {rooms}. Cronofy "
-               "needs to create, change and delete events to book a room at its panel."),
-            denied=len(denied), count=len(results), rooms=_named(denied)),
+        Plural("The service account may not book {denied} of {count} room: {rooms}. Cronofy "
+               "needs to create, change and delete events to book a room at its panel.",
+               "The service account may not book {denied} of {count} rooms: {rooms}. Cronofy "
+               "needs to create, change and delete events to book a room at its panel.",
+               len(results), denied=len(denied), count=len(results), rooms=_named(denied)),
         Msg(N_("Let the service account write the room calendars through impersonation: "
                "ApplicationImpersonation scoped to the room mailboxes, and no room mailbox "
                "that refuses changes. {delay}"), delay=Msg(PERMISSION_DELAY)),
