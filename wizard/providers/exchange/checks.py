@@ -100,12 +100,27 @@ _adapter_lock = threading.Lock()
 
 def _install_adapter() -> None:
     """exchangelib's adapter class is process-global: install ours once, look up per host."""
+    import requests
     import requests.adapters
     from exchangelib.protocol import BaseProtocol
 
     with _adapter_lock:
         if getattr(BaseProtocol.HTTP_ADAPTER_CLS, "roomcal", False):
             return
+
+        class WholeAnswer(requests.Response):
+            """exchangelib parses each answer from ``iter_content()``, whose default is one
+            byte per chunk: a generator step per byte, a third of the client's CPU per
+            request (5 000 rooms: 15 000 requests). An answer already read whole is handed
+            over in one piece; a streamed one (not read yet) as before."""
+
+            def iter_content(self, chunk_size: int | None = 1,
+                             decode_unicode: bool = False) -> Any:
+                if self._content_consumed and chunk_size == 1 and \
+                        isinstance(self._content, bytes):
+                    chunk_size = max(1, len(self._content))
+                chunks: Any = requests.Response.iter_content  # its stubs: one overload each
+                return chunks(self, chunk_size, decode_unicode)
 
         class BundleAdapter(requests.adapters.HTTPAdapter):
             roomcal = True
@@ -114,7 +129,24 @@ def _install_adapter() -> None:
                 bundle = _bundles.get(urlsplit(url).netloc)
                 super().cert_verify(conn=conn, url=url, verify=bundle or verify, cert=cert)
 
+            def build_response(self, req: Any, resp: Any) -> requests.Response:
+                response = super().build_response(req, resp)
+                response.__class__ = WholeAnswer
+                return response
+
         BaseProtocol.HTTP_ADAPTER_CLS = BundleAdapter
+        BaseProtocol.decrease_poolsize = _keep_pool
+
+
+def _keep_pool(_protocol: Any) -> None:
+    """exchangelib shrinks its connection pool by one on every ErrorServerBusy, holding
+    the pool's lock while it waits for a connection to close — and that wait may try to
+    grow the pool under the same (non-reentrant) lock: with every connection busy, all
+    threads hung. How many requests go at once is wizard.core.limiter's to say; the
+    pool stays as it is (exchangelib suppresses this "cannot shrink")."""
+    from exchangelib.errors import SessionPoolMinSizeReached
+
+    raise SessionPoolMinSizeReached("roomcal's limiter sets the concurrency")
 
 
 def _bundle(ctx: CheckContext) -> str:
