@@ -255,6 +255,11 @@ def _add_field_options(parser: argparse.ArgumentParser, info: providers.Provider
         if field.choices:
             kwargs["choices"] = [value for value, _label in field.choices]
             kwargs.pop("metavar")
+        if field.kind == "toggle":  # a flag: on when given
+            from wizard.core.model import TOGGLE_ON  # loaded with the plugin above
+
+            kwargs.update(action="store_const", const=TOGGLE_ON)
+            kwargs.pop("metavar")
         parser.add_argument(option, **kwargs)
 
 

@@ -22,8 +22,8 @@ Encoded = dict[str, Any]
 def encode_text(text: Text) -> Encoded | str:
     if isinstance(text, Msg):
         data: Encoded = {"id": text.msgid}
-        if isinstance(text, Plural):  # both forms and the number: worded again on load
-            data["plural"], data["n"] = text.plural, text.n
+        if isinstance(text, Plural):  # both forms and the number: worded again when read
+            data.update(plural=text.plural, n=text.n)
         if text.params:
             data["params"] = {k: _encode_param(v) for k, v in text.params.items()}
         return data
@@ -46,7 +46,8 @@ def decode_text(data: Any) -> Text:
             params = {}
         decoded = {str(k): _decode_param(v) for k, v in params.items()}
         plural, n = data.get("plural"), data.get("n")
-        if isinstance(plural, str) and isinstance(n, int) and not isinstance(n, bool):
+        if isinstance(plural, str) and plural and isinstance(n, int) \
+                and not isinstance(n, bool):
             return Plural(msgid, plural, n, **decoded)
         return Msg(msgid, **decoded)
     return "" if data is None else str(data)

@@ -107,8 +107,9 @@ class Plural(Msg):
     ``Msg`` it is translated when shown, so a language switch re-words it. Never write
     "room(s)" or "Raum/Räume" instead.
 
-    Stored results (``wizard.core.codec``) keep both forms and the number, so a
-    resumed profile or a report words the count again in the language it is read in.
+    Stored results, reports and ``--json`` (wizard.core.codec) keep both forms and the
+    number (``"plural"``, ``"n"`` beside ``"id"``), so a result read back is worded
+    for its number again.
     """
 
     __slots__ = ("n", "plural")
@@ -164,7 +165,9 @@ class CheckResult:
     code: str = ""
 
 
-FieldKind = Literal["text", "password", "choice", "url", "email", "path"]
+# "toggle": on or off, its value "yes" or "" (a CLI flag, a checkbox in the form).
+FieldKind = Literal["text", "password", "choice", "url", "email", "path", "toggle"]
+TOGGLE_ON = "yes"
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,8 @@ class Field:
         answers file all ask."""
         if not value:
             return Msg(N_("Required.")) if self.required else None
+        if self.kind == "toggle" and value not in (TOGGLE_ON, "no"):
+            return Msg(N_("Enter yes or no."))
         return self.validate(value) if self.validate is not None else None
 
     @property

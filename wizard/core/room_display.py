@@ -188,10 +188,7 @@ def summarize(check_id: str, code_prefix: str, items: Sequence[SubResult], *,
     the lines are a sample of them (``wizard.core.sample``) — the sentence says so."""
     result = _summarize(check_id, code_prefix, items, command=command, remedy=remedy,
                         unproven=unproven)
-    if (sampled := sample.note(len(items), total)) is None:
-        return result
-    return replace(result, detail=Msg(N_("{sentence} {sample}"), sentence=result.detail,
-                                      sample=sampled))
+    return replace(result, detail=sample.noted(result.detail, len(items), total))
 
 
 def _summarize(check_id: str, code_prefix: str, items: Sequence[SubResult], *,

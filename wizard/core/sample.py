@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from wizard.core.model import Msg, Plural
+from wizard.core.i18n import N_
+from wizard.core.model import Msg, Plural, Text
 
 T = TypeVar("T")
 
@@ -39,3 +40,10 @@ def note(read: int, total: int) -> Msg | None:
                   "(ROOMCAL_ROOM_SAMPLE=0 reads every room).",
                   "Read from an evenly spread sample: {read} of {count} rooms "
                   "(ROOMCAL_ROOM_SAMPLE=0 reads every room).", total, read=read, count=total)
+
+
+def noted(detail: Text, read: int, total: int) -> Text:
+    """``detail``, followed by the sample's sentence when not every room was read."""
+    if (sampled := note(read, total)) is None:
+        return detail
+    return Msg(N_("{sentence} {sample}"), sentence=detail, sample=sampled)

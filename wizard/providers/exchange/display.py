@@ -29,7 +29,6 @@ from wizard.core.sample import spread
 
 PREFIX = "exchange.room_display"
 BOOKING_PREFIX = "exchange.test_booking"
-CONCURRENCY = 8
 # The failure codes a report replays (wizard/sandbox/room_calendars.py) and the hand-off fixes.
 REPLAYED_CODES = tuple(f"{prefix}.{code}" for prefix in (PREFIX, BOOKING_PREFIX)
                        for code in (*rd.FINDINGS, rd.NOT_EVALUATED, "declined", "no_answer"))
@@ -102,11 +101,11 @@ UNPROVEN = N_("Prove what the panel shows with a test booking: roomcal check exc
 def check_room_display(ctx: CheckContext) -> CheckResult:
     every = _rooms(ctx)
     rooms = spread(every, ctx.settings.room_sample)  # a large tenant: an even sample
-    from wizard.providers.exchange.checks import _ews_url
+    from wizard.providers.exchange.checks import LIMITER, ROOM_BUDGET, _ews_url
 
     items: list[SubResult] = []
-    fan_out(ctx, read_room, rooms, concurrency=CONCURRENCY, on_result=items.append,
-            shared={"exchange.ews_url": _ews_url(ctx)})
+    fan_out(ctx, read_room, rooms, concurrency=ROOM_BUDGET, on_result=items.append,
+            shared={"exchange.ews_url": _ews_url(ctx)}, limiter_key=LIMITER)
     order = {email: i for i, (_name, email) in enumerate(rooms)}
     items.sort(key=lambda i: order.get(i.key, 0))
     return rd.summarize("room_display", PREFIX, items, command=fix_command,

@@ -16,7 +16,7 @@ from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from wizard.core.flow import Step, affected_checks, local_time
 from wizard.core.i18n import N_, _
-from wizard.core.model import CheckResult, Msg, Status, render
+from wizard.core.model import TOGGLE_ON, CheckResult, Msg, Status, render
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.memory import full_collections_postponed
 from wizard.ui.screens.base import StepScreen
@@ -340,7 +340,9 @@ class PrepareScreen(StepScreen):
         self.refresh_bindings()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
-        if event.checkbox.id == "continue-anyway":
+        if (event.checkbox.id or "").startswith("field-"):  # a toggle of the form
+            self._field_changed(event.checkbox.id, TOGGLE_ON if event.value else "")
+        elif event.checkbox.id == "continue-anyway":
             self.setup.prepare.continue_anyway(event.value)
             self.update_gate()
 
