@@ -10,11 +10,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import Click
+from textual.reactive import var
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
-from wizard.core.flow import Step, affected_checks, local_time
+from wizard.core.flow import Gate, Step, affected_checks, local_time
 from wizard.core.i18n import N_, _
 from wizard.core.model import CheckResult, Msg, Status, render
 from wizard.ui.interaction import TuiInteraction
@@ -32,6 +33,10 @@ PROGRESS_INTERVAL = 0.1  # at most ten checklist repaints a second per streaming
 
 class PrepareScreen(StepScreen):
     STEP = Step.PREPARE
+    # The controller's gate as this screen shows it; the reason, "Continue anyway" and
+    # Next follow it (watch_gate). always_update: a re-compose or another language shows
+    # the same gate again, on the new widgets, in the new words.
+    gate: var[Gate] = var(Gate(open=False), always_update=True, init=False)
     BINDINGS = [
         Binding("r", "recheck", N_("Re-check"), id="prepare.recheck"),
         # Hidden from the footer (no room at 80 columns): the demo hint names it when needed.
@@ -327,7 +332,10 @@ class PrepareScreen(StepScreen):
 
     # -- gate ---------------------------------------------------------------------------
     def update_gate(self) -> None:
-        gate = self.setup.prepare.gate()
+        """Show the controller's gate as it is now."""
+        self.gate = self.setup.prepare.gate()
+
+    def watch_gate(self, gate: Gate) -> None:
         try:
             reason = self.query_one("#gate-reason", Static)
             override = self.query_one("#continue-anyway", Checkbox)
@@ -408,8 +416,8 @@ class PrepareScreen(StepScreen):
             self._cancel.set()
             self.wizard.goto(step)
             return
-        gate = self.setup.prepare.gate()
         self.update_gate()
+        gate = self.gate
         self.notify(str(gate.reason or ""), severity="warning", markup=False)
         # Show what blocks: the first open item, and the way past it.
         if not self._point_at_first_problem(force=True) and gate.needs_override:
