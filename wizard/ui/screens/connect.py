@@ -135,6 +135,8 @@ class ConnectScreen(StepScreen):
         """Connect until the reminder is read; then the terms toggle and Link behind it."""
         for terms in self.query("#terms-connect").results(Checkbox):
             terms.display = gate.reminder_acknowledged
+            with terms.prevent(Checkbox.Changed):  # accepted here, or through the controller
+                terms.value = gate.terms_connect
         for link in self.query("#link").results(Button):
             link.display = gate.reminder_acknowledged
             link.disabled = not gate.can_link
@@ -198,6 +200,9 @@ class LinkScreen(StepScreen):
         self.gate = self.setup.connect.gate
 
     def watch_gate(self, gate: ConnectGate) -> None:
+        for terms in self.query("#terms-link").results(Checkbox):
+            with terms.prevent(Checkbox.Changed):  # accepted here, or through the controller
+                terms.value = gate.terms_link
         self._show_sign_in()
 
     def watch_linking(self, linking: bool) -> None:
@@ -291,11 +296,16 @@ class LinkScreen(StepScreen):
         self.linking = False
 
     def start_link(self) -> None:
+        self.follow_link(threading.Event())
+        self.link_worker()
+
+    def follow_link(self, cancel: threading.Event) -> None:
+        """A link runs (this screen's, or an unattended run's): Back and a sign-in's Cancel
+        end it through ``cancel``."""
         self.linking = True
         self.query_one("#link-error", Note).show("")
         self.query_one("#link-remedy", Note).show("")
-        self._cancel = threading.Event()
-        self.link_worker()
+        self._cancel = cancel
 
     @work(thread=True, exclusive=True, group="link", exit_on_error=False)
     def link_worker(self) -> None:
