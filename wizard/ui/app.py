@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from wizard.app import Setup
     from wizard.app.answers import Answers
     from wizard.app.view import SessionView
+    from wizard.ui.screens.base import StepScreen
     from wizard.ui.unattended import Unattended
 
 STYLES = Path(__file__).resolve().parents[1] / "styles" / "wizard.tcss"
@@ -97,6 +98,14 @@ class WizardApp(App[int]):
     def driven(self) -> bool:
         """An unattended run goes on: the screens start no work of their own."""
         return self.unattended is not None and self.unattended.running
+
+    def step_screen(self) -> StepScreen:
+        """The step's screen, under any sub-screen or modal."""
+        from wizard.ui.screens.base import StepScreen
+
+        screen = self.screen_stack[1]
+        assert isinstance(screen, StepScreen)
+        return screen
 
     def shows(self, step: Step) -> bool:
         """Whether the step screen (under any sub-screen or modal) is ``step``'s."""

@@ -85,6 +85,7 @@ class Unattended:
                 if not app.shows(step):
                     app.goto(step)
                     await app.navigator.applied()
+                await app.step_screen().painted.wait()
             case ChecksStarted(only) if isinstance(screen, PrepareScreen):
                 screen.show_checks_started(only)
             case Checked(result) if isinstance(screen, PrepareScreen):
@@ -97,6 +98,7 @@ class Unattended:
                 link = LinkScreen()
                 app.navigator.open(link, origin=screen)
                 await app.navigator.applied()
+                await link.painted.wait()
                 link.follow_link(cancel)
             case Stopped():
                 self._stop(event)
