@@ -172,6 +172,33 @@ def test_connect_refuses_to_link_without_the_terms(lang: str, words: str,
     assert profile.connection is None and not profile.terms_link
 
 
+def test_a_refused_connect_changes_nothing_in_the_profile(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A wizard ticked the terms and chose a data centre; `roomcal connect` without
+    --accept-terms is refused — and leaves the profile as the wizard left it."""
+    from wizard.app import Setup
+    from wizard.commands.common import read_settings
+    from wizard.core.store import ProfileStore
+
+    settings = read_settings()
+    store = ProfileStore(settings.demo_profiles_dir)
+    setup = Setup("ticked", store=store, settings=settings)
+    setup.welcome.choose("exchange")
+    setup.connect.acknowledge_reminder()
+    setup.connect.accept_terms_connect(True)
+    setup.connect.accept_terms_link(True)
+    setup.connect.choose_region("sg")
+    before = store.load("ticked").profile
+    code = main(["--lang", "en", "connect", "--profile", "ticked", "--scenario", "healthy",
+                 "--region", "uk", "--provider", "google"])
+    assert code == 2, capsys.readouterr().err
+    after = store.load("ticked").profile
+    assert (after.reminder_acknowledged, after.terms_connect, after.terms_link) == \
+        (True, True, True)
+    assert (after.region, after.service) == (before.region, before.service) == ("sg", "")
+    assert after.saved_at == before.saved_at  # not even written again
+
+
 def test_help_has_examples_variables_exit_codes_and_the_log() -> None:
     from wizard.core.settings import Settings
 

@@ -16,7 +16,7 @@ import pytest
 from scenes import settle
 from textual.widgets import Static
 
-from ui_support import make_app
+from ui_support import link_screen, make_app, walk_to_assign
 from wizard.cli import main
 from wizard.connect.cronofy import CronofyClient, CronofyError
 from wizard.connect.link import LinkRequest, run_link
@@ -298,8 +298,6 @@ def test_failed_refresh_asks_to_link_again(cronofy: Sandbox) -> None:
 
 @pytest.mark.slow
 async def test_authorize_rooms_is_idempotent_and_disconnect_revokes(tmp_path: Path) -> None:
-    from scenes import _assign
-
     from wizard.connect.link import load_tokens
     from wizard.ui.screens.assign import AssignScreen
 
@@ -307,7 +305,7 @@ async def test_authorize_rooms_is_idempotent_and_disconnect_revokes(tmp_path: Pa
     try:
         app = make_app(box, provider="exchange", step=Step.PREPARE)
         async with app.run_test(size=(80, 24)) as pilot:
-            await _assign(pilot)
+            await walk_to_assign(pilot)
             assert isinstance(app.screen, AssignScreen)
             for room in ("Alster", "Elbe"):
                 await pilot.click("#room")
@@ -382,13 +380,11 @@ def test_named_cronofy_scenarios(scenario: str, phrase: str,
 
 
 async def test_tui_shows_a_cronofy_failure_as_one_sentence() -> None:
-    from scenes import _link_screen
-
     box = Sandbox("cronofy-plan").start()
     try:
         app = make_app(box, provider="exchange", step=Step.PREPARE)
         async with app.run_test(size=(80, 24)) as pilot:
-            await _link_screen(pilot)
+            await link_screen(pilot)
             await pilot.click("#terms-link")
             await pilot.click("#sign-in")
             await settle(pilot)

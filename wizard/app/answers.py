@@ -129,8 +129,8 @@ def parse(text: str, path: str, *, provider: str | None = None,
 def apply(setup: Setup, answers: Answers) -> None:
     """Fill the forms where typed values go, as if the person had typed them: each step's
     controller plays its part of the file (``run_answers``). Unattended, the acceptances
-    (reminder, terms, confirmations, "continue anyway") are this run's: the autopilot gives
-    those the file gives, on the screens themselves.
+    (reminder, terms, confirmations, "continue anyway") are this run's: wizard.app.unattended
+    gives those the file gives, through the same controllers.
     """
     setup.welcome.run_answers(answers)
     setup.prepare.run_answers(answers)

@@ -29,12 +29,13 @@ def run_connect(args: argparse.Namespace, settings: Settings) -> int:
     try:
         setup = claimed_setup(args.profile, demo=demo, settings=settings)
         step = setup.connect  # the gates and choices the TUI's step 2 has
-        step.choose_service(args.provider or step.service or providers.names()[0])
-        step.choose_region(args.region)
-        # This run's acceptances are the command line's, not what a wizard ticked before.
-        step.accept_all(args.accept_terms)
         try:
-            outcome = step.link(CliInteraction(demo), threading.Event(), port=args.port)
+            # This run's acceptances are the command line's, not what a wizard ticked
+            # before; refused, it keeps nothing of this run.
+            outcome = step.link_at_once(
+                CliInteraction(demo), threading.Event(),
+                service=args.provider or step.service or providers.names()[0],
+                region=args.region, accept_terms=args.accept_terms, port=args.port)
         except GateClosedError:
             raise UsageError(_("the terms of use and the privacy policy are not accepted: "
                                "read them, then add --accept-terms")) from None

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from wizard.app import Setup
     from wizard.app.answers import Answers
     from wizard.app.view import SessionView
-    from wizard.ui.autopilot import Autopilot
+    from wizard.ui.screens.base import StepScreen
+    from wizard.ui.unattended import Unattended
 
 STYLES = Path(__file__).resolve().parents[1] / "styles" / "wizard.tcss"
 MIN_SIZE = (80, 24)
@@ -58,8 +59,9 @@ class WizardApp(App[int]):
                  answers: Answers | None = None) -> None:
         self.setup = setup
         self.answers = answers
-        # Drives the screens when the answers file says unattended (wizard.ui.autopilot).
-        self.autopilot: Autopilot | None = None
+        # The screens follow an unattended run of the steps' controllers, when the answers
+        # file says unattended (wizard.app.unattended, wizard.ui.unattended).
+        self.unattended: Unattended | None = None
         setup.save_in_background()  # saves never freeze the screen
         lang = language or self.session.profile.language or i18n.from_environment()
         i18n.set_language(lang)
@@ -92,7 +94,27 @@ class WizardApp(App[int]):
     def demo(self) -> bool:
         return self.setup.demo is not None
 
+    @property
+    def driven(self) -> bool:
+        """An unattended run goes on: the screens start no work of their own."""
+        return self.unattended is not None and self.unattended.running
+
+    def step_screen(self) -> StepScreen:
+        """The step's screen, under any sub-screen or modal."""
+        from wizard.ui.screens.base import StepScreen
+
+        screen = self.screen_stack[1]
+        assert isinstance(screen, StepScreen)
+        return screen
+
+    def shows(self, step: Step) -> bool:
+        """Whether the step screen (under any sub-screen or modal) is ``step``'s."""
+        stack = self.screen_stack
+        return len(stack) > 1 and type(stack[1]).__name__ == SCREENS[step][1]
+
     def on_unmount(self) -> None:
+        if self.unattended is not None:
+            self.unattended.cancel()
         self.navigator.stop()
         self.setup.flush()  # the last background save lands before we exit
 
@@ -115,14 +137,14 @@ class WizardApp(App[int]):
             # Whatever needs the sandbox sooner starts it then (DemoEnvironment.wait).
             self.set_timer(0.25, self.setup.demo.begin)
         if self.answers is not None and self.answers.unattended:
-            from wizard.ui.autopilot import Autopilot
+            from wizard.ui.unattended import Unattended
 
-            self.autopilot = Autopilot(self, self.answers)
-            self.autopilot.start()
+            self.unattended = Unattended(self, self.answers)
+            self.unattended.start()
 
     async def action_quit(self) -> None:
         # An unattended run ends with 0 only if it reached the connected screen.
-        self.exit(return_code=self.autopilot.exit_code if self.autopilot is not None else 0)
+        self.exit(return_code=self.unattended.exit_code if self.unattended is not None else 0)
 
     def goto(self, step: Step, *, origin: Screen[Any] | None = None) -> None:
         """Show a step's screen; sub-screens and modals of the old step are closed.

@@ -42,9 +42,7 @@ class ConnectStep:
 
     @property
     def gate(self) -> ConnectGate:
-        record = self.record
-        return ConnectGate(record.reminder_acknowledged, record.terms_connect,
-                           record.terms_link)
+        return _gate(self.record)
 
     @property
     def service(self) -> str:
@@ -62,10 +60,26 @@ class ConnectStep:
         self._keep(dataclasses.replace(self.record, terms_link=accepted))
 
     def accept_all(self, accepted: bool = True) -> None:
-        """The reminder and both terms at once (or none): what ``roomcal connect`` gives with
-        ``--accept-terms`` (or without it)."""
+        """The reminder and both terms at once (or none)."""
         self._keep(dataclasses.replace(self.record, reminder_acknowledged=accepted,
                                        terms_connect=accepted, terms_link=accepted))
+
+    def link_at_once(self, interaction: Interaction, cancel: threading.Event, *,
+                     service: str, region: str, accept_terms: bool,
+                     port: int | None = None) -> LinkOutcome:
+        """Step 2 in one go, as ``roomcal connect`` runs it: the service, the data centre
+        and this run's acceptances (``--accept-terms``: the reminder and both terms).
+
+        Refused (``GateClosedError``) before anything is kept: a refused run leaves the
+        profile as it was — what a wizard ticked or chose stays ticked and chosen.
+        """
+        record = dataclasses.replace(self.record, service=service, region=region,
+                                     reminder_acknowledged=accept_terms,
+                                     terms_connect=accept_terms, terms_link=accept_terms)
+        if not _gate(record).can_sign_in:
+            raise GateClosedError(Msg(TERMS_NOT_ACCEPTED))
+        self._keep(record)
+        return self.link(interaction, cancel, port=port)
 
     def choose_service(self, name: str) -> None:
         self._keep(dataclasses.replace(self.record, service=name))
@@ -99,3 +113,7 @@ class ConnectStep:
                                          terms_connect=False, terms_link=False)
             self._setup.session.keep_pending_link({})
         self._keep(record)
+
+
+def _gate(record: ConnectRecord) -> ConnectGate:
+    return ConnectGate(record.reminder_acknowledged, record.terms_connect, record.terms_link)

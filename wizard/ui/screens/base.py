@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -104,6 +105,9 @@ class StepScreen(Screen[None]):
         self.title = "roomcal"
         self.sub_title = self.STEP.heading
         self._resumed = None
+        # Set once the first paint has placed the focus (an unattended run's stop, focused
+        # after it, is not moved by it): wizard.ui.unattended waits for it.
+        self.painted = asyncio.Event()
 
     def on_mount(self) -> None:
         self.wizard.apply_size_class(self)
@@ -116,6 +120,7 @@ class StepScreen(Screen[None]):
         # to what was focused when it opened, so the order must not be left to chance.
         self.focus_start()
         self.after_paint()
+        self.painted.set()
 
     def after_paint(self) -> None:
         pass

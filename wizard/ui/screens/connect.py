@@ -7,6 +7,7 @@ import threading
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.reactive import var
 from textual.widgets import Button, Checkbox, Select, Static
 
 from wizard import providers
@@ -35,6 +36,10 @@ REGION_NAMES = {
 }
 
 
+# Nothing given yet: what a screen shows before it has read its controller's gate.
+CLOSED = ConnectGate(reminder_acknowledged=False, terms_connect=False, terms_link=False)
+
+
 def region_label(code: str) -> str:
     """"Deutschland (EU) – de": the data centre's name and the code its hosts carry."""
     name = REGION_NAMES.get(code)
@@ -45,9 +50,16 @@ class ConnectScreen(StepScreen):
     """The first half of step 2: Connect, the reminder, terms, Link."""
 
     STEP = Step.CONNECT
+    # The controller's gate as this screen shows it; its widgets follow (watch_gate).
+    # always_update: after a re-compose the same gate is shown on the new widgets.
+    gate: var[ConnectGate] = var(CLOSED, always_update=True, init=False)
 
     def _gate(self) -> ConnectGate:
         return self.setup.connect.gate
+
+    def follow_controller(self) -> None:
+        """Show what the step's controller holds now (the person's doing, or a run's)."""
+        self.gate = self._gate()
 
     def compose_body(self) -> ComposeResult:
         yield Static(plain(_("Connect the calendar service through Cronofy")),
@@ -79,7 +91,7 @@ class ConnectScreen(StepScreen):
             yield Button(_("Link"), id="link", variant="primary", compact=True)
 
     def after_compose(self) -> None:
-        self.refresh_gate()
+        self.follow_controller()
 
     def after_mount(self) -> None:
         if self._gate().can_link and self.session.resumable_link():
@@ -119,13 +131,17 @@ class ConnectScreen(StepScreen):
                  render(result.detail) if result else _("not checked"))
                 for title, result in self.session.failures()]
 
-    def refresh_gate(self) -> None:
-        gate = self._gate()
-        self.query_one("#terms-connect", Checkbox).display = gate.reminder_acknowledged
-        link = self.query_one("#link", Button)
-        link.display = gate.reminder_acknowledged
-        link.disabled = not gate.can_link
-        self.query_one("#connect", Button).display = not gate.reminder_acknowledged
+    def watch_gate(self, gate: ConnectGate) -> None:
+        """Connect until the reminder is read; then the terms toggle and Link behind it."""
+        for terms in self.query("#terms-connect").results(Checkbox):
+            terms.display = gate.reminder_acknowledged
+            with terms.prevent(Checkbox.Changed):  # accepted here, or through the controller
+                terms.value = gate.terms_connect
+        for link in self.query("#link").results(Button):
+            link.display = gate.reminder_acknowledged
+            link.disabled = not gate.can_link
+        for connect in self.query("#connect").results(Button):
+            connect.display = not gate.reminder_acknowledged
 
     @on(Button.Pressed, "#show-connection")
     def _show_connection_pressed(self, event: Button.Pressed) -> None:
@@ -147,7 +163,7 @@ class ConnectScreen(StepScreen):
     def _reminder_done(self, proceed: bool | None) -> None:
         if proceed:
             self.setup.connect.acknowledge_reminder()
-            self.refresh_gate()
+            self.follow_controller()
             self.query_one("#terms-connect", Checkbox).focus()
         else:
             self.wizard.goto(Step.PREPARE)
@@ -157,7 +173,7 @@ class ConnectScreen(StepScreen):
             # Focus stays on the toggle: Tab then reaches the button it just enabled (moving
             # focus to the button made Tab skip it, onto "Back").
             self.setup.connect.accept_terms_connect(event.value)
-            self.refresh_gate()
+            self.follow_controller()
 
     def action_back(self) -> None:
         self.wizard.goto(Step.PREPARE)
@@ -167,10 +183,34 @@ class LinkScreen(StepScreen):
     """The Enterprise Connect dashboard: service, data centre, terms again, sign in."""
 
     STEP = Step.CONNECT
+    # The controller's gate as this screen shows it, and whether a link runs: "Sign in"
+    # follows both (watch_gate, watch_linking).
+    gate: var[ConnectGate] = var(CLOSED, always_update=True, init=False)
+    linking: var[bool] = var(False, init=False)
 
     def __init__(self) -> None:
         super().__init__()
         self._cancel = threading.Event()
+
+    def after_compose(self) -> None:
+        self.follow_controller()
+
+    def follow_controller(self) -> None:
+        """Show what the step's controller holds now (the person's doing, or a run's)."""
+        self.gate = self.setup.connect.gate
+
+    def watch_gate(self, gate: ConnectGate) -> None:
+        for terms in self.query("#terms-link").results(Checkbox):
+            with terms.prevent(Checkbox.Changed):  # accepted here, or through the controller
+                terms.value = gate.terms_link
+        self._show_sign_in()
+
+    def watch_linking(self, linking: bool) -> None:
+        self._show_sign_in()
+
+    def _show_sign_in(self) -> None:
+        for button in self.query("#sign-in").results(Button):
+            button.disabled = self.linking or not self.gate.terms_link
 
     def compose_body(self) -> ComposeResult:
         profile = self.session.profile
@@ -242,7 +282,7 @@ class LinkScreen(StepScreen):
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         if event.checkbox.id == "terms-link":
             self.setup.connect.accept_terms_link(event.value)  # focus stays: Tab reaches the button
-            self.query_one("#sign-in", Button).disabled = not event.value
+            self.follow_controller()
 
     @on(Button.Pressed, "#sign-in")
     def _sign_in_pressed(self, event: Button.Pressed) -> None:
@@ -253,14 +293,19 @@ class LinkScreen(StepScreen):
     def show_error(self, sentence: Text, remedy: Text) -> None:
         self.query_one("#link-error", Note).show(sentence)
         self.query_one("#link-remedy", Note).show(remedy)
-        self.query_one("#sign-in", Button).disabled = not self.session.profile.terms_link
+        self.linking = False
 
     def start_link(self) -> None:
-        self.query_one("#sign-in", Button).disabled = True
-        self.show_error("", "")
-        self.query_one("#sign-in", Button).disabled = True
-        self._cancel = threading.Event()
+        self.follow_link(threading.Event())
         self.link_worker()
+
+    def follow_link(self, cancel: threading.Event) -> None:
+        """A link runs (this screen's, or an unattended run's): Back and a sign-in's Cancel
+        end it through ``cancel``."""
+        self.linking = True
+        self.query_one("#link-error", Note).show("")
+        self.query_one("#link-remedy", Note).show("")
+        self._cancel = cancel
 
     @work(thread=True, exclusive=True, group="link", exit_on_error=False)
     def link_worker(self) -> None:

@@ -10,11 +10,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import Click
+from textual.reactive import var
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
-from wizard.core.flow import Step, affected_checks, local_time
+from wizard.core.flow import Gate, Step, affected_checks, local_time
 from wizard.core.i18n import N_, _
 from wizard.core.model import TOGGLE_ON, CheckResult, Msg, Status, render
 from wizard.ui.interaction import TuiInteraction
@@ -32,6 +33,10 @@ PROGRESS_INTERVAL = 0.1  # at most ten checklist repaints a second per streaming
 
 class PrepareScreen(StepScreen):
     STEP = Step.PREPARE
+    # The controller's gate as this screen shows it; the reason, "Continue anyway" and
+    # Next follow it (watch_gate). always_update: a re-compose or another language shows
+    # the same gate again, on the new widgets, in the new words.
+    gate: var[Gate] = var(Gate(open=False), always_update=True, init=False)
     BINDINGS = [
         Binding("r", "recheck", N_("Re-check"), id="prepare.recheck"),
         # Hidden from the footer (no room at 80 columns): the demo hint names it when needed.
@@ -106,6 +111,8 @@ class PrepareScreen(StepScreen):
         self._auto_focused = self.focused  # Textual's pick, made while composing
 
     def after_paint(self) -> None:
+        if self.wizard.driven:
+            return  # an unattended run checks through the controller; this screen shows it
         plugin = self.session.plugin()
         missing = [s.id for s in plugin.checks if s.id not in self.session.results]
         stale = self.setup.stale_inputs()
@@ -250,10 +257,14 @@ class PrepareScreen(StepScreen):
             return
         self._cancel.set()
         self._cancel = threading.Event()
+        self.show_checks_started(only)
+        self.run_checks_worker(only, point)
+
+    def show_checks_started(self, only: set[str] | frozenset[str] | None) -> None:
+        """A run (this screen's or one it follows) checks these (None: all): pending."""
         for item in self.query(CheckItem):
             if only is None or item.spec.id in only:
                 item.update_result(CheckResult(item.spec.id, Status.PENDING))
-        self.run_checks_worker(only, point)
 
     @work(exclusive=True, group="checks", exit_on_error=False)
     async def run_checks_worker(self, only: set[str] | None, point: bool) -> None:
@@ -265,15 +276,10 @@ class PrepareScreen(StepScreen):
             async for result in self.setup.run_checks(interaction, only=only, cancel=cancel):
                 if cancel.is_set() and not result.status.done:
                     continue
-                if not result.status.done and result.items:
-                    self._progress[result.check_id] = result
-                    continue
-                self._progress.pop(result.check_id, None)
-                self._show(result)
-                self.update_gate()  # also at a run's start: its checks are pending, not unmet
-                # Results can arrive in a burst; without this the whole burst runs as one
-                # step of the event loop and the screen freezes for its length.
-                await asyncio.sleep(0)
+                if self.show_result(result):
+                    # Results can arrive in a burst; without this the whole burst runs as
+                    # one step of the event loop and the screen freezes for its length.
+                    await asyncio.sleep(0)
             self.update_gate()
             self._refresh_stale_note()
         if point:
@@ -309,6 +315,26 @@ class PrepareScreen(StepScreen):
                             severity="warning", timeout=6, markup=False)
                 return
 
+    def show_result(self, result: CheckResult) -> bool:
+        """A result of a run (this screen's or one it follows): shown, with the gate; the
+        progress of a long check is coalesced (False: kept for the next repaint)."""
+        if not result.status.done and result.items:
+            self._progress[result.check_id] = result
+            return False
+        self._progress.pop(result.check_id, None)
+        self._show(result)
+        self.update_gate()  # also at a run's start: its checks are pending, not unmet
+        return True
+
+    def show_confirmed(self, check_id: str) -> None:
+        """A check confirmed through the controller (an unattended run): its toggle ticked."""
+        for item in self.query(f"#check-{check_id}").results(CheckItem):
+            item.show_confirmed(check_id in self.session.profile.confirmations)
+
+    def show_form_problems(self) -> bool:
+        """Each field's problem under it; whether the form is valid."""
+        return self._form_valid()
+
     def _show(self, result: CheckResult) -> None:
         try:
             item = self.query_one(f"#check-{result.check_id}", CheckItem)
@@ -327,7 +353,10 @@ class PrepareScreen(StepScreen):
 
     # -- gate ---------------------------------------------------------------------------
     def update_gate(self) -> None:
-        gate = self.setup.prepare.gate()
+        """Show the controller's gate as it is now."""
+        self.gate = self.setup.prepare.gate()
+
+    def watch_gate(self, gate: Gate) -> None:
         try:
             reason = self.query_one("#gate-reason", Static)
             override = self.query_one("#continue-anyway", Checkbox)
@@ -410,8 +439,8 @@ class PrepareScreen(StepScreen):
             self._cancel.set()
             self.wizard.goto(step)
             return
-        gate = self.setup.prepare.gate()
         self.update_gate()
+        gate = self.gate
         self.notify(str(gate.reason or ""), severity="warning", markup=False)
         # Show what blocks: the first open item, and the way past it.
         if not self._point_at_first_problem(force=True) and gate.needs_override:

@@ -6,6 +6,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.reactive import var
 from textual.widgets import Button, Static
 
 from wizard import providers
@@ -20,6 +21,8 @@ from wizard.ui.widgets.choice_list import ChoiceList
 
 class WelcomeScreen(StepScreen):
     STEP = Step.WELCOME
+    # The controller's gate (a provider is chosen) as this screen shows it: Next follows.
+    can_go_on: var[bool] = var(False, init=False)
 
     def compose_body(self) -> ComposeResult:
         session = self.session
@@ -49,7 +52,15 @@ class WelcomeScreen(StepScreen):
 
     def compose_actions(self) -> ComposeResult:
         yield Button(_("Next"), id="next", variant="primary", compact=True,
-                     disabled=self.session.provider is None)
+                     disabled=not self.setup.welcome.can_go_on)
+
+    def after_compose(self) -> None:
+        self.can_go_on = self.setup.welcome.can_go_on
+
+    def watch_can_go_on(self, can_go_on: bool) -> None:
+        for button in self.query("#next").results(Button):
+            button.disabled = not can_go_on
+        self.refresh_bindings()
 
     def _profile_line(self) -> Content:
         profile = self.session.profile
@@ -62,8 +73,7 @@ class WelcomeScreen(StepScreen):
     def on_choice_list_chosen(self, event: ChoiceList.Chosen) -> None:
         if event.choice_list.id == "provider":
             self.setup.welcome.choose(event.value)
-            self.query_one("#next", Button).disabled = False
-            self.refresh_bindings()
+            self.can_go_on = self.setup.welcome.can_go_on
         elif event.choice_list.id == "language" and event.value != i18n.current_language():
             self.wizard.action_switch_language()
 

@@ -181,6 +181,14 @@ class CheckItem(Vertical, can_focus=True):
         self.confirmed = event.value
         self.post_message(self.ConfirmationChanged(self.spec.id, event.value))
 
+    def show_confirmed(self, confirmed: bool) -> None:
+        """Confirmed elsewhere (through the step's controller): the toggle says so, and
+        says nothing back."""
+        self.confirmed = confirmed
+        for toggle in self.query(f"#confirm-{self.spec.id}").results(Checkbox):
+            with toggle.prevent(Checkbox.Changed):
+                toggle.value = confirmed
+
 
 def _same(shown: Content, content: Content) -> bool:
     return shown.plain == content.plain and list(shown.spans) == list(content.spans)
