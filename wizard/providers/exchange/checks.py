@@ -34,6 +34,7 @@ from wizard.core.model import (
 )
 from wizard.core.powershell import literal
 from wizard.providers.exchange.display import CHECKS as DISPLAY_CHECKS
+from wizard.providers.exchange.display import SENDER as BOOKING_SENDER
 
 Check = Callable[[CheckContext], CheckResult]
 
@@ -534,6 +535,7 @@ def check_impersonation(ctx: CheckContext) -> CheckResult:
 
 PLUGIN = ProviderPlugin(
     name="exchange",
+    test_booking_sender=BOOKING_SENDER,
     fields=(
         Field("ews_url", N_("EWS URL or email"), kind="url",
               placeholder="https://mail.example.com/EWS/Exchange.asmx", validate=_valid_url),
