@@ -239,6 +239,8 @@ def booking_item(name: str, email: str, answer: str, copy: Seen | None, *, subje
 
 
 TEST_BOOKING = "test_booking"  # the confirmation that asks for one; "test_booking:ROOM"
+# The checks about what the panels show: a room they flag is read by Cronofy all the same.
+CHECKS = ("room_display", TEST_BOOKING)
 SAMPLE = 3  # rooms a test booking goes to when none is chosen
 
 
@@ -314,7 +316,7 @@ def panel_problems(results: Mapping[str, CheckResult]) -> list[tuple[str, Text]]
     """The rooms (name, what their panel shows wrongly) ``room_display`` and the test booking
     found, each room once (the test booking's word first: it proves what the room keeps)."""
     seen: dict[str, tuple[str, Text]] = {}
-    for check_id in (TEST_BOOKING, "room_display"):
+    for check_id in (TEST_BOOKING, "room_display"):  # the test booking's word first
         result = results.get(check_id)
         for item in result.items if result is not None else ():
             if item.status == Status.WARN and found_in(item.detail):

@@ -437,6 +437,9 @@ class PrepareScreen(StepScreen):
             self._booking = None
             self._show_booking_button()
         self.update_gate()
+        for item in self.query(f"#check-{TEST_BOOKING}").results(CheckItem):
+            # Each room's answer below it: the row to the top (once its lines are laid out).
+            self.call_after_refresh(item.scroll_visible, top=True, animate=False)
 
     def _booking_progress(self) -> None:
         if self._booking is None:
