@@ -224,6 +224,27 @@ async def step1_done(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+async def _test_booking_dialog(pilot: Pilot) -> None:
+    """Step 1's "Test booking…": the dialog that says what it will send, before it does."""
+    await settle(pilot)
+    await _press_button(pilot, "#test-booking")
+
+
+async def _test_booked(pilot: Pilot) -> None:
+    """A test booking to Raum Alster, sent and cancelled: the row names what its copy lost."""
+    from wizard.ui.widgets.check_item import CheckItem
+
+    await _test_booking_dialog(pilot)
+    await pilot.press("enter", "down", "enter")  # the room list: Raum Alster
+    await _press_button(pilot, "#test-booking-yes")
+    for _attempt in range(600):  # settle() may find it quiet before the run has begun
+        rows = list(pilot.app.screen.query("#check-test_booking").results(CheckItem))
+        if rows and rows[0].result.status.done:
+            break
+        await settle(pilot)
+    await settle(pilot)
+
+
 async def _open_reminder(pilot: Pilot) -> None:
     await step1_done(pilot)
     await _press_button(pilot, "#connect")
@@ -353,6 +374,9 @@ SCENES = (
           scenario="impersonation-denied"),
     Scene("03-prepare-exchange-handoff", "exchange", Step.PREPARE, _handoff_dialog,
           env={"HOME": "/home/admin"}),
+    Scene("03-prepare-exchange-test-booking", "exchange", Step.PREPARE, _test_booking_dialog),
+    Scene("03-prepare-exchange-test-booked", "exchange", Step.PREPARE, _test_booked,
+          scenario="room-defaults"),
     Scene("04-prepare-microsoft365", "microsoft365", Step.PREPARE),
     Scene("05-prepare-google", "google", Step.PREPARE, _confirm_google_app),
     Scene("06-connect", "exchange", Step.PREPARE, step1_done),
@@ -363,6 +387,8 @@ SCENES = (
     Scene("09-link-resume", "exchange", Step.PREPARE, _link_resume),
     Scene("10-sign-in", "exchange", Step.PREPARE, _sign_in_modal),
     Scene("11-connected", "exchange", Step.PREPARE, connected),
+    Scene("11-connected-room-defaults", "exchange", Step.PREPARE, connected,
+          scenario="room-defaults"),
     Scene("12-assign", "exchange", Step.PREPARE, assign),
     Scene("12-assign-export", "exchange", Step.PREPARE, _export_dialog,
           env={"HOME": "/home/admin"}),

@@ -281,6 +281,9 @@ class ProviderPlugin:
     # Secret-store keys of a remembered sign-in (a token cache): disconnecting forgets them
     # (and "start over", as it forgets stored_secrets).
     remembered_sign_in: tuple[str, ...] = ()
+    # msgid: who sends the opt-in test booking (the step-1 dialog says so before it is sent);
+    # may name the form's fields ("{username}"). "": the screen offers no test booking.
+    test_booking_sender: str = ""
 
     def spec(self, check_id: str) -> CheckSpec:
         for spec in self.checks:

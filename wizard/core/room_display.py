@@ -27,7 +27,9 @@ the room as the organizer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -304,6 +306,8 @@ def booking_item(name: str, email: str, answer: str, copy: Seen | None, *, subje
 
 
 TEST_BOOKING = "test_booking"  # the confirmation that asks for one; "test_booking:ROOM"
+# The checks about what the panels show: a room they flag is read by Cronofy all the same.
+CHECKS = ("room_display", TEST_BOOKING)
 SAMPLE = 3  # rooms a test booking goes to when none is chosen
 
 
@@ -328,6 +332,63 @@ def not_requested(check_id: str, provider: str) -> CheckResult:
         "Not run: a test booking sends one meeting to a room and cancels it at once; it runs "
         "only when asked for (roomcal check {provider} --test-booking, or the step-1 "
         "screen's “Test booking…” button)."), provider=provider))
+
+
+def request(room: str = "") -> str:
+    """The confirmation that asks for a test booking: to ``room`` (an address), or a sample."""
+    return f"{TEST_BOOKING}:{room}" if room.strip() else TEST_BOOKING
+
+
+def cancelled(check_id: str, code_prefix: str) -> CheckResult:
+    """A test booking cancelled before the rooms answered: nothing to say about them."""
+    return CheckResult(check_id, Status.SKIP, Msg(N_(
+        "Cancelled before the rooms answered; the meeting was cancelled too, nothing stays "
+        "in their calendars.")), code=f"{code_prefix}.cancelled")
+
+
+class _InFlight:
+    """Test bookings sent and not yet cancelled, in this process: quitting waits for them
+    (a check's thread is abandoned when its run ends; its ``finally`` must still run)."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = threading.Condition()
+
+    @contextmanager
+    def booking(self) -> Iterator[None]:
+        with self._idle:
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._count -= 1
+                self._idle.notify_all()
+
+    def wait(self, timeout: float) -> bool:
+        """True once no test booking is left to cancel (False: still one after ``timeout``)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._count == 0, timeout)
+
+
+IN_FLIGHT = _InFlight()
+
+
+def changes(command: str) -> list[str]:
+    """The lines of a fix (``set_calendar_processing``'s) that change a room's settings."""
+    return [line for line in command.splitlines() if line.startswith("Set-CalendarProcessing")]
+
+
+def panel_problems(results: Mapping[str, CheckResult]) -> list[tuple[str, Text]]:
+    """The rooms (name, what their panel shows wrongly) ``room_display`` and the test booking
+    found, each room once (the test booking's word first: it proves what the room keeps)."""
+    seen: dict[str, tuple[str, Text]] = {}
+    for check_id in (TEST_BOOKING, "room_display"):  # the test booking's word first
+        result = results.get(check_id)
+        for item in result.items if result is not None else ():
+            if item.status == Status.WARN and found_in(item.detail):
+                seen.setdefault((item.key or item.name).lower(), (item.name, item.detail))
+    return list(seen.values())
 
 
 def booking_slot() -> tuple[datetime, datetime]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard import providers
+from wizard.core import room_display
 from wizard.core.codec import decode_result, encode_result
 from wizard.core.endpoints import has_userinfo, without_userinfo
 from wizard.core.flow import Gate, Step, open_items, prepare_gate, resumable
@@ -290,6 +291,8 @@ class Session:
         """
         problems: dict[str, tuple[str, Text]] = {}
         for result in self.results.values():
+            if result.check_id in room_display.CHECKS:  # what a panel shows: not Cronofy's
+                continue
             for item in result.items:
                 if item.status in (Status.FAIL, Status.WARN) and item.key:
                     problems.setdefault(item.key.lower(), (item.name, item.detail))

@@ -116,6 +116,9 @@ class WizardApp(App[int]):
         if self.unattended is not None:
             self.unattended.cancel()
         self.navigator.stop()
+        # A test booking still waiting is cancelled before the process ends (cli.run does
+        # not wait for check threads): nothing may stay in a room's calendar.
+        self.setup.prepare.cancel_test_booking()
         self.setup.flush()  # the last background save lands before we exit
 
     def on_mount(self) -> None:

@@ -40,6 +40,7 @@ from wizard.core.model import (
 from wizard.core.powershell import literal
 from wizard.core.sample import noted, spread
 from wizard.providers.exchange.display import CHECKS as DISPLAY_CHECKS
+from wizard.providers.exchange.display import SENDER as BOOKING_SENDER
 
 Check = Callable[[CheckContext], CheckResult]
 log = logging.getLogger(__name__)
@@ -987,6 +988,7 @@ def check_write_access(ctx: CheckContext) -> CheckResult:
 
 PLUGIN = ProviderPlugin(
     name="exchange",
+    test_booking_sender=BOOKING_SENDER,
     fields=(
         Field("ews_url", N_("EWS URL or email"), kind="url",
               placeholder="https://mail.example.com/EWS/Exchange.asmx", validate=_valid_url),

@@ -27,6 +27,8 @@ from wizard.core.i18n import N_
 from wizard.core.model import CheckContext, CheckResult, CheckSpec, Msg, Status, SubResult
 from wizard.core.sample import spread
 
+# Who sends the test booking, as the step-1 dialog says before anything is sent.
+SENDER = N_("the service account {username}")
 PREFIX = "exchange.room_display"
 BOOKING_PREFIX = "exchange.test_booking"
 # The failure codes a report replays (wizard/sandbox/room_calendars.py) and the hand-off fixes.
@@ -136,43 +138,46 @@ def check_test_booking(ctx: CheckContext) -> CheckResult:
                    for _name, email in wanted])
     answers: dict[str, str] = {}
     fresh = item
-    try:
-        _with_busy_retry(ctx, lambda: item.save(send_meeting_invitations=SEND_TO_ALL_AND_SAVE_COPY))
-        deadline = time.monotonic() + rd.ANSWER_WAIT
-        while not ctx.cancel.is_set() and time.monotonic() < deadline:
-            fresh = _with_busy_retry(ctx, lambda: next(iter(account.fetch(ids=[item]))))
-            for attendee in fresh.resources or ():
-                kind = {"Accept": "accepted", "Decline": "declined",
-                        "Tentative": "tentative"}.get(str(attendee.response_type), "")
-                if kind:
-                    answers[str(attendee.mailbox.email_address).lower()] = kind
-            if len(answers) >= len(wanted):
-                break
-            ctx.cancel.wait(0.5)
-        uid = str(fresh.uid or "") if answers else ""
-        # Who sent it: the organizer's own copy names the service account.
-        username = str(ctx.values.get("username", ""))
-        sender = str(getattr(fresh.organizer, "email_address", "") or "") or (
-            username if "@" in username else "")
-        items = []
-        for name, email in wanted:
-            answer = answers.get(email.lower(), "")
-            copy = None
-            if answer in ("accepted", "tentative"):
-                copies = [i for i in _view(ctx, email, start - timedelta(minutes=1),
-                                           end + timedelta(minutes=1),
-                                           ("uid", "subject", "organizer", "body",
-                                            "sensitivity")) if str(i.uid or "") == uid]
-                copy = _seen(copies[0]) if copies else None
-            items.append(rd.booking_item(name, email, answer, copy, subject=subject,
-                                         organizer=str(getattr(fresh.organizer, "name", "")
-                                                       or ""),
-                                         join_url=join_url, code_prefix=BOOKING_PREFIX,
-                                         sender=sender))
-    finally:
-        if item.id:  # cancelled so nothing stays behind, also when interrupted
-            _with_busy_retry(ctx, lambda: item.delete(
-                send_meeting_cancellations=SEND_TO_ALL_AND_SAVE_COPY))
+    with rd.IN_FLIGHT.booking():  # quitting waits for the finally below
+        try:
+            _with_busy_retry(ctx, lambda: item.save(
+                send_meeting_invitations=SEND_TO_ALL_AND_SAVE_COPY))
+            deadline = time.monotonic() + rd.ANSWER_WAIT
+            while not ctx.cancel.is_set() and time.monotonic() < deadline:
+                fresh = _with_busy_retry(ctx, lambda: next(iter(account.fetch(ids=[item]))))
+                for attendee in fresh.resources or ():
+                    kind = {"Accept": "accepted", "Decline": "declined",
+                            "Tentative": "tentative"}.get(str(attendee.response_type), "")
+                    if kind:
+                        answers[str(attendee.mailbox.email_address).lower()] = kind
+                if len(answers) >= len(wanted):
+                    break
+                ctx.cancel.wait(0.5)
+            if ctx.cancel.is_set():  # the finally cancels the meeting
+                return rd.cancelled("test_booking", BOOKING_PREFIX)
+            uid = str(fresh.uid or "") if answers else ""
+            # Who sent it: the organizer's own copy names the service account.
+            username = str(ctx.values.get("username", ""))
+            sender = str(getattr(fresh.organizer, "email_address", "") or "") or (
+                username if "@" in username else "")
+            items = []
+            for name, email in wanted:
+                answer = answers.get(email.lower(), "")
+                copy = None
+                if answer in ("accepted", "tentative"):
+                    copies = [i for i in _view(ctx, email, start - timedelta(minutes=1),
+                                               end + timedelta(minutes=1),
+                                               ("uid", "subject", "organizer", "body",
+                                                "sensitivity")) if str(i.uid or "") == uid]
+                    copy = _seen(copies[0]) if copies else None
+                organizer = str(getattr(fresh.organizer, "name", "") or "")
+                items.append(rd.booking_item(name, email, answer, copy, subject=subject,
+                                             organizer=organizer, join_url=join_url,
+                                             code_prefix=BOOKING_PREFIX, sender=sender))
+        finally:
+            if item.id:  # cancelled so nothing stays behind, also when interrupted
+                _with_busy_retry(ctx, lambda: item.delete(
+                    send_meeting_cancellations=SEND_TO_ALL_AND_SAVE_COPY))
     return rd.booking_result("test_booking", BOOKING_PREFIX, items, command=fix_command,
                              remedy=Msg(REMEDY))
 

@@ -40,6 +40,7 @@ from wizard.core.progress import Throttle
 from wizard.providers.google import vantage
 from wizard.providers.google.display import CALENDAR_SCOPE
 from wizard.providers.google.display import CHECKS as DISPLAY_CHECKS
+from wizard.providers.google.display import SENDER as BOOKING_SENDER
 
 SCOPES = [
     "openid",
@@ -378,6 +379,7 @@ def check_cronofy_app(ctx: CheckContext) -> CheckResult:
 
 PLUGIN = ProviderPlugin(
     name="google",
+    test_booking_sender=BOOKING_SENDER,
     fields=(
         Field("client_secrets", N_("OAuth client JSON"), kind="path", required=False),
         Field("port", N_("Loopback port"), default="8750", validate=_valid_port, local=True),

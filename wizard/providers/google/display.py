@@ -34,6 +34,7 @@ from wizard.core.interaction import SignInRequest
 from wizard.core.model import CheckContext, CheckResult, CheckSpec, Msg, Status, SubResult
 from wizard.core.sample import spread
 
+SENDER = N_("the signed-in administrator")
 PREFIX = "google.room_display"
 BOOKING_PREFIX = "google.test_booking"
 CONCURRENCY = 8
@@ -182,7 +183,6 @@ def check_test_booking(ctx: CheckContext) -> CheckResult:
     wanted = rd.booking_rooms(ctx.confirmations, _rooms(ctx))
     if wanted is None:
         return rd.not_requested("test_booking", "google")
-    from wizard.providers.google.checks import _failure
 
     write = _write_access(ctx)
     if write is None:
@@ -191,6 +191,13 @@ def check_test_booking(ctx: CheckContext) -> CheckResult:
             Msg(N_("Ask for the test booking again and leave “View and edit events on all "
                    "your calendars” ticked on Google's consent screen.")),
             code=f"{BOOKING_PREFIX}.not_granted")
+    with rd.IN_FLIGHT.booking():  # quitting waits for the deletion below
+        return _book(ctx, wanted, write)
+
+
+def _book(ctx: CheckContext, wanted: list[tuple[str, str]], write: str) -> CheckResult:
+    from wizard.providers.google.checks import _failure
+
     read = str(ctx.shared.get("google.token", ""))
     token = secrets.token_hex(4)
     subject = rd.MARKER.format(token=token)
@@ -221,6 +228,8 @@ def check_test_booking(ctx: CheckContext) -> CheckResult:
             if len(answers) >= len(wanted):
                 break
             ctx.cancel.wait(0.5)
+        if ctx.cancel.is_set():  # the finally deletes the event
+            return rd.cancelled("test_booking", BOOKING_PREFIX)
         items = []
         for name, email in wanted:
             answer = answers.get(email.lower(), "")

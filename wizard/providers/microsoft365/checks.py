@@ -33,6 +33,7 @@ from wizard.core.progress import Throttle
 from wizard.providers.microsoft365 import graph, token_cache, vantage
 from wizard.providers.microsoft365.clouds import CLOUDS, DEFAULT
 from wizard.providers.microsoft365.display import CHECKS as DISPLAY_CHECKS
+from wizard.providers.microsoft365.display import SENDER as BOOKING_SENDER
 from wizard.providers.microsoft365.sign_in import DEFAULT_CLIENT_ID, check_sign_in
 
 # Cronofy's Graph connection asks for Microsoft Graph *application* permissions with
@@ -253,6 +254,7 @@ def check_calendar_access(ctx: CheckContext) -> CheckResult:
 
 PLUGIN = ProviderPlugin(
     name="microsoft365",
+    test_booking_sender=BOOKING_SENDER,
     fields=(
         Field("tenant", N_("Tenant"), placeholder="contoso.com", validate=_valid_tenant),
         Field("cloud", N_("Microsoft cloud"), kind="choice", default=DEFAULT,

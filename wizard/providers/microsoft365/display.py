@@ -28,6 +28,8 @@ from wizard.core.model import CheckContext, CheckResult, CheckSpec, Msg, Status,
 from wizard.core.sample import spread
 from wizard.providers.microsoft365 import graph
 
+# Who sends the test booking, as the step-1 dialog says before anything is sent.
+SENDER = N_("the signed-in administrator")
 PREFIX = "microsoft365.room_display"
 BOOKING_PREFIX = "microsoft365.test_booking"
 CONCURRENCY = 8
@@ -121,46 +123,51 @@ def check_test_booking(ctx: CheckContext) -> CheckResult:
     subject = rd.MARKER.format(token=token)
     join_url = rd.JOIN_URL.format(token=token)
     start, end = rd.booking_slot()
-    created = _send(ctx, "POST", "/me/events", {
-        "subject": subject, "body": {"contentType": "text", "content": rd.test_body(token)},
-        "sensitivity": "private", "start": {"dateTime": _when(start), "timeZone": "UTC"},
-        "end": {"dateTime": _when(end), "timeZone": "UTC"},
-        "attendees": [{"type": "resource", "emailAddress": {"address": email, "name": name}}
-                      for name, email in wanted]})
-    if created.status_code >= 400:
-        return graph.http_failure("test_booking", created)
-    event = created.json()
-    event_path = f"/me/events/{quote(str(event['id']), safe='')}"
-    sent_by = (event.get("organizer") or {}).get("emailAddress") or {}
-    organizer, sender = str(sent_by.get("name", "")), str(sent_by.get("address", ""))
-    answers: dict[str, str] = {}
-    try:
-        deadline = time.monotonic() + rd.ANSWER_WAIT
-        while not ctx.cancel.is_set() and time.monotonic() < deadline:
-            fresh = _send(ctx, "GET", event_path)
-            if fresh.status_code < 400:
-                for attendee in fresh.json().get("attendees", []):
-                    kind = GRAPH_ANSWERS.get(str((attendee.get("status") or {}).get("response")))
-                    if kind:
-                        answers[str(attendee["emailAddress"]["address"]).lower()] = kind
-            if len(answers) >= len(wanted):
-                break
-            ctx.cancel.wait(0.5)
-        items = []
-        for name, email in wanted:
-            answer = answers.get(email.lower(), "")
-            copy = None
-            if answer in ("accepted", "tentative"):
-                held = _view(ctx, email, start - timedelta(minutes=1), end + timedelta(minutes=1))
-                copies = [e for e in held if e.get("iCalUId") == event.get("iCalUId")] \
-                    if isinstance(held, list) else []
-                copy = _seen(copies[0]) if copies else None
-            items.append(rd.booking_item(name, email, answer, copy, subject=subject,
-                                         organizer=organizer, join_url=join_url,
-                                         code_prefix=BOOKING_PREFIX, sender=sender))
-    finally:  # cancelled so nothing stays behind, also when interrupted
-        _send(ctx, "POST", f"{event_path}/cancel",
-              {"comment": "roomcal test booking: cancelled at once."})
+    with rd.IN_FLIGHT.booking():  # quitting waits for the cancellation below
+        created = _send(ctx, "POST", "/me/events", {
+            "subject": subject, "body": {"contentType": "text", "content": rd.test_body(token)},
+            "sensitivity": "private", "start": {"dateTime": _when(start), "timeZone": "UTC"},
+            "end": {"dateTime": _when(end), "timeZone": "UTC"},
+            "attendees": [{"type": "resource", "emailAddress": {"address": email, "name": name}}
+                          for name, email in wanted]})
+        if created.status_code >= 400:
+            return graph.http_failure("test_booking", created)
+        event = created.json()
+        event_path = f"/me/events/{quote(str(event['id']), safe='')}"
+        sent_by = (event.get("organizer") or {}).get("emailAddress") or {}
+        organizer, sender = str(sent_by.get("name", "")), str(sent_by.get("address", ""))
+        answers: dict[str, str] = {}
+        try:
+            deadline = time.monotonic() + rd.ANSWER_WAIT
+            while not ctx.cancel.is_set() and time.monotonic() < deadline:
+                fresh = _send(ctx, "GET", event_path)
+                if fresh.status_code < 400:
+                    for attendee in fresh.json().get("attendees", []):
+                        status = attendee.get("status") or {}
+                        kind = GRAPH_ANSWERS.get(str(status.get("response")))
+                        if kind:
+                            answers[str(attendee["emailAddress"]["address"]).lower()] = kind
+                if len(answers) >= len(wanted):
+                    break
+                ctx.cancel.wait(0.5)
+            if ctx.cancel.is_set():  # the finally cancels the meeting
+                return rd.cancelled("test_booking", BOOKING_PREFIX)
+            items = []
+            for name, email in wanted:
+                answer = answers.get(email.lower(), "")
+                copy = None
+                if answer in ("accepted", "tentative"):
+                    held = _view(ctx, email, start - timedelta(minutes=1),
+                                 end + timedelta(minutes=1))
+                    copies = [e for e in held if e.get("iCalUId") == event.get("iCalUId")] \
+                        if isinstance(held, list) else []
+                    copy = _seen(copies[0]) if copies else None
+                items.append(rd.booking_item(name, email, answer, copy, subject=subject,
+                                             organizer=organizer, join_url=join_url,
+                                             code_prefix=BOOKING_PREFIX, sender=sender))
+        finally:  # cancelled so nothing stays behind, also when interrupted
+            _send(ctx, "POST", f"{event_path}/cancel",
+                  {"comment": "roomcal test booking: cancelled at once."})
     return rd.booking_result("test_booking", BOOKING_PREFIX, items, command=fix_command,
                              remedy=Msg(REMEDY))
 

@@ -17,6 +17,7 @@ from wizard.ui.screens.base import StepScreen
 from wizard.ui.screens.connect import region_label
 from wizard.ui.text import plain, styled
 from wizard.ui.widgets.check_item import SYMBOLS
+from wizard.ui.widgets.room_panels import room_panels
 
 
 class ConnectedScreen(StepScreen):
@@ -59,6 +60,7 @@ class ConnectedScreen(StepScreen):
             return
         yield from self._step2_proved(service, rooms, proof)
         yield from self._step1_open()
+        yield from room_panels(self.session.results)  # what the rooms' panels would show
 
     def _step2_proved(self, service: str, rooms: int, proof: str) -> ComposeResult:
         comparison = self.session.comparison

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from pathlib import Path
 
 from textual import on, work
@@ -18,6 +19,7 @@ from textual.widgets import Button, Checkbox, Input, Select, Static
 from wizard.core.flow import Gate, Step, affected_checks, local_time
 from wizard.core.i18n import N_, _
 from wizard.core.model import TOGGLE_ON, CheckResult, Msg, Status, render
+from wizard.core.room_display import ANSWER_WAIT, TEST_BOOKING
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.memory import full_collections_postponed
 from wizard.ui.screens.base import StepScreen
@@ -63,6 +65,8 @@ class PrepareScreen(StepScreen):
         # The field Textual focused when the screen was composed, until the person clicks
         # or types: a run may still point away from that one, never from theirs.
         self._auto_focused: Widget | None = None
+        # A test booking running: since when, and to which rooms (their names).
+        self._booking: tuple[float, list[str]] | None = None
 
     def compose_body(self) -> ComposeResult:
         session = self.session
@@ -90,7 +94,11 @@ class PrepareScreen(StepScreen):
         yield stale
         confirmations = set(session.profile.confirmations)
         for spec in plugin.checks:
-            yield CheckItem(spec, session.results.get(spec.id), spec.id in confirmations)
+            yield CheckItem(spec, session.results.get(spec.id), spec.id in confirmations,
+                            every_item=spec.id == TEST_BOOKING)  # each room's answer
+            if spec.id == TEST_BOOKING and self.setup.prepare.offers_test_booking():
+                # Under its row, which shows how it goes (the bar has no room at 80 columns).
+                yield Button(self._booking_label(), id="test-booking", compact=True)
         yield Static(plain(""), id="gate-reason", classes="hint")
         yield Toggle(_("Continue anyway (I will fix the remaining items later)"),
                      value=session.profile.continue_anyway, id="continue-anyway",
@@ -402,6 +410,84 @@ class PrepareScreen(StepScreen):
         status.show(Msg(N_("Written: {paths}"), paths=", ".join(str(p) for p in written)))
         # After the layout that makes room for it: scrolling now would stop one line short.
         self.call_after_refresh(status.scroll_visible, animate=False)
+
+    # -- the test booking (opt-in: it sends a meeting) --------------------------------
+    @on(Button.Pressed, "#test-booking")
+    def _test_booking_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self._booking is not None:  # while it runs, the button cancels it
+            self._cancel.set()
+            return
+        from wizard.ui.dialogs.test_booking import BookingTestModal
+
+        self._commit_secrets()
+        prepare = self.setup.prepare
+        modal = BookingTestModal(prepare.booking_sender(), prepare.booking_rooms())
+        self.wizard.navigator.open(modal, self._test_booking_confirmed, origin=self)
+
+    def _test_booking_confirmed(self, room: str | None) -> None:
+        if room is None:  # cancelled: nothing is sent
+            return
+        self._drop_pending_recheck()
+        self._commit_secrets()
+        if not self._form_valid():
+            self.update_gate()
+            return
+        self._cancel.set()
+        self._cancel = threading.Event()
+        names = [name for name, _email in self.setup.prepare.booking_targets(room)]
+        self._booking = (time.monotonic(), names)
+        self._booking_progress()
+        self._show_booking_button()
+        for item in self.query(f"#check-{TEST_BOOKING}").results(CheckItem):
+            # The row shows how it goes; the cursor stays on the button that cancels it.
+            self.call_after_refresh(item.scroll_visible, animate=False)
+        self.run_booking_worker(room)
+
+    @work(exclusive=True, group="checks", exit_on_error=False)
+    async def run_booking_worker(self, room: str) -> None:
+        cancel = self._cancel
+        interaction = TuiInteraction(self.wizard, cancel_callback=cancel.set, origin=self)
+        ticks = self.set_interval(1.0, self._booking_progress)
+        try:
+            with full_collections_postponed():
+                async for result in self.setup.prepare.test_booking(interaction, room, cancel):
+                    if result.check_id == TEST_BOOKING and not result.status.done:
+                        continue  # the row says what it waits for (_booking_progress)
+                    if cancel.is_set() and not result.status.done:
+                        continue
+                    if not result.status.done and result.items:
+                        self._progress[result.check_id] = result
+                        continue
+                    self._progress.pop(result.check_id, None)
+                    self._show(result)
+                    self.update_gate()
+                    await asyncio.sleep(0)
+        finally:
+            ticks.stop()
+            self._booking = None
+            self._show_booking_button()
+        self.update_gate()
+        for item in self.query(f"#check-{TEST_BOOKING}").results(CheckItem):
+            # Each room's answer below it: the row to the top (once its lines are laid out).
+            self.call_after_refresh(item.scroll_visible, top=True, animate=False)
+
+    def _booking_progress(self) -> None:
+        if self._booking is None:
+            return
+        started, names = self._booking
+        self._show(CheckResult(TEST_BOOKING, Status.CHECKING, Msg(N_(
+            "One meeting to {rooms}: waiting for the answers, {seconds} of at most {limit} s; "
+            "then it is cancelled."), rooms=", ".join(names) if names else Msg(N_(
+                "a sample of the rooms")), seconds=int(time.monotonic() - started),
+            limit=int(ANSWER_WAIT))))
+
+    def _booking_label(self) -> str:
+        return _("Cancel test booking") if self._booking is not None else _("Test booking…")
+
+    def _show_booking_button(self) -> None:
+        for button in self.query("#test-booking").results(Button):
+            button.label = self._booking_label()
 
     def _drop_pending_recheck(self) -> None:
         """A re-check waiting for typing to pause is covered by the run about to start (or
