@@ -13,7 +13,7 @@ import contextlib
 import threading
 
 import pytest
-from scenes import _connected, settle
+from scenes import connected, settle
 from screen_text import screen_lines
 from textual.widgets import Button
 
@@ -196,7 +196,7 @@ async def test_the_connected_screen_names_rooms_whose_panel_is_wrong(lang: str) 
     with sandbox("room-defaults") as box:
         app = make_app(box, provider="exchange", step=Step.PREPARE, language=lang)
         async with app.run_test(size=(80, 24)) as pilot:
-            await _connected(pilot)
+            await connected(pilot)
             assert isinstance(app.screen, ConnectedScreen)
             section = app.screen.query_one("#room-panels")
             text = _shown(section)
@@ -219,7 +219,7 @@ async def test_healthy_rooms_get_no_section_on_the_connected_screen() -> None:
     with sandbox("healthy") as box:
         app = make_app(box, provider="exchange", step=Step.PREPARE)
         async with app.run_test(size=(80, 24)) as pilot:
-            await _connected(pilot)
+            await connected(pilot)
             assert isinstance(app.screen, ConnectedScreen)
             assert app.session.results["room_display"].status == Status.PASS
             assert not app.screen.query("#room-panels")
