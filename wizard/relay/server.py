@@ -159,6 +159,60 @@ class Relay:
                                             await self.db(self.store.rooms, link["id"])]},
                                  status=202)
 
+    async def resources(self, request: web.Request) -> web.Response:
+        """The rooms Cronofy lists for the link (what the wizard compares with step 1)."""
+        link = await self._own_link(request)
+        if link is None:
+            return _problem(404, "no_such_link", "")
+        if link["status"] != "linked":
+            return _problem(409, "not_linked", f"the link is {link['status']}")
+        try:
+            answer = await self.service_call(link, "GET", "/v1/resources")
+        except CronofyUnreachable:
+            return _problem(502, "cronofy_unreachable", "")
+        listed = _list(answer, "resources")
+        if listed is None:
+            return web.json_response({"error": "resources_unreadable",
+                                      "detail": f"Cronofy answered {answer.status}",
+                                      "cronofy_status": answer.status}, status=502)
+        return web.json_response({"resources": [
+            {"email": str(r.get("email", "")), "name": str(r.get("name", ""))}
+            for r in listed if r.get("email")]})
+
+    async def end_link(self, request: web.Request) -> web.Response:
+        """The organisation disconnects: the link's and its rooms' tokens are revoked at
+        Cronofy and forgotten here; the link answers ``revoked`` from then on."""
+        link = await self._own_link(request)
+        if link is None:
+            return _problem(404, "no_such_link", "")
+        tokens: list[str] = []
+        with contextlib.suppress(SealError, KeyError, TypeError):
+            if link["tokens"]:
+                tokens.append(str(self.sealer.open(link["tokens"], f"link:{link['id']}")
+                                  .get("refresh_token", "")))
+        rooms = await self.db(self.store.rooms, link["id"])
+        for room in rooms:
+            with contextlib.suppress(SealError, KeyError, TypeError):
+                if room["sealed"]:
+                    tokens.append(str(self.sealer.open(room["sealed"], f"room:{room['id']}")
+                                      .get("refresh_token", "")))
+        app = self.cronofy.applications[link["region"]]
+        for token in filter(None, tokens):
+            with contextlib.suppress(CronofyUnreachable):
+                await self.cronofy.call(link["region"], "POST", "/oauth/token/revoke", json={
+                    "client_id": app.client_id, "client_secret": app.client_secret,
+                    "token": token})
+        await self.db(self.store.update_link, link["id"], status="revoked", code="revoked",
+                      tokens="", state_hash="")
+        for room in rooms:
+            await self.db(self.store.update_room, room["id"], sealed="", state_hash="",
+                          **({"phase": "done", "status": "fail", "code": "not_linked",
+                              "detail": "the link was revoked"}
+                             if room["status"] == "pending" else {}))
+        log.info("link.revoked", extra={"fields": {"org": request["org"], "link": link["id"],
+                                                   "tokens": len([t for t in tokens if t])}})
+        return web.json_response(_link_view(await self.db(self.store.link, link["id"])))
+
     async def room_proofs(self, request: web.Request) -> web.Response:
         link = await self._own_link(request)
         if link is None:
@@ -556,6 +610,8 @@ def make_app(relay: Relay) -> web.Application:
     app.router.add_get("/v1/regions", relay.regions)
     app.router.add_post("/v1/links", relay.start_link)
     app.router.add_get("/v1/links/{link_id}", relay.get_link)
+    app.router.add_delete("/v1/links/{link_id}", relay.end_link)
+    app.router.add_get("/v1/links/{link_id}/resources", relay.resources)
     app.router.add_post("/v1/links/{link_id}/rooms", relay.authorize_rooms)
     app.router.add_get("/v1/links/{link_id}/rooms", relay.room_proofs)
     return app

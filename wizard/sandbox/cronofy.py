@@ -16,7 +16,9 @@ default 2); ``retry_after`` (what injected 429s carry: default ``"1"``,
 value} (that endpoint answers exactly this, e.g. ``{ resources = "none" }``: a shape
 Cronofy never sends) with ``answer_status`` = {endpoint = status} (default 200);
 ``disconnected_rooms`` (rooms whose Cronofy profile is not connected: ``/v1/profiles``
-offers a relink URL); ``silent_rooms`` (no callback ever comes for them). A room's
+offers a relink URL); ``policy_excluded_rooms`` (an access policy of the application
+excludes them: their authorization's callback carries ``access_denied`` although the
+service account may open them); ``silent_rooms`` (no callback ever comes for them). A room's
 callback code is exchanged for that room's token, which reads ``/v1/profiles``,
 ``/v1/calendars`` and ``/v1/events`` (also ``fail``-able).
 
@@ -76,6 +78,7 @@ class CronofyState:
     tokens_issued: int = 0
     disconnected: set[str] = field(default_factory=set)  # rooms whose profile needs a relink
     silent: set[str] = field(default_factory=set)  # rooms whose callback never comes
+    excluded: set[str] = field(default_factory=set)  # an access policy refuses them
     # The world of a provider by name (its sandbox service's answer), None when none.
     world: Callable[[str], EnterpriseConnect | None] = lambda provider: None
 
@@ -93,6 +96,7 @@ class CronofyState:
             expire_first_token=bool(section.get("expire_first_token", False)),
             disconnected={str(x).lower() for x in section.get("disconnected_rooms", [])},
             silent={str(x).lower() for x in section.get("silent_rooms", [])},
+            excluded={str(x).lower() for x in section.get("policy_excluded_rooms", [])},
             answer=dict(section.get("answer", {})),
             answer_status={str(k): int(v) for k, v in section.get("answer_status", {}).items()},
         )
@@ -271,7 +275,8 @@ class Cronofy:
         world = self.state.world(entry["provider"])
         payload = ({"authorization": {"code": secrets.token_urlsafe(12),
                                       "state": body.get("state", "")}}
-                   if email in known and (world is None or world.readable(email)) else
+                   if email in known and email not in self.state.excluded and
+                   (world is None or world.readable(email)) else
                    {"authorization": {"error": "access_denied", "state": body.get("state", "")}})
         threading.Thread(target=self._deliver, args=(request, email, callback, payload),
                          daemon=True).start()
