@@ -307,12 +307,13 @@ class AssignScreen(StepScreen):
                 if flagged else "")
         self.app.call_from_thread(self._status, _("Authorizing the assigned rooms…") + note)
         try:
-            done = self.setup.authorize()
+            done = sum(proof.status == "pass" for proof in self.setup.authorize())
         except Exception as exc:
             sentence, remedy = describe(exc)  # a UserFacingError keeps its own sentence
             self.app.call_from_thread(self._status, f"{render(sentence)} {render(remedy)}")
             return
-        failed = [m.calendar for m in self.session.profile.mappings
+        verdicts = self.session.step1_verdicts() if problems is not None else {}
+        failed = [self._failure(m, verdicts) for m in self.session.profile.mappings
                   if m.authorization == "failed"]
         total = len(self.session.profile.mappings)
         text = fill(ngettext("{done} of {total} assigned room authorized.",
@@ -321,6 +322,19 @@ class AssignScreen(StepScreen):
         if failed:
             text += " " + _("Not authorized: {rooms}.").format(rooms=", ".join(failed))
         self.app.call_from_thread(self._status, text + note)
+
+    @staticmethod
+    def _failure(mapping: RoomMapping, verdicts: dict[str, str]) -> str:
+        """A room Cronofy could not prove: its stable code and cause, beside step 1's
+        verdict on the same room."""
+        from wizard.core.proofs import cause
+
+        if not mapping.code:
+            return mapping.calendar
+        text = f"{mapping.calendar} ({mapping.code}: {render(cause(mapping.code))}"
+        if verdicts.get(mapping.email.lower()) == "pass":
+            text += " " + _("roomcal could open it, Cronofy could not.")
+        return text + ")"
 
     def action_finish(self) -> None:
         """Not straight out: a summary first — what was connected, where it is saved."""
