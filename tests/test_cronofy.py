@@ -195,6 +195,36 @@ def test_named_cronofy_scenarios(scenario: str, phrase: str,
     assert payload["ok"] is False and phrase in payload["error"], payload
 
 
+@pytest.mark.parametrize(("scenario", "code", "failed", "cause"), [
+    ("cronofy-policy-excluded", 1, {"elbe@demo.example.com": "authorization_refused"},
+     "access policy"),
+    ("cronofy-profile-disconnected", 1, {"isar@demo.example.com": "profile_disconnected"},
+     "relink"),
+    ("cronofy-authorizations-throttled", 0, {}, ""),
+])
+def test_named_step2_scenarios_prove_each_room(scenario: str, code: int,
+                                               failed: dict[str, str], cause: str,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--lang", "en", "connect", "--scenario", scenario, "--json",
+                 "--authorize", "all"]) == code
+    payload = json.loads(capsys.readouterr().out)
+    rooms = {r["email"]: r for r in payload["rooms"]}
+    assert len(rooms) == 6
+    assert {e: r["code"] for e, r in rooms.items() if r["status"] != "pass"} == failed
+    for email in failed:
+        assert cause in rooms[email]["cause"]
+
+
+@pytest.mark.parametrize(("scenario", "phrase"), [
+    ("relay-unreachable", "roomcal relay at http://127.0.0.1:"),
+    ("relay-link-expired", "sign-in link expired"),
+])
+def test_named_relay_scenarios(scenario: str, phrase: str,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--lang", "en", "connect", "--scenario", scenario]) == 1
+    assert phrase in capsys.readouterr().err
+
+
 async def test_tui_shows_the_link_as_text_and_qr_and_a_failure_as_one_sentence() -> None:
     from scenes import _link_screen
 

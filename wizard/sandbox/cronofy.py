@@ -79,6 +79,8 @@ class CronofyState:
     disconnected: set[str] = field(default_factory=set)  # rooms whose profile needs a relink
     silent: set[str] = field(default_factory=set)  # rooms whose callback never comes
     excluded: set[str] = field(default_factory=set)  # an access policy refuses them
+    # When each API request arrived (time.monotonic()): the benchmark checks the pace.
+    arrivals: list[float] = field(default_factory=list)
     # The world of a provider by name (its sandbox service's answer), None when none.
     world: Callable[[str], EnterpriseConnect | None] = lambda provider: None
 
@@ -371,14 +373,24 @@ def start(sandbox: Any) -> Any:
     app = Router()
     app.add("GET", f"{PREFIX}/enterprise_connect/oauth/authorize", service.authorize)
     api = Router()
-    api.add("POST", f"{PREFIX}/oauth/token", service.token)
-    api.add("POST", f"{PREFIX}/oauth/token/revoke", service.revoke)
-    api.add("GET", f"{PREFIX}/v1/userinfo", service.userinfo)
-    api.add("GET", f"{PREFIX}/v1/resources", service.resources)
-    api.add("POST", f"{PREFIX}/v1/service_account_authorizations", service.authorizations)
-    api.add("GET", f"{PREFIX}/v1/profiles", service.profiles)
-    api.add("GET", f"{PREFIX}/v1/calendars", service.calendars)
-    api.add("GET", f"{PREFIX}/v1/events", service.events)
+
+    def counted(handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
+        def arrived(request: Request) -> Response:
+            state.arrivals.append(time.monotonic())  # list.append: atomic
+            return handler(request)
+
+        return arrived
+
+    for method, path, handler in (
+            ("POST", "/oauth/token", service.token),
+            ("POST", "/oauth/token/revoke", service.revoke),
+            ("GET", "/v1/userinfo", service.userinfo),
+            ("GET", "/v1/resources", service.resources),
+            ("POST", "/v1/service_account_authorizations", service.authorizations),
+            ("GET", "/v1/profiles", service.profiles),
+            ("GET", "/v1/calendars", service.calendars),
+            ("GET", "/v1/events", service.events)):
+        api.add(method, f"{PREFIX}{path}", counted(handler))
     app_server = sandbox.serve(app, "cronofy-app", tls=True)
     api_server = sandbox.serve(api, "cronofy-api", tls=True)
     return ServiceHandle(
