@@ -50,7 +50,7 @@ CASES = [
     ("fail = { resources = 402 }", "", [], False, "did not list the room calendars (HTTP 402)"),
     ("fail = { resources = 403 }", "", [], False, "did not list the room calendars (HTTP 403)"),
     ("", "unreachable = true", [], False, "could not be reached"),
-    ("", "link_ttl_s = 0.05", [], False, "sign-in link expired"),
+    ("", "link_ttl_s = 0", [], False, "sign-in link expired"),
 ]
 
 

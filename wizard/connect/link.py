@@ -124,8 +124,11 @@ def refusal(link: Link) -> UserFacingError:
     sentence, remedy = REFUSALS.get(link.code, (
         N_("Cronofy did not link the calendar service ({code})."),
         N_("Link again; if it keeps failing, tell your meeting-room vendor.")))
-    return UserFacingError(Msg(sentence, code=link.code or link.status), Msg(remedy),
-                           code=REFUSED)
+    refusal_ = Msg(sentence, code=link.code or link.status)
+    if link.detail:  # server text: a parameter, never part of ours
+        refusal_ = Msg(N_("{refusal} Cronofy says: {reason}"), refusal=refusal_,
+                       reason=link.detail)
+    return UserFacingError(refusal_, Msg(remedy), code=REFUSED)
 
 
 def run_link(request: LinkRequest, *, relay: RelayClient, interaction: Interaction,

@@ -64,6 +64,7 @@ class Link:
     region: str
     status: str  # pending | linked | refused | expired
     code: str = ""
+    detail: str = ""  # the calendar service's reason, as Cronofy passed it on (refused)
     account: str = ""
     expires_at: str = ""
     authorize_url: str = ""
@@ -72,11 +73,12 @@ class Link:
     def from_json(cls, data: Any) -> Link:
         if not isinstance(data, dict) or not all(
                 isinstance(data.get(key, ""), str) for key in
-                ("id", "region", "status", "code", "account", "expires_at", "authorize_url")) \
+                ("id", "region", "status", "code", "detail", "account", "expires_at",
+                 "authorize_url")) \
                 or not data.get("id"):
             raise _unexpected("link")
         return cls(**{key: str(data.get(key, "")) for key in
-                      ("id", "region", "status", "code", "account", "expires_at",
+                      ("id", "region", "status", "code", "detail", "account", "expires_at",
                        "authorize_url")})
 
 

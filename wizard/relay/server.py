@@ -245,8 +245,11 @@ class Relay:
         code = request.query.get("code", "")
         if error or not code:
             reason = REDIRECT_ERRORS.get(error, "authorize_failed")
+            # The calendar service's reason as Cronofy passes it on: text, never a secret.
+            said = "".join(c for c in request.query.get("error_description", "")
+                           if c.isprintable())[:300]
             if await self.db(self.store.update_link, link_id, when_status="pending",
-                             status="refused", code=reason, state_hash=""):
+                             status="refused", code=reason, detail=said, state_hash=""):
                 log.info("link.refused", extra={"fields": {"link": link_id, "code": reason}})
             return _page(200, _("Cronofy did not connect the calendar service. roomcal shows "
                                 "why; you can close this page."))
@@ -526,7 +529,7 @@ def _errors(body: Any) -> str:
 def _link_view(link: Row) -> dict[str, Any]:
     return {"id": link["id"], "region": link["region"], "provider": link["provider"],
             "status": "pending" if link["status"] == "exchanging" else link["status"],
-            "code": link["code"], "account": link["account"],
+            "code": link["code"], "detail": link["detail"], "account": link["account"],
             "expires_at": datetime.fromtimestamp(link["expires"], UTC).isoformat()}
 
 
