@@ -440,6 +440,20 @@ class Setup:
         asked = {e.lower() for e in wanted} if wanted is not None else None
         return [p for p in proofs if asked is None or p.email.lower() in asked]
 
+    @staticmethod
+    def proof_cause(code: str) -> Msg:
+        """The cause of a room's failure code from the relay, in one sentence."""
+        from wizard.connect.proofs import cause
+
+        return cause(code)
+
+    @staticmethod
+    def proved() -> str:
+        """msgid: what Cronofy proved of a room that passed."""
+        from wizard.connect.proofs import PROVED
+
+        return PROVED
+
     def _keep_proofs(self, proofs: list[RoomProof], seen: dict[str, tuple[str, str]],
                      on_result: Callable[[RoomMapping], None]) -> None:
         """The rooms whose proof changed, into the mappings (on the main thread)."""

@@ -88,7 +88,7 @@ def _ask_for_token(setup: Setup) -> None:
 
 def _proven(setup: Setup, proofs: list[RoomProof]) -> list[dict[str, Any]]:
     """Each room's proof with its cause and, for a room step 1 checked, step 1's verdict."""
-    from wizard.core.proofs import cause
+    from wizard.connect.proofs import cause
 
     verdicts = setup.session.step1_verdicts()
     proven = []

@@ -155,6 +155,7 @@ def run_link(request: LinkRequest, *, relay: RelayClient, interaction: Interacti
     resources = read_resources(relay, current.id)
     connection = Connection(
         provider=request.provider, account=current.account, region=region,
+        service_account_id=current.service_account_id,
         rooms=len(resources), linked_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         link_id=current.id)
     return LinkOutcome(connection, resources,

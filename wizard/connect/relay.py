@@ -66,6 +66,7 @@ class Link:
     code: str = ""
     detail: str = ""  # the calendar service's reason, as Cronofy passed it on (refused)
     account: str = ""
+    service_account_id: str = ""  # Cronofy's ser_… (linked)
     expires_at: str = ""
     authorize_url: str = ""
 
@@ -73,13 +74,13 @@ class Link:
     def from_json(cls, data: Any) -> Link:
         if not isinstance(data, dict) or not all(
                 isinstance(data.get(key, ""), str) for key in
-                ("id", "region", "status", "code", "detail", "account", "expires_at",
-                 "authorize_url")) \
+                ("id", "region", "status", "code", "detail", "account", "service_account_id",
+                 "expires_at", "authorize_url")) \
                 or not data.get("id"):
             raise _unexpected("link")
         return cls(**{key: str(data.get(key, "")) for key in
-                      ("id", "region", "status", "code", "detail", "account", "expires_at",
-                       "authorize_url")})
+                      ("id", "region", "status", "code", "detail", "account",
+                       "service_account_id", "expires_at", "authorize_url")})
 
 
 @dataclass(frozen=True)

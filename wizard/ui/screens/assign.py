@@ -323,15 +323,13 @@ class AssignScreen(StepScreen):
             text += " " + _("Not authorized: {rooms}.").format(rooms=", ".join(failed))
         self.app.call_from_thread(self._status, text + note)
 
-    @staticmethod
-    def _failure(mapping: RoomMapping, verdicts: dict[str, str]) -> str:
+    def _failure(self, mapping: RoomMapping, verdicts: dict[str, str]) -> str:
         """A room Cronofy could not prove: its stable code and cause, beside step 1's
         verdict on the same room."""
-        from wizard.core.proofs import cause
-
         if not mapping.code:
             return mapping.calendar
-        text = f"{mapping.calendar} ({mapping.code}: {render(cause(mapping.code))}"
+        cause = render(self.setup.proof_cause(mapping.code))
+        text = f"{mapping.calendar} ({mapping.code}: {cause}"
         if verdicts.get(mapping.email.lower()) == "pass":
             text += " " + _("roomcal could open it, Cronofy could not.")
         return text + ")"

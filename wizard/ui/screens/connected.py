@@ -103,13 +103,11 @@ class ConnectedScreen(StepScreen):
 
     def _cronofy_proved(self) -> ComposeResult:
         """What Cronofy proved of the rooms authorized so far (on the assign screen)."""
-        from wizard.core.proofs import PROVED
-
         done = [m for m in self.session.profile.mappings
                 if m.authorization in ("authorized", "failed")]
         passed = sum(m.authorization == "authorized" for m in done)
         if done and passed == len(done):
-            yield Static(plain(_(PROVED)), classes="hint", id="cronofy-proved")
+            yield Static(plain(_(self.setup.proved())), classes="hint", id="cronofy-proved")
         elif done:
             yield Static(plain(fill(_("Cronofy proved {passed} of {total} authorized rooms; "
                                       "the assign screen says why the others failed."),

@@ -1,5 +1,6 @@
 """What Cronofy proved of each room (step 2): the relay's stable failure codes, each with
-its cause in one sentence (docs/relay.md lists the codes)."""
+its cause in one sentence (docs/relay.md lists the codes). The UI asks for them through
+``wizard.app.Setup`` (it speaks to no part of connect itself)."""
 
 from __future__ import annotations
 
