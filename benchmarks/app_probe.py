@@ -65,7 +65,7 @@ async def run(mode: str, scenario: str, provider: str, why: bool = False
     from wizard.core.settings import Settings
     from wizard.sandbox.scenario import load
     from wizard.ui.app import WizardApp
-    from wizard.ui.screens.signin import SignInModal
+    from wizard.ui.dialogs.signin import SignInModal
 
     box = RemoteSandbox(load(scenario), (provider,))
     control = subprocess.Popen([sys.executable, str(CONTROL)], stdin=subprocess.PIPE,

@@ -4,8 +4,10 @@
                                 [--big 5000]
 
 1. Overlap: all step-1 checks with N rooms at L ms per request, wall time vs
-   the critical path (the dependency chain plus ceil(N / concurrency) rounds
-   of per-room requests) — budget ≤ 1.2×.
+   the critical path (the dependency chain, then the per-room checks in rounds:
+   impersonation one request per room, notifications two; the rounds grow from
+   the limiter's start to its ceiling as slow start does, wizard.core.limiter) —
+   budget ≤ 1.2×.
 2. Memory: peak RSS of the wizard after step 1 with 5 000 rooms vs the idle
    wizard after step 1 with the 6 rooms of ``healthy`` — budget ≤ 1.5×. The
    baseline has the same provider libraries loaded (exchangelib and lxml alone
@@ -62,10 +64,8 @@ def overlap(provider: str, rooms: int, latency_ms: int, auth: str = "") -> dict[
         results = asyncio.run(collect(checks.checks, ctx))
         wall = time.perf_counter() - started
     requests = box.requests
-    bound = getattr(__import__(f"wizard.providers.{provider}.checks", fromlist=["x"]),
-                    "ROOM_CONCURRENCY", 8)
-    per_room = max(1, round((requests - _chain_requests(results)) / max(rooms, 1)))
-    trips = _chain_requests(results) + -(-rooms // bound) * per_room
+    budget = __import__(f"wizard.providers.{provider}.checks", fromlist=["x"]).ROOM_BUDGET
+    trips = CHAIN + _room_trips(rooms, PER_ROOM, budget.start, budget.ceiling)
     if auth == "ntlm":
         # NTLM signs in each connection (NEGOTIATE, AUTHENTICATE: two more round
         # trips): once for the chain, once more when the pool opens its other
@@ -73,13 +73,27 @@ def overlap(provider: str, rooms: int, latency_ms: int, auth: str = "") -> dict[
         trips += 2 * 2
     critical = trips * latency_ms / 1000
     return {"wall_s": wall, "critical_path_s": critical, "ratio": wall / critical,
-            "requests": requests, "concurrency": bound,
+            "requests": requests, "concurrency": f"{budget.start}→{budget.ceiling}",
             "statuses": {k: v.status.value for k, v in results.items()}}
 
 
-def _chain_requests(results: dict) -> int:
-    # One request per check in the chain before the per-room fan-out.
-    return max(1, len(results) - 1)
+CHAIN = 4  # endpoint, credentials, room_list, rooms: one request each, one after another
+PER_ROOM = (1, 2)  # the per-room checks in turn: impersonation, notifications (Sub + Unsub)
+
+
+def _room_trips(rooms: int, per_room: tuple[int, ...], start: int, ceiling: int) -> int:
+    """Round trips of the per-room checks, one after another, sharing one limiter: each
+    round sends as many rooms as the limit allows; every healthy answer adds one (slow
+    start: the limit doubles per round up to the ceiling)."""
+    limit, trips = start, 0
+    for requests in per_room:
+        left = rooms
+        while left:
+            wave = min(limit, left)
+            left -= wave
+            trips += requests
+            limit = min(ceiling, limit + wave)
+    return trips
 
 
 def app_probe(mode: str, scenario: str, provider: str) -> dict[str, float]:

@@ -110,7 +110,7 @@ async def _pause_and_type(pilot: Pilot, rng: random.Random, run: Run) -> None:
 
 async def _language_in_dialog(pilot: Pilot, rng: random.Random, run: Run) -> None:
     """ctrl+l while a dialog is open: it stays open (a sign-in may end by itself)."""
-    from wizard.ui.screens.signin import SignInModal
+    from wizard.ui.dialogs.signin import SignInModal
 
     if not pilot.app.screen.is_modal:
         await pilot.press("f1")  # the keys list, a dialog open everywhere

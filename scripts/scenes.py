@@ -94,7 +94,7 @@ async def settle(pilot: Pilot, *, sign_in: bool = True) -> None:
     ``sign_in``: when a check or the link waits for a sign-in, press the demo's
     "Sign in with the sandbox" button, as a guide would (Enter).
     """
-    from wizard.ui.screens.signin import SignInModal
+    from wizard.ui.dialogs.signin import SignInModal
 
     app = pilot.app
     quiet_rounds = 0
@@ -191,9 +191,28 @@ async def _first_failure(pilot: Pilot) -> None:
     await settle(pilot)
 
 
-async def _step1_done(pilot: Pilot) -> None:
-    """Step 1 checked against the sandbox, then on to step 2 — as a person would."""
+async def click(pilot: Pilot, selector: str) -> None:
+    """Click ``selector`` once it is shown and enabled, scrolled into view first as a person
+    would (a failed check scrolls the form up to show its fix)."""
+    for _ in range(400):
+        found = pilot.app.screen.query(selector)
+        if found and not found.first().disabled and found.first().region.area:
+            found.first().scroll_visible(animate=False, immediate=True)
+            await pilot.pause()
+            await pilot.click(selector)
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"{selector} never clickable on {pilot.app.screen}")
+
+
+async def step1_done(pilot: Pilot) -> None:
+    """Step 1 checked against the sandbox, then on to step 2 — as a person would (on step
+    2's first screen already: nothing to do)."""
+    from wizard.ui.screens.prepare import PrepareScreen
+
     await settle(pilot)
+    if not isinstance(pilot.app.screen, PrepareScreen):
+        return
     # Next once the checklist is complete, as a person waits for it: on a busy machine
     # settle() can find everything quiet before the checks have even started.
     for _attempt in range(600):
@@ -205,27 +224,64 @@ async def _step1_done(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+async def _test_booking_dialog(pilot: Pilot) -> None:
+    """Step 1's "Test booking…": the dialog that says what it will send, before it does."""
+    await settle(pilot)
+    await _press_button(pilot, "#test-booking")
+
+
+async def _test_booked(pilot: Pilot) -> None:
+    """A test booking to Raum Alster, sent and cancelled: the row names what its copy lost."""
+    from wizard.ui.widgets.check_item import CheckItem
+
+    await _test_booking_dialog(pilot)
+    await pilot.press("enter", "down", "enter")  # the room list: Raum Alster
+    await _press_button(pilot, "#test-booking-yes")
+    for _attempt in range(600):  # settle() may find it quiet before the run has begun
+        rows = list(pilot.app.screen.query("#check-test_booking").results(CheckItem))
+        if rows and rows[0].result.status.done:
+            break
+        await settle(pilot)
+    await settle(pilot)
+
+
 async def _open_reminder(pilot: Pilot) -> None:
-    await _step1_done(pilot)
+    await step1_done(pilot)
     await _press_button(pilot, "#connect")
 
 
-async def _after_reminder(pilot: Pilot) -> None:
+async def after_reminder(pilot: Pilot) -> None:
+    """Step 2's first screen, the reminder read: the terms toggle in front of Link."""
     await _open_reminder(pilot)
     await pilot.click("#reminder-continue")
     await settle(pilot)
 
 
-async def _link_screen(pilot: Pilot) -> None:
-    await _after_reminder(pilot)
+async def link_screen(pilot: Pilot) -> None:
+    """The Enterprise Connect page: its gate held on the way (Link waits for the terms)."""
+    await after_reminder(pilot)
+    assert pilot.app.screen.query_one("#link").disabled, "Link before the terms"
     await pilot.click("#terms-connect")
     await pilot.click("#link")
     await settle(pilot)
 
 
+async def signed_in(pilot: Pilot) -> None:
+    """From the link page to "connected": the terms again, Sign in, the sandbox's sign-in."""
+    assert pilot.app.screen.query_one("#sign-in").disabled, "Sign in before the terms"
+    await pilot.click("#terms-link")
+    await pilot.click("#sign-in")
+    for _attempt in range(600):  # not settle(): the link worker waits for this sign-in
+        await pilot.pause(0.05)
+        if pilot.app.screen.query("#sandbox"):
+            break
+    await pilot.click("#sandbox")
+    await settle(pilot)
+
+
 async def _region_menu(pilot: Pilot) -> None:
     """The data-centre list open (Select's menu, with Textual's own key hints)."""
-    await _link_screen(pilot)
+    await link_screen(pilot)
     await pilot.click("#region")
     await settle(pilot)
 
@@ -234,16 +290,16 @@ async def _link_resume(pilot: Pilot) -> None:
     """Back on the link screen after a link was cut short three minutes ago."""
     import time
 
-    pilot.app.session.update(pending_link={  # type: ignore[attr-defined]
+    pilot.app.setup.session.keep_pending_link({  # type: ignore[attr-defined]
         "state": "STATE", "port": 8751, "region": "de",
         "redirect_uri": "http://127.0.0.1:8751/", "started": time.time() - 180})
-    await _link_screen(pilot)
+    await link_screen(pilot)
 
 
 async def _sign_in_modal(pilot: Pilot) -> None:
-    from wizard.ui.screens.signin import SignInModal
+    from wizard.ui.dialogs.signin import SignInModal
 
-    await _link_screen(pilot)
+    await link_screen(pilot)
     request = SignInRequest(  # as step 2's link asks it: the relay's redirect, any device
         service="cronofy",
         url="https://app-de.cronofy.com/enterprise_connect/oauth/authorize?response_type=code"
@@ -258,26 +314,27 @@ async def _sign_in_modal(pilot: Pilot) -> None:
     await settle(pilot, sign_in=False)
 
 
-async def _connected(pilot: Pilot) -> None:
-    await _link_screen(pilot)
-    await pilot.click("#terms-link")
-    await pilot.click("#sign-in")
-    for _attempt in range(600):  # not settle(): the link worker waits for this sign-in
-        await pilot.pause(0.05)
-        if pilot.app.screen.query("#sandbox"):
-            break
-    await pilot.click("#sandbox")
-    await settle(pilot)
+async def connected(pilot: Pilot, *,
+                    before_sign_in: Callable[[Pilot], Awaitable[None]] | None = None) -> None:
+    """From step 1 (or step 2's first screen) to "connected", as a person clicks;
+    ``before_sign_in``: what they do on the link page first (another service, say)."""
+    from wizard.ui.screens.connected import ConnectedScreen
+
+    await link_screen(pilot)
+    if before_sign_in is not None:
+        await before_sign_in(pilot)
+    await signed_in(pilot)
+    assert isinstance(pilot.app.screen, ConnectedScreen), pilot.app.screen
 
 
-async def _assign(pilot: Pilot) -> None:
-    await _connected(pilot)
+async def assign(pilot: Pilot) -> None:
+    await connected(pilot)
     await pilot.click("#next")
     await settle(pilot)
 
 
 async def _export_dialog(pilot: Pilot) -> None:
-    await _assign(pilot)
+    await assign(pilot)
     await pilot.press("ctrl+e")  # the table has the focus
     await settle(pilot)
 
@@ -306,7 +363,7 @@ class Scene:
             session.choose_provider(self.provider)
         session.set_step(self.step)
         if self.theme:
-            session.update(theme=self.theme)
+            setup.set_theme(self.theme)
         return setup
 
 
@@ -318,17 +375,22 @@ SCENES = (
           scenario="impersonation-denied"),
     Scene("03-prepare-exchange-handoff", "exchange", Step.PREPARE, _handoff_dialog,
           env={"HOME": "/home/admin"}),
+    Scene("03-prepare-exchange-test-booking", "exchange", Step.PREPARE, _test_booking_dialog),
+    Scene("03-prepare-exchange-test-booked", "exchange", Step.PREPARE, _test_booked,
+          scenario="room-defaults"),
     Scene("04-prepare-microsoft365", "microsoft365", Step.PREPARE),
     Scene("05-prepare-google", "google", Step.PREPARE, _confirm_google_app),
-    Scene("06-connect", "exchange", Step.PREPARE, _step1_done),
+    Scene("06-connect", "exchange", Step.PREPARE, step1_done),
     Scene("07-connect-reminder", "exchange", Step.PREPARE, _open_reminder),
-    Scene("08-connect-terms", "exchange", Step.PREPARE, _after_reminder),
-    Scene("09-link", "exchange", Step.PREPARE, _link_screen),
+    Scene("08-connect-terms", "exchange", Step.PREPARE, after_reminder),
+    Scene("09-link", "exchange", Step.PREPARE, link_screen),
     Scene("09-link-region-menu", "exchange", Step.PREPARE, _region_menu),
     Scene("09-link-resume", "exchange", Step.PREPARE, _link_resume),
     Scene("10-sign-in", "exchange", Step.PREPARE, _sign_in_modal),
-    Scene("11-connected", "exchange", Step.PREPARE, _connected),
-    Scene("12-assign", "exchange", Step.PREPARE, _assign),
+    Scene("11-connected", "exchange", Step.PREPARE, connected),
+    Scene("11-connected-room-defaults", "exchange", Step.PREPARE, connected,
+          scenario="room-defaults"),
+    Scene("12-assign", "exchange", Step.PREPARE, assign),
     Scene("12-assign-export", "exchange", Step.PREPARE, _export_dialog,
           env={"HOME": "/home/admin"}),
     Scene("13-too-small", None, Step.WELCOME, size=(60, 20)),

@@ -166,3 +166,55 @@ capacity = 12
     text = anonymous.read_text(encoding="utf-8")
     assert "Kesselhaus" not in text and "Speicherstadt" not in text
     assert "Building 1" in text and "Building 2" in text
+
+
+def test_the_ews_hosts_addresses_are_pseudonyms_of_their_kind(tmp_path: Path) -> None:
+    """public_name names the EWS host's resolved addresses: the customer's, so they are
+    replaced — by addresses of the same kind (internal stays internal, public public),
+    one per address, the same wherever it stands, and the report still replays."""
+    import ipaddress
+
+    from wizard.providers.exchange.checks import internal_address
+
+    report = {
+        "roomcal_report": 2, "provider": "exchange",
+        "inputs": {"exchange": {"ews_url": "https://mail.contoso.example/EWS/Exchange.asmx"}},
+        "checks": [
+            {"id": "public_name", "status": "warn", "code": "exchange.private_name",
+             "detail": "mail.contoso.example resolves only to internal addresses "
+                       "(10.20.30.40, fd12:3456::7).",
+             "detail_msg": {"id": "{host} resolves only to internal addresses ({addresses}): "
+                                  "x", "params": {"host": "mail.contoso.example",
+                                                  "addresses": "10.20.30.40, fd12:3456::7"}},
+             "remedy": "Allow 10.20.30.40 through the firewall"},
+            {"id": "other", "status": "pass", "detail": "public at 198.51.100.23",
+             "detail_msg": {"id": "{addresses}", "params": {"addresses": "198.51.100.23"}}},
+        ],
+    }
+    out = anonymize(report)
+    text = dumps(out)
+    for original in ("10.20.30.40", "fd12:3456::7", "198.51.100.23", "contoso"):
+        assert original not in text, original
+    first, second = out["checks"]
+    internal = first["detail_msg"]["params"]["addresses"].split(", ")
+    public = second["detail_msg"]["params"]["addresses"]
+    assert len(set(internal)) == 2
+    assert all(internal_address(a) for a in internal)  # the warning's meaning stays
+    assert not internal_address(public) and ipaddress.ip_address(public)
+    assert internal[0] in first["remedy"] and ", ".join(internal) in first["detail"]
+    assert anonymize(report) == out  # stable
+
+
+def test_an_anonymized_internal_name_replays(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    path = _report(tmp_path, "exchange", "exchange-internal-name", "--anonymize")
+    text = path.read_text(encoding="utf-8")
+    assert "10.20.30.40" not in text
+    address = next(c for c in json.loads(text)["checks"]
+                   if c["id"] == "public_name")["detail_msg"]["params"]["addresses"]
+    capsys.readouterr()
+    assert main(["--lang", "en", "check", "exchange", "--scenario", str(path), "--json"]) == 0
+    check = next(c for c in json.loads(capsys.readouterr().out)["checks"]
+                 if c["id"] == "public_name")
+    assert (check["status"], check["code"]) == ("warn", "exchange.private_name")
+    assert address in check["detail"]  # the pseudonymous address is the replay's world

@@ -1,7 +1,7 @@
 """Answers files in the TUI: attended they fill the forms; unattended the real screens run.
 
 Nothing here sets a widget's value or calls a screen's private method: the person's part
-is played by the autopilot (unattended) or by keys and clicks (attended).
+is played by the steps' controllers (unattended) or by keys and clicks (attended).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from scenes import settle
-from textual.widgets import Checkbox, Input, Select
+from textual.widgets import Button, Checkbox, Input, Select
 
 from leaks import collect_secrets, files_text, find_leaks
 from ui_support import make_setup, sandbox
@@ -20,7 +20,7 @@ from wizard.app.answers import apply, load
 from wizard.core.flow import Step
 from wizard.core.model import Status
 from wizard.ui.app import WizardApp
-from wizard.ui.screens.connect import ConnectScreen
+from wizard.ui.screens.connect import ConnectScreen, LinkScreen
 from wizard.ui.screens.connected import ConnectedScreen
 from wizard.ui.screens.prepare import PrepareScreen
 from wizard.ui.widgets.check_item import CheckItem
@@ -145,7 +145,7 @@ async def test_unattended_stops_at_the_first_failing_check(tmp_path: Path) -> No
     with sandbox("impersonation-denied") as box:
         app = _app(box, path)
         async with app.run_test(size=(80, 24)) as pilot:
-            await _until(pilot, lambda: app.autopilot is not None and app.autopilot.stopped,
+            await _until(pilot, lambda: app.unattended is not None and app.unattended.stopped,
                          "stopped")
             await settle(pilot, sign_in=False)
             assert isinstance(app.screen, PrepareScreen)  # never pressed on past it
@@ -169,7 +169,7 @@ async def test_unattended_google_without_confirmation_stops_there(tmp_path: Path
     with sandbox("healthy", services=("google", "cronofy")) as box:
         app = _app(box, path)
         async with app.run_test(size=(80, 24)) as pilot:
-            await _until(pilot, lambda: app.autopilot is not None and app.autopilot.stopped,
+            await _until(pilot, lambda: app.unattended is not None and app.unattended.stopped,
                          "stopped")
             item = app.screen.query_one("#check-cronofy_app", CheckItem)
             assert item.result.status == Status.MANUAL
@@ -184,12 +184,65 @@ async def test_unattended_without_accepted_terms_stops_at_the_toggle(tmp_path: P
     with sandbox("healthy", services=("exchange", "cronofy")) as box:
         app = _app(box, path)
         async with app.run_test(size=(80, 24)) as pilot:
-            await _until(pilot, lambda: app.autopilot is not None and app.autopilot.stopped,
+            await _until(pilot, lambda: app.unattended is not None and app.unattended.stopped,
                          "stopped")
             assert isinstance(app.screen, ConnectScreen)
             terms = app.screen.query_one("#terms-connect", Checkbox)
             assert app.focused is terms and not terms.value
             assert app.session.profile.reminder_acknowledged  # it got that far
+            await _quit(pilot)
+        assert app.return_code == 1
+
+
+async def test_unattended_stops_at_a_value_the_form_refuses(tmp_path: Path) -> None:
+    path = _answers_file(tmp_path, """
+        language = "en"
+        provider = "exchange"
+        unattended = true
+        [form]
+        username = ""
+        [connect]
+        accept_terms = true
+    """)
+    with sandbox("healthy", services=("exchange", "cronofy")) as box:
+        app = _app(box, path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _until(pilot, lambda: app.unattended is not None and app.unattended.stopped,
+                         "stopped")
+            await settle(pilot, sign_in=False)
+            assert isinstance(app.screen, PrepareScreen)
+            assert app.focused is app.screen.query_one("#field-username", Input)
+            error = app.screen.query_one("#row-username .field-error")
+            assert error.display and "Required" in str(error.render())
+            notes = [n.message for n in app._notifications]
+            assert any('"Service account" needs a valid value' in note for note in notes), notes
+            assert not app.session.results  # nothing was checked with a refused value
+            await _quit(pilot)
+        assert app.return_code == 1
+
+
+async def test_unattended_stops_at_a_failed_link_with_its_sentence(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cronofy's consent is refused at the sign-in the relay's link opens: the link fails,
+    and the run says why — the link's own sentence — where it stopped."""
+    monkeypatch.setenv("ROOMCAL_TEST_EWS_PASSWORD", PASSWORD)
+    path = _answers_file(tmp_path, UNATTENDED["exchange"])
+    scenario = _scenario(tmp_path)
+    scenario.write_text(scenario.read_text(encoding="utf-8") + "deny = true\n",
+                        encoding="utf-8")
+    with sandbox(str(scenario)) as box:
+        app = _app(box, path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _until(pilot, lambda: app.unattended is not None and app.unattended.stopped,
+                         "stopped")
+            await settle(pilot, sign_in=False)
+            assert isinstance(app.screen, LinkScreen)
+            assert app.focused is app.screen.query_one("#sign-in", Button)
+            shown = str(app.screen.query_one("#link-error").render()).strip()
+            assert "Zustimmung verweigert" in shown, shown  # the file asks for German
+            notes = [n.message for n in app._notifications]
+            assert any(shown in note for note in notes), (shown, notes)
+            assert app.session.profile.connection is None
             await _quit(pilot)
         assert app.return_code == 1
 
@@ -224,7 +277,7 @@ async def test_attended_fills_the_form_and_waits_for_the_person(tmp_path: Path,
             assert screen.query_one("#field-auth", Select).value == "basic"
             assert screen.query_one("#field-password", Input).value == PASSWORD
             assert app.session.results["credentials"].status == Status.PASS  # the file's secret
-            assert app.autopilot is None
+            assert app.unattended is None
             await pilot.pause(0.5)
             assert app.screen is screen  # nobody goes on but the person
             await pilot.click("#next")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -18,31 +19,39 @@ def _tool(name: str) -> str:
     return found
 
 
-def _lint_imports() -> subprocess.CompletedProcess[str]:
-    return subprocess.run([_tool("lint-imports"), "--no-cache"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+def _lint_imports(checkout: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """lint-imports on ``checkout``'s package (its directory first on the path)."""
+    return subprocess.run([_tool("lint-imports"), "--no-cache"], cwd=checkout,
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(checkout)})
 
 
-# Tests that write a probe module into the package, and those that read the whole tree,
-# share one worker: in parallel, one's probe would be another's finding.
+# Tests that read the whole tree share one worker. A probe module goes into a copy of the
+# package (tmp_path), never into the tree: in parallel, it would be another test's finding.
 PACKAGE_TREE = pytest.mark.xdist_group("package-tree")
 
 
 @PACKAGE_TREE
-def test_import_contracts() -> None:
+def test_import_contracts(tmp_path: Path) -> None:
     result = _lint_imports()
     assert result.returncode == 0, result.stdout + result.stderr
     # The contracts bite: the sandbox named under TYPE_CHECKING in core is a broken
-    # contract too (a Sandbox in a signature is a dependency).
-    probe = ROOT / "wizard" / "core" / "_contract_probe.py"
-    probe.write_text("from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n"
-                     "    from wizard.sandbox import Sandbox\n", encoding="utf-8")
-    try:
-        broken = _lint_imports()
-    finally:
-        probe.unlink()
+    # contract too (a Sandbox in a signature is a dependency). The probe goes into a copy of
+    # the package, never into the tree other tests read while this one runs.
+    copy = tmp_path / "checkout"
+    shutil.copytree(ROOT / "wizard", copy / "wizard",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+    shutil.copy(ROOT / "pyproject.toml", copy)
+    (copy / "wizard" / "core" / "_contract_probe.py").write_text(
+        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n"
+        "    from wizard.sandbox import Sandbox\n", encoding="utf-8")
+    # And the session is the application layer's: a screen importing it breaks one.
+    (copy / "wizard" / "ui" / "_session_probe.py").write_text(
+        "from wizard.core.session import Session\n", encoding="utf-8")
+    broken = _lint_imports(copy)
     assert broken.returncode != 0
     assert "wizard.core._contract_probe -> wizard.sandbox" in broken.stdout
+    assert "wizard.ui._session_probe -> wizard.core.session" in broken.stdout
 
 
 @PACKAGE_TREE

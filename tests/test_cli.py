@@ -144,12 +144,59 @@ def test_check_failure_exits_1_and_report_has_no_password(tmp_path: Path) -> Non
 @pytest.mark.parametrize(("scenario", "ok"), [("healthy", True), ("cronofy-plan", False)])
 def test_connect_json_carries_its_format_version(scenario: str, ok: bool,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["--lang", "en", "connect", "--scenario", scenario, "--json"])
+    code = main(["--lang", "en", "connect", "--accept-terms", "--scenario", scenario, "--json"])
     payload = json.loads(capsys.readouterr().out)
     assert code == (0 if ok else 1)
     assert next(iter(payload)) == "format" and payload["format"] == 1, payload
     assert payload["ok"] is ok
     assert set(payload) >= ({"connection", "rooms"} if ok else {"error", "remedy"})
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "terms of use"),
+                                            ("de", "Nutzungsbedingungen")])
+def test_connect_refuses_to_link_without_the_terms(lang: str, words: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """The TUI links only after its terms toggles: `roomcal connect` asks for them as a
+    flag, and without it links nothing (one sentence, exit 2)."""
+    code = main(["--lang", lang, "connect", "--scenario", "healthy"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0] and "--accept-terms" in lines[0], err
+    # Nothing was linked, and the refusal is what the profile says of the terms.
+    from wizard.commands.common import read_settings
+    from wizard.core.store import ProfileStore
+
+    profile = ProfileStore(read_settings().demo_profiles_dir).load("default").profile
+    assert profile.connection is None and not profile.terms_link
+
+
+def test_a_refused_connect_changes_nothing_in_the_profile(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A wizard ticked the terms and chose a data centre; `roomcal connect` without
+    --accept-terms is refused — and leaves the profile as the wizard left it."""
+    from wizard.app import Setup
+    from wizard.commands.common import read_settings
+    from wizard.core.store import ProfileStore
+
+    settings = read_settings()
+    store = ProfileStore(settings.demo_profiles_dir)
+    setup = Setup("ticked", store=store, settings=settings)
+    setup.welcome.choose("exchange")
+    setup.connect.acknowledge_reminder()
+    setup.connect.accept_terms_connect(True)
+    setup.connect.accept_terms_link(True)
+    setup.connect.choose_region("sg")
+    before = store.load("ticked").profile
+    code = main(["--lang", "en", "connect", "--profile", "ticked", "--scenario", "healthy",
+                 "--region", "uk", "--provider", "google"])
+    assert code == 2, capsys.readouterr().err
+    after = store.load("ticked").profile
+    assert (after.reminder_acknowledged, after.terms_connect, after.terms_link) == \
+        (True, True, True)
+    assert (after.region, after.service) == (before.region, before.service) == ("sg", "")
+    assert after.saved_at == before.saved_at  # not even written again
 
 
 def test_help_has_examples_variables_exit_codes_and_the_log() -> None:

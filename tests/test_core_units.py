@@ -190,3 +190,32 @@ def test_stored_results_come_back_translatable() -> None:
                           "The room list {address} contains no rooms.",
                           "detail_params": {"address": "r@x"}})
     assert str(flat.detail) == "The room list r@x contains no rooms."  # before codes
+
+
+def test_a_stored_count_keeps_its_plural_in_both_languages() -> None:
+    """A result's count sentence came back from the profile as its singular msgid:
+    "3 prerequisite is not met" after a resume, "in 1 days" worked around with Msg."""
+    from wizard.core import i18n
+    from wizard.core.codec import decode_result, encode_result
+    from wizard.core.model import Plural
+
+    for n, english, german in ((1, "1 prerequisite is not met",
+                                "1 Voraussetzung ist nicht erfüllt"),
+                               (3, "3 prerequisites are not met",
+                                "3 Voraussetzungen sind nicht erfüllt")):
+        original = CheckResult(
+            "rooms", Status.FAIL,
+            Plural("{count} prerequisite is not met", "{count} prerequisites are not met",
+                   n, count=n),
+            Msg("{inner}", inner=Plural("{count} prerequisite is not met",
+                                        "{count} prerequisites are not met", n, count=n)))
+        restored = decode_result(json.loads(json.dumps(encode_result(original))))
+        assert restored.detail == original.detail
+        assert str(restored.detail) == english
+        assert str(restored.remedy) == english
+        i18n.set_language("de")
+        try:
+            assert str(restored.detail) == german
+            assert str(restored.remedy) == german
+        finally:
+            i18n.set_language("en")

@@ -19,7 +19,7 @@ from relay_support import Relay, enroll, relay_env
 from scenes import settle
 from textual.widgets import Static
 
-from ui_support import make_app
+from ui_support import link_screen, make_app, walk_to_assign
 from wizard.cli import main
 from wizard.core.flow import Step
 from wizard.sandbox import Sandbox, browser
@@ -60,8 +60,8 @@ CASES = [
 def test_connect_cli_through_the_relay(cronofy: str, relay: str, extra: list[str], ok: bool,
                                        phrase: str | None, tmp_path: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["--lang", "en", "connect", "--scenario", scenario_file(tmp_path, cronofy, relay),
-                 "--json", *extra])
+    code = main(["--lang", "en", "connect", "--accept-terms", "--scenario",
+                 scenario_file(tmp_path, cronofy, relay), "--json", *extra])
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
     payload = json.loads(out)
@@ -85,7 +85,8 @@ def test_each_room_proven_by_cronofy(tmp_path: Path, capsys: pytest.CaptureFixtu
     path = scenario_file(tmp_path, f'policy_excluded_rooms = ["{excluded}"]\n'
                                    f'disconnected_rooms = ["{disconnected}"]\n'
                                    "fail = { authorizations = 429 }\nfail_times = 3")
-    code = main(["--lang", "en", "connect", "--scenario", path, "--json", "--authorize", "all"])
+    code = main(["--lang", "en", "connect", "--accept-terms", "--scenario", path, "--json",
+                 "--authorize", "all"])
     payload = json.loads(capsys.readouterr().out)
     assert code == 1 and payload["ok"] is False
     proven = {r["email"]: r for r in payload["rooms"]}
@@ -102,8 +103,8 @@ def test_each_room_proven_by_cronofy(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 def test_every_room_passing_exits_0_and_says_what_cronofy_proved(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["--lang", "en", "connect", "--scenario", scenario_file(tmp_path, ""),
-                 "--authorize", "all"])
+    code = main(["--lang", "en", "connect", "--accept-terms", "--scenario",
+                 scenario_file(tmp_path, ""), "--authorize", "all"])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "Rooms proven by Cronofy: 6 of 6" in out
@@ -112,8 +113,8 @@ def test_every_room_passing_exits_0_and_says_what_cronofy_proved(
 def test_without_a_relay_step_2_refuses_in_one_sentence(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ROOMCAL_")}
     env.update(ROOMCAL_CONFIG_DIR=str(tmp_path / "c"), ROOMCAL_STATE_DIR=str(tmp_path / "s"))
-    done = subprocess.run([sys.executable, "-m", "wizard", "--lang", "en", "connect"],
-                          capture_output=True, text=True, env=env, timeout=60,
+    done = subprocess.run([sys.executable, "-m", "wizard", "--lang", "en", "connect",
+                           "--accept-terms"], capture_output=True, text=True, env=env, timeout=60,
                           stdin=subprocess.DEVNULL, cwd=ROOT)
     assert done.returncode == 2, done.stderr
     first = done.stderr.splitlines()[0]
@@ -139,9 +140,9 @@ def test_the_wizard_links_through_a_relay_process(tmp_path: Path) -> None:
                  PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
     try:
         wizard = subprocess.Popen(
-            [sys.executable, "-m", "wizard", "--lang", "en", "connect", "--provider",
-             "exchange", "--json", "--authorize", "all"], env=admin, cwd=ROOT, text=True,
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            [sys.executable, "-m", "wizard", "--lang", "en", "connect", "--accept-terms",
+             "--provider", "exchange", "--json", "--authorize", "all"], env=admin, cwd=ROOT,
+            text=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert wizard.stderr is not None
         url = ""
         deadline = time.monotonic() + 30
@@ -190,7 +191,8 @@ def test_region_maps_to_its_data_centre_hosts(region: str, app: str, api: str) -
 ])
 def test_named_cronofy_scenarios(scenario: str, phrase: str,
                                  capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--lang", "en", "connect", "--scenario", scenario, "--json"]) == 1
+    assert main(["--lang", "en", "connect", "--accept-terms", "--scenario", scenario,
+                 "--json"]) == 1
     payload = json.loads(capsys.readouterr().out)
     assert payload["ok"] is False and phrase in payload["error"], payload
 
@@ -205,7 +207,7 @@ def test_named_cronofy_scenarios(scenario: str, phrase: str,
 def test_named_step2_scenarios_prove_each_room(scenario: str, code: int,
                                                failed: dict[str, str], cause: str,
                                                capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--lang", "en", "connect", "--scenario", scenario, "--json",
+    assert main(["--lang", "en", "connect", "--accept-terms", "--scenario", scenario, "--json",
                  "--authorize", "all"]) == code
     payload = json.loads(capsys.readouterr().out)
     rooms = {r["email"]: r for r in payload["rooms"]}
@@ -221,18 +223,16 @@ def test_named_step2_scenarios_prove_each_room(scenario: str, code: int,
 ])
 def test_named_relay_scenarios(scenario: str, phrase: str,
                                capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--lang", "en", "connect", "--scenario", scenario]) == 1
+    assert main(["--lang", "en", "connect", "--accept-terms", "--scenario", scenario]) == 1
     assert phrase in capsys.readouterr().err
 
 
 async def test_tui_shows_the_link_as_text_and_qr_and_a_failure_as_one_sentence() -> None:
-    from scenes import _link_screen
-
     box = Sandbox("cronofy-plan").start()
     try:
         app = make_app(box, provider="exchange", step=Step.PREPARE)
         async with app.run_test(size=(100, 60)) as pilot:
-            await _link_screen(pilot)
+            await link_screen(pilot)
             await pilot.click("#terms-link")
             await pilot.click("#sign-in")
             for _attempt in range(600):  # not settle(): it would press the sandbox's button
@@ -255,6 +255,7 @@ async def test_tui_shows_the_link_as_text_and_qr_and_a_failure_as_one_sentence()
             assert "HTTP 402" in error and "Traceback" not in error
             remedy = str(app.screen.query_one("#link-remedy", Static).render())
             assert "Enterprise Connect" in remedy
+            assert app.session.profile.pending_link == {}  # failed: nothing to resume
             assert not app.screen.query_one("#sign-in").disabled  # try again is possible
     finally:
         box.stop()
@@ -262,15 +263,13 @@ async def test_tui_shows_the_link_as_text_and_qr_and_a_failure_as_one_sentence()
 
 @pytest.mark.slow
 async def test_authorize_in_the_tui_and_disconnect_revokes_at_cronofy(tmp_path: Path) -> None:
-    from scenes import _assign
-
     from wizard.ui.screens.assign import AssignScreen
 
     box = Sandbox("healthy").start()
     try:
         app = make_app(box, provider="exchange", step=Step.PREPARE)
         async with app.run_test(size=(80, 24)) as pilot:
-            await _assign(pilot)
+            await walk_to_assign(pilot)
             assert isinstance(app.screen, AssignScreen)
             for room in ("Alster", "Elbe"):
                 await pilot.click("#room")

@@ -3,16 +3,22 @@ and back from "connected" without a new sign-in."""
 
 from __future__ import annotations
 
-from scenes import _after_reminder, _connected, settle
 from textual.widgets import Button, Input, Static
 
-from ui_support import make_app, sandbox
+from ui_support import (
+    after_reminder,
+    make_app,
+    sandbox,
+    settle,
+    signed_in,
+    walk_to_connected,
+)
 from wizard.core.flow import Step
+from wizard.ui.dialogs.confirm import ConfirmModal
+from wizard.ui.dialogs.summary import SummaryModal
 from wizard.ui.screens.assign import AssignScreen
-from wizard.ui.screens.confirm import ConfirmModal
 from wizard.ui.screens.connect import ConnectScreen
 from wizard.ui.screens.connected import ConnectedScreen
-from wizard.ui.screens.summary import SummaryModal
 
 
 async def test_finish_shows_a_summary_then_quits() -> None:
@@ -21,12 +27,12 @@ async def test_finish_shows_a_summary_then_quits() -> None:
     with sandbox("healthy", services=("exchange", "cronofy")) as box:
         app = make_app(box, provider="exchange", step=Step.PREPARE, language="de")
         async with app.run_test(size=(80, 24)) as pilot:
-            await _after_reminder(pilot)
+            await after_reminder(pilot)
             assert app.screen.query_one("#link", Button).label.plain == "Verknüpfen"
             await pilot.click("#terms-connect")
             await pilot.click("#link")
             await settle(pilot)
-            await _signed_in(pilot)
+            await signed_in(pilot)
             await pilot.click("#next")
             await settle(pilot)
             # The room field's placeholder says what to type: never a name that could be a
@@ -54,23 +60,11 @@ async def test_finish_shows_a_summary_then_quits() -> None:
         assert app.return_code == 0
 
 
-async def _signed_in(pilot) -> None:
-    """From the link screen to "connected", as scenes._connected goes on."""
-    await pilot.click("#terms-link")
-    await pilot.click("#sign-in")
-    for _attempt in range(600):  # the link worker waits for this sign-in
-        await pilot.pause(0.05)
-        if pilot.app.screen.query("#sandbox"):
-            break
-    await pilot.click("#sandbox")
-    await settle(pilot)
-
-
 async def test_disconnect_asks_first() -> None:
     with sandbox("healthy", services=("exchange", "cronofy")) as box:
         app = make_app(box, provider="exchange", step=Step.PREPARE)
         async with app.run_test(size=(80, 24)) as pilot:
-            await _connected(pilot)
+            await walk_to_connected(pilot)
             await pilot.click("#disconnect")
             await settle(pilot)
             assert isinstance(app.screen, ConfirmModal)
@@ -90,7 +84,7 @@ async def test_back_from_connected_needs_no_new_sign_in() -> None:
     with sandbox("healthy", services=("exchange", "cronofy")) as box:
         app = make_app(box, provider="exchange", step=Step.PREPARE)
         async with app.run_test(size=(80, 24)) as pilot:
-            await _connected(pilot)
+            await walk_to_connected(pilot)
             issued = len(box.services["cronofy"].state.issued_codes)
             await pilot.press("escape")
             await settle(pilot)

@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 from scenes import settle
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input
 
-from ui_support import make_app, sandbox
+from ui_support import make_app, sandbox, shown_text, walk_to_assign
 from wizard.core import export, mapping
 from wizard.core.flow import Step
 from wizard.core.model import RoomMapping
+from wizard.ui.dialogs.confirm import ConfirmModal
+from wizard.ui.dialogs.export import ExportModal
 from wizard.ui.screens.assign import AssignScreen
-from wizard.ui.screens.confirm import ConfirmModal
-from wizard.ui.screens.export import ExportModal
 
 # What a spreadsheet would run as a formula, however it is dressed up.
 HOSTILE = [
@@ -137,9 +137,7 @@ def test_a_folder_as_target_is_named(tmp_path: Path) -> None:
 # -- the dialog, as a person uses it ------------------------------------------------------
 
 async def _assign_screen(pilot) -> None:
-    from scenes import _assign
-
-    await _assign(pilot)
+    await walk_to_assign(pilot)
     assert isinstance(pilot.app.screen, AssignScreen)
     await pilot.click("#room")
     await pilot.press(*"Alster", "enter")  # one assignment, so the export has a row
@@ -153,10 +151,6 @@ def short_home() -> Iterator[Path]:
     home = Path(tempfile.mkdtemp(prefix="rc-"))
     yield home
     shutil.rmtree(home, ignore_errors=True)
-
-
-def _text(app, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render()).replace("\n", "")
 
 
 @pytest.mark.slow
@@ -176,7 +170,7 @@ async def test_export_asks_where_then_writes_there_and_says_so(
             assert isinstance(app.screen, ExportModal)
             json_path, csv_path = home / "roomcal-rooms-acme.json", home / "roomcal-rooms-acme.csv"
             assert app.screen.query_one("#export-path", Input).value == str(json_path)
-            targets = _text(app, "#export-targets")
+            targets = shown_text(app, "#export-targets")
             assert str(json_path) in targets and str(csv_path) in targets
             assert not json_path.exists()  # nothing is written before the user says so
             # A language switch keeps what was typed and chosen (ctrl+l recomposes).
@@ -188,22 +182,22 @@ async def test_export_asks_where_then_writes_there_and_says_so(
             json_path = home / "roomcal-rooms-acme.json-x"
             assert app.screen.query_one("#export-path", Input).value == str(json_path)
             json_path = json_path.with_name(json_path.name + ".json")  # unknown endings stay
-            assert str(json_path) in _text(app, "#export-targets")
-            assert ".csv" not in _text(app, "#export-targets")
+            assert str(json_path) in shown_text(app, "#export-targets")
+            assert ".csv" not in shown_text(app, "#export-targets")
             # A folder that cannot be written: one sentence with the reason, nothing written,
             # and the dialog stays open to fix the path.
             await pilot.press("ctrl+l", "ctrl+u", *f"{home}/blocked/rooms.json", "tab", "up")
             await pilot.press("enter", "shift+tab", "enter")  # back to JSON and CSV, export
             await settle(pilot)
             assert isinstance(app.screen, ExportModal)
-            error = _text(app, "#export-error")
+            error = shown_text(app, "#export-error")
             assert f"{home}/blocked" in error and "Not a directory" in error, error
             assert sorted(p.name for p in home.iterdir()) == ["blocked"]
             json_path, csv_path = home / "rooms.json", home / "rooms.csv"
             await pilot.press("ctrl+u", *str(json_path), "enter")
             await settle(pilot)
             assert isinstance(app.screen, AssignScreen)
-            status = _text(app, "#assign-status")
+            status = shown_text(app, "#assign-status")
             assert str(json_path) in status and str(csv_path) in status, status
     assert json.loads(json_path.read_text("utf-8"))["rooms"][0]["room"] == "Alster"
     assert "Alster" in csv_path.read_text("utf-8")

@@ -23,8 +23,8 @@ from leaks import collect_secrets, find_leaks
 from ui_support import make_app, sandbox
 from wizard.cli import main
 from wizard.core.flow import Step
-from wizard.ui.screens.confirm import ConfirmModal
-from wizard.ui.screens.handoff import HandoffModal
+from wizard.ui.dialogs.confirm import ConfirmModal
+from wizard.ui.dialogs.handoff import HandoffModal
 
 # -- the CLI: roomcal check … --handoff FILE ----------------------------------------------------
 
@@ -82,7 +82,7 @@ def test_exchange_no_room_list_creates_the_typed_one(tmp_path: Path) -> None:
     assert "Add-DistributionGroupMember -Identity 'konferenz@demo.example.com'" in script
     assert script.index("New-DistributionGroup") < script.index("Add-DistributionGroupMember")
     assert "Not checked yet, because they depend on the above: Rooms in the room list, " \
-           "ApplicationImpersonation for every room." in text
+           "ApplicationImpersonation for every room, " in text  # and the checks after it
     assert "--room-list konferenz@demo.example.com" in text  # the re-check, exactly
 
 

@@ -67,7 +67,8 @@ def test_check_google_with_an_http_token_url_is_one_sentence(tmp_path: Path) -> 
     assert "ROOMCAL_GOOGLE_TOKEN_URL" in err
 
 
-@pytest.mark.parametrize("command", [["connect", "--json"], []], ids=["connect", "tui"])
+@pytest.mark.parametrize("command", [["connect", "--accept-terms", "--json"], []],
+                         ids=["connect", "tui"])
 def test_other_commands_refuse_an_http_endpoint_before_starting(
         command: list[str], tmp_path: Path) -> None:
     env = _env(tmp_path, ROOMCAL_CRONOFY_API_URL="http://127.0.0.1:9/{region}",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from scenes import settle
 from textual.widgets import DataTable, Input, Static
 
-from ui_support import make_app, sandbox
+from ui_support import make_app, sandbox, walk_to_connected
 from wizard.core.flow import Step
 from wizard.core.model import Status
 from wizard.ui.screens.assign import AssignScreen
@@ -85,11 +85,9 @@ async def test_blocked_step_1_says_why_and_the_arrows_move_between_rows() -> Non
 
 async def test_search_hands_over_to_the_list_with_enter_or_down() -> None:
     with sandbox("healthy", services=("exchange", "cronofy")) as box:
-        from scenes import _connected  # walk step 2 as the demo does
-
         app = make_app(box, provider="exchange", step=Step.PREPARE)
         async with app.run_test(size=(80, 24)) as pilot:
-            await _connected(pilot)
+            await walk_to_connected(pilot)  # step 2 as the demo walks it
             await pilot.click("#next")
             await settle(pilot)
             assert isinstance(app.screen, AssignScreen)

@@ -12,9 +12,9 @@ from ui_support import make_app, sandbox
 from wizard.core import i18n
 from wizard.core.flow import Step
 from wizard.core.settings import Settings
-from wizard.ui.screens.keys import KeysModal
+from wizard.ui.dialogs.keys import KeysModal
+from wizard.ui.dialogs.signin import SignInModal
 from wizard.ui.screens.prepare import PrepareScreen
-from wizard.ui.screens.signin import SignInModal
 from wizard.ui.screens.welcome import WelcomeScreen
 
 

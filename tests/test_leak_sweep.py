@@ -20,12 +20,12 @@ from scenes import settle
 from textual.widgets import Input
 
 from leaks import collect_secrets, files_text, find_leaks
-from ui_support import make_app, sandbox
+from ui_support import click, make_app, sandbox
 from wizard.cli import main
 from wizard.core.flow import Step
+from wizard.ui.dialogs.export import ExportModal
 from wizard.ui.screens.assign import AssignScreen
 from wizard.ui.screens.connected import ConnectedScreen
-from wizard.ui.screens.export import ExportModal
 
 PASSWORD = "Sommer2024!" + secrets.token_urlsafe(6)
 LOOKALIKE = "Sommerhaus am See"  # begins like the password: must never be masked
@@ -48,20 +48,6 @@ password_known = true
     return path
 
 
-async def _click(pilot, selector: str) -> None:
-    """Click ``selector`` once it is enabled, scrolled into view first as a person would
-    (a failed check scrolls the form up to show its fix)."""
-    for _ in range(400):
-        found = pilot.app.screen.query(selector)
-        if found and not found.first().disabled and found.first().region.area:
-            found.first().scroll_visible(animate=False, immediate=True)
-            await pilot.pause()
-            await pilot.click(selector)
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"{selector} never clickable on {pilot.app.screen}")
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("provider", ["exchange", "microsoft365", "google"])
 async def test_tui_flow_leaks_nothing(provider: str, tmp_path: Path,
@@ -77,28 +63,28 @@ async def test_tui_flow_leaks_nothing(provider: str, tmp_path: Path,
             async with app.run_test(size=(80, 24)) as pilot:
                 await settle(pilot)
                 if provider == "exchange":  # typed, as the admin would
-                    await _click(pilot, "#field-password")
+                    await click(pilot, "#field-password")
                     field = app.screen.query_one("#field-password", Input)
                     await pilot.press("end", *["backspace"] * len(field.value), *PASSWORD)
-                    await _click(pilot, "#recheck")
+                    await click(pilot, "#recheck")
                     await settle(pilot)
                 if provider == "google":
-                    await _click(pilot, "#confirm-cronofy_app")
+                    await click(pilot, "#confirm-cronofy_app")
                     await settle(pilot)
                 screens["step 1"] = app.export_screenshot()
                 for selector in ("#next", "#connect", "#reminder-continue", "#terms-connect",
                                  "#link", "#terms-link", "#sign-in"):
-                    await _click(pilot, selector)
+                    await click(pilot, selector)
                 await settle(pilot)
                 assert isinstance(app.screen, ConnectedScreen), app.screen
                 screens["connected"] = app.export_screenshot()
-                await _click(pilot, "#next")
+                await click(pilot, "#next")
                 await settle(pilot)
                 assert isinstance(app.screen, AssignScreen)
                 await pilot.click("#room")
                 await pilot.press(*"Alster", "enter")
                 screens["assign"] = app.export_screenshot()
-                await _click(pilot, "#export")
+                await click(pilot, "#export")
                 await settle(pilot)
                 assert isinstance(app.screen, ExportModal)
                 await pilot.press("enter")
@@ -128,8 +114,8 @@ def test_cli_flow_leaks_nothing(provider: str, tmp_path: Path,
                      "--json", "--report", str(report), *confirm]) == 0
         assert main(["--lang", "de", "check", provider, "--scenario", str(scenario),
                      *confirm]) == 0
-        assert main(["--lang", "en", "connect", "--provider", provider, "--scenario",
-                     str(scenario), "--json", "--verbose"]) == 0
+        assert main(["--lang", "en", "connect", "--accept-terms", "--provider", provider,
+                     "--scenario", str(scenario), "--json", "--verbose"]) == 0
     out, err = capsys.readouterr()
     assert PASSWORD in seen or provider != "exchange"
     texts = {"stdout": out, "stderr": err, **files_text(report, *_wizard_dirs())}

@@ -15,8 +15,8 @@ from scenes import settle
 
 from ui_support import make_app, sandbox
 from wizard.core.flow import Step
+from wizard.ui.dialogs.signin import SignInModal
 from wizard.ui.screens.connected import ConnectedScreen
-from wizard.ui.screens.signin import SignInModal
 
 UI = Path(__file__).resolve().parents[1] / "wizard" / "ui"
 STACK_CHANGES = {"push_screen", "pop_screen", "switch_screen", "dismiss", "pop_until_active"}

@@ -107,7 +107,8 @@ async def test_a_draft_password_survives_ctrl_l_uncommitted(memory_keyring: Memo
 def test_connect_json_shows_the_service_account_id(capsys: pytest.CaptureFixture[str]) -> None:
     from wizard.cli import main
 
-    assert main(["--lang", "en", "connect", "--scenario", "healthy", "--json"]) == 0
+    assert main(["--lang", "en", "connect", "--accept-terms", "--scenario", "healthy",
+                 "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["connection"]["service_account_id"] == "ser_5a1dbbx0c0ffee"
 

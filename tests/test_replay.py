@@ -84,5 +84,6 @@ def test_a_report_written_before_format_versions_were_documented_still_replays(
     recorded = {c["id"]: c["status"] for c in json.loads(path.read_text("utf-8"))["checks"]}
     assert main(["--lang", "en", "check", "exchange", "--scenario", str(path), "--json"]) == 1
     replayed = {c["id"]: c["status"] for c in json.loads(capsys.readouterr().out)["checks"]}
-    assert replayed == recorded
+    # Checks added since (e.g. notifications) were not in it: the ones it has replay alike.
+    assert {key: replayed[key] for key in recorded} == recorded
     assert recorded["impersonation"] == "fail"

@@ -90,9 +90,7 @@ email = "konferenzraum-hauptgebaeude-3og-sued@niederlassung-hamburg.example.com"
 
 async def test_a_long_calendar_ends_in_an_ellipsis_and_is_shown_in_full_below(
         tmp_path: Path) -> None:
-    from scenes import _assign
-
-    from ui_support import make_app, sandbox
+    from ui_support import make_app, sandbox, walk_to_assign
     from wizard.core.flow import Step
 
     scenario = tmp_path / "long-rooms.toml"
@@ -100,7 +98,7 @@ async def test_a_long_calendar_ends_in_an_ellipsis_and_is_shown_in_full_below(
     with sandbox(str(scenario), services=("exchange", "cronofy")) as box:
         app = make_app(box, language="de", provider="exchange", step=Step.PREPARE)
         async with app.run_test(size=(80, 24)) as pilot:
-            await _assign(pilot)
+            await walk_to_assign(pilot)
             await pilot.press("down")  # the long one
             await pilot.pause()
             assert cuts(app.screen) == []  # a "…" in a cell is allowed, a bare cut is not
@@ -118,7 +116,7 @@ async def test_a_tall_sign_in_dialog_keeps_its_title_and_buttons_in_view(lang: s
     dialog is for and how to leave it stay on screen."""
     from ui_support import make_app, sandbox
     from wizard.core.flow import Step
-    from wizard.ui.screens.signin import SignInModal
+    from wizard.ui.dialogs.signin import SignInModal
 
     with sandbox("healthy", services=("google",)) as box:
         app = make_app(box, language=lang, provider="google", step=Step.PREPARE)

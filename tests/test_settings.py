@@ -237,3 +237,15 @@ def test_an_unusable_roomcal_providers_is_refused_at_start() -> None:
                             stdin=subprocess.DEVNULL)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "ROOMCAL_PROVIDERS" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("", 500), ("0", 0), (" 1200 ", 1200)])
+def test_the_room_sample_is_a_count(raw: str, expected: int) -> None:
+    assert Settings.from_env({"ROOMCAL_ROOM_SAMPLE": raw}).room_sample == expected
+
+
+@pytest.mark.parametrize("raw", ["all", "-1", "5.5"])
+def test_a_room_sample_that_is_no_count_is_refused_by_name(raw: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({"ROOMCAL_ROOM_SAMPLE": raw})
+    assert "ROOMCAL_ROOM_SAMPLE" in str(refused.value) and raw in str(refused.value)

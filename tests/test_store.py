@@ -156,7 +156,7 @@ def test_unwritable_directory_degrades_to_memory(tmp_path: Path) -> None:
     assert store.in_memory
     assert "memory" in str(store.warning)
     session = Session("x", store=store)
-    session.update(step="prepare")  # keeps working in memory, without raising
+    session.set_step(Step.PREPARE)  # keeps working in memory, without raising
     assert session.profile.step == "prepare"
     assert store.warning in session.warnings
 
@@ -164,7 +164,7 @@ def test_unwritable_directory_degrades_to_memory(tmp_path: Path) -> None:
 def test_session_resumes_where_it_left_off(tmp_path: Path) -> None:
     store = ProfileStore(tmp_path)
     session = Session("acme", store=store)
-    session.update(provider="exchange")
+    session.choose_provider("exchange")
     session.set_step(Step.CONNECT)
     again = Session("acme", store=ProfileStore(tmp_path))
     assert again.step == Step.CONNECT
@@ -194,14 +194,15 @@ def test_secrets_never_reach_the_profile(tmp_path: Path) -> None:
 def test_start_over_keeps_a_backup(tmp_path: Path) -> None:
     store = ProfileStore(tmp_path)
     session = Session("p", store=store)
-    session.update(provider="google", step="prepare")
+    session.choose_provider("google")
+    session.set_step(Step.PREPARE)
     backup = session.reset()
     assert session.profile.provider == ""
     assert backup is not None and BACKUP_NAME.match(backup.name), backup
     assert json.loads(backup.read_text())["provider"] == "google"
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
     # A second start-over keeps its own copy: the first one is still there, unchanged.
-    session.update(provider="exchange")
+    session.choose_provider("exchange")
     second = session.reset()
     assert second is not None and second != backup
     assert json.loads(backup.read_text())["provider"] == "google"
@@ -212,7 +213,7 @@ def test_start_over_keeps_a_backup(tmp_path: Path) -> None:
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
 def test_start_over_without_a_backup_clears_nothing(tmp_path: Path) -> None:
     session = Session("p", store=ProfileStore(tmp_path))
-    session.update(provider="google")
+    session.choose_provider("google")
     tmp_path.chmod(0o500)
     try:
         with pytest.raises(OSError):

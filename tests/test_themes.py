@@ -71,7 +71,7 @@ def test_a_profile_from_before_themes_still_loads() -> None:
 
 async def test_an_unknown_theme_in_the_profile_falls_back_to_the_default() -> None:
     app = make_app(None, profile="odd")
-    app.session.update(theme="no-such-theme")
+    app.setup.set_theme("no-such-theme")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.theme == themes.DEFAULT
@@ -118,7 +118,7 @@ async def test_focus_shows_without_colour(theme: str, name: str,
         monkeypatch.setenv(variable, value)
     with sandbox(scene.scenario) as box:
         app = make_app(box, language="de", provider=scene.provider, step=scene.step)
-        app.session.update(theme=theme)
+        app.setup.set_theme(theme)
         async with app.run_test(size=(80, 24)) as pilot:
             await scene.drive(pilot)
             assert app.theme == theme
@@ -133,7 +133,7 @@ async def test_focus_shows_without_colour(theme: str, name: str,
 async def test_disabled_and_ticked_show_without_colour(theme: str) -> None:
     with sandbox("healthy", services=("exchange", "cronofy")) as box:
         app = make_app(box, language="de", provider="exchange", step=Step.CONNECT)
-        app.session.update(theme=theme)
+        app.setup.set_theme(theme)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             await pilot.click("#connect")
@@ -161,7 +161,7 @@ async def test_disabled_and_ticked_show_without_colour(theme: str) -> None:
 async def test_each_theme_under_no_color(theme: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     app = make_app(None, language="de", provider="google")
-    app.session.update(theme=theme)
+    app.setup.set_theme(theme)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.no_color and app.theme == theme

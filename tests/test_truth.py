@@ -12,16 +12,11 @@ import pytest
 from scenes import settle
 from textual.widgets import Static
 
-from ui_support import make_app, sandbox
+from ui_support import click, link_screen, make_app, sandbox, shown_text, walk_to_connected
 from wizard.core.flow import Step
 from wizard.core.model import CheckResult, Status
 from wizard.ui.screens.connect import ConnectScreen
 from wizard.ui.screens.prepare import PrepareScreen
-
-
-def _text(app, selector: str) -> str:
-    widget = app.screen.query_one(selector, Static)
-    return str(widget.render()) if widget.display else ""
 
 
 async def test_results_of_an_earlier_sandbox_are_marked_stale_and_checked_again() -> None:
@@ -39,10 +34,10 @@ async def test_results_of_an_earlier_sandbox_are_marked_stale_and_checked_again(
         async with again.run_test(size=(80, 24)) as pilot:
             await pilot.pause(0.05)
             assert isinstance(again.screen, PrepareScreen)
-            note = _text(again, "#stale-note")
+            note = shown_text(again, "#stale-note")
             assert "against other values" in note and old_url in note, note
             await settle(pilot)
-            assert _text(again, "#stale-note") == ""  # checked again, now current
+            assert shown_text(again, "#stale-note") == ""  # checked again, now current
             endpoint = str(again.session.results["endpoint"].detail)
             new_host = second.values("exchange")["ews_url"].split("/")[2]
             assert new_host in endpoint and old_url.split("/")[2] not in endpoint
@@ -61,21 +56,11 @@ async def test_every_resume_says_where_it_resumed() -> None:
         async with again.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             assert isinstance(again.screen, ConnectScreen)
-            note = _text(again, "#resume-note")
+            note = shown_text(again, "#resume-note")
             assert "resume-note" in note and "Schritt 2" in note, note
             await pilot.press("ctrl+l")
             await settle(pilot)
-            assert "Step 2" in _text(again, "#resume-note")  # said again, in English
-
-
-async def _click(pilot, selector: str) -> None:
-    for _ in range(400):
-        found = pilot.app.screen.query(selector)
-        if found and not found.first().disabled and found.first().region.area:
-            await pilot.click(selector)
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"{selector} never clickable on {pilot.app.screen}")
+            assert "Step 2" in shown_text(again, "#resume-note")  # said again, in English
 
 
 async def _continue_anyway(pilot) -> None:
@@ -83,16 +68,6 @@ async def _continue_anyway(pilot) -> None:
     while pilot.app.focused is None or pilot.app.focused.id != "continue-anyway":
         await pilot.press("tab")
     await pilot.press("space", "ctrl+n")
-    await settle(pilot)
-
-
-async def _to_connected(pilot, *, before_sign_in=None) -> None:
-    for selector in ("#connect", "#reminder-continue", "#terms-connect", "#link"):
-        await _click(pilot, selector)
-    if before_sign_in is not None:
-        await before_sign_in(pilot)
-    await _click(pilot, "#terms-link")
-    await _click(pilot, "#sign-in")
     await settle(pilot)
 
 
@@ -107,15 +82,15 @@ async def test_connected_claims_only_what_step_2_proved() -> None:
             # Keyboard only: the first failure has the focus after the run; Tab leads on
             # to "Continue anyway" below the checklist.
             await _continue_anyway(pilot)
-            await _to_connected(pilot)
+            await walk_to_connected(pilot)
             assert isinstance(app.screen, ConnectedScreen)
             shown = " ".join(str(w.render()) for w in app.screen.query(Static))
             assert "Identitätswechsel funktioniert" not in shown
             assert "impersonation works" not in shown
-            problems = _text(app, "#step1-problems")
+            problems = shown_text(app, "#step1-problems")
             assert "Raum Elbe" in problems and "Board Room" in problems, problems
             assert not app.screen.query("#same-rooms")
-            await _click(pilot, "#next")
+            await click(pilot, "#next")
             await settle(pilot)
             assert isinstance(app.screen, AssignScreen)
             table = app.screen.query_one("#resources")
@@ -125,7 +100,7 @@ async def test_connected_claims_only_what_step_2_proved() -> None:
             for _ in range(names.index("✗ Raum Elbe")):
                 await pilot.press("down")
             await pilot.pause()
-            assert "Schritt 1" in _text(app, "#assign-status")
+            assert "Schritt 1" in shown_text(app, "#assign-status")
 
 
 async def test_rooms_cronofy_does_not_see_are_named_and_nothing_claims_more() -> None:
@@ -135,13 +110,13 @@ async def test_rooms_cronofy_does_not_see_are_named_and_nothing_claims_more() ->
         app = make_app(box, provider="exchange", step=Step.PREPARE)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            await _click(pilot, "#next")
+            await click(pilot, "#next")
             await settle(pilot)
-            await _to_connected(pilot)
+            await walk_to_connected(pilot)
             assert isinstance(app.screen, ConnectedScreen)
-            missing = _text(app, "#missing-in-cronofy")
+            missing = shown_text(app, "#missing-in-cronofy")
             assert "not visible to Cronofy" in missing, missing
-            proof = _text(app, "#proof")
+            proof = shown_text(app, "#proof")
             assert "impersonation works" not in proof and "lists" in proof, proof
 
 
@@ -149,40 +124,40 @@ async def test_step_2_follows_step_1s_service_and_says_when_it_does_not() -> Non
     from wizard.ui.screens.connected import ConnectedScreen
 
     async def choose_google(pilot) -> None:
-        hint = _text(pilot.app, "#sign-in-text")
+        hint = shown_text(pilot.app, "#sign-in-text")
         assert "Microsoft 365" in hint, hint  # follows step 1's service first
-        assert _text(pilot.app, "#other-service") == ""
+        assert shown_text(pilot.app, "#other-service") == ""
         await pilot.click("#service")  # open the list
         await pilot.pause()
         await pilot.press("up", "enter")  # Google Workspace is just above Microsoft 365
         await pilot.pause()
-        hint = _text(pilot.app, "#sign-in-text")
+        hint = shown_text(pilot.app, "#sign-in-text")
         assert "Google administrator" in hint, hint
-        assert "not done" in _text(pilot.app, "#other-service")
+        assert "not done" in shown_text(pilot.app, "#other-service")
 
     with sandbox("healthy") as box:
         app = make_app(box, provider="microsoft365", step=Step.PREPARE)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             before = dict(app.session.results)
-            await _click(pilot, "#next")
+            await click(pilot, "#next")
             await settle(pilot)
-            await _to_connected(pilot, before_sign_in=choose_google)
+            await walk_to_connected(pilot, before_sign_in=choose_google)
             assert isinstance(app.screen, ConnectedScreen)
-            assert "not for this service" in _text(app, "#not-step1")
+            assert "not for this service" in shown_text(app, "#not-step1")
             assert not app.screen.query("#same-rooms") and not app.screen.query("#proof")
             assert app.session.results == before  # nothing of step 1 counted as proven
 
 
 async def test_the_reminder_marks_skipped_checks_as_skipped_not_failed() -> None:
-    from wizard.ui.screens.connect import ReminderModal
+    from wizard.ui.dialogs.reminder import ReminderModal
 
     with sandbox("wrong-password", services=("exchange", "cronofy")) as box:
         app = make_app(box, provider="exchange", step=Step.PREPARE)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             await _continue_anyway(pilot)
-            await _click(pilot, "#connect")
+            await click(pilot, "#connect")
             await settle(pilot)
             assert isinstance(app.screen, ReminderModal)
             lines = "\n".join(str(w.render()) for w in app.screen.query(Static)).splitlines()
@@ -195,7 +170,7 @@ def test_cronofy_422_does_not_ask_for_values_nobody_can_see(
         capsys) -> None:
     from wizard.cli import main
 
-    assert main(["--lang", "de", "connect", "--scenario", "cronofy-errors"]) == 1
+    assert main(["--lang", "de", "connect", "--accept-terms", "--scenario", "cronofy-errors"]) == 1
     err = capsys.readouterr().err
     assert "Korrigieren Sie die genannten Werte" not in err
     assert "roomcal" in err and "422" in err, err
@@ -236,8 +211,8 @@ def test_cronofy_refuses_the_link_step_1s_world_refuses(
     admin): the real Cronofy could not link that service either, nor may the sandbox's."""
     from wizard.cli import main
 
-    code = main(["--lang", "en", "connect", "--provider", provider, "--scenario", scenario,
-                 "--json"])
+    code = main(["--lang", "en", "connect", "--accept-terms", "--provider", provider,
+                 "--scenario", scenario, "--json"])
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
     payload = json.loads(out)
@@ -269,7 +244,7 @@ def test_cronofy_sees_the_world_of_the_service_it_linked(
 
     scenario = tmp_path / "world.toml"
     scenario.write_text(toml, encoding="utf-8")
-    code = main(["--lang", "en", "connect", "--provider", provider, "--scenario",
+    code = main(["--lang", "en", "connect", "--accept-terms", "--provider", provider, "--scenario",
                  str(scenario), "--json"])
     payload = json.loads(capsys.readouterr().out)
     assert code == 0 and payload["ok"], payload
@@ -314,9 +289,9 @@ async def test_step_1_says_only_what_it_found_and_cronofy_refuses_the_same_passw
             await pilot.pause(0.3)  # the first checks are under way
             assert app.session.results.get("impersonation") is None or \
                 not app.session.results["impersonation"].status.done
-            assert "not met" not in _text(app, "#gate-reason"), _text(app, "#gate-reason")
+            assert "not met" not in shown_text(app, "#gate-reason"), shown_text(app, "#gate-reason")
             await settle(pilot)
-            gate = _text(app, "#gate-reason")
+            gate = shown_text(app, "#gate-reason")
             assert gate.startswith("1 prerequisite is not met") and "3 checks" in gate, gate
             # The first failure has the focus; the passing check above it, opened, names
             # what its text is: the help page's step, not a to-do.
@@ -330,8 +305,11 @@ async def test_step_1_says_only_what_it_found_and_cronofy_refuses_the_same_passw
             assert isinstance(app.screen, ConnectScreen)
             steps = str(app.screen.query_one("#steps", Static).render())
             assert "✓2" not in steps and "!2" in steps, steps  # step 1 is not done
-            await _to_connected(pilot)  # as far as Cronofy lets it
-            error, remedy_text = _text(app, "#link-error"), _text(app, "#link-remedy")
+            await link_screen(pilot)  # and on as far as Cronofy lets it
+            await click(pilot, "#terms-link")
+            await click(pilot, "#sign-in")
+            await settle(pilot)
+            error, remedy_text = shown_text(app, "#link-error"), shown_text(app, "#link-remedy")
             assert "password" in error, error
             assert "Service account signs in" in remedy_text, remedy_text
 
@@ -344,13 +322,13 @@ async def test_connected_states_what_step_2_proved_beside_what_step_1_left_open(
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             await _continue_anyway(pilot)
-            await _to_connected(pilot)
+            await walk_to_connected(pilot)
             assert isinstance(app.screen, ConnectedScreen)
             # Step 1 found no rooms and Cronofy lists none: that is not "the same rooms".
             assert not app.screen.query("#same-rooms")
-            proof = _text(app, "#proof")
+            proof = shown_text(app, "#proof")
             assert "lists no room calendars" in proof, proof
-            still_open = _text(app, "#step1-open")
+            still_open = shown_text(app, "#step1-open")
             assert "✗ Room list exists" in still_open, still_open
             assert "- Rooms in the room list" in still_open, still_open
             steps = str(app.screen.query_one("#steps", Static).render())
@@ -361,11 +339,11 @@ async def test_an_earlier_link_of_another_service_is_named() -> None:
     from wizard.core.model import Connection
 
     app = make_app(None, provider="google", step=Step.CONNECT)
-    app.session.update(connection=Connection("microsoft365", "admin@demo.example.com", "de",
-                                             rooms=6))
+    app.setup.session.linked(Connection("microsoft365", "admin@demo.example.com", "de",
+                                        rooms=6), [], None)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, ConnectScreen)
-        linked = _text(app, "#already-linked")
+        linked = shown_text(app, "#already-linked")
         assert "Microsoft 365" in linked and "Google Workspace" in linked, linked
         assert "not confirmed" in linked, linked

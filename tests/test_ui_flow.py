@@ -9,58 +9,17 @@ import pytest
 from scenes import settle
 from textual.widgets import Button, Checkbox, Input, Static
 
-from ui_support import make_app, sandbox
+from ui_support import make_app, sandbox, walk_to_connected
 from wizard.core import i18n
 from wizard.core.flow import Step
 from wizard.core.model import Status, render
+from wizard.ui.dialogs.export import ExportModal
+from wizard.ui.dialogs.reminder import ReminderModal
 from wizard.ui.screens.assign import AssignScreen
-from wizard.ui.screens.connect import ConnectScreen, LinkScreen, ReminderModal
-from wizard.ui.screens.connected import ConnectedScreen
-from wizard.ui.screens.export import ExportModal
+from wizard.ui.screens.connect import ConnectScreen
 from wizard.ui.screens.prepare import PrepareScreen
-from wizard.ui.screens.signin import SignInModal
 from wizard.ui.screens.welcome import WelcomeScreen
 from wizard.ui.widgets.check_item import CheckItem
-
-
-async def wait_for_screen(pilot, screen_type: type, attempts: int = 100) -> None:
-    for _ in range(attempts):
-        await pilot.pause(0.05)
-        if isinstance(pilot.app.screen, screen_type):
-            return
-    raise AssertionError(f"{screen_type.__name__} did not appear: {pilot.app.screen}")
-
-
-async def _walk_to_connected(pilot, app) -> None:
-    """From step 1 (checked) to the connected screen, exactly as a person clicks."""
-    await settle(pilot)
-    assert isinstance(app.screen, PrepareScreen)
-    button = app.screen.query_one("#next", Button)
-    debug = (button.disabled, button.region, app.session.gate(),
-             app.screen.get_widget_at(button.region.x + 1, button.region.y))
-    await pilot.click("#next")
-    await settle(pilot)
-    assert isinstance(app.screen, ConnectScreen), debug
-    await pilot.click("#connect")
-    await settle(pilot)
-    assert isinstance(app.screen, ReminderModal)
-    await pilot.click("#reminder-continue")
-    await settle(pilot)
-    link = app.screen.query_one("#link", Button)
-    assert link.disabled  # the terms toggle gates "Link"
-    await pilot.click("#terms-connect")
-    await settle(pilot)
-    assert not link.disabled
-    await pilot.click("#link")
-    await settle(pilot)
-    assert isinstance(app.screen, LinkScreen)
-    assert app.screen.query_one("#sign-in", Button).disabled  # terms again
-    await pilot.click("#terms-link")
-    await pilot.click("#sign-in")
-    await wait_for_screen(pilot, SignInModal)  # the link worker now waits for the sign-in
-    await pilot.click("#sandbox")
-    await settle(pilot)
-    assert isinstance(app.screen, ConnectedScreen), app.screen
 
 
 @pytest.mark.slow
@@ -83,9 +42,13 @@ async def test_healthy_walk_to_connected_and_assign(provider: str, tmp_path: Pat
                 await pilot.press("space")
                 await settle(pilot)
             results = app.session.results
+            # Optional checks may be left (Microsoft 365's scoping advice, its Cronofy app
+            # before the link); every required one passed or warned.
+            plugin = app.session.plugin()
             assert results and all(r.status in (Status.PASS, Status.WARN)
-                                   for r in results.values()), results
-            await _walk_to_connected(pilot, app)
+                                   for r in results.values()
+                                   if plugin.spec(r.check_id).required), results
+            await walk_to_connected(pilot)
             banner = str(app.screen.query_one("#banner").render())
             assert "Der Kalenderdienst ist verbunden" in banner
             assert app.screen.query("#proof")  # what Cronofy's view proves about step 1
@@ -145,7 +108,7 @@ async def test_escape_walks_back_through_every_screen() -> None:
     with sandbox("healthy") as box:
         app = make_app(box, provider="exchange", step=Step.PREPARE)
         async with app.run_test(size=(80, 24)) as pilot:
-            await _walk_to_connected(pilot, app)
+            await walk_to_connected(pilot)
             await pilot.click("#next")
             await settle(pilot)
             seen = []

@@ -16,7 +16,7 @@ from textual.widgets._header import HeaderTitle
 from ui_support import make_app, sandbox
 from wizard.core import i18n
 from wizard.core.flow import Step
-from wizard.ui.screens.modal import WizardModal
+from wizard.ui.dialogs.modal import WizardModal
 
 SCENE = {scene.name: scene for scene in SCENES}
 # Dialog scene → (a button in it, its German label, its title in German).
@@ -110,7 +110,7 @@ async def test_ctrl_l_keeps_the_typed_text_and_the_keys_after_it() -> None:
 
 
 async def test_ctrl_l_keeps_a_pasted_address_in_the_google_sign_in() -> None:
-    from wizard.ui.screens.signin import SignInModal
+    from wizard.ui.dialogs.signin import SignInModal
 
     with sandbox("healthy", services=("google",)) as box:
         app = make_app(box, provider="google", step=Step.PREPARE)
@@ -124,8 +124,8 @@ async def test_ctrl_l_keeps_a_pasted_address_in_the_google_sign_in() -> None:
 
 
 async def test_ctrl_l_keeps_the_cronofy_sign_in_and_the_export_line() -> None:
+    from wizard.ui.dialogs.signin import SignInModal
     from wizard.ui.screens.assign import AssignScreen
-    from wizard.ui.screens.signin import SignInModal
 
     with sandbox("healthy", services=("exchange", "cronofy")) as box:
         app = make_app(box, provider="exchange", step=Step.CONNECT)

@@ -13,7 +13,7 @@ from ui_support import make_app, sandbox
 from wizard.core import i18n
 from wizard.core.flow import Step
 from wizard.sandbox import scenario
-from wizard.ui.screens.confirm import ConfirmModal
+from wizard.ui.dialogs.confirm import ConfirmModal
 from wizard.ui.screens.welcome import WelcomeScreen
 
 

@@ -291,19 +291,19 @@ def test_a_second_wizard_on_a_held_profile_is_refused_with_a_sentence() -> None:
                               stdout=subprocess.PIPE, text=True, env=os.environ)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        result = roomcal("connect", "--scenario", "healthy")
+        result = roomcal("connect", "--accept-terms", "--scenario", "healthy")
         assert result.returncode == 2, result.stderr
         one_sentence(result.stderr)
         assert "in use by another roomcal" in result.stderr
         assert f"process {holder.pid}" in result.stderr and "--profile" in result.stderr
         # Another profile is free.
-        assert roomcal("connect", "--profile", "other", "--scenario", "healthy"
+        assert roomcal("connect", "--accept-terms", "--profile", "other", "--scenario", "healthy"
                        ).returncode == 0
     finally:
         holder.kill()
         holder.wait()
     # Once the first is gone, the profile is free again (the lock died with it).
-    assert roomcal("connect", "--scenario", "healthy").returncode == 0
+    assert roomcal("connect", "--accept-terms", "--scenario", "healthy").returncode == 0
 
 
 # -- SIGTERM/SIGHUP: the sandbox's key folder goes with it ----------------------------------
@@ -423,9 +423,7 @@ async def test_the_demo_never_writes_the_real_profile_and_a_restart_links_afresh
 async def test_a_profile_naming_a_service_no_longer_installed_reaches_the_link_screen() -> None:
     """A profile saved with a provider from ROOMCAL_PROVIDERS that is gone now: step 2's
     service list cannot show it; the link screen offers step 1's service instead."""
-    from scenes import _link_screen, settle
-
-    from ui_support import make_app, sandbox
+    from ui_support import link_screen, make_app, sandbox, settle
     from wizard.core.flow import Step
     from wizard.ui.screens.connect import LinkScreen
 
@@ -437,6 +435,6 @@ async def test_a_profile_naming_a_service_no_longer_installed_reaches_the_link_s
         app = make_app(box, step=Step.PREPARE)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            await _link_screen(pilot)
+            await link_screen(pilot)
             assert isinstance(app.screen, LinkScreen), app.screen
             assert app.session.profile.service in ("", "exchange")

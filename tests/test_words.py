@@ -63,7 +63,8 @@ def test_a_cronofy_refusal_through_the_relay_is_our_sentence(
         capsys: pytest.CaptureFixture[str]) -> None:
     """Cronofy's 422 reaches the admin through the relay: a German sentence with the status,
     then whom to tell — no server text, no markdown."""
-    assert main(["--lang", "de", "connect", "--scenario", "cronofy-errors"]) == 1
+    assert main(["--lang", "de", "connect", "--accept-terms", "--scenario",
+                 "cronofy-errors"]) == 1
     err = capsys.readouterr().err
     ours = "Cronofy hat die Raumkalender nicht aufgelistet (HTTP 422)."
     assert ours in err, err
@@ -182,7 +183,7 @@ def test_handoff_does_not_name_a_login_on_a_jump_host(tmp_path: Path) -> None:
 
 
 def test_connect_counts_rooms_in_the_same_format(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--lang", "de", "connect", "--scenario", "many-rooms"]) == 0
+    assert main(["--lang", "de", "connect", "--accept-terms", "--scenario", "many-rooms"]) == 0
     out = capsys.readouterr().out
     assert "Raumkalender: 5\u00a0000" in out, out[:2000]
     assert re.findall(r"(?<![\d.:])\d{4,}(?![\d.])", out.split("\n    ")[0]) == [], out[:2000]

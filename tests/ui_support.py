@@ -1,9 +1,19 @@
-"""Building wizard apps for Pilot tests, against the sandbox (settle() is in scripts/scenes)."""
+"""What Pilot tests share: wizard apps against the sandbox, and a person's ways through them.
+
+The walks (to the link page, to "connected", to the assignment) are the scenes' own
+(scripts/scenes.py), so a test goes the way the screenshots and snapshots go.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+
+from scenes import after_reminder, click, link_screen, settle, signed_in
+from scenes import assign as walk_to_assign
+from scenes import connected as walk_to_connected
+from textual.widgets import Static
 
 from wizard.app import Setup
 from wizard.core.flow import Step
@@ -60,3 +70,14 @@ def make_app(
     setup = make_setup(box, profile=profile, provider=provider, step=step, secrets=secrets,
                        settings=settings)
     return WizardApp(setup, language=language)
+
+
+def shown_text(app: Any, selector: str) -> str:
+    """What the Static ``selector`` on the current screen says, on one line ("" while it is
+    hidden): a sentence wrapped by its own line breaks is still found whole."""
+    widget = app.screen.query_one(selector, Static)
+    return str(widget.render()).replace("\n", "") if widget.display else ""
+
+
+__all__ = ["after_reminder", "click", "link_screen", "make_app", "make_setup", "sandbox",
+           "settle", "shown_text", "signed_in", "walk_to_assign", "walk_to_connected"]

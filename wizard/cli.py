@@ -41,9 +41,14 @@ def run() -> None:
     was already reported as timed out; the process must not hang on exit
     joining its thread, least of all after Ctrl+C.
     """
+    _undo_on_signals()
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()
+    # A write probe cut short (a check abandoned, the person quit mid-run) may have left
+    # changes on a server: undone before the threads go (wizard.core.undo).
+    if (undo := sys.modules.get("wizard.core.undo")) is not None and undo.busy():
+        undo.undo_pending()
     threading = sys.modules.get("threading")
     if threading is not None and any(
         t.is_alive() and not t.daemon for t in threading.enumerate()
@@ -51,6 +56,22 @@ def run() -> None:
     ):
         os._exit(code)
     raise SystemExit(code)
+
+
+def _undo_on_signals() -> None:
+    """SIGTERM or SIGHUP (a closed SSH session) end roomcal without ``finally``: first
+    undo what a probe changed on a server, then die of the signal as before. (A demo's
+    sandbox adds its own files to this: wizard.commands.common.)"""
+    import signal
+
+    def handler(signum: int, _frame: object) -> None:
+        if (undo := sys.modules.get("wizard.core.undo")) is not None:
+            undo.undo_pending()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, handler)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 from wizard import providers
 from wizard.core import redact
 from wizard.core.endpoints import REGIONS
-from wizard.core.flow import Step
 from wizard.core.i18n import N_, SUPPORTED, _
 from wizard.core.model import Field, Msg, ProviderPlugin
 from wizard.core.settings import names_a_secret_for_roomcal
@@ -128,35 +127,14 @@ def parse(text: str, path: str, *, provider: str | None = None,
 
 
 def apply(setup: Setup, answers: Answers) -> None:
-    """Fill the forms where typed values go, as if the person had typed them.
-
-    The results of earlier runs are forgotten (the values may differ: step 1 runs again),
-    and in the demo so is everything typed before, so the demo's own values fill whatever
-    the file leaves out. Unattended, the acceptances (reminder, terms, confirmations,
-    "continue anyway") are this run's: the autopilot gives those the file gives, on the
-    screens themselves.
+    """Fill the forms where typed values go, as if the person had typed them: each step's
+    controller plays its part of the file (``run_answers``). Unattended, the acceptances
+    (reminder, terms, confirmations, "continue anyway") are this run's: wizard.app.unattended
+    gives those the file gives, through the same controllers.
     """
-    session = setup.session
-    session.choose_provider(answers.provider)
-    if setup.demo is not None:
-        setup.forget_form()
-    else:
-        setup.forget_results()
-    current = setup.values()
-    for key, value in answers.form.items():
-        if current.get(key) != value:  # the demo's own value typed again is not "typed"
-            session.set_value(key, value)
-    for key, value in answers.secrets.items():
-        setup.commit_secret(key, value)
-    changes: dict[str, Any] = {"step": Step.PREPARE.value}
-    if answers.region:
-        changes["region"] = answers.region
-    if answers.service:
-        changes["service"] = "" if answers.service == answers.provider else answers.service
-    if answers.unattended:
-        changes.update(reminder_acknowledged=False, terms_connect=False, terms_link=False,
-                       continue_anyway=False, confirmations=[], pending_link={})
-    session.update(**changes)
+    setup.welcome.run_answers(answers)
+    setup.prepare.run_answers(answers)
+    setup.connect.run_answers(answers)
 
 
 # -- the parts ------------------------------------------------------------------------------

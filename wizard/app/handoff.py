@@ -204,8 +204,10 @@ def _open(plugin: ProviderPlugin, results: Mapping[str, CheckResult],
         if show_commands and result.command:
             lines += [*fenced(result.command.splitlines()), ""]
         lines += _items(result)
+    # Skipped for a check above, not run yet; not an opt-in probe that is off.
     skipped = [titles[s.id] for s in plugin.checks
-               if (r := results.get(s.id)) is None or r.status == Status.SKIP]
+               if (r := results.get(s.id)) is None
+               or (r.status == Status.SKIP and r.code == "check.skipped")]
     if skipped:
         lines += [md(_("Not checked yet, because they depend on the above: {checks}. The "
                        "re-check looks at them once the above is fixed.").format(

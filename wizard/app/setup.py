@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wizard import providers
+from wizard.app.steps import AssignStep, ConnectStep, PrepareStep, WelcomeStep
 from wizard.core.endpoints import Endpoints
+from wizard.core.flow import Step
 from wizard.core.i18n import N_
 from wizard.core.interaction import Interaction
 from wizard.core.model import CheckContext, CheckResult, Msg, ProviderPlugin, RoomMapping
@@ -22,6 +24,7 @@ from wizard.core.settings import Settings
 from wizard.core.store import ProfileStore
 
 if TYPE_CHECKING:
+    from wizard.app.view import SessionView
     from wizard.connect.link import LinkOutcome
     from wizard.connect.relay import RelayClient, RoomProof
     from wizard.core.demo import DemoEnvironment
@@ -67,6 +70,11 @@ class Setup:
         if claim:
             store.claim(profile)
         self.session = Session(profile, store=store)
+        # The steps' controllers: the only ones besides this class that change the session.
+        self.welcome = WelcomeStep(self)
+        self.prepare = PrepareStep(self)
+        self.connect = ConnectStep(self)
+        self.assign = AssignStep(self)
         self.demo = demo
         if demo is not None:
             self._forget_previous_demo_link()
@@ -93,9 +101,7 @@ class Setup:
         profile = self.session.profile
         if profile.connection is None and not profile.pending_link:
             return
-        self.session.resources = []
-        self.session.comparison = None
-        self.session.update(connection=None, pending_link={}, mappings=[], terms_link=False)
+        self.session.unlink(mappings=True)
         self.session.warnings.append(Msg(N_(
             "The demo's previous link to Cronofy ended with its sandbox: link again in "
             "step 2.")))
@@ -109,6 +115,34 @@ class Setup:
     @property
     def profile(self) -> str:
         return self.session.profile.name
+
+    @property
+    def state(self) -> SessionView:
+        """The session, to read (a screen's, a command's): only the steps change it."""
+        return self.session
+
+    # -- what belongs to no step: where the wizard stands, how it looks, saving ------------
+    def set_step(self, step: Step) -> None:
+        self.session.set_step(step)
+
+    def take_resume(self) -> tuple[Step, str] | None:
+        """Where a stored profile resumed — for the first screen only (then: None)."""
+        return self.session.take_resumed_at()
+
+    def set_language(self, language: str) -> None:
+        if self.session.profile.language != language:
+            self.session.set_language(language)
+
+    def set_theme(self, theme: str) -> None:
+        self.session.set_theme(theme)
+
+    def save_in_background(self) -> None:
+        """For a UI: saves are written on a thread, never freezing the screen."""
+        self.session.store.background = True
+
+    def flush(self) -> None:
+        """The last background save lands (before the program ends)."""
+        self.session.store.flush()
 
     def endpoints(self) -> Endpoints:
         """The demo's, else the ones given, else the real services' with the settings'
@@ -181,16 +215,12 @@ class Setup:
         for field in plugin.fields:
             if field.secret:
                 self.secrets.delete(self.profile, self._secret_key(field.key))
-        self.session.profile.inputs.pop(plugin.name, None)
+        self.session.forget_inputs()
         self.forget_results()
 
     def forget_results(self) -> None:
         """This provider's step-1 results are forgotten: the next visit checks again."""
-        name = self.plugin().name
-        self.session.profile.results.pop(name, None)
-        self.session.profile.checked.pop(name, None)
-        self.session.results = {}
-        self.session.save()
+        self.session.forget_results()
 
     def start_over(self) -> Path | None:
         """End the link at Cronofy (through the relay), clear the profile (a backup is
@@ -344,15 +374,16 @@ class Setup:
                 outcome = run_link(request, relay=relay, interaction=interaction,
                                    cancel=cancel, poll=0.1 if self.demo is not None else 1.0)
         except Exception as exc:
-            self.on_main(lambda: self.session.update(pending_link={}))
+            # Refused, cancelled or failed: the attempt is over, nothing to resume.
+            self.on_main(lambda: self.session.keep_pending_link({}))
             if service == profile.provider:
                 _point_at_step1(exc, self.session)
             raise
         connection = outcome.connection
 
         def linked() -> None:
-            if connection.region != self.session.profile.region:
-                self.session.update(region=connection.region)  # the relay's only one
+            if connection.region != self.connect.record.region:
+                self.connect.choose_region(connection.region)  # the relay's only one
             self.session.linked(connection, outcome.resources, outcome.comparison)
 
         self.on_main(linked)
@@ -376,11 +407,8 @@ class Setup:
                 connection, relay=relay, step1_rooms=self.session.step1_rooms(),
                 missing_rooms_hint=self.missing_rooms_hint(connection.provider))
 
-        def keep() -> None:
-            self.session.resources = list(outcome.resources)
-            self.session.comparison = outcome.comparison
-
-        self.on_main(keep)
+        self.on_main(lambda: self.session.keep_link_view(outcome.resources,
+                                                         outcome.comparison))
         return outcome
 
     def disconnect(self) -> None:
@@ -389,12 +417,7 @@ class Setup:
         self._revoke_link()
         self._forget_sign_ins()
 
-        def forget() -> None:
-            self.session.resources = []
-            self.session.comparison = None
-            self.session.update(connection=None, terms_link=False, pending_link={})
-
-        self.on_main(forget)
+        self.on_main(self.session.unlink)
 
     def _revoke_link(self) -> None:
         from wizard.connect.link import disconnect
@@ -465,13 +488,15 @@ class Setup:
         seen.update(changed)
 
         def keep() -> None:
-            updated = []
+            updated, proved = [], []
             for m in self.session.profile.mappings:
                 if (outcome := changed.get(m.email.lower())) is not None:
                     m = replace(m, authorization=outcome[0], code=outcome[1])
-                    on_result(m)
+                    proved.append(m)
                 updated.append(m)
-            self.session.update(mappings=updated)
+            self.session.keep_mappings(updated)
+            for m in proved:
+                on_result(m)
 
         self.on_main(keep)
 

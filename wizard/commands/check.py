@@ -74,6 +74,16 @@ def password_for(held: str, settings: Settings) -> str:
                        "in a terminal to be prompted"))
 
 
+def test_booking(args: argparse.Namespace) -> frozenset[str]:
+    """``--test-booking [ROOM]`` as the confirmation the test booking check asks for."""
+    from wizard.core.room_display import TEST_BOOKING
+
+    room = getattr(args, "test_booking", None)
+    if room is None:
+        return frozenset()
+    return frozenset({f"{TEST_BOOKING}:{room}" if room else TEST_BOOKING})
+
+
 def run_check(args: argparse.Namespace, settings: Settings) -> int:
     from wizard.app import Setup
     from wizard.core.flow import open_items
@@ -95,7 +105,7 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
         # Beside the profile, not in it: a scripted check changes nothing the TUI resumes.
         setup = Setup(args.profile, demo=demo, settings=settings,
                       store=ProfileStore(settings.profiles_dir, scratch=True))
-        setup.session.choose_provider(provider)
+        setup.welcome.choose(provider)
         plugin = setup.plugin()
         # The command line, then the answers file, then the demo's values, then defaults;
         # a secret from the variable the file names, else as without a file.
@@ -111,7 +121,8 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
         # Against the sandbox, also what its world has done (the Marketplace app installed).
         confirmations = frozenset(args.confirm or ()) | (
             answers.confirm if answers is not None else frozenset()) | (
-            demo.confirmations(provider) if demo is not None else frozenset())
+            demo.confirmations(provider) if demo is not None else frozenset()) | \
+            test_booking(args)
         if plugin.notice and not args.json:
             print(printable(_(plugin.notice)), file=sys.stderr)
         results = asyncio.run(_collect(setup, CliInteraction(demo), values, secrets,

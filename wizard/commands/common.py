@@ -110,6 +110,9 @@ def remove_files_on_signals(box: Sandbox) -> None:
     import signal
 
     def handler(signum: int, _frame: object) -> None:
+        from wizard.core import undo
+
+        undo.undo_pending()  # a probe's changes first, while the sandbox still serves
         box.remove_files()
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)

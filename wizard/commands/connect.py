@@ -9,7 +9,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from wizard.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from wizard.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 from wizard.commands.common import CliInteraction, claimed_setup, open_demo
 from wizard.core import formats, redact
 from wizard.core.i18n import _
@@ -29,21 +29,28 @@ SETUP_CODES = frozenset({"relay.missing", "relay.no_token"})
 
 def run_connect(args: argparse.Namespace, settings: Settings) -> int:
     from wizard import providers
+    from wizard.app.steps import GateClosedError
     from wizard.core.errors import UserFacingError
 
     demo = open_demo(args.scenario) if args.scenario else None
     proofs: list[RoomProof] = []
     try:
         setup = claimed_setup(args.profile, demo=demo, settings=settings)
-        profile = setup.session.profile
-        service = args.provider or profile.service or profile.provider or providers.names()[0]
-        setup.session.update(service=service, **({"region": args.region} if args.region
-                                                 else {}))
+        step = setup.connect  # the gates and choices the TUI's step 2 has
         try:
-            _ask_for_token(setup)
-            outcome = setup.link(CliInteraction(demo), threading.Event(), region=args.region)
+            if args.accept_terms:  # refused at the gate: no prompt first
+                _ask_for_token(setup)
+            # This run's acceptances are the command line's, not what a wizard ticked
+            # before; refused, it keeps nothing of this run.
+            outcome = step.link_at_once(
+                CliInteraction(demo), threading.Event(),
+                service=args.provider or step.service or providers.names()[0],
+                region=args.region, accept_terms=args.accept_terms)
             if args.authorize != "none":
                 proofs = setup.authorize(rooms=args.authorize)
+        except GateClosedError:
+            raise UsageError(_("the terms of use and the privacy policy are not accepted: "
+                               "read them, then add --accept-terms")) from None
         except UserFacingError as exc:
             _failed(exc, args.json)
             return EXIT_USAGE if exc.code in SETUP_CODES else EXIT_FAILED
@@ -90,7 +97,7 @@ def _proven(setup: Setup, proofs: list[RoomProof]) -> list[dict[str, Any]]:
     """Each room's proof with its cause and, for a room step 1 checked, step 1's verdict."""
     from wizard.connect.proofs import cause
 
-    verdicts = setup.session.step1_verdicts()
+    verdicts = setup.state.step1_verdicts()
     proven = []
     for proof in proofs:
         room = proof.to_json()

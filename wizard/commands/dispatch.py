@@ -154,6 +154,9 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         p.add_argument("--confirm", action="append", metavar="CHECK",
                        help=_("confirm a check that cannot be read (e.g. cronofy_app: the "
                               "Marketplace install); repeatable"))
+        p.add_argument("--test-booking", nargs="?", const="", metavar="ROOM",
+                       help=_("also send one test meeting to ROOM (or a sample of rooms), "
+                              "compare the room's copy and cancel it"))
         p.add_argument("--report", metavar="FILE",
                        help=_("also write the redacted diagnostic report of this run"))
         p.add_argument("--anonymize", action="store_true",
@@ -181,6 +184,10 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
                          help=_("after the link, have Cronofy authorize and prove these rooms: "
                                 "all it lists, those mapped in the profile, or none "
                                 "(default: %(default)s)"))
+    connect.add_argument("--accept-terms", action="store_true",
+                         help=_("accept the terms of use and the privacy policy (the wizard's "
+                                "two toggles; without it nothing is linked) and confirm that "
+                                "step 1 is complete, as the wizard's reminder asks"))
     connect.add_argument("--json", action="store_true", help=_("print one JSON object"))
     connect.add_argument("--scenario", metavar="NAME|REPORT", help=_("run against the sandbox"))
 
@@ -251,6 +258,11 @@ def _add_field_options(parser: argparse.ArgumentParser, info: providers.Provider
                                      "help": _(field.label)}
         if field.choices:
             kwargs["choices"] = [value for value, _label in field.choices]
+            kwargs.pop("metavar")
+        if field.kind == "toggle":  # a flag: on when given
+            from wizard.core.model import TOGGLE_ON  # loaded with the plugin above
+
+            kwargs.update(action="store_const", const=TOGGLE_ON)
             kwargs.pop("metavar")
         parser.add_argument(option, **kwargs)
 

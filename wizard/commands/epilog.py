@@ -22,7 +22,7 @@ EXAMPLES = (
     (N_("the same for scripts: one JSON object; the exit code tells the result"),
      "roomcal check exchange … --json"),
     (N_("step 2 alone: link Cronofy (German data centre) and list the rooms"),
-     "roomcal connect --region de"),
+     "roomcal connect --region de --accept-terms"),
     (N_("redacted diagnostics for support"), "roomcal report -o roomcal-report.json"),
 )
 

@@ -25,9 +25,9 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
     replace = check_destination(args.output, force=args.force) if args.output else False
     folder = settings.demo_profiles_dir if args.demo else settings.profiles_dir
     setup = Setup(args.profile, settings=settings, store=ProfileStore(folder))
-    for warning in setup.session.warnings:
+    for warning in setup.state.warnings:
         print(str(warning), file=sys.stderr)
-    if not setup.session.profile.provider:
+    if not setup.state.profile.provider:
         raise UsageError(_("profile {name!r} has no calendar service yet: run roomcal "
                            "first").format(name=args.profile))
     if args.output:

@@ -26,14 +26,16 @@ domains and hosts case-insensitively, a domain also inside a host name.
 from __future__ import annotations
 
 import gettext
+import ipaddress
 import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import Any
 
+from wizard.core import ip
 from wizard.core.codec import decode_text, encode_text
 from wizard.core.i18n import DOMAIN, LOCALE_DIR, SUPPORTED
-from wizard.core.model import Msg, Text
+from wizard.core.model import Msg, Plural, Text
 from wizard.core.text import printable
 
 # An apostrophe inside a local part (o'brien@…), never first: in a PowerShell literal
@@ -54,7 +56,29 @@ PARAM_KINDS = {"host": "host", "url": "url", "building": "building", "path": "pa
                "domain": "domain"}
 # How each kind is searched for in text (see Replacer).
 GROUPS = {"mailbox": "mailbox", "domain": "address", "host": "address", "guid": "address",
+          "ip": "address",
           "room": "name", "building": "name", "key": "name", "path": "path"}
+
+
+# An IP address's pseudonym keeps what a check reads from it (public_name: can the internet
+# reach it?): internal ones come from 10.0.0.0/8 or fd00::/8, loopback from 127.1.0.0/16,
+# public ones from the documentation ranges, which the checks count as public.
+IP_POOLS = {"loopback": "127.1.0.0", "internal": "10.0.0.0", "public": "203.0.113.0",
+            "internal6": "fd00::", "public6": "2001:db8::"}
+
+
+def _counting_from(first: str) -> Callable[[int], str]:
+    return lambda n: str(ipaddress.ip_address(first) + n)
+
+
+def _ip_kind(address: str) -> str:
+    parsed = ip.parse(address)
+    if parsed is None:
+        return "public"
+    six = "6" if parsed.version == 6 else ""
+    if parsed.is_loopback and not six:
+        return "loopback"
+    return ("internal" if ip.internal(address) else "public") + six
 
 
 class Pseudonyms:
@@ -78,6 +102,8 @@ class Pseudonyms:
             value = value.strip("[]")
             if ":" in value and not value.count(":") > 1:
                 value = value.rsplit(":", 1)[0]  # host:port
+            if ip.parse(value) is not None:
+                kind = "ip"  # an address: a pseudonym of its own kind
         key = value if kind in ("room", "building", "key", "path") else value.lower()
         self._found.setdefault(kind, {}).setdefault(key, value)
 
@@ -126,7 +152,10 @@ class Pseudonyms:
             names["domain"][key] = domain()
         host = fresh(lambda n: f"host{n}.example")
         for key in found.get("host", {}):
-            names["host"][key] = names["domain"].get(key) or host()
+            names["host"][key] = names.get("domain", {}).get(key) or host()
+        addresses = {kind: fresh(_counting_from(first)) for kind, first in IP_POOLS.items()}
+        for key in found.get("ip", {}):
+            names["ip"][key] = addresses[_ip_kind(key)]()
         mailbox = fresh(lambda n: f"mailbox{n}")
         for key in found.get("mailbox", {}):
             names["mailbox"][key] = f"{mailbox()}@{names['domain'][key.rpartition('@')[2]]}"
@@ -258,6 +287,9 @@ def _collect_message(data: Any, names: Pseudonyms) -> None:
     for name, value in (data.get("params") or {}).items():
         if isinstance(value, Mapping):
             _collect_message(value, names)
+        elif isinstance(value, str) and name == "addresses":  # "10.1.2.3, fd00::7"
+            for address in value.split(","):
+                names.add("ip" if ip.parse(address) else "host", address)
         elif isinstance(value, str) and (kind := PARAM_KINDS.get(name)):
             names.add(kind, value)
 
@@ -303,8 +335,11 @@ def _replaced_mapping(value: Mapping[str, Any], replace: Replacer) -> dict[str, 
 def _message(text: Text, replace: Replacer) -> Text:
     if not isinstance(text, Msg):
         return replace(str(text))
-    return Msg(text.msgid, **{k: _message(v, replace) if isinstance(v, Msg | str) else v
-                             for k, v in text.params.items()})
+    params = {k: _message(v, replace) if isinstance(v, Msg | str) else v
+              for k, v in text.params.items()}
+    if isinstance(text, Plural):
+        return Plural(text.msgid, text.plural, text.n, **params)
+    return Msg(text.msgid, **params)
 
 
 # -- rendering in the language the report was written in ------------------------------------
@@ -317,7 +352,8 @@ def _translation(lang: str) -> gettext.NullTranslations:
 def _render(text: Text, translation: gettext.NullTranslations) -> str:
     if not isinstance(text, Msg):
         return str(text)
-    template = translation.gettext(text.msgid)
+    template = translation.ngettext(text.msgid, text.plural, text.n) \
+        if isinstance(text, Plural) else translation.gettext(text.msgid)
     if not text.params:
         return template
     return template.format(**{k: printable(_render(v, translation))

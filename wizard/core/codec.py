@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from wizard.core.model import CheckResult, Msg, Status, SubResult, Text, render
+from wizard.core.model import CheckResult, Msg, Plural, Status, SubResult, Text, render
 
 Encoded = dict[str, Any]
 
@@ -22,6 +22,8 @@ Encoded = dict[str, Any]
 def encode_text(text: Text) -> Encoded | str:
     if isinstance(text, Msg):
         data: Encoded = {"id": text.msgid}
+        if isinstance(text, Plural):  # both forms and the number: worded again when read
+            data.update(plural=text.plural, n=text.n)
         if text.params:
             data["params"] = {k: _encode_param(v) for k, v in text.params.items()}
         return data
@@ -42,7 +44,12 @@ def decode_text(data: Any) -> Text:
         params = data.get("params") or {}
         if not isinstance(params, Mapping):
             params = {}
-        return Msg(msgid, **{str(k): _decode_param(v) for k, v in params.items()})
+        decoded = {str(k): _decode_param(v) for k, v in params.items()}
+        plural, n = data.get("plural"), data.get("n")
+        if isinstance(plural, str) and plural and isinstance(n, int) \
+                and not isinstance(n, bool):
+            return Plural(msgid, plural, n, **decoded)
+        return Msg(msgid, **decoded)
     return "" if data is None else str(data)
 
 

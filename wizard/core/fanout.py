@@ -18,6 +18,7 @@ directory): no multiprocessing, so no re-import of whatever script started roomc
 
 from __future__ import annotations
 
+import os
 import pickle
 import struct
 import subprocess
@@ -30,8 +31,10 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import IO, Any, TypeVar
 
+from wizard.core import undo
 from wizard.core.child import child_environment, python_command
 from wizard.core.endpoints import Endpoints
+from wizard.core.limiter import Budget, Limiter
 from wizard.core.model import CheckContext, SubResult
 from wizard.core.settings import Settings
 
@@ -53,23 +56,31 @@ class Job:
     secrets: Mapping[str, str]
     endpoints: Endpoints
     items: Sequence[Any]
-    concurrency: int
+    concurrency: Budget | int  # an int: that many at once, always
     settings: Settings = field(default_factory=Settings)
     shared: Mapping[str, Any] = field(default_factory=dict)  # what earlier checks found
 
 
 def fan_out(ctx: CheckContext, check: Callable[[CheckContext, Item], SubResult],
-            items: Sequence[Item], *, concurrency: int,
+            items: Sequence[Item], *, concurrency: int | Budget,
             on_result: Callable[[SubResult], None],
-            shared: Mapping[str, Any] | None = None) -> None:
-    """Each item through ``check`` (a module-level function), ``concurrency`` at a time:
-    in this process's threads, or — for more than ``ctx.offload_above`` items — in a
+            shared: Mapping[str, Any] | None = None, limiter_key: str = "") -> None:
+    """Each item through ``check`` (a module-level function): ``concurrency`` at a time,
+    or as many as the server keeps answering (a ``Budget``: wizard.core.limiter). In
+    this process's threads, or — for more than ``ctx.offload_above`` items — in a
     worker process, given ``shared`` of what earlier checks found. Results arrive in
-    completion order; a failure ends the run at once; so does ``ctx.cancel``."""
+    completion order; a failure ends the run at once; so does ``ctx.cancel``.
+
+    ``limiter_key``: fan-outs of one run to the same server (and account) share one
+    limiter in ``ctx.shared`` under this key, so two at once stay within the server's
+    budget together and the second starts where the first left off."""
+    budget = concurrency if isinstance(concurrency, Budget) else Budget(concurrency,
+                                                                        concurrency)
+    limiter = _limiter(ctx, budget, limiter_key)
     if ctx.offload_above is not None and len(items) > ctx.offload_above:
         job = Job(f"{check.__module__}:{check.__name__}", dict(ctx.values), dict(ctx.secrets),
-                  ctx.endpoints, list(items), concurrency, ctx.settings,
-                  shared=dict(shared or {}))
+                  ctx.endpoints, list(items), Budget(limiter.limit, budget.ceiling),
+                  ctx.settings, shared=dict(shared or {}))
 
         def take(batch: list[tuple[int, SubResult]]) -> None:
             for _index, result in batch:
@@ -77,8 +88,8 @@ def fan_out(ctx: CheckContext, check: Callable[[CheckContext, Item], SubResult],
 
         run_in_worker(job, ctx.cancel, take)
         return
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="room") as pool:
-        futures = [pool.submit(check, ctx, item) for item in items]
+    with ThreadPoolExecutor(max_workers=budget.ceiling, thread_name_prefix="room") as pool:
+        futures = [pool.submit(_limited, limiter, check, ctx, item) for item in items]
         try:
             for future in as_completed(futures):
                 if ctx.cancel.is_set():
@@ -87,6 +98,22 @@ def fan_out(ctx: CheckContext, check: Callable[[CheckContext, Item], SubResult],
         finally:
             for future in futures:  # cancelled or failed: the rooms not started stay so
                 future.cancel()
+
+
+def _limiter(ctx: CheckContext, budget: Budget, key: str) -> Limiter:
+    if not key:
+        return budget.limiter()
+    with ctx.lock:
+        limiter = ctx.shared.get(key)
+        if not isinstance(limiter, Limiter):
+            limiter = ctx.shared[key] = budget.limiter()
+    return limiter
+
+
+def _limited(limiter: Limiter, check: RoomCheck, ctx: CheckContext, item: Any) -> SubResult:
+    """``check`` for one item within a slot of ``limiter`` (it waits for one first)."""
+    with limiter.slot(ctx.cancel):
+        return check(ctx, item)
 
 
 class WorkerError(RuntimeError):
@@ -117,8 +144,12 @@ def run_in_worker(job: Job, cancel: threading.Event,
                 return
         raise WorkerError(f"the worker ended early (exit {worker.wait()})")
     finally:
-        if worker.poll() is None:
-            worker.kill()
+        if worker.poll() is None:  # cancelled, or failed: it undoes what it changed first
+            worker.terminate()
+            try:
+                worker.wait(undo.UNDO_SECONDS + 2)
+            except subprocess.TimeoutExpired:
+                worker.kill()
         worker.wait()
         worker.stdout.close()
 
@@ -138,6 +169,9 @@ def _send(stream: IO[bytes], lock: threading.Lock, kind: str, payload: Any) -> N
         stream.flush()
 
 
+_CANCEL = threading.Event()  # the worker's run: set by the parent's SIGTERM
+
+
 def _work(job: Job, out: IO[bytes]) -> None:
     from wizard.core.interaction import NoInteraction
 
@@ -145,12 +179,17 @@ def _work(job: Job, out: IO[bytes]) -> None:
     check: RoomCheck = getattr(import_module(module), name)
     ctx = CheckContext(values=job.values, secrets=job.secrets, endpoints=job.endpoints,
                        interaction=NoInteraction(), settings=job.settings,
-                       shared=dict(job.shared))
+                       shared=dict(job.shared), cancel=_CANCEL)
     lock = threading.Lock()
     batch: list[tuple[int, SubResult]] = []
     sent = time.monotonic()
-    with ThreadPoolExecutor(max_workers=job.concurrency, thread_name_prefix="room") as pool:
-        futures = {pool.submit(check, ctx, item): index for index, item in enumerate(job.items)}
+    budget = job.concurrency
+    if not isinstance(budget, Budget):
+        budget = Budget(budget, budget)
+    limiter = budget.limiter()
+    with ThreadPoolExecutor(max_workers=budget.ceiling, thread_name_prefix="room") as pool:
+        futures = {pool.submit(_limited, limiter, check, ctx, item): index
+                   for index, item in enumerate(job.items)}
         try:
             for future in as_completed(futures):
                 batch.append((futures[future], future.result()))
@@ -166,7 +205,17 @@ def _work(job: Job, out: IO[bytes]) -> None:
     _send(out, lock, "end", None)
 
 
+def _terminated(_signum: int, _frame: object) -> None:
+    """The parent cancelled: the rooms stop, what they changed on the server is undone."""
+    _CANCEL.set()
+    undo.undo_pending()
+    os._exit(0)
+
+
 def main() -> int:
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminated)
     out = sys.stdout.buffer
     job: Job = pickle.loads(sys.stdin.buffer.read())
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from wizard.core.i18n import N_, _
-from wizard.core.model import CheckResult, Msg, Plural, ProviderPlugin, Status
+from wizard.core.model import CheckResult, CheckSpec, Msg, Plural, ProviderPlugin, Status
 
 
 class Step(StrEnum):
@@ -66,19 +67,22 @@ def open_items(
 
     A required check is open when it has no result, is still running, failed, was
     skipped, or asks for a confirmation that was not given (a Marketplace install
-    nobody confirmed is not verified). Warnings do not hold anything up. The CLI's
-    exit code, ``--json``'s "ok", reports and the TUI's gate all ask this.
+    nobody confirmed is not verified) and has not passed without it (a check that
+    asks only in some cases, or that step 2 proved); an optional one (``required=False``,
+    an opt-in probe) only when it ran and failed. Warnings do not hold anything up. The
+    CLI's exit code, ``--json``'s "ok", reports and the TUI's gate all ask this.
     """
-    return tuple(
-        s.id
-        for s in plugin.checks
-        if s.required
-        and (
-            (r := results.get(s.id)) is None
-            or r.status in (Status.FAIL, Status.SKIP, Status.PENDING, Status.CHECKING)
-            or (s.confirmation is not None and s.id not in confirmations)
-        )
-    )
+    return tuple(s.id for s in plugin.checks
+                 if _open(s, results.get(s.id), s.id in confirmations))
+
+
+def _open(spec: CheckSpec, result: CheckResult | None, confirmed: bool) -> bool:
+    if not spec.required:  # an opt-in probe may stay unrun; a failure is a failure
+        return result is not None and result.status == Status.FAIL
+    return (result is None
+            or result.status in (Status.FAIL, Status.SKIP, Status.PENDING, Status.CHECKING)
+            or (spec.confirmation is not None and not confirmed
+                and result.status != Status.PASS))
 
 
 def affected_checks(plugin: ProviderPlugin, changed: set[str]) -> set[str]:
@@ -192,3 +196,11 @@ def resumable(pending: dict[str, Any], region: str, now: float | None = None) ->
     age = _age(pending, now)
     return bool(pending.get("state")) and pending.get("region") == region and \
         age is not None and 0 <= age < LINK_RESUME_WINDOW
+
+
+def local_time(iso: str) -> str:
+    """An ISO time as this machine's local "YYYY-MM-DD HH:MM" (the same in every language)."""
+    try:
+        return dt.datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return "?"

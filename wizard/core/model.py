@@ -107,8 +107,9 @@ class Plural(Msg):
     ``Msg`` it is translated when shown, so a language switch re-words it. Never write
     "room(s)" or "Raum/Räume" instead.
 
-    Stored results (``CheckResult.to_json``) keep only ``msgid`` and ``params``: a
-    ``Plural`` there comes back as its singular ``Msg`` — use it for text shown now.
+    Stored results, reports and ``--json`` (wizard.core.codec) keep both forms and the
+    number (``"plural"``, ``"n"`` beside ``"id"``), so a result read back is worded
+    for its number again.
     """
 
     __slots__ = ("n", "plural")
@@ -164,7 +165,9 @@ class CheckResult:
     code: str = ""
 
 
-FieldKind = Literal["text", "password", "choice", "url", "email", "path"]
+# "toggle": on or off, its value "yes" or "" (a CLI flag, a checkbox in the form).
+FieldKind = Literal["text", "password", "choice", "url", "email", "path", "toggle"]
+TOGGLE_ON = "yes"
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,8 @@ class Field:
         answers file all ask."""
         if not value:
             return Msg(N_("Required.")) if self.required else None
+        if self.kind == "toggle" and value not in (TOGGLE_ON, "no"):
+            return Msg(N_("Enter yes or no."))
         return self.validate(value) if self.validate is not None else None
 
     @property
@@ -276,6 +281,9 @@ class ProviderPlugin:
     # Secret-store keys of a remembered sign-in (a token cache): disconnecting forgets them
     # (and "start over", as it forgets stored_secrets).
     remembered_sign_in: tuple[str, ...] = ()
+    # msgid: who sends the opt-in test booking (the step-1 dialog says so before it is sent);
+    # may name the form's fields ("{username}"). "": the screen offers no test booking.
+    test_booking_sender: str = ""
 
     def spec(self, check_id: str) -> CheckSpec:
         for spec in self.checks:

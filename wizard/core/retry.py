@@ -20,6 +20,8 @@ from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol, TypeVar
 
+from wizard.core.limiter import server_busy
+
 DEFAULT_WAIT = 1.0  # seconds, when the server names no usable wait
 MAX_WAIT = 10.0  # per wait: a server asking for an hour gets ten seconds
 MAX_TOTAL_WAIT = 30.0  # per call (paging included), all its waits together
@@ -105,7 +107,11 @@ class Backoff:
         return self.retries + 1
 
     def wait(self, requested: float | None) -> bool:
-        """Wait before the next try; False means give up (budget spent or cancelled)."""
+        """Wait before the next try; False means give up (budget spent or cancelled).
+
+        Every call is a "not now" from the server: inside a fan-out's slot it also
+        halves how many requests go to that server at once (wizard.core.limiter)."""
+        server_busy()
         if self._spent or self.retries >= self.max_retries or self.cancel.is_set():
             return False
         if requested is None or not requested >= 0:  # "not >=": NaN is unusable too

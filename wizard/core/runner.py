@@ -57,6 +57,7 @@ async def run_checks(
     previous = dict(previous or {})
     loop = asyncio.get_running_loop()
     events: asyncio.Queue[CheckResult | None] = asyncio.Queue()
+    ancestors = _running_ancestors(specs, only, previous)
     finals: dict[str, asyncio.Future[CheckResult]] = {s.id: loop.create_future() for s in specs}
     executor = ThreadPoolExecutor(max_workers=max(1, len(specs)), thread_name_prefix="check")
 
@@ -70,7 +71,10 @@ async def run_checks(
             finals[spec.id].set_result(previous[spec.id])
             await events.put(previous[spec.id])
             return
-        for need in spec.needs:
+        # A check also waits for what runs again further up its chain (a partial run): a
+        # need taken from ``previous`` is settled at once, but what those checks share
+        # (the rooms read, a sign-in's token) comes from this run's.
+        for need in (*spec.needs, *(a for a in ancestors[spec.id] if a not in spec.needs)):
             if need not in finals:
                 continue
             dependency = await finals[need]
@@ -119,6 +123,24 @@ async def run_checks(
                 await runner
         # Threads stuck in a blocking call are abandoned, not joined: the UI must not wait.
         executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _running_ancestors(specs: list[CheckSpec], only: set[str] | None,
+                       previous: Mapping[str, CheckResult]) -> dict[str, list[str]]:
+    """Per check, the checks further up its chain of needs that run in this run."""
+    by_id = {s.id: s for s in specs}
+    runs = {s.id for s in specs if only is None or s.id in only or s.id not in previous}
+    out: dict[str, list[str]] = {}
+    for spec in specs:
+        seen: list[str] = []
+        todo = [n for need in spec.needs if need in by_id for n in by_id[need].needs]
+        while todo:
+            current = todo.pop()
+            if current in by_id and current not in seen:
+                seen.append(current)
+                todo.extend(by_id[current].needs)
+        out[spec.id] = [a for a in seen if a in runs] if only is not None else []
+    return out
 
 
 def _title(specs: list[CheckSpec], check_id: str) -> Msg | str:

@@ -14,11 +14,32 @@ from pathlib import Path
 from typing import Any
 
 from wizard import providers
+from wizard.core import room_display
 from wizard.core.codec import decode_result, encode_result
 from wizard.core.endpoints import has_userinfo, without_userinfo
 from wizard.core.flow import Gate, Step, open_items, prepare_gate, resumable
-from wizard.core.model import CheckResult, Msg, ProviderPlugin, Status, Text
+from wizard.core.model import CheckResult, Msg, ProviderPlugin, RoomMapping, Status, Text
 from wizard.core.store import Profile, ProfileStore
+
+
+@dataclass(frozen=True)
+class PrepareRecord:
+    """What a person decided in step 1 besides the form: the checks confirmed by hand
+    (Google's Marketplace install) and "continue anyway"."""
+
+    continue_anyway: bool
+    confirmations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConnectRecord:
+    """What step 2 was given: the service and data centre, the reminder and both terms."""
+
+    service: str  # "": step 1's service
+    region: str
+    reminder_acknowledged: bool
+    terms_connect: bool
+    terms_link: bool
 
 
 @dataclass(frozen=True, eq=False)
@@ -177,6 +198,15 @@ class Session:
         self.profile.confirmations = sorted(confirmations)
         self.save()
 
+    @property
+    def prepare_record(self) -> PrepareRecord:
+        return PrepareRecord(self.profile.continue_anyway, tuple(self.profile.confirmations))
+
+    def keep_prepare(self, record: PrepareRecord) -> None:
+        self.profile.continue_anyway = record.continue_anyway
+        self.profile.confirmations = sorted(set(record.confirmations))
+        self.save()
+
     def gate(self) -> Gate:
         return prepare_gate(
             self.plugin(),
@@ -204,7 +234,50 @@ class Session:
             for check_id, msgid in self.plugin().proven_by_link:
                 self.record(CheckResult(check_id, Status.PASS,
                                         Msg(msgid, count=len(resources))))
-        self.update(connection=connection, pending_link={})
+        self.profile.connection = connection
+        self.profile.pending_link = {}
+        self.save()
+
+    def unlink(self, *, mappings: bool = False) -> None:
+        """The link is gone (revoked, or the demo's ended with its sandbox): its rooms, its
+        pending attempt and the terms accepted for it too; ``mappings``: the rooms'
+        assignments as well."""
+        self.resources = []
+        self.comparison = None
+        self.profile.connection = None
+        self.profile.pending_link = {}
+        self.profile.terms_link = False
+        if mappings:
+            self.profile.mappings = []
+        self.save()
+
+    def keep_pending_link(self, data: dict[str, Any]) -> None:
+        """A link under way (no secrets: state, port, …), to resume after a crash; {}: none."""
+        self.profile.pending_link = dict(data)
+        self.save()
+
+    def keep_link_view(self, resources: list[Any], comparison: Any) -> None:
+        """What Cronofy sees of the standing link, read back after a restart."""
+        self.resources = list(resources)
+        self.comparison = comparison
+
+    @property
+    def connect_record(self) -> ConnectRecord:
+        p = self.profile
+        return ConnectRecord(p.service, p.region, p.reminder_acknowledged, p.terms_connect,
+                             p.terms_link)
+
+    def keep_connect(self, record: ConnectRecord) -> None:
+        p = self.profile
+        p.service, p.region = record.service, record.region
+        p.reminder_acknowledged = record.reminder_acknowledged
+        p.terms_connect, p.terms_link = record.terms_connect, record.terms_link
+        self.save()
+
+    def keep_mappings(self, mappings: list[RoomMapping]) -> None:
+        """Step 3's assignments of rooms to calendars (and their authorizations)."""
+        self.profile.mappings = list(mappings)
+        self.save()
 
     def resumable_link(self) -> bool:
         """A link of this profile was cut short (crash, lost SSH) and can be resumed."""
@@ -218,6 +291,8 @@ class Session:
         """
         problems: dict[str, tuple[str, Text]] = {}
         for result in self.results.values():
+            if result.check_id in room_display.CHECKS:  # what a panel shows: not Cronofy's
+                continue
             for item in result.items:
                 if item.status in (Status.FAIL, Status.WARN) and item.key:
                     problems.setdefault(item.key.lower(), (item.name, item.detail))
@@ -267,9 +342,32 @@ class Session:
         self.profile.step = step.value
         self.save()
 
-    def update(self, **changes: Any) -> None:
-        for key, value in changes.items():
-            setattr(self.profile, key, value)
+    def take_resumed_at(self) -> tuple[Step, str] | None:
+        """Where the profile resumed — once, for the first screen."""
+        resumed, self.resumed_at = self.resumed_at, None
+        return resumed
+
+    def set_language(self, language: str) -> None:
+        """How the wizard looks is the person's (kept through "start over")."""
+        self.profile.language = language
+        self.save()
+
+    def set_theme(self, theme: str) -> None:
+        self.profile.theme = theme
+        self.save()
+
+    def forget_inputs(self) -> None:
+        """What was typed into the chosen provider's form."""
+        assert self.provider is not None
+        self.profile.inputs.pop(self.provider, None)
+        self.save()
+
+    def forget_results(self) -> None:
+        """The chosen provider's step-1 results: the next visit checks again."""
+        assert self.provider is not None
+        self.profile.results.pop(self.provider, None)
+        self.profile.checked.pop(self.provider, None)
+        self.results = {}
         self.save()
 
     def save(self) -> None:
@@ -298,11 +396,3 @@ class Session:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def local_time(iso: str) -> str:
-    """An ISO time as this machine's local "YYYY-MM-DD HH:MM" (the same in every language)."""
-    try:
-        return dt.datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return "?"

@@ -141,6 +141,11 @@ class Settings:
         metadata=_about("ROOMCAL_RELAY_DATABASE", N_(
             "roomcal relay: sqlite:///PATH or postgresql://… (default: a SQLite file in the "
             "state folder)")))
+    room_sample: int = field(
+        default=500,
+        metadata=_about("ROOMCAL_ROOM_SAMPLE", N_(
+            "rooms whose calendars the panel and notification checks read on a larger "
+            "tenant (an even spread; 0: every room; default 500)")))
     providers: tuple[str, ...] = field(
         default=(),
         metadata=_about("ROOMCAL_PROVIDERS", N_(
@@ -302,6 +307,17 @@ def _as_is(_name: str, raw: str) -> str:
     return raw
 
 
+def _count(name: str, raw: str) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise SettingsError(name, Msg(N_("{variable} is a number of rooms (0 or more), not "
+                                         "“{value}”."), variable=name, value=raw.strip()))
+    return value
+
+
 def _folder(_name: str, raw: str) -> Path:
     return Path(raw)
 
@@ -373,6 +389,7 @@ _READERS: dict[str, Callable[[str, str], Any]] = {
     "config_dir": _folder,
     "state_dir": _folder,
     "keymap": _keymap,
+    "room_sample": _count,
     "providers": _modules,
     "relay_url": _relay_url,
     **{name: _address for name in Settings.ENDPOINTS},

@@ -189,11 +189,13 @@ class Sandbox:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def serve(self, router: Any, name: str, *, tls: bool = False) -> LoopbackServer:
-        """Start a LoopbackServer for a service with the scenario's latency."""
+    def serve(self, router: Any, name: str, *, tls: bool | TlsMaterial = False) -> LoopbackServer:
+        """Start a LoopbackServer for a service with the scenario's latency; ``tls``: the
+        sandbox's certificate, or one the service issued itself (wizard.sandbox.tls)."""
         from wizard.sandbox.server import LoopbackServer
 
-        context = self.tls.server_context() if (tls and self.tls) else None
+        own = tls if not isinstance(tls, bool) else self.tls if tls else None
+        context = own.server_context() if own is not None else None
         port = 0
         if self.port_base:
             port, self._next_port = self._next_port, self._next_port + 1

@@ -175,6 +175,8 @@ class LoopbackServer:
         self.latency = latency
         self.clock_skew = clock_skew  # seconds added to the Date header (skew scenarios)
         self.requests: list[tuple[str, str]] = []  # (method, path) seen, for tests
+        self.in_flight = 0  # requests read and not yet answered (latency included)
+        self._in_flight_lock = threading.Lock()
         self._ssl = ssl_context
         outer = self
 
@@ -228,6 +230,15 @@ class LoopbackServer:
             connection=handler.__dict__.setdefault("roomcal_connection", {}),
         )
         self.requests.append((request.method, request.path))
+        with self._in_flight_lock:
+            self.in_flight += 1
+        try:
+            self._answer(handler, request)
+        finally:
+            with self._in_flight_lock:
+                self.in_flight -= 1
+
+    def _answer(self, handler: BaseHTTPRequestHandler, request: Request) -> None:
         if self.latency:
             time.sleep(self.latency)
         try:
@@ -248,5 +259,5 @@ class LoopbackServer:
             handler.end_headers()
             if handler.command != "HEAD":
                 handler.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLEOFError):  # the client left
             pass

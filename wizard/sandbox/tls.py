@@ -3,7 +3,9 @@
 msal only accepts https authorities, and ``--ca-bundle`` must be provable
 against a private CA: so the sandbox makes one per run, issues a certificate
 for 127.0.0.1/localhost, and writes the CA certificate (PEM) to a temp file
-that the clients are pointed at.
+that the clients are pointed at. Its certificates live as long as a public CA's
+(398 days); a service may issue one of its own from the same CA (``issue``: one
+about to expire) or from another CA (``make_tls(prefix=…)``: an organisation's own).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import ssl
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,7 @@ class TlsMaterial:
     ca_pem: Path  # give this to clients (--ca-bundle)
     cert_pem: Path
     key_pem: Path
+    ca_key_pem: Path  # the CA's key: more certificates from the same CA (issue)
 
     def server_context(self) -> ssl.SSLContext:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -28,16 +32,22 @@ class TlsMaterial:
         return context
 
 
-def make_tls(directory: Path | None = None) -> TlsMaterial:
+def make_tls(directory: Path | None = None, *, name: str = "roomcal sandbox CA",
+             prefix: str = "", days: float = 398) -> TlsMaterial:
+    """A CA and a certificate for 127.0.0.1/localhost from it, valid ``days`` from now
+    (by default as long as a public CA's: a check of the expiry sees a healthy one).
+
+    ``name``/``prefix``: another CA beside the sandbox's (an organisation's own CA, its
+    files named ``prefix`` + ``ca.pem`` …), e.g. for a server only that CA vouches for.
+    """
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     directory = Path(directory or tempfile.mkdtemp(prefix="roomcal-sandbox-tls-"))
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "roomcal sandbox CA")])
+    ca_name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, name)])
     ca_cert = (
         x509.CertificateBuilder()
         .subject_name(ca_name)
@@ -45,7 +55,7 @@ def make_tls(directory: Path | None = None) -> TlsMaterial:
         .public_key(ca_key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=2))
+        .not_valid_after(now + dt.timedelta(days=max(days, 398) + 1))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
@@ -60,15 +70,34 @@ def make_tls(directory: Path | None = None) -> TlsMaterial:
         )
         .sign(ca_key, hashes.SHA256())
     )
+    ca_pem = directory / f"{prefix}ca.pem"
+    ca_key_pem = directory / f"{prefix}ca.key"
+    ca_pem.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    _write_key(ca_key_pem, ca_key)
+    return issue(TlsMaterial(ca_pem, ca_pem, ca_key_pem, ca_key_pem), days=days, prefix=prefix)
+
+
+def issue(ca: TlsMaterial, *, days: float, prefix: str) -> TlsMaterial:
+    """Another server certificate for 127.0.0.1/localhost from ``ca``'s CA, valid ``days``
+    (files ``prefix`` + ``server.pem``/``server.key`` beside the CA's)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    now = dt.datetime.now(dt.UTC)
+    ca_cert = x509.load_pem_x509_certificate(ca.ca_pem.read_bytes())
+    ca_key = serialization.load_pem_private_key(ca.ca_key_pem.read_bytes(), password=None)
+    assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-        .issuer_name(ca_name)
+        .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=2))
+        .not_valid_after(now + dt.timedelta(days=days))
         .add_extension(
             x509.SubjectAlternativeName(
                 [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
@@ -83,17 +112,17 @@ def make_tls(directory: Path | None = None) -> TlsMaterial:
         )
         .sign(ca_key, hashes.SHA256())
     )
-    ca_pem = directory / "ca.pem"
-    cert_pem = directory / "server.pem"
-    key_pem = directory / "server.key"
-    ca_pem.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    cert_pem = ca.ca_pem.parent / f"{prefix}server.pem"
+    key_pem = ca.ca_pem.parent / f"{prefix}server.key"
     cert_pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_pem.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    key_pem.chmod(0o600)
-    return TlsMaterial(ca_pem, cert_pem, key_pem)
+    _write_key(key_pem, key)
+    return TlsMaterial(ca.ca_pem, cert_pem, key_pem, ca.ca_key_pem)
+
+
+def _write_key(path: Path, key: Any) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    path.touch(mode=0o600)
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                       serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))

@@ -25,8 +25,9 @@ from wizard.ui.text import translate_bindings
 if TYPE_CHECKING:
     from wizard.app import Setup
     from wizard.app.answers import Answers
-    from wizard.core.session import Session
-    from wizard.ui.autopilot import Autopilot
+    from wizard.app.view import SessionView
+    from wizard.ui.screens.base import StepScreen
+    from wizard.ui.unattended import Unattended
 
 STYLES = Path(__file__).resolve().parents[1] / "styles" / "wizard.tcss"
 MIN_SIZE = (80, 24)
@@ -58,9 +59,10 @@ class WizardApp(App[int]):
                  answers: Answers | None = None) -> None:
         self.setup = setup
         self.answers = answers
-        # Drives the screens when the answers file says unattended (wizard.ui.autopilot).
-        self.autopilot: Autopilot | None = None
-        self.session.store.background = True  # saves never freeze the screen
+        # The screens follow an unattended run of the steps' controllers, when the answers
+        # file says unattended (wizard.app.unattended, wizard.ui.unattended).
+        self.unattended: Unattended | None = None
+        setup.save_in_background()  # saves never freeze the screen
         lang = language or self.session.profile.language or i18n.from_environment()
         i18n.set_language(lang)
         super().__init__()
@@ -80,25 +82,47 @@ class WizardApp(App[int]):
             self.set_keymap(dict(keymap))
 
     @property
-    def session(self) -> Session:
-        return self.setup.session
+    def session(self) -> SessionView:
+        """The session, to read: the steps' controllers (``setup.welcome`` …) change it."""
+        return self.setup.state
 
     def take_resume(self) -> tuple[Step, str] | tuple[()]:
         """Where a stored profile resumed — for the first screen only (then: ())."""
-        resumed, self.session.resumed_at = self.session.resumed_at, None
-        return resumed or ()
+        return self.setup.take_resume() or ()
 
     @property
     def demo(self) -> bool:
         return self.setup.demo is not None
 
+    @property
+    def driven(self) -> bool:
+        """An unattended run goes on: the screens start no work of their own."""
+        return self.unattended is not None and self.unattended.running
+
+    def step_screen(self) -> StepScreen:
+        """The step's screen, under any sub-screen or modal."""
+        from wizard.ui.screens.base import StepScreen
+
+        screen = self.screen_stack[1]
+        assert isinstance(screen, StepScreen)
+        return screen
+
+    def shows(self, step: Step) -> bool:
+        """Whether the step screen (under any sub-screen or modal) is ``step``'s."""
+        stack = self.screen_stack
+        return len(stack) > 1 and type(stack[1]).__name__ == SCREENS[step][1]
+
     def on_unmount(self) -> None:
+        if self.unattended is not None:
+            self.unattended.cancel()
         self.navigator.stop()
-        self.session.store.flush()  # the last background save lands before we exit
+        # A test booking still waiting is cancelled before the process ends (cli.run does
+        # not wait for check threads): nothing may stay in a room's calendar.
+        self.setup.prepare.cancel_test_booking()
+        self.setup.flush()  # the last background save lands before we exit
 
     def on_mount(self) -> None:
-        if self.session.profile.language != i18n.current_language():
-            self.session.update(language=i18n.current_language())
+        self.setup.set_language(i18n.current_language())
         self.navigator.start()
         chosen = self.session.profile.theme  # the colours of the last run (ctrl+t)
         if themes.known(chosen) and chosen != self.theme:
@@ -116,14 +140,14 @@ class WizardApp(App[int]):
             # Whatever needs the sandbox sooner starts it then (DemoEnvironment.wait).
             self.set_timer(0.25, self.setup.demo.begin)
         if self.answers is not None and self.answers.unattended:
-            from wizard.ui.autopilot import Autopilot
+            from wizard.ui.unattended import Unattended
 
-            self.autopilot = Autopilot(self, self.answers)
-            self.autopilot.start()
+            self.unattended = Unattended(self, self.answers)
+            self.unattended.start()
 
     async def action_quit(self) -> None:
         # An unattended run ends with 0 only if it reached the connected screen.
-        self.exit(return_code=self.autopilot.exit_code if self.autopilot is not None else 0)
+        self.exit(return_code=self.unattended.exit_code if self.unattended is not None else 0)
 
     def goto(self, step: Step, *, origin: Screen[Any] | None = None) -> None:
         """Show a step's screen; sub-screens and modals of the old step are closed.
@@ -132,11 +156,11 @@ class WizardApp(App[int]):
         it meanwhile, they stay where they are.
         """
         self.navigator.replace(lambda: screen_for(step), origin=origin,
-                               before=lambda: self.session.set_step(step))
+                               before=lambda: self.setup.set_step(step))
 
     def action_toggle_keys(self) -> None:
         """F1 / ?: every key of the current screen; pressed again, the list closes."""
-        from wizard.ui.screens.keys import KeysModal
+        from wizard.ui.dialogs.keys import KeysModal
 
         if isinstance(self.screen, KeysModal):
             self.screen.close()
@@ -172,7 +196,7 @@ class WizardApp(App[int]):
 
     async def _retranslate(self) -> None:
         lang = i18n.set_language(i18n.next_language(i18n.current_language()))
-        self.session.update(language=lang)
+        self.setup.set_language(lang)
         translate_bindings(self)
         focused = self.focused
         # The texts are translated when composed: every screen and dialog is composed
@@ -195,7 +219,7 @@ class WizardApp(App[int]):
     def action_cycle_theme(self) -> None:
         """ctrl+t: default → high contrast → the terminal's colours; kept in the profile."""
         self.theme = themes.next_theme(self.theme)
-        self.session.update(theme=self.theme)
+        self.setup.set_theme(self.theme)
         self.notify(_("Colours: {name}").format(name=_(themes.NAMES[self.theme])), timeout=2)
 
     def _handle_exception(self, error: Exception) -> None:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from wizard.ui.app import WizardApp
-    from wizard.ui.screens.signin import SignInModal
+    from wizard.ui.dialogs.signin import SignInModal
 
 
 class TuiInteraction:
@@ -32,7 +32,7 @@ class TuiInteraction:
         self._modal: SignInModal | None = None
 
     def begin_sign_in(self, request: SignInRequest) -> queue.Queue[str]:
-        from wizard.ui.screens.signin import SignInModal
+        from wizard.ui.dialogs.signin import SignInModal
 
         self.pasted = queue.Queue()
         self._modal = SignInModal(request, self.pasted, on_cancel=self.on_cancel)

@@ -133,6 +133,17 @@ class Navigator:
 
         self._submit(job)
 
+    async def applied(self) -> None:
+        """Wait until every change asked for so far is applied (and its screen mounted)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        async def job() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        self._submit(job)
+        await done
+
     def run(self, change: Job) -> None:
         """Apply a change to the whole stack in turn (e.g. re-composing after ctrl+l)."""
         self._submit(change)

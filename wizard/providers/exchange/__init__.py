@@ -12,6 +12,12 @@ INFO = ProviderInfo(
         Address("autodiscover_url", N_(
             "Exchange autodiscover address (default: found from the e-mail's domain)"),
             N_("The Exchange autodiscover URL"), loopback_http=True),
+        # Empty: this machine's resolver. A public DNS-over-HTTPS resolver (JSON, e.g.
+        # https://dns.google/resolve) shows how the internet — Cronofy — resolves the EWS
+        # host past split-horizon DNS; the demo points it at its own world's DNS.
+        Address("resolver_url", N_(
+            "DNS-over-HTTPS resolver (JSON) that names the EWS host's public addresses "
+            "(default: this machine's resolver)"), N_("The DNS resolver URL")),
     ),
     chatty_libraries=("exchangelib",),
     # What pyspnego logs at DEBUG is each NTLM message itself: with its challenge, an

@@ -17,13 +17,15 @@ from wizard.core.model import Msg, Status, SubResult, render
 from wizard.core.powershell import literal
 from wizard.core.text import fill
 from wizard.providers.exchange.checks import PERMISSION_DELAY, SERVICE_ACCOUNT, create_room_list
+from wizard.providers.exchange.display import REPLAYED_CODES, handoff_step
 
 ROOM_LIST_CODES = ("exchange.no_room_list", "exchange.unknown_room_list",
                    "exchange.room_list_unresolved")
 EWS_CODES = ("exchange.ews_forbidden", "exchange.not_ews")
 IMPERSONATION_CODES = ("exchange.impersonation_denied", "exchange.impersonation_partial")
 FIXED_HERE = (*ROOM_LIST_CODES, "exchange.no_rooms", *EWS_CODES, "exchange.no_mailbox",
-              *IMPERSONATION_CODES)
+              *IMPERSONATION_CODES, "exchange.no_password_auth",
+              "exchange.notifications_refused", "exchange.write_denied", *REPLAYED_CODES)
 MAX_ROOMS = 100  # denied rooms listed in comments; the rest are counted
 
 
@@ -57,6 +59,21 @@ def fix(facts: HandoffFacts) -> Script | None:
                         "every room mailbox, and the ApplicationImpersonation role assigned to "
                         "the service account for it.").format(account=account),
                       _denied(impersonation.items), impersonation.command.splitlines()))
+    if auth := facts.result("exchange.no_password_auth"):
+        steps.append((_("Offer NTLM on the EWS virtual directory Cronofy reaches (Windows "
+                        "authentication), and pass TLS through to Exchange if a load balancer "
+                        "offloads it."), (), auth.command.splitlines()))
+    if refused := facts.result("exchange.notifications_refused"):
+        steps.append((_("Let {account} subscribe to the room calendars' changes: a throttling "
+                        "policy that allows EWS subscriptions.").format(account=account),
+                      _denied(refused.items), refused.command.splitlines()))
+    if written := facts.result("exchange.write_denied"):
+        steps.append((_("Let {account} book the room calendars: ApplicationImpersonation "
+                        "scoped to the room mailboxes, and no room mailbox that refuses "
+                        "changes.").format(account=account),
+                      _denied(written.items), written.command.splitlines()))
+    if display := handoff_step(facts.open_results()):
+        steps.append(display)
     if not steps:
         return None
     lines: list[str] = []

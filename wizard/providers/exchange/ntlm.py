@@ -53,8 +53,11 @@ class NtlmAcceptor:
         except ValueError:
             return False, "NTLM"
         with _env_lock:
-            previous = os.environ.get("NTLM_USER_FILE")
-            os.environ["NTLM_USER_FILE"] = str(self.user_file)
+            # pyspnego reads its users from this variable. Set, never removed: removing
+            # it raced any thread iterating os.environ (urllib's proxy lookup in every
+            # request: KeyError), once the per-room checks ran 27 requests at once.
+            if os.environ.get("NTLM_USER_FILE") != str(self.user_file):
+                os.environ["NTLM_USER_FILE"] = str(self.user_file)
             try:
                 context = connection.get("ntlm")
                 if context is None or blob[8:12] == b"\x01\x00\x00\x00":  # NEGOTIATE
@@ -64,11 +67,6 @@ class NtlmAcceptor:
             except SpnegoError:
                 connection.pop("ntlm", None)
                 return False, "NTLM"
-            finally:
-                if previous is None:
-                    os.environ.pop("NTLM_USER_FILE", None)
-                else:
-                    os.environ["NTLM_USER_FILE"] = previous
         if context.complete:
             connection["ntlm_user"] = context.client_principal or "?"
             connection.pop("ntlm", None)

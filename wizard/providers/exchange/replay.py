@@ -6,6 +6,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from wizard.providers.exchange.display import REPLAYED_CODES
+from wizard.sandbox import room_calendars
 from wizard.sandbox.replay import Check, failing_items
 
 RULES = {
@@ -40,10 +42,43 @@ def _param(check: Check, name: str) -> Any:
     return (message.get("params") or {}).get(name) or check.get("detail_params", {}).get(name)
 
 
+def _rooms_failing(key: str) -> Any:
+    """The rule for a per-room check: its failing rooms (every room: ``true``)."""
+    def rule(check: Check, _inputs: Mapping[str, str]) -> dict[str, Any]:
+        failing = failing_items(check)
+        every = bool(failing) and len(failing) == len(check.get("items", ()))
+        return {"exchange": {key: True if every or not failing else failing}}
+
+    return rule
+
+
+def _address(check: Check) -> str:
+    """The first address the host resolved to (an anonymized report's keeps its kind)."""
+    from wizard.core import ip
+
+    first = str(_param(check, "addresses") or "").split(",")[0].strip()
+    return first if ip.parse(first) is not None and ip.internal(first) else "10.20.30.40"
+
+
+RULES.update(dict.fromkeys(REPLAYED_CODES, room_calendars.replay))
 RULES.update({
     "exchange.unknown_room_list": _unknown_room_list,
     "exchange.impersonation_denied": _impersonation,
     "exchange.impersonation_partial": _impersonation,
+    # From where Cronofy stands: the host's public address, its certificate, the schemes.
+    "exchange.private_name": lambda check, inputs: {"exchange": {"public_address": _address(
+        check)}},
+    "exchange.single_label_name": lambda check, inputs: {"exchange": {"ews_host": "localhost"}},
+    "exchange.name_not_public": lambda check, inputs: {"exchange": {"public_address": ""}},
+    "exchange.private_ca": lambda check, inputs: {"exchange": {"private_ca": True}},
+    "exchange.no_https": lambda check, inputs: {"exchange": {"plain_http": True}},
+    "exchange.no_challenge": lambda check, inputs: {"exchange": {"challenge": False}},
+    "exchange.cert_expiring": lambda check, inputs: {
+        "exchange": {"cert_days_left": max(1, int(_param(check, "days") or 10)) + 0.5}},
+    "exchange.no_password_auth": lambda check, inputs: {
+        "exchange": {"auth_schemes": str(_param(check, "schemes") or "Negotiate").split(", ")}},
+    "exchange.notifications_refused": _rooms_failing("notifications_refused"),
+    "exchange.write_denied": _rooms_failing("write_denied"),
 })
 
 # Reports written before failure codes existed (report format 1) are recognised by the

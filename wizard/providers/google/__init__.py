@@ -19,6 +19,9 @@ INFO = ProviderInfo(
                 N_("The Google token URL"), default="https://oauth2.googleapis.com/token"),
         Address("google_api_url", N_("Google Admin SDK address (https)"),
                 N_("The Google API URL"), default="https://admin.googleapis.com"),
+        Address("google_policy_url", N_("Google Cloud Identity (Policy API) address (https)"),
+                N_("The Google Cloud Identity URL"),
+                default="https://cloudidentity.googleapis.com"),
     ),
     chatty_libraries=("google", "google_auth_oauthlib", "oauthlib", "requests_oauthlib"),
 )

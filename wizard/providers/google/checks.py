@@ -37,12 +37,21 @@ from wizard.core.model import (
     SubResult,
 )
 from wizard.core.progress import Throttle
+from wizard.providers.google import vantage
+from wizard.providers.google.display import CALENDAR_SCOPE
+from wizard.providers.google.display import CHECKS as DISPLAY_CHECKS
+from wizard.providers.google.display import SENDER as BOOKING_SENDER
 
 SCOPES = [
     "openid",
     "https://www.googleapis.com/auth/userinfo.email",
     "https://www.googleapis.com/auth/admin.directory.user.readonly",
     "https://www.googleapis.com/auth/admin.directory.resource.calendar.readonly",
+    CALENDAR_SCOPE,  # the rooms' events: what their panels will show (room_display)
+    # Asked for, not required (not in SCOPE_NAMES): without them api_controls says it
+    # could not read the API controls, and super_admin cannot see a custom role.
+    vantage.POLICY_SCOPE,
+    vantage.ROLES_SCOPE,
 ]
 REFRESH_KEY = "google.refresh_token"
 CLIENT_KEY = "google.client_config"  # the OAuth client JSON, once read from a file
@@ -239,13 +248,14 @@ def check_sign_in(ctx: CheckContext) -> CheckResult:
     return CheckResult("sign_in", Status.PASS, detail, note or "")
 
 
-def _api(ctx: CheckContext, path: str, **params: Any) -> Any:
+def _api(ctx: CheckContext, path: str, *, base: str = "", **params: Any) -> Any:
+    """GET ``path`` of the Admin SDK (or of ``base``: another Google API) as the admin."""
     import httpx
 
     from wizard.core.retry import Backoff, send_retrying
 
     headers = {"Authorization": f"Bearer {ctx.shared.get('google.token', '')}"}
-    url = f"{ctx.endpoints.google_api_url}{path}"
+    url = f"{base or ctx.endpoints.google_api_url}{path}"
     response = send_retrying(
         lambda: httpx.get(url, params=params, headers=headers, verify=_verify(ctx), timeout=30),
         Backoff(ctx.cancel))
@@ -303,6 +313,8 @@ def check_super_admin(ctx: CheckContext) -> CheckResult:
         return CheckResult("super_admin", Status.PASS,
                            Msg(N_("{email} is a super administrator."), email=email))
     if user.get("isDelegatedAdmin"):
+        if (custom := vantage.cronofy_roles(ctx, email)) is not None:
+            return custom
         code = "google.delegated_admin"
         detail = Msg(N_("{email} is only a delegated administrator."), email=email)
     else:
@@ -346,6 +358,8 @@ def check_rooms(ctx: CheckContext) -> CheckResult:
                                 capacity=r.get("capacity", "?")),
                             str(r.get("resourceEmail", "")))
                   for r in rooms)
+    with ctx.lock:  # the rooms room_display reads (wizard/providers/google/display.py)
+        ctx.shared["google.rooms"] = [(i.name, i.key) for i in items]
     return CheckResult("rooms", Status.PASS,
                        Msg(N_("{count} conference rooms found."), count=len(rooms)),
                        items=items)
@@ -365,6 +379,7 @@ def check_cronofy_app(ctx: CheckContext) -> CheckResult:
 
 PLUGIN = ProviderPlugin(
     name="google",
+    test_booking_sender=BOOKING_SENDER,
     fields=(
         Field("client_secrets", N_("OAuth client JSON"), kind="path", required=False),
         Field("port", N_("Loopback port"), default="8750", validate=_valid_port, local=True),
@@ -390,6 +405,14 @@ PLUGIN = ProviderPlugin(
                       N_("After \"Cronofy was installed!\" appears, come back here.")),
                   help=N_("Install the Cronofy app for Google Apps from the Google Workspace "
                           "Marketplace.")),
+        CheckSpec("api_controls", N_("API controls let Cronofy reach Calendar"),
+                  vantage.check_api_controls, needs=("super_admin",),
+                  confirmation=Confirmation(
+                      N_("If Calendar is Restricted in the API controls: Cronofy (OAuth client "
+                         "902414518019) is Trusted there"),
+                      N_("Only asked when the check finds Calendar restricted.")),
+                  help=N_("Apps that are not trusted lose access to a restricted Calendar.")),
+        *DISPLAY_CHECKS,
     ),
     sign_in=N_("You will sign in with the Google administrator account of the organisation."),
     step2_proof=N_("Cronofy lists {count} room calendars, so the Cronofy app is installed "
@@ -399,6 +422,9 @@ PLUGIN = ProviderPlugin(
     # Google's Marketplace install cannot be read with the admin's token: Cronofy
     # listing room calendars proves it.
     proven_by_link=(("cronofy_app", N_("Proven in step 2: Cronofy lists {count} room "
-                                       "calendars, so the Cronofy app is installed.")),),
+                                       "calendars, so the Cronofy app is installed.")),
+                    # Cronofy's sign-in asks for Calendar: restricted and untrusted, it fails.
+                    ("api_controls", N_("Proven in step 2: Cronofy signed in with access to "
+                                        "Calendar and lists {count} room calendars."))),
     stored_secrets=(REFRESH_KEY, CLIENT_KEY),
 )

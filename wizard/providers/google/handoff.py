@@ -11,6 +11,7 @@ from __future__ import annotations
 from wizard.core.handoff import ConsoleStep, HandoffFacts, Steps
 from wizard.core.i18n import N_
 from wizard.core.model import Msg
+from wizard.providers.google.vantage import API_CONTROLS, CLOUD_IDENTITY_API, CRONOFY_CLIENT_ID
 
 ADMIN_ROLES = "https://admin.google.com/ac/roles"
 RESOURCES = "https://admin.google.com/ac/calendarresources/resources"
@@ -18,7 +19,8 @@ ADMIN_SDK = "https://console.cloud.google.com/apis/library/admin.googleapis.com"
 MARKETPLACE = "https://workspace.google.com/marketplace/search/Cronofy"
 NOT_ADMIN = ("google.delegated_admin", "google.not_admin")
 HANDLED = (*NOT_ADMIN, "google.admin_api_disabled", "google.no_rooms",
-           "google.marketplace_unconfirmed")
+           "google.marketplace_unconfirmed", "google.calendar_restricted",
+           "google.policy_api_disabled")
 
 
 def fix(facts: HandoffFacts) -> Steps | None:
@@ -44,6 +46,17 @@ def fix(facts: HandoffFacts) -> Steps | None:
             "a super administrator of {domain}, for everyone in the organisation → accept the "
             "terms of use and privacy policy → wait for \"Cronofy was installed!\"."),
             domain=domain or "?"), link=MARKETPLACE))
+    if facts.result("google.calendar_restricted"):
+        steps.append(ConsoleStep(Msg(N_(
+            "Admin console → Security → Access and data control → API controls → Manage "
+            "Third-Party App Access: find Cronofy (OAuth client ID {client}) and set its access "
+            "to \"Trusted\" where Calendar is Restricted; without it Google revokes Cronofy's "
+            "tokens."), client=CRONOFY_CLIENT_ID), link=API_CONTROLS))
+    if facts.result("google.policy_api_disabled"):
+        steps.append(ConsoleStep(Msg(N_(
+            "Google Cloud console, in the project of the OAuth client roomcal signs in with: "
+            "APIs & Services → Library → \"Cloud Identity API\" → Enable, so roomcal can read "
+            "the API controls.")), link=CLOUD_IDENTITY_API))
     steps += [ConsoleStep(r.remedy) for r in facts.others(HANDLED) if r.remedy]  # its own words
     if not steps:
         return None

@@ -30,8 +30,10 @@ from wizard.core.model import (
 )
 from wizard.core.powershell import literal
 from wizard.core.progress import Throttle
-from wizard.providers.microsoft365 import graph, token_cache
+from wizard.providers.microsoft365 import graph, token_cache, vantage
 from wizard.providers.microsoft365.clouds import CLOUDS, DEFAULT
+from wizard.providers.microsoft365.display import CHECKS as DISPLAY_CHECKS
+from wizard.providers.microsoft365.display import SENDER as BOOKING_SENDER
 from wizard.providers.microsoft365.sign_in import DEFAULT_CLIENT_ID, check_sign_in
 
 # Cronofy's Graph connection asks for Microsoft Graph *application* permissions with
@@ -200,6 +202,9 @@ def probe_calendar(ctx: CheckContext, room: tuple[str, str]) -> SubResult:
     name, email = room
     result = graph.get(ctx, f"/users/{quote(email, safe='')}/calendar")
     ok = isinstance(result, dict)
+    if not ok and vantage.on_premises(result):  # hybrid_rooms names it: no second failure
+        return SubResult(name, Status.WARN, Msg(N_("mailbox on-premises")), email,
+                         code="microsoft365.room_on_premises")
     return SubResult(name, Status.PASS if ok else Status.FAIL,
                      Msg(N_("calendar readable")) if ok else
                      Msg(N_("HTTP {status}"), status=result.status_code), email,
@@ -235,6 +240,13 @@ def check_calendar_access(ctx: CheckContext) -> CheckResult:
                    "policies that exclude these rooms.")),
             command="Get-ApplicationAccessPolicy", items=tuple(items),
             code="microsoft365.calendars_unreadable")
+    elsewhere = sum(1 for i in items if i.status == Status.WARN)
+    if elsewhere:  # on-premises: out of Graph's reach, hybrid_rooms fails for them
+        return CheckResult("calendar_access", Status.PASS,
+                           Msg(N_("{count} room calendars are readable; not read, on-premises "
+                                  "(see the hybrid check): {elsewhere}"),
+                               count=len(items) - elsewhere, elsewhere=elsewhere),
+                           items=tuple(items))
     return CheckResult("calendar_access", Status.PASS,
                        Msg(N_("All {count} room calendars are readable."), count=len(items)),
                        items=tuple(items))
@@ -242,6 +254,7 @@ def check_calendar_access(ctx: CheckContext) -> CheckResult:
 
 PLUGIN = ProviderPlugin(
     name="microsoft365",
+    test_booking_sender=BOOKING_SENDER,
     fields=(
         Field("tenant", N_("Tenant"), placeholder="contoso.com", validate=_valid_tenant),
         Field("cloud", N_("Microsoft cloud"), kind="choice", default=DEFAULT,
@@ -262,6 +275,17 @@ PLUGIN = ProviderPlugin(
                   help=N_("Create a distribution group for the conference rooms.")),
         CheckSpec("calendar_access", N_("Room calendars readable"), check_calendar_access,
                   needs=("rooms",), timeout=600),
+        CheckSpec("hidden_rooms", N_("No room hidden from Cronofy"), vantage.check_hidden_rooms,
+                  needs=("sign_in",), timeout=600,
+                  help=N_("Cronofy finds rooms through the address list (Places).")),
+        CheckSpec("hybrid_rooms", N_("Room mailboxes in Exchange Online"),
+                  vantage.check_hybrid_rooms, needs=("rooms",), timeout=600),
+        CheckSpec("scoping", N_("Limit Cronofy to the rooms (optional)"), vantage.check_scoping,
+                  needs=("rooms",), required=False),
+        CheckSpec("cronofy_app", N_("Cronofy's application and its permissions"),
+                  vantage.check_cronofy_app, needs=("sign_in",), required=False,
+                  help=N_("Checked after the link in step 2.")),
+        *DISPLAY_CHECKS,
     ),
     notice=NOTICE,
     remembered_sign_in=(token_cache.CACHE_KEY,),
@@ -272,4 +296,9 @@ PLUGIN = ProviderPlugin(
     missing_rooms_hint=N_("Rooms Cronofy cannot see are usually left out of the admin consent "
                           "by an application access policy, or are in no room list; permission "
                           "changes can take up to 30 minutes."),
+    # Cronofy's consent puts its application into the tenant: a link proves it is there
+    # (a re-check reads its permissions).
+    proven_by_link=(("cronofy_app", N_("Proven in step 2: Cronofy lists {count} room calendars "
+                                       "through its own application in the tenant; re-check "
+                                       "to read its permissions.")),),
 )

@@ -19,6 +19,7 @@ from wizard.core.i18n import N_, _
 from wizard.core.model import Msg, Status
 from wizard.core.powershell import literal
 from wizard.providers.microsoft365.checks import NOT_ADDRESSES, not_addresses
+from wizard.providers.microsoft365.display import REPLAYED_CODES
 from wizard.providers.microsoft365.sign_in import DEFAULT_CLIENT_ID
 
 ENTRA_ROLES = ("https://entra.microsoft.com/#view/Microsoft_AAD_IAM/RolesManagementMenuBlade/"
@@ -26,7 +27,8 @@ ENTRA_ROLES = ("https://entra.microsoft.com/#view/Microsoft_AAD_IAM/RolesManagem
 EXCHANGE_RESOURCES = "https://admin.exchange.microsoft.com/#/resources"
 LOGIN = "https://login.microsoftonline.com"
 HANDLED = ("microsoft365.no_consent_role", "microsoft365.no_rooms", "microsoft365.no_room_list",
-           "microsoft365.rooms_outside_lists", "microsoft365.calendars_unreadable")
+           "microsoft365.rooms_outside_lists", "microsoft365.calendars_unreadable",
+           "microsoft365.rooms_hidden", "microsoft365.scoping_advice", *REPLAYED_CODES)
 
 
 def fix(facts: HandoffFacts) -> Steps | None:
@@ -80,6 +82,25 @@ def fix(facts: HandoffFacts) -> Steps | None:
             link=f"{LOGIN}/{quote(tenant, safe='')}/adminconsent?"
                  f"client_id={quote(client, safe='')}",
             code=powershell(unreadable.command.splitlines())))
+    if display := [r for r in facts.open_results() if r.code in REPLAYED_CODES and r.command]:
+        lines = [line for r in display for line in r.command.splitlines()
+                 if line != "Connect-ExchangeOnline"]
+        reads = [line for line in lines if line.startswith("Get-CalendarProcessing")]
+        steps.append(ConsoleStep(Msg(N_(
+            "Let the rooms keep what was booked, so their panels show it (Exchange Online "
+            "PowerShell): first record today's calendar processing (read-only, for a "
+            "rollback), then change only what the checks found.")),
+            code=powershell(list(dict.fromkeys([*reads, *lines])))))
+    if hidden := facts.result("microsoft365.rooms_hidden"):
+        steps.append(ConsoleStep(Msg(N_(
+            "Show the room mailboxes hidden from the address list in it again, so Places and "
+            "Cronofy list them (Exchange Online PowerShell): {rooms}"),
+            rooms=", ".join(i.name for i in hidden.items)),
+            code=powershell(hidden.command.splitlines())))
+    if scoping := facts.result("microsoft365.scoping_advice"):
+        # Before Cronofy's consent: its own words say why only this restricts it.
+        steps.append(ConsoleStep(Msg(N_("{why} {how}"), why=scoping.detail, how=scoping.remedy),
+                                 code=powershell(scoping.command.splitlines())))
     steps += [ConsoleStep(r.remedy) for r in facts.others(HANDLED) if r.remedy]  # its own words
     if not steps:
         return None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from wizard.providers.microsoft365.display import REPLAYED_CODES
+from wizard.sandbox import room_calendars
 from wizard.sandbox.replay import Check, failing_items
 
 
@@ -19,6 +21,26 @@ def _delegated_roles(check: Check, _inputs: Mapping[str, str]) -> dict[str, Any]
     named = str(params.get("roles", "")) if isinstance(params, Mapping) else ""
     roles = [r.strip() for r in named.split(",") if r.strip()]
     return {"microsoft365": {"roles": roles or ["Application Administrator"]}}
+
+
+def _hidden(check: Check, _inputs: Mapping[str, str]) -> dict[str, Any]:
+    """The hidden rooms by name and address: the report's rooms (what Places listed) do not
+    hold them, so the sandbox adds them."""
+    return {"microsoft365": {"hidden": [
+        {"name": str(i.get("name", "")), "email": str(i.get("key") or i.get("name"))}
+        for i in check.get("items", ()) if i.get("status") == "warn"]}}
+
+
+def _held(check: Check, _inputs: Mapping[str, str]) -> dict[str, Any]:
+    """Cronofy's application with the permissions the report did not name as missing."""
+    from wizard.providers.microsoft365.vantage import CRONOFY_PERMISSIONS
+
+    detail = check.get("detail_msg")
+    params = detail.get("params", {}) if isinstance(detail, Mapping) else {}
+    named = str(params.get("missing", "")) if isinstance(params, Mapping) else ""
+    missing = {m.strip() for m in named.split(",")} or {"Calendars.ReadWrite"}
+    return {"microsoft365": {"cronofy_consented": True, "cronofy_permissions": [
+        p for p in CRONOFY_PERMISSIONS if p not in missing]}}
 
 
 RULES = {
@@ -37,7 +59,18 @@ RULES = {
     "microsoft365.rooms_outside_lists": lambda check, inputs: {
         "microsoft365": {"room_lists": [{"email": "rooms@example.com", "rooms": []}]}},
     "microsoft365.calendars_unreadable": _calendars,
+    "microsoft365.rooms_hidden": _hidden,
+    "microsoft365.rooms_on_premises": lambda check, inputs: {
+        "microsoft365": {"on_premises": failing_items(check)}},
+    "microsoft365.mailbox_settings_unreadable": lambda check, inputs: {
+        "microsoft365": {"mailbox_settings_denied": True}},
+    "microsoft365.cronofy_permissions_missing": _held,
+    "microsoft365.cronofy_on_ews": lambda check, inputs: {
+        "microsoft365": {"cronofy_consented": True, "cronofy_ews": True,
+                         "cronofy_permissions": []}},
 }
+
+RULES.update(dict.fromkeys(REPLAYED_CODES, room_calendars.replay))
 
 LEGACY_CHECKS = {"calendar_access": "microsoft365.calendars_unreadable"}
 

@@ -18,12 +18,26 @@ time), ``graph_unauthorized`` (Graph answers 401 to every token),
 below msal's five minutes, a re-check renews it with the refresh token),
 ``refresh_revoked`` (refresh tokens are refused: ``invalid_grant``),
 ``device_code_text`` (appended to the device code and its verification address: a
-hostile login server's escape sequences).
+hostile login server's escape sequences), ``hidden`` (room addresses, or ``{name,
+email}`` tables, hidden from the address list: Places and the room lists leave them out,
+``/users`` and their ``mailboxSettings`` — ``userPurpose = room`` — still show them),
+``on_premises`` (room addresses whose mailbox is on-premises, in a hybrid organisation:
+their calendar and ``mailboxSettings`` answer 404 ``MailboxNotEnabledForRESTAPI``),
+``cronofy_consented`` (Cronofy's enterprise application is in the tenant from the start,
+a tenant linked before; a link through the sandbox's Cronofy adds it too),
+``cronofy_permissions`` (the Microsoft Graph application permissions consented to it;
+default the four it asks for), ``cronofy_ews`` (it also holds Exchange Online's
+``full_access_as_app``: a tenant still connected through Cronofy's EWS path),
+``mailbox_settings_denied`` (every ``mailboxSettings`` answers 403: a sign-in without
+MailboxSettings.Read).
 
 Cronofy, linking Microsoft 365, asks the admin for tenant-wide admin consent
 (``LinkWorld``): an admin without a role that may grant it to Microsoft Graph
 application permissions (Global or Privileged Role Administrator) gets Microsoft's
-refusal, and a room whose calendar is denied fails its authorization.
+refusal, and a room whose calendar is denied fails its authorization. Its consent puts
+Cronofy's enterprise application (service principal) into the tenant, with the
+application permissions it asked for; rooms hidden from the address list are not
+among the rooms it lists, and an on-premises room's authorization fails.
 
 The token endpoint answers like Microsoft's: an access token, a refresh token, an
 ID token and ``client_info`` (msal builds its cached account from them), for the
@@ -41,6 +55,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from wizard.providers.microsoft365 import display_sandbox
+from wizard.sandbox import room_calendars
 from wizard.sandbox.enterprise_connect import Refusal
 from wizard.sandbox.rooms import DOMAIN, Room
 from wizard.sandbox.server import Request, Response, Router, retry_after
@@ -59,6 +75,25 @@ ROLE_TEMPLATES = {
 }
 # The roles that may consent to Microsoft Graph application permissions for the tenant.
 CONSENT_ROLES = frozenset({"Global Administrator", "Privileged Role Administrator"})
+# Cronofy's multi-tenant application, and the APIs whose application permissions it holds:
+# Microsoft Graph's and Exchange Online's app role ids, as their service principals list them.
+CRONOFY_APP_ID = "10bb7e5b-b80b-4e6e-a209-f78581dbc79e"
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+EXCHANGE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
+GRAPH_ROLES = {
+    "Calendars.ReadWrite": "ef54d2bf-783f-4e0f-bca1-3210c0444d99",
+    "Places.Read.All": "913b9306-0ce1-42b8-9137-6a7df690a760",
+    "User.Read.All": "df021288-bdef-4463-88db-98f22de89214",
+    "Organization.Read.All": "498476ce-e0fe-48b0-b801-37ba7e2685c6",
+    "Calendars.Read": "798ee544-9d2d-430c-a058-570e29e34338",
+}
+EXCHANGE_ROLES = {"full_access_as_app": "dc890d15-9560-4a4c-9b7f-a736ec74ec40"}
+# Object ids of the three service principals in this tenant.
+SP_IDS = {CRONOFY_APP_ID: "5e000000-0000-4000-8000-00000000c0f1",
+          GRAPH_APP_ID: "5e000000-0000-4000-8000-000000000003",
+          EXCHANGE_APP_ID: "5e000000-0000-4000-8000-000000000002"}
+# People in the directory beside the rooms (mailboxSettings.userPurpose = user).
+PEOPLE = ("anna.schmidt", "jonas.weber")
 # Seconds a token poll for a code not yet approved waits for the approval before it
 # answers "authorization_pending" (msal then sleeps its one-second interval).
 PENDING_HOLD = 2.0
@@ -74,6 +109,7 @@ class M365State:
     id_tokens: set[str] = field(default_factory=set)
     grants: list[str] = field(default_factory=list)  # grant_type of every token issued
     graph_requests: int = 0
+    cronofy_linked: bool = False  # Cronofy's consent was granted through a link
     lock: threading.Lock = field(default_factory=threading.Lock)
     approval: threading.Condition = field(default_factory=threading.Condition)
 
@@ -83,17 +119,43 @@ class M365State:
             return []
         return [str(r) for r in self.section.get("roles", ["Global Administrator"])]
 
+    def _addresses(self, key: str) -> set[str]:
+        return {_address(x).lower() for x in self.section.get(key, [])}
+
+    def hidden(self, email: str) -> bool:
+        return email.lower() in self._addresses("hidden")
+
+    def on_premises(self, email: str) -> bool:
+        return email.lower() in self._addresses("on_premises")
+
+    def places(self) -> list[Room]:
+        """The rooms Places lists: not those hidden from the address list."""
+        return [r for r in self.rooms if not self.hidden(r.email)]
+
     def room_lists(self) -> list[tuple[str, list[Room]]]:
         configured = self.section.get("room_lists")
         if configured is None:
-            return [(f"rooms@{DOMAIN}", list(self.rooms))]
+            return [(f"rooms@{DOMAIN}", self.places())]
         lists = []
         for entry in configured:
             members = entry.get("rooms", "all")
-            rooms = list(self.rooms) if members == "all" else [
-                r for r in self.rooms if r.email in members]
+            rooms = self.places() if members == "all" else [
+                r for r in self.places() if r.email in members]
             lists.append((str(entry["email"]), rooms))
         return lists
+
+    def cronofy_present(self) -> bool:
+        return bool(self.section.get("cronofy_consented")) or self.cronofy_linked
+
+    def cronofy_assignments(self) -> list[tuple[str, str]]:
+        """(resource app id, app role id) of every application permission Cronofy holds."""
+        names = self.section.get("cronofy_permissions",
+                                 ["Calendars.ReadWrite", "Places.Read.All", "User.Read.All",
+                                  "Organization.Read.All"])
+        held = [(GRAPH_APP_ID, GRAPH_ROLES[str(n)]) for n in names if str(n) in GRAPH_ROLES]
+        if self.section.get("cronofy_ews"):
+            held.append((EXCHANGE_APP_ID, EXCHANGE_ROLES["full_access_as_app"]))
+        return held
 
 
 @dataclass(frozen=True)
@@ -104,6 +166,8 @@ class LinkWorld:
 
     def sign_in(self) -> Refusal | None:
         if CONSENT_ROLES & set(self.state.roles()):
+            with self.state.lock:  # the admin consented: Cronofy's application is in
+                self.state.cronofy_linked = True
             return None
         return Refusal("access_denied", f"AADSTS90094: admin consent is required; {ADMIN} "
                                         "holds no role that may grant it for the organisation.")
@@ -112,11 +176,12 @@ class LinkWorld:
         return ADMIN
 
     def resources(self, rooms: list[Room]) -> list[Room]:
-        return list(rooms)
+        # Cronofy finds rooms through Places: a room hidden from the address list is not there.
+        return [r for r in rooms if not self.state.hidden(r.email)]
 
     def readable(self, email: str) -> bool:
-        return email.lower() not in {str(x).lower() for x in
-                                     self.state.section.get("calendar_denied", [])}
+        return not self.state.on_premises(email) and email.lower() not in {
+            str(x).lower() for x in self.state.section.get("calendar_denied", [])}
 
 
 class Login:
@@ -224,6 +289,21 @@ class Login:
         return f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}."
 
 
+def _address(entry: Any) -> str:
+    """A room named in the scenario: its address, or a table ``{name, email}``."""
+    return str(entry.get("email", "")) if isinstance(entry, dict) else str(entry)
+
+
+def _with_hidden(rooms: list[Room], section: dict[str, Any]) -> list[Room]:
+    """The rooms, and the hidden ones a replayed report names beyond them: its rooms are
+    what Places listed, so a hidden room comes back from the warning's items."""
+    known = {r.email.lower() for r in rooms}
+    extra = [Room(str(e.get("name") or _address(e)) if isinstance(e, dict) else _address(e),
+                  _address(e), "", 0)
+             for e in section.get("hidden", []) if _address(e).lower() not in known]
+    return [*rooms, *extra]
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -278,7 +358,69 @@ class Graph:
 
     def rooms(self, request: Request) -> Response:
         return self._guard(request) or self._page(
-            request, [self._room(r) for r in self.state.rooms])
+            request, [self._room(r) for r in self.state.places()])
+
+    def users(self, request: Request) -> Response:
+        """The directory's users: the people, the admin, and every room's account."""
+        if (denied := self._guard(request)) is not None:
+            return denied
+        people = [{"id": f"{p}@{DOMAIN}", "displayName": p.replace(".", " ").title(),
+                   "mail": f"{p}@{DOMAIN}", "userPrincipalName": f"{p}@{DOMAIN}"}
+                  for p in (ADMIN.split("@")[0], *PEOPLE)]
+        rooms = [{"id": r.email, "displayName": r.name, "mail": r.email,
+                  "userPrincipalName": r.email} for r in self.state.rooms]
+        return self._page(request, people + rooms)
+
+    @staticmethod
+    def _not_in_exchange_online() -> Response:
+        return Response.json({"error": {
+            "code": "MailboxNotEnabledForRESTAPI",
+            "message": "The mailbox is either inactive, soft-deleted, or is hosted on-premise."}},
+            404)
+
+    def mailbox_settings(self, request: Request) -> Response:
+        if (denied := self._guard(request)) is not None:
+            return denied
+        user = unquote(request.match["user"]) if request.match else ""
+        if self.state.section.get("mailbox_settings_denied"):
+            return Response.json({"error": {"code": "ErrorAccessDenied",
+                                            "message": "Access is denied."}}, 403)
+        if self.state.on_premises(user):
+            return self._not_in_exchange_online()
+        room = any(r.email.lower() == user.lower() for r in self.state.rooms)
+        return Response.json({"userPurpose": "room" if room else "user",
+                              "timeZone": "W. Europe Standard Time"})
+
+    def service_principal(self, request: Request) -> Response:
+        """``/servicePrincipals(appId='…')`` and ``/servicePrincipals/{id}``."""
+        if (denied := self._guard(request)) is not None:
+            return denied
+        wanted = unquote(request.match["key"]) if request.match else ""
+        app_id = next((a for a, object_id in SP_IDS.items() if wanted in (a, object_id)), "")
+        if not app_id or (app_id == CRONOFY_APP_ID and not self.state.cronofy_present()):
+            return Response.json({"error": {
+                "code": "Request_ResourceNotFound",
+                "message": f"Resource '{wanted}' does not exist."}}, 404)
+        roles = {GRAPH_APP_ID: GRAPH_ROLES, EXCHANGE_APP_ID: EXCHANGE_ROLES}.get(app_id, {})
+        names = {CRONOFY_APP_ID: "Cronofy", GRAPH_APP_ID: "Microsoft Graph",
+                 EXCHANGE_APP_ID: "Office 365 Exchange Online"}
+        return Response.json({
+            "id": SP_IDS[app_id], "appId": app_id, "displayName": names[app_id],
+            "appRoles": [{"id": role_id, "value": value, "allowedMemberTypes": ["Application"],
+                          "isEnabled": True} for value, role_id in roles.items()]})
+
+    def app_role_assignments(self, request: Request) -> Response:
+        if (denied := self._guard(request)) is not None:
+            return denied
+        object_id = unquote(request.match["id"]) if request.match else ""
+        if object_id != SP_IDS[CRONOFY_APP_ID] or not self.state.cronofy_present():
+            return Response.json({"error": {"code": "Request_ResourceNotFound"}}, 404)
+        names = {GRAPH_APP_ID: "Microsoft Graph", EXCHANGE_APP_ID: "Office 365 Exchange Online"}
+        return self._page(request, [
+            {"id": f"assignment-{i}", "principalId": object_id, "principalDisplayName": "Cronofy",
+             "resourceId": SP_IDS[resource], "resourceDisplayName": names[resource],
+             "appRoleId": role_id}
+            for i, (resource, role_id) in enumerate(self.state.cronofy_assignments())])
 
     def room_lists(self, request: Request) -> Response:
         return self._guard(request) or self._page(request, [
@@ -298,6 +440,8 @@ class Graph:
         if (denied := self._guard(request)) is not None:
             return denied
         user = unquote(request.match["user"]) if request.match else ""
+        if self.state.on_premises(user):
+            return self._not_in_exchange_online()
         if user in self.state.section.get("calendar_denied", []):
             return Response.json({"error": {"code": "ErrorAccessDenied",
                                             "message": "Access is denied."}}, 403)
@@ -307,7 +451,8 @@ class Graph:
 def start(sandbox: Any) -> Any:
     from wizard.sandbox import ServiceHandle
 
-    state = M365State(sandbox.scenario.rooms, sandbox.scenario.section("microsoft365"))
+    section = sandbox.scenario.section("microsoft365")
+    state = M365State(_with_hidden(list(sandbox.scenario.rooms), section), section)
     login, graph = Login(state), Graph(state)
     login_router = Router()
     login_router.add("GET", r"/(?P<tenant>[^/]+)/v2.0/.well-known/openid-configuration",
@@ -323,6 +468,16 @@ def start(sandbox: Any) -> Any:
     graph_router.add("GET", r"/v1.0/places/(?P<list>[^/]+)/microsoft.graph.roomlist/rooms",
                      graph.list_rooms)
     graph_router.add("GET", r"/v1.0/users/(?P<user>[^/]+)/calendar", graph.calendar)
+    display_sandbox.add_routes(graph_router, graph, room_calendars.start(sandbox), ADMIN,
+                               "Demo Admin")
+    graph_router.add("GET", "/v1.0/users", graph.users)
+    graph_router.add("GET", r"/v1.0/users/(?P<user>[^/]+)/mailboxSettings",
+                     graph.mailbox_settings)
+    graph_router.add("GET", r"/v1.0/servicePrincipals\(appId='(?P<key>[^']+)'\)",
+                     graph.service_principal)
+    graph_router.add("GET", r"/v1.0/servicePrincipals/(?P<key>[^/]+)", graph.service_principal)
+    graph_router.add("GET", r"/v1.0/servicePrincipals/(?P<id>[^/]+)/appRoleAssignments",
+                     graph.app_role_assignments)
     login_server = sandbox.serve(login_router, "microsoft365-login", tls=True)
     graph_server = sandbox.serve(graph_router, "microsoft365-graph", tls=True)
     return ServiceHandle(

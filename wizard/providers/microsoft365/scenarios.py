@@ -9,7 +9,18 @@ through the CLI and the TUI (and tests/test_replay.py replays them).
 from wizard.providers import Scenario
 
 SCENARIOS = (
-    Scenario("healthy", 0, {"calendar_access": "pass"}, "readable"),
+    Scenario("healthy", 0, {"calendar_access": "pass", "hidden_rooms": "pass",
+                            "hybrid_rooms": "pass", "scoping": "manual", "cronofy_app": "skip"},
+             "readable"),
+    Scenario("m365-hidden-rooms", 0, {"hidden_rooms": "warn", "rooms": "pass"},
+             "hidden from the address list"),
+    Scenario("m365-hybrid-rooms", 1, {"hybrid_rooms": "fail", "calendar_access": "pass"},
+             "Exchange Server connection"),
+    Scenario("m365-mailbox-settings-denied", 0, {"hidden_rooms": "warn", "hybrid_rooms": "warn"},
+             "MailboxSettings.Read"),
+    Scenario("m365-cronofy-permissions", 0, {"cronofy_app": "fail"},
+             "User.Read.All, Organization.Read.All"),
+    Scenario("m365-cronofy-ews", 0, {"cronofy_app": "warn"}, "1 April 2027"),
     Scenario("m365-not-admin", 1, {"admin_role": "fail"}, "admin consent"),
     Scenario("m365-app-admin", 1, {"admin_role": "fail"},
              "cannot grant tenant-wide consent to Microsoft Graph application permissions"),
@@ -22,4 +33,7 @@ SCENARIOS = (
     Scenario("no-rooms", 1, {"rooms": "fail"}, "no room mailboxes"),
     Scenario("throttled", 0, {"rooms": "pass"}),
     Scenario("markup-names", 0, {"rooms": "pass"}),
+    Scenario("healthy", 0, {"room_display": "pass"}, "show what was booked"),
+    Scenario("room-defaults", 0, {"room_display": "warn"}, "would not show what was booked"),
+    Scenario("room-unused", 0, {"room_display": "warn"}, "Not evaluated for 6 rooms"),
 )

@@ -20,7 +20,11 @@ from wizard.providers.microsoft365.token_cache import StoredTokenCache
 # Microsoft Graph Command Line Tools: a public client Microsoft provides for device-code
 # sign-ins; override with --client-id for an app registration of your own.
 DEFAULT_CLIENT_ID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
-SCOPES = ["User.Read", "Place.Read.All", "Calendars.Read", "Directory.Read.All"]
+# MailboxSettings.Read: whether a mailbox outside Places is a room's (hidden_rooms), and
+# whether a room's mailbox is in Exchange Online at all (hybrid_rooms). Directory.Read.All
+# also reads Cronofy's service principal and its app role assignments (cronofy_app).
+SCOPES = ["User.Read", "Place.Read.All", "Calendars.Read", "Directory.Read.All",
+          "MailboxSettings.Read"]
 
 
 def _http_client(ctx: CheckContext) -> Any:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text as RichText
-from textual import events, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -15,7 +14,7 @@ from textual.events import Resize
 from textual.timer import Timer
 from textual.widgets import Button, DataTable, Input, Static
 
-from wizard.core import export, mapping
+from wizard.core import export
 from wizard.core.errors import describe
 from wizard.core.flow import Step
 from wizard.core.i18n import N_, _, ngettext
@@ -257,9 +256,7 @@ class AssignScreen(StepScreen):
         if resource is None:
             return
         room = printable(event.value.strip())
-        self.session.update(mappings=mapping.assign(
-            self.session.profile.mappings, resource_id=resource.id,
-            calendar=str(resource.name), email=str(resource.email), room=room))
+        self.setup.assign.assign(resource, room)
         table.update_cell(row_key, "room", cell(room, self._widths[2]))
         if table.cursor_row + 1 < table.row_count:
             table.move_cursor(row=table.cursor_row + 1)
@@ -267,20 +264,24 @@ class AssignScreen(StepScreen):
         self._status(Msg(N_("Saved: {calendar} → {room}"), calendar=str(resource.name),
                          room=room or "—"))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        handlers: dict[str, Callable[[], object]] = {
-            "export": self.action_export,
-            "authorize": self.authorize_worker,
-            "finish": self.action_finish,
-        }
-        if event.button.id in handlers:
-            event.stop()
-            handlers[event.button.id]()
-            return
+    @on(Button.Pressed, "#export")
+    def _export_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_export()
+
+    @on(Button.Pressed, "#authorize")
+    def _authorize_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.authorize_worker()
+
+    @on(Button.Pressed, "#finish")
+    def _finish_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_finish()
 
     def action_export(self) -> None:
         """Ask where and in which format (full paths shown), then write: nothing unasked."""
-        from wizard.ui.screens.export import ExportModal
+        from wizard.ui.dialogs.export import ExportModal
 
         profile = self.session.profile
         modal = ExportModal(profile.mappings, export.default_path(profile.name))
@@ -307,7 +308,7 @@ class AssignScreen(StepScreen):
                 if flagged else "")
         self.app.call_from_thread(self._status, _("Authorizing the assigned rooms…") + note)
         try:
-            done = sum(proof.status == "pass" for proof in self.setup.authorize())
+            done = self.setup.assign.authorize()
         except Exception as exc:
             sentence, remedy = describe(exc)  # a UserFacingError keeps its own sentence
             self.app.call_from_thread(self._status, f"{render(sentence)} {render(remedy)}")
@@ -336,7 +337,7 @@ class AssignScreen(StepScreen):
 
     def action_finish(self) -> None:
         """Not straight out: a summary first — what was connected, where it is saved."""
-        from wizard.ui.screens.summary import SummaryModal
+        from wizard.ui.dialogs.summary import SummaryModal
 
         self.wizard.navigator.open(SummaryModal(self._written), self._finish_answered,
                                    origin=self)

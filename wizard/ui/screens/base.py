@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -12,16 +14,15 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Header, Static
 
-from wizard.core.flow import Step, previous_step
+from wizard.core.flow import Step, local_time, previous_step
 from wizard.core.i18n import N_, _
-from wizard.core.session import local_time
 from wizard.ui.text import plain, translate_bindings
 from wizard.ui.widgets.footer import WizardFooter
 from wizard.ui.widgets.step_indicator import StepIndicator
 
 if TYPE_CHECKING:
     from wizard.app import Setup
-    from wizard.core.session import Session
+    from wizard.app.view import SessionView
     from wizard.ui.app import WizardApp
 
 
@@ -50,7 +51,7 @@ class StepScreen(Screen[None]):
         return self.wizard.setup
 
     @property
-    def session(self) -> Session:
+    def session(self) -> SessionView:
         return self.wizard.session
 
     def compose(self) -> ComposeResult:
@@ -104,6 +105,9 @@ class StepScreen(Screen[None]):
         self.title = "roomcal"
         self.sub_title = self.STEP.heading
         self._resumed = None
+        # Set once the first paint has placed the focus (an unattended run's stop, focused
+        # after it, is not moved by it): wizard.ui.unattended waits for it.
+        self.painted = asyncio.Event()
 
     def on_mount(self) -> None:
         self.wizard.apply_size_class(self)
@@ -116,6 +120,7 @@ class StepScreen(Screen[None]):
         # to what was focused when it opened, so the order must not be left to chance.
         self.focus_start()
         self.after_paint()
+        self.painted.set()
 
     def after_paint(self) -> None:
         pass
@@ -158,15 +163,17 @@ class StepScreen(Screen[None]):
         rest = [w for w in chain[start:] if w is not primary[-1]]
         return [*chain[:start], primary[-1], *rest]
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        # Textual also calls this for subclasses (handlers run along the MRO), so
-        # subclasses handle only their own buttons and never call super().
-        if event.button.id == "back":
-            event.stop()
-            self.action_back()
-        elif event.button.id == "next":
-            event.stop()
-            self.action_next()
+    # Textual runs these for subclasses too (handlers run along the MRO): a subclass
+    # handles only its own buttons.
+    @on(Button.Pressed, "#back")
+    def _back_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_back()
+
+    @on(Button.Pressed, "#next")
+    def _next_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_next()
 
     def action_back(self) -> None:
         previous = previous_step(self.STEP)

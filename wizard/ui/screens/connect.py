@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.reactive import var
 from textual.widgets import Button, Checkbox, Select, Static
 
 from wizard import providers
@@ -17,10 +17,10 @@ from wizard.core.flow import ConnectGate, Step, minutes_since, open_parts
 from wizard.core.i18n import N_, _
 from wizard.core.model import Connection, Status, Text, render
 from wizard.core.text import fill
+from wizard.ui.dialogs.reminder import ReminderModal
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.screens.base import StepScreen
-from wizard.ui.screens.modal import WizardModal
-from wizard.ui.text import plain, styled
+from wizard.ui.text import plain
 from wizard.ui.widgets.check_item import SYMBOLS
 from wizard.ui.widgets.note import Note
 from wizard.ui.widgets.toggle import Toggle
@@ -36,56 +36,30 @@ REGION_NAMES = {
 }
 
 
+# Nothing given yet: what a screen shows before it has read its controller's gate.
+CLOSED = ConnectGate(reminder_acknowledged=False, terms_connect=False, terms_link=False)
+
+
 def region_label(code: str) -> str:
     """"Deutschland (EU) – de": the data centre's name and the code its hosts carry."""
     name = REGION_NAMES.get(code)
     return f"{_(name)} – {code}" if name else code
 
 
-class ReminderModal(WizardModal[bool]):
-    """The help page's reminder: complete step 1 first (Weiter / Zurück)."""
-
-    BINDINGS = [Binding("escape", "back", N_("Back"), id="reminder.back")]
-
-    def __init__(self, failures: list[tuple[str, str, str]]) -> None:
-        super().__init__()
-        self.failures = failures  # (symbol, title, detail)
-
-    def compose_dialog(self) -> ComposeResult:
-        with Vertical(classes="modal"):
-            yield Static(styled((_("Reminder: complete step 1 first"), "bold")))
-            yield Static(plain(_("Cronofy can only connect a calendar service whose "
-                                 "preparation (step 1) is complete. Continue when you have "
-                                 "gone through all of step 1.")))
-            if self.failures:
-                yield Static(plain(_("Still open in step 1:")), classes="section-title")
-                lines = [f"{symbol} {title}" + (f": {detail}" if detail else "")
-                         for symbol, title, detail in self.failures[:6]]
-                yield Static(plain("\n".join(lines)), classes="error-line")
-            with Horizontal(classes="buttons"):
-                yield Button(_("Back"), id="reminder-back", compact=True)
-                yield Button(_("Continue"), id="reminder-continue", variant="primary",
-                             compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#reminder-continue", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.close(event.button.id == "reminder-continue")
-
-    def action_back(self) -> None:
-        self.close(False)
-
-
 class ConnectScreen(StepScreen):
     """The first half of step 2: Connect, the reminder, terms, Link."""
 
     STEP = Step.CONNECT
+    # The controller's gate as this screen shows it; its widgets follow (watch_gate).
+    # always_update: after a re-compose the same gate is shown on the new widgets.
+    gate: var[ConnectGate] = var(CLOSED, always_update=True, init=False)
 
     def _gate(self) -> ConnectGate:
-        p = self.session.profile
-        return ConnectGate(p.reminder_acknowledged, p.terms_connect, p.terms_link)
+        return self.setup.connect.gate
+
+    def follow_controller(self) -> None:
+        """Show what the step's controller holds now (the person's doing, or a run's)."""
+        self.gate = self._gate()
 
     def compose_body(self) -> ComposeResult:
         yield Static(plain(_("Connect the calendar service through Cronofy")),
@@ -117,7 +91,7 @@ class ConnectScreen(StepScreen):
             yield Button(_("Link"), id="link", variant="primary", compact=True)
 
     def after_compose(self) -> None:
-        self.refresh_gate()
+        self.follow_controller()
 
     def after_mount(self) -> None:
         if self._gate().can_link and self.session.resumable_link():
@@ -157,31 +131,39 @@ class ConnectScreen(StepScreen):
                  render(result.detail) if result else _("not checked"))
                 for title, result in self.session.failures()]
 
-    def refresh_gate(self) -> None:
-        gate = self._gate()
-        self.query_one("#terms-connect", Checkbox).display = gate.reminder_acknowledged
-        link = self.query_one("#link", Button)
-        link.display = gate.reminder_acknowledged
-        link.disabled = not gate.can_link
-        self.query_one("#connect", Button).display = not gate.reminder_acknowledged
+    def watch_gate(self, gate: ConnectGate) -> None:
+        """Connect until the reminder is read; then the terms toggle and Link behind it."""
+        for terms in self.query("#terms-connect").results(Checkbox):
+            terms.display = gate.reminder_acknowledged
+            with terms.prevent(Checkbox.Changed):  # accepted here, or through the controller
+                terms.value = gate.terms_connect
+        for link in self.query("#link").results(Button):
+            link.display = gate.reminder_acknowledged
+            link.disabled = not gate.can_link
+        for connect in self.query("#connect").results(Button):
+            connect.display = not gate.reminder_acknowledged
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "show-connection":
-            event.stop()
-            self.wizard.goto(Step.CONNECTED)
-        elif event.button.id == "connect":
-            event.stop()
-            self.wizard.navigator.open(ReminderModal(self._failure_lines()),
-                                       self._reminder_done, origin=self)
-        elif event.button.id == "link":
-            event.stop()
-            if self._gate().can_link:
-                self.wizard.navigator.open(LinkScreen(), origin=self)
+    @on(Button.Pressed, "#show-connection")
+    def _show_connection_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.wizard.goto(Step.CONNECTED)
+
+    @on(Button.Pressed, "#connect")
+    def _connect_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.wizard.navigator.open(ReminderModal(self._failure_lines()),
+                                   self._reminder_done, origin=self)
+
+    @on(Button.Pressed, "#link")
+    def _link_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self._gate().can_link:
+            self.wizard.navigator.open(LinkScreen(), origin=self)
 
     def _reminder_done(self, proceed: bool | None) -> None:
         if proceed:
-            self.session.update(reminder_acknowledged=True)
-            self.refresh_gate()
+            self.setup.connect.acknowledge_reminder()
+            self.follow_controller()
             self.query_one("#terms-connect", Checkbox).focus()
         else:
             self.wizard.goto(Step.PREPARE)
@@ -190,8 +172,8 @@ class ConnectScreen(StepScreen):
         if event.checkbox.id == "terms-connect":
             # Focus stays on the toggle: Tab then reaches the button it just enabled (moving
             # focus to the button made Tab skip it, onto "Back").
-            self.session.update(terms_connect=event.value)
-            self.refresh_gate()
+            self.setup.connect.accept_terms_connect(event.value)
+            self.follow_controller()
 
     def action_back(self) -> None:
         self.wizard.goto(Step.PREPARE)
@@ -201,10 +183,34 @@ class LinkScreen(StepScreen):
     """The Enterprise Connect dashboard: service, data centre, terms again, sign in."""
 
     STEP = Step.CONNECT
+    # The controller's gate as this screen shows it, and whether a link runs: "Sign in"
+    # follows both (watch_gate, watch_linking).
+    gate: var[ConnectGate] = var(CLOSED, always_update=True, init=False)
+    linking: var[bool] = var(False, init=False)
 
     def __init__(self) -> None:
         super().__init__()
         self._cancel = threading.Event()
+
+    def after_compose(self) -> None:
+        self.follow_controller()
+
+    def follow_controller(self) -> None:
+        """Show what the step's controller holds now (the person's doing, or a run's)."""
+        self.gate = self.setup.connect.gate
+
+    def watch_gate(self, gate: ConnectGate) -> None:
+        for terms in self.query("#terms-link").results(Checkbox):
+            with terms.prevent(Checkbox.Changed):  # accepted here, or through the controller
+                terms.value = gate.terms_link
+        self._show_sign_in()
+
+    def watch_linking(self, linking: bool) -> None:
+        self._show_sign_in()
+
+    def _show_sign_in(self) -> None:
+        for button in self.query("#sign-in").results(Button):
+            button.disabled = self.linking or not self.gate.terms_link
 
     def compose_body(self) -> ComposeResult:
         profile = self.session.profile
@@ -263,7 +269,7 @@ class LinkScreen(StepScreen):
         if not isinstance(event.value, str):
             return
         if event.select.id == "service" and event.value != self.session.profile.service:
-            self.session.update(service=event.value)
+            self.setup.connect.choose_service(event.value)
             # Who signs in, and whether step 1 counts, follow the chosen service at once.
             self.query_one("#sign-in-text", Static).update(plain(self._sign_in_text(
                 event.value)))
@@ -271,36 +277,41 @@ class LinkScreen(StepScreen):
             other.update(plain(self._other_service_text(event.value)))
             other.display = event.value != self.session.profile.provider
         elif event.select.id == "region":
-            self.session.update(region=event.value)
+            self.setup.connect.choose_region(event.value)
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         if event.checkbox.id == "terms-link":
-            self.session.update(terms_link=event.value)  # focus stays: Tab reaches the button
-            self.query_one("#sign-in", Button).disabled = not event.value
+            self.setup.connect.accept_terms_link(event.value)  # focus stays: Tab reaches the button
+            self.follow_controller()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "sign-in":
-            event.stop()
-            if self.session.profile.terms_link:
-                self.start_link()
+    @on(Button.Pressed, "#sign-in")
+    def _sign_in_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self.setup.connect.record.terms_link:
+            self.start_link()
 
     def show_error(self, sentence: Text, remedy: Text) -> None:
         self.query_one("#link-error", Note).show(sentence)
         self.query_one("#link-remedy", Note).show(remedy)
-        self.query_one("#sign-in", Button).disabled = not self.session.profile.terms_link
+        self.linking = False
 
     def start_link(self) -> None:
-        self.query_one("#sign-in", Button).disabled = True
-        self.show_error("", "")
-        self.query_one("#sign-in", Button).disabled = True
-        self._cancel = threading.Event()
+        self.follow_link(threading.Event())
         self.link_worker()
+
+    def follow_link(self, cancel: threading.Event) -> None:
+        """A link runs (this screen's, or an unattended run's): Back and a sign-in's Cancel
+        end it through ``cancel``."""
+        self.linking = True
+        self.query_one("#link-error", Note).show("")
+        self.query_one("#link-remedy", Note).show("")
+        self._cancel = cancel
 
     @work(thread=True, exclusive=True, group="link", exit_on_error=False)
     def link_worker(self) -> None:
         interaction = TuiInteraction(self.wizard, cancel_callback=self._cancel.set, origin=self)
         try:
-            self.setup.link(interaction, self._cancel)
+            self.setup.connect.link(interaction, self._cancel)
         except Exception as exc:  # one sentence, never a traceback
             sentence, remedy = describe(exc)
             self.app.call_from_thread(self.show_error, sentence, remedy)

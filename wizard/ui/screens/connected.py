@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import Button, Static
 
@@ -17,6 +17,7 @@ from wizard.ui.screens.base import StepScreen
 from wizard.ui.screens.connect import region_label
 from wizard.ui.text import plain, styled
 from wizard.ui.widgets.check_item import SYMBOLS
+from wizard.ui.widgets.room_panels import room_panels
 
 
 class ConnectedScreen(StepScreen):
@@ -59,6 +60,7 @@ class ConnectedScreen(StepScreen):
             return
         yield from self._step2_proved(service, rooms, proof)
         yield from self._step1_open()
+        yield from room_panels(self.session.results)  # what the rooms' panels would show
 
     def _step2_proved(self, service: str, rooms: int, proof: str) -> ComposeResult:
         comparison = self.session.comparison
@@ -145,21 +147,21 @@ class ConnectedScreen(StepScreen):
     def _show_error(self, text: str) -> None:
         self.query_one("#connected-error", Static).update(plain(text))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "disconnect":
-            event.stop()
-            from wizard.ui.screens.confirm import ConfirmModal
+    @on(Button.Pressed, "#disconnect")
+    def _disconnect_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        from wizard.ui.dialogs.confirm import ConfirmModal
 
-            connection = self.session.profile.connection
-            account = connection.account if connection is not None else "-"
-            self.wizard.navigator.open(
-                ConfirmModal(_("Disconnect?"),
-                             _("The Cronofy link of {account} is revoked and its tokens are "
-                               "removed: the meeting-room product stops reading the room "
-                               "calendars until the service is linked again.").format(
-                                 account=account),
-                             _("Disconnect")),
-                self._disconnect_confirmed, origin=self)
+        connection = self.session.profile.connection
+        account = connection.account if connection is not None else "-"
+        self.wizard.navigator.open(
+            ConfirmModal(_("Disconnect?"),
+                         _("The Cronofy link of {account} is revoked and its tokens are "
+                           "removed: the meeting-room product stops reading the room "
+                           "calendars until the service is linked again.").format(
+                             account=account),
+                         _("Disconnect")),
+            self._disconnect_confirmed, origin=self)
 
     def _disconnect_confirmed(self, confirmed: bool | None) -> None:
         if confirmed:

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from pathlib import Path
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import Click
+from textual.reactive import var
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
-from wizard.core.flow import Step, affected_checks
+from wizard.core.flow import Gate, Step, affected_checks, local_time
 from wizard.core.i18n import N_, _
-from wizard.core.model import CheckResult, Msg, Status, render
-from wizard.core.session import local_time
+from wizard.core.model import TOGGLE_ON, CheckResult, Msg, Status, render
+from wizard.core.room_display import ANSWER_WAIT, TEST_BOOKING
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.memory import full_collections_postponed
 from wizard.ui.screens.base import StepScreen
@@ -33,6 +35,10 @@ PROGRESS_INTERVAL = 0.1  # at most ten checklist repaints a second per streaming
 
 class PrepareScreen(StepScreen):
     STEP = Step.PREPARE
+    # The controller's gate as this screen shows it; the reason, "Continue anyway" and
+    # Next follow it (watch_gate). always_update: a re-compose or another language shows
+    # the same gate again, on the new widgets, in the new words.
+    gate: var[Gate] = var(Gate(open=False), always_update=True, init=False)
     BINDINGS = [
         Binding("r", "recheck", N_("Re-check"), id="prepare.recheck"),
         # Hidden from the footer (no room at 80 columns): the demo hint names it when needed.
@@ -59,6 +65,8 @@ class PrepareScreen(StepScreen):
         # The field Textual focused when the screen was composed, until the person clicks
         # or types: a run may still point away from that one, never from theirs.
         self._auto_focused: Widget | None = None
+        # A test booking running: since when, and to which rooms (their names).
+        self._booking: tuple[float, list[str]] | None = None
 
     def compose_body(self) -> ComposeResult:
         session = self.session
@@ -86,7 +94,11 @@ class PrepareScreen(StepScreen):
         yield stale
         confirmations = set(session.profile.confirmations)
         for spec in plugin.checks:
-            yield CheckItem(spec, session.results.get(spec.id), spec.id in confirmations)
+            yield CheckItem(spec, session.results.get(spec.id), spec.id in confirmations,
+                            every_item=spec.id == TEST_BOOKING)  # each room's answer
+            if spec.id == TEST_BOOKING and self.setup.prepare.offers_test_booking():
+                # Under its row, which shows how it goes (the bar has no room at 80 columns).
+                yield Button(self._booking_label(), id="test-booking", compact=True)
         yield Static(plain(""), id="gate-reason", classes="hint")
         yield Toggle(_("Continue anyway (I will fix the remaining items later)"),
                      value=session.profile.continue_anyway, id="continue-anyway",
@@ -107,6 +119,8 @@ class PrepareScreen(StepScreen):
         self._auto_focused = self.focused  # Textual's pick, made while composing
 
     def after_paint(self) -> None:
+        if self.wizard.driven:
+            return  # an unattended run checks through the controller; this screen shows it
         plugin = self.session.plugin()
         missing = [s.id for s in plugin.checks if s.id not in self.session.results]
         stale = self.setup.stale_inputs()
@@ -188,7 +202,7 @@ class PrepareScreen(StepScreen):
             return
         if self.setup.values().get(key) != value:
             self._auto_focused = None
-            self.session.set_value(key, value)
+            self.setup.prepare.set_value(key, value)
             self._refresh_demo_hint()
         else:
             return
@@ -251,10 +265,14 @@ class PrepareScreen(StepScreen):
             return
         self._cancel.set()
         self._cancel = threading.Event()
+        self.show_checks_started(only)
+        self.run_checks_worker(only, point)
+
+    def show_checks_started(self, only: set[str] | frozenset[str] | None) -> None:
+        """A run (this screen's or one it follows) checks these (None: all): pending."""
         for item in self.query(CheckItem):
             if only is None or item.spec.id in only:
                 item.update_result(CheckResult(item.spec.id, Status.PENDING))
-        self.run_checks_worker(only, point)
 
     @work(exclusive=True, group="checks", exit_on_error=False)
     async def run_checks_worker(self, only: set[str] | None, point: bool) -> None:
@@ -266,15 +284,10 @@ class PrepareScreen(StepScreen):
             async for result in self.setup.run_checks(interaction, only=only, cancel=cancel):
                 if cancel.is_set() and not result.status.done:
                     continue
-                if not result.status.done and result.items:
-                    self._progress[result.check_id] = result
-                    continue
-                self._progress.pop(result.check_id, None)
-                self._show(result)
-                self.update_gate()  # also at a run's start: its checks are pending, not unmet
-                # Results can arrive in a burst; without this the whole burst runs as one
-                # step of the event loop and the screen freezes for its length.
-                await asyncio.sleep(0)
+                if self.show_result(result):
+                    # Results can arrive in a burst; without this the whole burst runs as
+                    # one step of the event loop and the screen freezes for its length.
+                    await asyncio.sleep(0)
             self.update_gate()
             self._refresh_stale_note()
         if point:
@@ -310,6 +323,26 @@ class PrepareScreen(StepScreen):
                             severity="warning", timeout=6, markup=False)
                 return
 
+    def show_result(self, result: CheckResult) -> bool:
+        """A result of a run (this screen's or one it follows): shown, with the gate; the
+        progress of a long check is coalesced (False: kept for the next repaint)."""
+        if not result.status.done and result.items:
+            self._progress[result.check_id] = result
+            return False
+        self._progress.pop(result.check_id, None)
+        self._show(result)
+        self.update_gate()  # also at a run's start: its checks are pending, not unmet
+        return True
+
+    def show_confirmed(self, check_id: str) -> None:
+        """A check confirmed through the controller (an unattended run): its toggle ticked."""
+        for item in self.query(f"#check-{check_id}").results(CheckItem):
+            item.show_confirmed(check_id in self.session.profile.confirmations)
+
+    def show_form_problems(self) -> bool:
+        """Each field's problem under it; whether the form is valid."""
+        return self._form_valid()
+
     def _show(self, result: CheckResult) -> None:
         try:
             item = self.query_one(f"#check-{result.check_id}", CheckItem)
@@ -323,12 +356,15 @@ class PrepareScreen(StepScreen):
             self._show(result)
 
     def on_check_item_confirmation_changed(self, event: CheckItem.ConfirmationChanged) -> None:
-        self.session.set_confirmation(event.check_id, event.confirmed)
+        self.setup.prepare.confirm(event.check_id, event.confirmed)
         self.start_checks({event.check_id}, point=False)  # the tick keeps the focus
 
     # -- gate ---------------------------------------------------------------------------
     def update_gate(self) -> None:
-        gate = self.session.gate()
+        """Show the controller's gate as it is now."""
+        self.gate = self.setup.prepare.gate()
+
+    def watch_gate(self, gate: Gate) -> None:
         try:
             reason = self.query_one("#gate-reason", Static)
             override = self.query_one("#continue-anyway", Checkbox)
@@ -341,23 +377,27 @@ class PrepareScreen(StepScreen):
         self.refresh_bindings()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
-        if event.checkbox.id == "continue-anyway":
-            self.session.update(continue_anyway=event.value)
+        if (event.checkbox.id or "").startswith("field-"):  # a toggle of the form
+            self._field_changed(event.checkbox.id, TOGGLE_ON if event.value else "")
+        elif event.checkbox.id == "continue-anyway":
+            self.setup.prepare.continue_anyway(event.value)
             self.update_gate()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "recheck":
-            event.stop()
-            self.action_recheck()
-        elif event.button.id == "handoff":
-            event.stop()
-            self.action_handoff()
+    @on(Button.Pressed, "#recheck")
+    def _recheck_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_recheck()
+
+    @on(Button.Pressed, "#handoff")
+    def _handoff_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_handoff()
 
     # -- hand-off to IT -----------------------------------------------------------------
     def action_handoff(self) -> None:
         """Ask for the full path (and a report beside it), then write: nothing unasked."""
         from wizard.app.handoff import default_path
-        from wizard.ui.screens.handoff import HandoffModal
+        from wizard.ui.dialogs.handoff import HandoffModal
 
         self._commit_secrets()
         modal = HandoffModal(default_path(self.setup.profile))
@@ -370,6 +410,84 @@ class PrepareScreen(StepScreen):
         status.show(Msg(N_("Written: {paths}"), paths=", ".join(str(p) for p in written)))
         # After the layout that makes room for it: scrolling now would stop one line short.
         self.call_after_refresh(status.scroll_visible, animate=False)
+
+    # -- the test booking (opt-in: it sends a meeting) --------------------------------
+    @on(Button.Pressed, "#test-booking")
+    def _test_booking_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self._booking is not None:  # while it runs, the button cancels it
+            self._cancel.set()
+            return
+        from wizard.ui.dialogs.test_booking import BookingTestModal
+
+        self._commit_secrets()
+        prepare = self.setup.prepare
+        modal = BookingTestModal(prepare.booking_sender(), prepare.booking_rooms())
+        self.wizard.navigator.open(modal, self._test_booking_confirmed, origin=self)
+
+    def _test_booking_confirmed(self, room: str | None) -> None:
+        if room is None:  # cancelled: nothing is sent
+            return
+        self._drop_pending_recheck()
+        self._commit_secrets()
+        if not self._form_valid():
+            self.update_gate()
+            return
+        self._cancel.set()
+        self._cancel = threading.Event()
+        names = [name for name, _email in self.setup.prepare.booking_targets(room)]
+        self._booking = (time.monotonic(), names)
+        self._booking_progress()
+        self._show_booking_button()
+        for item in self.query(f"#check-{TEST_BOOKING}").results(CheckItem):
+            # The row shows how it goes; the cursor stays on the button that cancels it.
+            self.call_after_refresh(item.scroll_visible, animate=False)
+        self.run_booking_worker(room)
+
+    @work(exclusive=True, group="checks", exit_on_error=False)
+    async def run_booking_worker(self, room: str) -> None:
+        cancel = self._cancel
+        interaction = TuiInteraction(self.wizard, cancel_callback=cancel.set, origin=self)
+        ticks = self.set_interval(1.0, self._booking_progress)
+        try:
+            with full_collections_postponed():
+                async for result in self.setup.prepare.test_booking(interaction, room, cancel):
+                    if result.check_id == TEST_BOOKING and not result.status.done:
+                        continue  # the row says what it waits for (_booking_progress)
+                    if cancel.is_set() and not result.status.done:
+                        continue
+                    if not result.status.done and result.items:
+                        self._progress[result.check_id] = result
+                        continue
+                    self._progress.pop(result.check_id, None)
+                    self._show(result)
+                    self.update_gate()
+                    await asyncio.sleep(0)
+        finally:
+            ticks.stop()
+            self._booking = None
+            self._show_booking_button()
+        self.update_gate()
+        for item in self.query(f"#check-{TEST_BOOKING}").results(CheckItem):
+            # Each room's answer below it: the row to the top (once its lines are laid out).
+            self.call_after_refresh(item.scroll_visible, top=True, animate=False)
+
+    def _booking_progress(self) -> None:
+        if self._booking is None:
+            return
+        started, names = self._booking
+        self._show(CheckResult(TEST_BOOKING, Status.CHECKING, Msg(N_(
+            "One meeting to {rooms}: waiting for the answers, {seconds} of at most {limit} s; "
+            "then it is cancelled."), rooms=", ".join(names) if names else Msg(N_(
+                "a sample of the rooms")), seconds=int(time.monotonic() - started),
+            limit=int(ANSWER_WAIT))))
+
+    def _booking_label(self) -> str:
+        return _("Cancel test booking") if self._booking is not None else _("Test booking…")
+
+    def _show_booking_button(self) -> None:
+        for button in self.query("#test-booking").results(Button):
+            button.label = self._booking_label()
 
     def _drop_pending_recheck(self) -> None:
         """A re-check waiting for typing to pause is covered by the run about to start (or
@@ -402,12 +520,13 @@ class PrepareScreen(StepScreen):
 
     def action_next(self) -> None:
         self._commit_secrets()
-        gate = self.session.gate()
-        if gate.open:
+        step = self.setup.prepare.done()
+        if step is not None:
             self._cancel.set()
-            self.wizard.goto(Step.CONNECT)
+            self.wizard.goto(step)
             return
         self.update_gate()
+        gate = self.gate
         self.notify(str(gate.reason or ""), severity="warning", markup=False)
         # Show what blocks: the first open item, and the way past it.
         if not self._point_at_first_problem(force=True) and gate.needs_override:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.reactive import var
 from textual.widgets import Button, Static
 
 from wizard import providers
@@ -19,6 +21,8 @@ from wizard.ui.widgets.choice_list import ChoiceList
 
 class WelcomeScreen(StepScreen):
     STEP = Step.WELCOME
+    # The controller's gate (a provider is chosen) as this screen shows it: Next follows.
+    can_go_on: var[bool] = var(False, init=False)
 
     def compose_body(self) -> ComposeResult:
         session = self.session
@@ -48,7 +52,15 @@ class WelcomeScreen(StepScreen):
 
     def compose_actions(self) -> ComposeResult:
         yield Button(_("Next"), id="next", variant="primary", compact=True,
-                     disabled=self.session.provider is None)
+                     disabled=not self.setup.welcome.can_go_on)
+
+    def after_compose(self) -> None:
+        self.can_go_on = self.setup.welcome.can_go_on
+
+    def watch_can_go_on(self, can_go_on: bool) -> None:
+        for button in self.query("#next").results(Button):
+            button.disabled = not can_go_on
+        self.refresh_bindings()
 
     def _profile_line(self) -> Content:
         profile = self.session.profile
@@ -60,27 +72,25 @@ class WelcomeScreen(StepScreen):
 
     def on_choice_list_chosen(self, event: ChoiceList.Chosen) -> None:
         if event.choice_list.id == "provider":
-            self.session.choose_provider(event.value)
-            self.query_one("#next", Button).disabled = False
-            self.refresh_bindings()
+            self.setup.welcome.choose(event.value)
+            self.can_go_on = self.setup.welcome.can_go_on
         elif event.choice_list.id == "language" and event.value != i18n.current_language():
             self.wizard.action_switch_language()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "reset":
-            event.stop()
-            from wizard.ui.screens.confirm import ConfirmModal
+    @on(Button.Pressed, "#reset")
+    def _reset_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        from wizard.ui.dialogs.confirm import ConfirmModal
 
-            self.wizard.navigator.open(
-                ConfirmModal(
-                    Msg(N_("Start over?")),
-                    Msg(N_("Everything entered in profile {name} is cleared (a dated copy is "
-                           "kept next to it)."), name=self.session.profile.name),
-                    Msg(N_("Start over")),
-                ),
-                self._reset_confirmed,
-            )
-            return
+        self.wizard.navigator.open(
+            ConfirmModal(
+                Msg(N_("Start over?")),
+                Msg(N_("Everything entered in profile {name} is cleared (a dated copy is "
+                       "kept next to it)."), name=self.session.profile.name),
+                Msg(N_("Start over")),
+            ),
+            self._reset_confirmed,
+        )
 
     def _reset_confirmed(self, confirmed: bool | None) -> None:
         if not confirmed:
@@ -101,8 +111,8 @@ class WelcomeScreen(StepScreen):
             self.notify(_("Started over."), markup=False)
 
     def action_next(self) -> None:
-        if self.session.provider is not None:
-            self.wizard.goto(Step.PREPARE)
+        if (step := self.setup.welcome.done()) is not None:
+            self.wizard.goto(step)
 
     def focus_start(self) -> None:
         choices = self.query("#provider")

@@ -50,8 +50,11 @@ class CheckItem(Vertical, can_focus=True):
             self.check_id = check_id
             self.confirmed = confirmed
 
-    def __init__(self, spec: CheckSpec, result: CheckResult | None, confirmed: bool) -> None:
+    def __init__(self, spec: CheckSpec, result: CheckResult | None, confirmed: bool, *,
+                 every_item: bool = False) -> None:
+        """``every_item``: list the items that passed too (a test booking's rooms)."""
         super().__init__(id=f"check-{spec.id}")
+        self.every_item = every_item
         translate_bindings(self)
         self.spec = spec
         self.result = result or CheckResult(spec.id, Status.PENDING)
@@ -104,7 +107,8 @@ class CheckItem(Vertical, can_focus=True):
         return plain(_("(c copies the fix)") if self.result.command else "")
 
     def _items(self) -> Content:
-        problems = [i for i in self.result.items if i.status in (Status.FAIL, Status.WARN)]
+        problems = [i for i in self.result.items
+                    if self.every_item or i.status in (Status.FAIL, Status.WARN)]
         if not problems:
             return plain("")
         # A room's name is the server's: one line each, or a name could forge a room's line.
@@ -118,7 +122,7 @@ class CheckItem(Vertical, can_focus=True):
         self.result = result
         # Failures open up to show their fix; classes work before the children exist.
         failing = result.status in (Status.FAIL, Status.WARN, Status.MANUAL)
-        self.set_class(failing, "-expanded")
+        self.set_class(failing or (self.every_item and bool(result.items)), "-expanded")
         for status in ("pass", "fail", "warn"):
             self.set_class(result.status.value == status, f"status-{status}")
         parts = {
@@ -180,6 +184,14 @@ class CheckItem(Vertical, can_focus=True):
         event.stop()
         self.confirmed = event.value
         self.post_message(self.ConfirmationChanged(self.spec.id, event.value))
+
+    def show_confirmed(self, confirmed: bool) -> None:
+        """Confirmed elsewhere (through the step's controller): the toggle says so, and
+        says nothing back."""
+        self.confirmed = confirmed
+        for toggle in self.query(f"#confirm-{self.spec.id}").results(Checkbox):
+            with toggle.prevent(Checkbox.Changed):
+                toggle.value = confirmed
 
 
 def _same(shown: Content, content: Content) -> bool:

@@ -7,9 +7,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Select, Static
 
 from wizard.core.i18n import _
-from wizard.core.model import Field, render
+from wizard.core.model import TOGGLE_ON, Field, render
 from wizard.ui.text import plain
 from wizard.ui.widgets.steady_input import SteadyInput
+from wizard.ui.widgets.toggle import Toggle
 
 
 class FieldRow(Vertical):
@@ -22,6 +23,10 @@ class FieldRow(Vertical):
 
     def compose(self) -> ComposeResult:
         field = self.field
+        if field.kind == "toggle":  # the sentence is the label: no column of its own
+            yield Toggle(plain(_(field.label)), value=self.value == TOGGLE_ON,
+                         id=f"field-{field.key}", compact=True)
+            return
         label = _(field.label) + ("" if field.required else " " + _("(optional)"))
         with Horizontal(classes="field-row"):
             yield Static(plain(label), classes="field-label")

@@ -15,7 +15,7 @@ from textual.widgets import Button, Checkbox, Static
 
 from wizard.app import handoff
 from wizard.core.i18n import N_, _
-from wizard.ui.screens.file_dialog import FileDialog
+from wizard.ui.dialogs.file_dialog import FileDialog
 from wizard.ui.text import plain, styled
 from wizard.ui.widgets.note import Note
 from wizard.ui.widgets.steady_input import SteadyInput

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -12,8 +13,8 @@ from textual.widgets import Button, Static
 from wizard import providers
 from wizard.core.i18n import N_, _, ngettext
 from wizard.core.text import fill
+from wizard.ui.dialogs.modal import WizardModal
 from wizard.ui.screens.connect import region_label
-from wizard.ui.screens.modal import WizardModal
 from wizard.ui.text import plain, styled
 
 
@@ -64,9 +65,15 @@ class SummaryModal(WizardModal[bool]):
     def on_mount(self) -> None:
         self.query_one("#summary-quit", Button).focus()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    @on(Button.Pressed, "#summary-quit")
+    def _quit_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.close(event.button.id == "summary-quit")
+        self.close(True)
+
+    @on(Button.Pressed, "#summary-back")
+    def _back_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.close(False)
 
     def action_stay(self) -> None:
         self.close(False)

@@ -15,7 +15,7 @@ from wizard.core import export
 from wizard.core.export import ExportFormat
 from wizard.core.i18n import N_, _
 from wizard.core.model import RoomMapping
-from wizard.ui.screens.file_dialog import FileDialog
+from wizard.ui.dialogs.file_dialog import FileDialog
 from wizard.ui.text import plain, styled
 from wizard.ui.widgets.choice_list import ChoiceList
 from wizard.ui.widgets.note import Note

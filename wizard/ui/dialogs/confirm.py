@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -9,7 +10,7 @@ from textual.widgets import Button, Static
 
 from wizard.core.i18n import N_, _
 from wizard.core.model import Text, render
-from wizard.ui.screens.modal import WizardModal
+from wizard.ui.dialogs.modal import WizardModal
 from wizard.ui.text import plain, styled
 
 
@@ -35,9 +36,15 @@ class ConfirmModal(WizardModal[bool]):
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    @on(Button.Pressed, "#confirm-yes")
+    def _yes(self, event: Button.Pressed) -> None:
         event.stop()
-        self.close(event.button.id == "confirm-yes")
+        self.close(True)
+
+    @on(Button.Pressed, "#confirm-no")
+    def _no(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.close(False)
 
     def action_no(self) -> None:
         self.close(False)

@@ -11,8 +11,8 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from wizard.core.i18n import N_, _
+from wizard.ui.dialogs.modal import WizardModal
 from wizard.ui.keys import key_sections
-from wizard.ui.screens.modal import WizardModal
 from wizard.ui.text import plain, styled
 
 

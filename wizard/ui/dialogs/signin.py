@@ -6,7 +6,7 @@ import queue
 import threading
 from collections.abc import Callable
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -16,7 +16,7 @@ from wizard.core import redact
 from wizard.core.i18n import N_, _
 from wizard.core.interaction import SignInRequest, ssh_hint
 from wizard.core.model import Msg, Text, render
-from wizard.ui.screens.modal import WizardModal
+from wizard.ui.dialogs.modal import WizardModal
 from wizard.ui.text import plain, styled
 from wizard.ui.widgets.note import Note
 from wizard.ui.widgets.qr_code import QrCode
@@ -112,16 +112,22 @@ class SignInModal(WizardModal[None]):
             event.input.value = ""
             self.show_note(Msg(N_("Checking the pasted address…")))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        if event.button.id == "cancel":
-            self.action_cancel()
-        elif event.button.id == "copy":
-            self.action_copy_url()
-        elif event.button.id == "sandbox":
-            event.button.disabled = True
-            self.show_note(Msg(N_("The sandbox signs the demo administrator in…")))
-            self._sandbox_browser()
+        self.action_cancel()
+
+    @on(Button.Pressed, "#copy")
+    def _copy_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_copy_url()
+
+    @on(Button.Pressed, "#sandbox")
+    def _sandbox_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        event.button.disabled = True
+        self.show_note(Msg(N_("The sandbox signs the demo administrator in…")))
+        self._sandbox_browser()
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _sandbox_browser(self) -> None:

@@ -15,14 +15,15 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
+from textual import on
 from textual.widgets import Button, Input, Static
 
 from wizard.core import export
 from wizard.core.export import ExportError
 from wizard.core.i18n import N_, _
 from wizard.core.model import Msg
-from wizard.ui.screens.confirm import ConfirmModal
-from wizard.ui.screens.modal import WizardModal
+from wizard.ui.dialogs.confirm import ConfirmModal
+from wizard.ui.dialogs.modal import WizardModal
 from wizard.ui.text import plain
 from wizard.ui.widgets.note import Note
 
@@ -74,12 +75,15 @@ class FileDialog(WizardModal[list[Path] | None]):
             event.stop()
             self.action_write()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    @on(Button.Pressed, "#export-write, #handoff-write")
+    def _write_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        if event.button.id == f"{self.PREFIX}-write":
-            self.action_write()
-        else:
-            self.action_cancel()
+        self.action_write()
+
+    @on(Button.Pressed, "#export-cancel, #handoff-cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_cancel()
 
     def action_cancel(self) -> None:
         self.close(None)

@@ -1,0 +1,1 @@
+"""The dialogs (modal screens), apart from the step screens in wizard.ui.screens."""
