@@ -300,12 +300,13 @@ async def _sign_in_modal(pilot: Pilot) -> None:
     from wizard.ui.dialogs.signin import SignInModal
 
     await link_screen(pilot)
-    request = SignInRequest(
+    request = SignInRequest(  # as step 2's link asks it: the relay's redirect, any device
         service="cronofy",
         url="https://app-de.cronofy.com/enterprise_connect/oauth/authorize?response_type=code"
-        "&client_id=demo&redirect_uri=http%3A%2F%2F127.0.0.1%3A8751%2F&state=STATE",
-        port=8751,
-        title=Msg(N_("Cronofy Enterprise Connect")),  # as the link's own request says it
+        "&client_id=demo&redirect_uri=https%3A%2F%2Frelay.example.com%2Fec%2Fredirect"
+        "&state=lnk_LINK.STATE",
+        title=Msg(N_("Cronofy Enterprise Connect")),
+        accepts_paste=False, qr=True,
     )
     import queue
 

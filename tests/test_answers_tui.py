@@ -223,11 +223,14 @@ async def test_unattended_stops_at_a_value_the_form_refuses(tmp_path: Path) -> N
 
 async def test_unattended_stops_at_a_failed_link_with_its_sentence(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The file's data centre (de) does not know the sandbox's Cronofy application (uk):
-    the link fails, and the run says why — the link's own sentence — where it stopped."""
+    """Cronofy's consent is refused at the sign-in the relay's link opens: the link fails,
+    and the run says why — the link's own sentence — where it stopped."""
     monkeypatch.setenv("ROOMCAL_TEST_EWS_PASSWORD", PASSWORD)
-    path = _answers_file(tmp_path, UNATTENDED["exchange"].replace('"uk"', '"de"'))
-    with sandbox(str(_scenario(tmp_path))) as box:
+    path = _answers_file(tmp_path, UNATTENDED["exchange"])
+    scenario = _scenario(tmp_path)
+    scenario.write_text(scenario.read_text(encoding="utf-8") + "deny = true\n",
+                        encoding="utf-8")
+    with sandbox(str(scenario)) as box:
         app = _app(box, path)
         async with app.run_test(size=(80, 24)) as pilot:
             await _until(pilot, lambda: app.unattended is not None and app.unattended.stopped,
@@ -236,7 +239,7 @@ async def test_unattended_stops_at_a_failed_link_with_its_sentence(
             assert isinstance(app.screen, LinkScreen)
             assert app.focused is app.screen.query_one("#sign-in", Button)
             shown = str(app.screen.query_one("#link-error").render()).strip()
-            assert shown
+            assert "Zustimmung verweigert" in shown, shown  # the file asks for German
             notes = [n.message for n in app._notifications]
             assert any(shown in note for note in notes), (shown, notes)
             assert app.session.profile.connection is None

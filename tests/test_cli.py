@@ -249,8 +249,8 @@ def test_argparse_own_words_in_german() -> None:
     (["check", "exchange", "--bogus"], "Fehler: nicht erkannte Argumente: --bogus"),
     (["check"], "die folgenden Argumente sind erforderlich: PROVIDER"),
     (["connect", "--region", "mars"], "Argument --region: ungültige Auswahl: 'mars'"),
-    # connect checks its port itself (0–65535); the sandbox's is argparse's plain int.
-    (["connect", "--port", "x"], "Argument --port: ungültiger Port 'x'"),
+    # serve checks its port itself (0–65535); the sandbox's is argparse's plain int.
+    (["serve", "--port", "x"], "Argument --port: ungültiger Port 'x'"),
     (["sandbox", "--port", "x"], "ungültiger int-Wert: 'x'"),
     (["report", "-o"], "Argument -o/--output: erwartet ein Argument"),
 ])

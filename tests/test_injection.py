@@ -195,7 +195,7 @@ def _answers(tmp_path: Path, body: str) -> Path:
 
 
 @pytest.mark.parametrize("variable", ["AWS_SECRET_ACCESS_KEY", "HOME",
-                                      "ROOMCAL_CRONOFY_CLIENT_SECRET"])
+                                      "ROOMCAL_RELAY_TOKEN"])
 def test_answers_may_not_send_any_variable_as_the_password(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         variable: str) -> None:

@@ -72,7 +72,7 @@ def test_check_google_with_an_http_token_url_is_one_sentence(tmp_path: Path) -> 
 def test_other_commands_refuse_an_http_endpoint_before_starting(
         command: list[str], tmp_path: Path) -> None:
     env = _env(tmp_path, ROOMCAL_CRONOFY_API_URL="http://127.0.0.1:9/{region}",
-               ROOMCAL_CRONOFY_CLIENT_ID="id", ROOMCAL_CRONOFY_CLIENT_SECRET="secret")
+               ROOMCAL_RELAY_TOKEN="token")
     result = subprocess.run([sys.executable, "-m", "wizard", "--lang", "en", *command],
                             capture_output=True, text=True, env=env, timeout=60,
                             stdin=subprocess.DEVNULL)

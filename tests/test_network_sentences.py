@@ -23,7 +23,7 @@ from ui_support import sandbox
 from wizard.app import Setup
 from wizard.cli import main
 from wizard.commands.common import CliInteraction
-from wizard.connect.cronofy import CronofyClient, CronofyError
+from wizard.connect.relay import RelayClient, RelayError
 from wizard.core.endpoints import Endpoints
 from wizard.core.errors import explain
 from wizard.core.model import render
@@ -104,11 +104,10 @@ def test_google_names_the_host() -> None:
     (f"https://api.{NOWHERE}", f"The host name api.{NOWHERE} could not be resolved (DNS)."),
     ("https://127.0.0.1:9", "The connection to 127.0.0.1:9 was refused"),
 ])
-def test_cronofy_names_the_host(url: str, sentence: str) -> None:
-    client = CronofyClient(url, "client-id", "client-secret")
-    with pytest.raises(CronofyError) as caught:
-        client.exchange_code("code-123456", "http://127.0.0.1:8751/")
-    client.close()
+def test_the_relay_names_the_host(url: str, sentence: str) -> None:
+    with RelayClient(url, "enrollment-token") as client, pytest.raises(RelayError) as caught:
+        client.regions()
+    assert caught.value.code == "relay.unreachable"
     assert sentence in render(caught.value.sentence)
 
 

@@ -92,8 +92,8 @@ def test_from_env_reads_every_variable_typed(tmp_path: Path) -> None:
         "ROOMCAL_STATE_DIR": str(tmp_path / "state"),
         "ROOMCAL_KEYMAP": " nav.next=ctrl+right , prepare.recheck=f5",
         "ROOMCAL_PASSWORD": "pa ss",
-        "ROOMCAL_CRONOFY_CLIENT_ID": "client-id",
-        "ROOMCAL_CRONOFY_CLIENT_SECRET": "client-secret",
+        "ROOMCAL_RELAY_URL": " https://relay.example.com/ ",
+        "ROOMCAL_RELAY_TOKEN": "enrollment-token",
         "ROOMCAL_GOOGLE_CLIENT_SECRETS": "~/client.json",
         "ROOMCAL_GRAPH_URL": "https://graph.example/ ",
         "ROOMCAL_CRONOFY_API_URL": "https://proxy.example/{region}",
@@ -107,8 +107,8 @@ def test_from_env_reads_every_variable_typed(tmp_path: Path) -> None:
     assert settings.log_file == tmp_path / "state" / "roomcal.log"
     assert dict(settings.keymap) == {"nav.next": "ctrl+right", "prepare.recheck": "f5"}
     assert settings.password == "pa ss"
-    assert (settings.cronofy_client_id, settings.cronofy_client_secret) == \
-        ("client-id", "client-secret")
+    assert (settings.relay_url, settings.relay_token) == \
+        ("https://relay.example.com", "enrollment-token")
     assert settings.google_client_secrets == "~/client.json"
     assert settings.providers == ("roomcal_acme", "other.package")
     endpoints = settings.endpoints
@@ -129,9 +129,25 @@ def test_empty_variables_are_unset_and_defaults_need_no_environment() -> None:
 
 def test_secrets_are_not_in_the_repr() -> None:
     settings = Settings.from_env({"ROOMCAL_PASSWORD": "hunter2-secret",
-                                  "ROOMCAL_CRONOFY_CLIENT_SECRET": "cronofy-secret"})
+                                  "ROOMCAL_RELAY_TOKEN": "relay-token-secret"})
     assert "hunter2-secret" not in repr(settings)
-    assert "cronofy-secret" not in repr(settings)
+    assert "relay-token-secret" not in repr(settings)
+
+
+@pytest.mark.parametrize("url", ["http://relay.example.com", "ftp://relay.example.com",
+                                 "https://user:pw@relay.example.com", "relay.example.com",
+                                 "https://relay.example.com/?token=x"])
+def test_a_relay_address_that_would_expose_the_token_is_one_sentence(url: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({"ROOMCAL_RELAY_URL": url})
+    assert refused.value.variable == "ROOMCAL_RELAY_URL"
+    assert "https://" in str(refused.value.sentence)
+
+
+@pytest.mark.parametrize("url", ["https://relay.example.com", "http://127.0.0.1:8080",
+                                 "http://localhost:8080/"])
+def test_a_relay_address_over_https_or_to_this_machine_is_taken(url: str) -> None:
+    assert Settings.from_env({"ROOMCAL_RELAY_URL": url}).relay_url == url.rstrip("/")
 
 
 @pytest.mark.parametrize("keymap", ["nav.next", "=f5", "nav.next=", "nav.next=f5,,x"])

@@ -249,7 +249,7 @@ def test_cronofy_sees_the_world_of_the_service_it_linked(
     payload = json.loads(capsys.readouterr().out)
     assert code == 0 and payload["ok"], payload
     assert payload["connection"]["account"] == account, payload
-    assert len(payload["rooms"]) == rooms, payload
+    assert len(payload["resources"]) == rooms, payload
 
 
 def test_the_gate_counts_what_is_unmet_not_what_could_not_run() -> None:

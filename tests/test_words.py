@@ -59,18 +59,18 @@ def test_no_german_text_shows_markdown_backticks() -> None:
     assert [t for t in _texts("de") if "`" in t] == []
 
 
-def test_cronofy_422_is_our_sentence_then_cronofys_words_quoted(
+def test_a_cronofy_refusal_through_the_relay_is_our_sentence(
         capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--lang", "de", "connect", "--accept-terms", "--scenario", "cronofy-errors"]) == 1
+    """Cronofy's 422 reaches the admin through the relay: a German sentence with the status,
+    then whom to tell — no server text, no markdown."""
+    assert main(["--lang", "de", "connect", "--accept-terms", "--scenario",
+                 "cronofy-errors"]) == 1
     err = capsys.readouterr().err
-    ours = "Cronofy hat eine Anfrage von roomcal abgelehnt (HTTP 422)."
+    ours = "Cronofy hat die Raumkalender nicht aufgelistet (HTTP 422)."
     assert ours in err, err
-    # Cronofy's English only after the German sentence, labelled and quoted.
-    server = err.index("email must be specified")
-    assert err.index(ours) < err.index("Antwort von Cronofy: „") < server, err
-    assert "“" in err[server:] or "“" in err[server:], err
+    assert "email must be specified" not in err  # Cronofy's English stays at the relay
     assert "`" not in err
-    assert "Support des Anbieters Ihres Raumprodukts" in err and "roomcal report" in err, err
+    assert "Anbieter Ihres Besprechungsraumsystems" in err, err
 
 
 # -- Microsoft's role names, in the language of the screen -------------------------------------

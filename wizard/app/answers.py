@@ -10,7 +10,7 @@ A file may come from anyone (a colleague, a ticket, a chat), and the password it
 sent to the server its form names: so it may name only a variable a person set *for
 roomcal's secrets* — ``ROOMCAL_PASSWORD`` or another ``ROOMCAL_…`` name that is none of
 roomcal's own settings (``ROOMCAL_PASSWORD_LAB``) — never ``AWS_SECRET_ACCESS_KEY``, nor
-``ROOMCAL_CRONOFY_CLIENT_SECRET``. The address it goes to is the form's, which refuses
+``ROOMCAL_RELAY_TOKEN``. The address it goes to is the form's, which refuses
 plain http across a network (the field's validation).
 """
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wizard import providers
 from wizard.app.steps import AssignStep, ConnectStep, PrepareStep, WelcomeStep
-from wizard.core.endpoints import LINK_PORT, Endpoints
+from wizard.core.endpoints import Endpoints
 from wizard.core.flow import Step
 from wizard.core.i18n import N_
 from wizard.core.interaction import Interaction
@@ -23,7 +26,10 @@ from wizard.core.store import ProfileStore
 if TYPE_CHECKING:
     from wizard.app.view import SessionView
     from wizard.connect.link import LinkOutcome
+    from wizard.connect.relay import RelayClient, RoomProof
     from wizard.core.demo import DemoEnvironment
+
+log = logging.getLogger(__name__)
 
 OnMain = Callable[[Callable[[], None]], None]
 
@@ -34,6 +40,9 @@ def _direct(change: Callable[[], None]) -> None:
 
 # Rooms above which a worker process (a second to start) pays off against GIL contention.
 OFFLOAD_ABOVE = 500
+# How long step 2 waits for the relay to prove the rooms (it fails a room whose callback
+# never comes after its own --callback-timeout).
+AUTHORIZE_TIMEOUT = 15 * 60.0
 # Items above which a result is encoded for the profile on a thread.
 ENCODE_BESIDE = 200
 
@@ -214,7 +223,14 @@ class Setup:
         self.session.forget_results()
 
     def start_over(self) -> Path | None:
-        """Clear the profile (a backup is kept) and every secret stored for it."""
+        """End the link at Cronofy (through the relay), clear the profile (a backup is
+        kept) and every secret stored for it."""
+        from wizard.core.errors import UserFacingError
+
+        try:
+            self._revoke_link()
+        except UserFacingError as exc:  # the relay is away: the profile is cleared anyway
+            log.warning("start over: the link was not revoked (%s)", exc.code or "relay")
         backup = self.session.reset()
         for info in providers.providers():
             try:
@@ -308,15 +324,38 @@ class Setup:
         now = self.values()
         return [(key, value) for key, value in then.items() if now.get(key, value) != value]
 
-    # -- step 2: Cronofy -------------------------------------------------------------------
-    def cronofy_credentials(self) -> tuple[str, str]:
-        from wizard.connect.cronofy import client_credentials
+    # -- step 2: Cronofy, through the relay --------------------------------------------
+    def relay(self, cancel: threading.Event | None = None) -> RelayClient:
+        """The roomcal relay: the demo's, else ROOMCAL_RELAY_URL with the enrollment token
+        (ROOMCAL_RELAY_TOKEN, else the keyring); none: one sentence why step 2 needs it."""
+        from wizard.connect.relay import TOKEN_KEY, RelayClient, no_relay, no_token
 
-        demo = self.demo.secrets("cronofy") if self.demo is not None else None
-        return client_credentials(self.settings, self.secrets, self.profile, demo)
+        if self.demo is not None:
+            url, token = self.demo.relay()
+            return RelayClient(url, token, cancel=cancel)
+        if not self.settings.relay_url:
+            raise no_relay()
+        token = self.settings.relay_token or self.secrets.get(self.profile, TOKEN_KEY) or ""
+        if not token:
+            raise no_token()
+        return RelayClient(self.settings.relay_url, token, ca_bundle=self.endpoints().ca_bundle,
+                           cancel=cancel)
+
+    def needs_relay_token(self) -> bool:
+        """A relay is set but no enrollment token is known: the CLI asks on a terminal."""
+        from wizard.connect.relay import TOKEN_KEY
+
+        return self.demo is None and bool(self.settings.relay_url) and not (
+            self.settings.relay_token or self.secrets.get(self.profile, TOKEN_KEY))
+
+    def remember_relay_token(self, token: str) -> None:
+        """The token typed at the prompt: kept in the keyring for the next run."""
+        from wizard.connect.relay import TOKEN_KEY
+
+        self.secrets.set(self.profile, TOKEN_KEY, token)
 
     def link(self, interaction: Interaction, cancel: threading.Event, *,
-             region: str | None = None, port: int | None = None) -> LinkOutcome:
+             region: str | None = None) -> LinkOutcome:
         """Link Cronofy for this profile (blocking: a worker thread); keep what it sees."""
         from wizard.connect.link import LinkRequest, run_link
 
@@ -325,29 +364,29 @@ class Setup:
         request = LinkRequest(
             provider=service,
             region=region or profile.region,
-            port=0 if self.demo is not None else (LINK_PORT if port is None else port),
             # Step 1's rooms compare only with a link of the service step 1 checked.
             step1_rooms=self.session.step1_rooms() if service == profile.provider else [],
             profile=self.profile,
-            resume=dict(profile.pending_link),
             missing_rooms_hint=self.missing_rooms_hint(service),
         )
-
-        def pending(data: dict[str, Any]) -> None:
-            self.on_main(lambda: self.session.keep_pending_link(data))
-
         try:
-            outcome = run_link(request, endpoints=self.endpoints(), secrets=self.secrets,
-                               credentials=self.cronofy_credentials(), interaction=interaction,
-                               cancel=cancel, on_pending=pending)
+            with self.relay(cancel) as relay:
+                outcome = run_link(request, relay=relay, interaction=interaction,
+                                   cancel=cancel, poll=0.1 if self.demo is not None else 1.0)
         except Exception as exc:
             # Refused, cancelled or failed: the attempt is over, nothing to resume.
             self.on_main(lambda: self.session.keep_pending_link({}))
             if service == profile.provider:
                 _point_at_step1(exc, self.session)
             raise
-        self.on_main(lambda: self.session.linked(outcome.connection, outcome.resources,
-                                                 outcome.comparison))
+        connection = outcome.connection
+
+        def linked() -> None:
+            if connection.region != self.connect.record.region:
+                self.connect.choose_region(connection.region)  # the relay's only one
+            self.session.linked(connection, outcome.resources, outcome.comparison)
+
+        self.on_main(linked)
         return outcome
 
     def missing_rooms_hint(self, service: str) -> str:
@@ -358,32 +397,35 @@ class Setup:
             return ""
 
     def reload(self) -> LinkOutcome:
-        """After a restart: read the link's rooms back with the stored tokens."""
+        """After a restart: read the link's rooms back through the relay."""
         from wizard.connect.link import load_connection
 
         connection = self.session.profile.connection
         assert connection is not None
-        outcome = load_connection(
-            connection, endpoints=self.endpoints(), secrets=self.secrets,
-            credentials=self.cronofy_credentials(), profile=self.profile,
-            step1_rooms=self.session.step1_rooms(),
-            missing_rooms_hint=self.missing_rooms_hint(connection.provider))
+        with self.relay() as relay:
+            outcome = load_connection(
+                connection, relay=relay, step1_rooms=self.session.step1_rooms(),
+                missing_rooms_hint=self.missing_rooms_hint(connection.provider))
 
         self.on_main(lambda: self.session.keep_link_view(outcome.resources,
                                                          outcome.comparison))
         return outcome
 
     def disconnect(self) -> None:
-        """Revoke the link at Cronofy and forget its tokens and the remembered sign-ins."""
-        from wizard.connect.link import disconnect
-
-        connection = self.session.profile.connection
-        if connection is not None:
-            disconnect(connection, endpoints=self.endpoints(), secrets=self.secrets,
-                       credentials=self.cronofy_credentials(), profile=self.profile)
+        """End the link (the relay revokes it at Cronofy) and forget the remembered
+        sign-ins."""
+        self._revoke_link()
         self._forget_sign_ins()
 
         self.on_main(self.session.unlink)
+
+    def _revoke_link(self) -> None:
+        from wizard.connect.link import disconnect
+
+        connection = self.session.profile.connection
+        if connection is not None and connection.link_id:
+            with self.relay() as relay:
+                disconnect(connection, relay=relay)
 
     def _forget_sign_ins(self) -> None:
         """Every provider's remembered sign-in (a token cache): the next check signs in."""
@@ -395,27 +437,68 @@ class Setup:
             for key in keys:
                 self.secrets.delete(self.profile, key)
 
-    def authorize(self, on_result: Callable[[RoomMapping], None] = lambda m: None) -> int:
-        """Per-room authorization of the assigned calendars; how many succeeded."""
-        from wizard.connect.authorize import authorize_rooms
-
+    def authorize(self, on_result: Callable[[RoomMapping], None] = lambda m: None, *,
+                  rooms: str = "mapped", cancel: threading.Event | None = None,
+                  timeout: float = AUTHORIZE_TIMEOUT) -> list[RoomProof]:
+        """The relay authorizes the rooms (``mapped``: the assigned ones; ``all``: every
+        room Cronofy lists) and proves each from Cronofy's side; waits until none is
+        pending (or ``timeout``). The mappings keep each room's outcome and code."""
         connection = self.session.profile.connection
         assert connection is not None
+        mapped = list(self.session.profile.mappings)
+        if rooms == "mapped" and not mapped:
+            return []
+        wanted = None if rooms == "all" else [m.email for m in mapped]
+        deadline = time.monotonic() + timeout
+        seen: dict[str, tuple[str, str]] = {}
+        with self.relay(cancel) as relay:
+            proofs = relay.authorize(connection.link_id, wanted)
+            while True:
+                self._keep_proofs(proofs, seen, on_result)
+                if all(p.status != "pending" for p in proofs) or \
+                        time.monotonic() > deadline or relay.wait(
+                            0.1 if self.demo is not None else 1.0):
+                    break
+                proofs = relay.proofs(connection.link_id)
+        asked = {e.lower() for e in wanted} if wanted is not None else None
+        return [p for p in proofs if asked is None or p.email.lower() in asked]
 
-        def stored(updated: RoomMapping) -> None:
-            def keep() -> None:
-                mappings = [updated if m.resource_id == updated.resource_id else m
-                            for m in self.session.profile.mappings]
-                self.session.keep_mappings(mappings)
-                on_result(updated)
+    @staticmethod
+    def proof_cause(code: str) -> Msg:
+        """The cause of a room's failure code from the relay, in one sentence."""
+        from wizard.connect.proofs import cause
 
-            self.on_main(keep)
+        return cause(code)
 
-        results = authorize_rooms(
-            list(self.session.profile.mappings), connection=connection,
-            endpoints=self.endpoints(), secrets=self.secrets,
-            credentials=self.cronofy_credentials(), profile=self.profile, on_result=stored)
-        return sum(1 for m in results if m.authorization == "authorized")
+    @staticmethod
+    def proved() -> str:
+        """msgid: what Cronofy proved of a room that passed."""
+        from wizard.connect.proofs import PROVED
+
+        return PROVED
+
+    def _keep_proofs(self, proofs: list[RoomProof], seen: dict[str, tuple[str, str]],
+                     on_result: Callable[[RoomMapping], None]) -> None:
+        """The rooms whose proof changed, into the mappings (on the main thread)."""
+        status = {"pass": "authorized", "fail": "failed", "pending": "pending"}
+        changed = {p.email.lower(): (status[p.status], p.code) for p in proofs
+                   if seen.get(p.email.lower()) != (status[p.status], p.code)}
+        if not changed:
+            return
+        seen.update(changed)
+
+        def keep() -> None:
+            updated, proved = [], []
+            for m in self.session.profile.mappings:
+                if (outcome := changed.get(m.email.lower())) is not None:
+                    m = replace(m, authorization=outcome[0], code=outcome[1])
+                    proved.append(m)
+                updated.append(m)
+            self.session.keep_mappings(updated)
+            for m in proved:
+                on_result(m)
+
+        self.on_main(keep)
 
     # -- reports ---------------------------------------------------------------------------
     def report(self, *, scenario: str | None = None, anonymized: bool = False

@@ -203,8 +203,8 @@ def write_failed(exc: ExportError) -> UsageError:
 class CliInteraction:
     """Sign-ins on a terminal: the URL on stderr on a line of its own, pasted URLs on stdin.
 
-    In the demo, nobody needs to open the URL: the demo's browser completes it,
-    through the same loopback redirect a real browser would use.
+    In the demo, nobody needs to open the URL: the demo's browser completes it, through
+    the same redirect a real browser would use (the relay's, or a loopback one).
     """
 
     def __init__(self, demo: DemoEnvironment | None = None) -> None:
@@ -217,6 +217,12 @@ class CliInteraction:
         # The address and code come from a login server: shown, never obeyed (escapes).
         print(one_line(str(request.message)) or _("Sign in to continue."), file=err)
         print(one_line(request.url), file=err)
+        if request.qr and err.isatty():
+            from wizard.core import qr
+
+            if rows := qr.lines(request.url):
+                print(_("Or scan it with a phone:"), file=err)
+                print("\n".join(rows), file=err)
         if request.user_code:
             print(_("Code: {code}").format(code=one_line(request.user_code)), file=err)
         if request.port:

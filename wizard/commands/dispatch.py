@@ -19,7 +19,7 @@ from wizard.commands import (
 )
 from wizard.core import i18n
 from wizard.core import lang as languages
-from wizard.core.endpoints import LINK_PORT, REGIONS
+from wizard.core.endpoints import REGIONS
 from wizard.core.i18n import _
 
 if TYPE_CHECKING:
@@ -175,11 +175,15 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
 
     connect = sub.add_parser("connect", parents=[common],
                              help=_("step 2 alone: link Cronofy and list the rooms"))
-    connect.add_argument("--region", default="de", choices=REGIONS)
+    connect.add_argument("--region", choices=REGIONS,
+                         help=_("Cronofy data centre (default: the profile's, or the relay's "
+                                "only one)"))
     connect.add_argument("--provider", choices=providers.names(),
                          help=_("calendar service (default: the profile's)"))
-    connect.add_argument("--port", type=_port, default=LINK_PORT,
-                         help=_("loopback port (default: %(default)s)"))
+    connect.add_argument("--authorize", choices=("all", "mapped", "none"), default="none",
+                         help=_("after the link, have Cronofy authorize and prove these rooms: "
+                                "all it lists, those mapped in the profile, or none "
+                                "(default: %(default)s)"))
     connect.add_argument("--accept-terms", action="store_true",
                          help=_("accept the terms of use and the privacy policy (the wizard's "
                                 "two toggles; without it nothing is linked) and confirm that "

@@ -1,56 +1,45 @@
-"""Step 2: link the calendar service through Cronofy Enterprise Connect.
+"""Step 2: link the calendar service through Cronofy Enterprise Connect, by the relay.
 
-The help page's sequence, done for real: build the Enterprise Connect
-authorize URL (random ``state``), show it (full and copyable) while a
-loopback server waits for the redirect — or the pasted URL — then exchange
-the code, keep the tokens in the keyring, read back who was linked and which
-room calendars Cronofy sees, and compare them with the rooms of step 1.
+The meeting-room vendor's roomcal relay (wizard.connect.relay, docs/relay.md) starts the
+link and gives the sign-in address, which goes to Cronofy with the relay's redirect: the
+admin opens it on any device (the text, or its QR code). The wizard polls the relay until
+the link is done, refused or expired and says which; then reads which room calendars
+Cronofy sees and compares them with the rooms of step 1. No Cronofy client, token or
+callback is on this machine.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urlencode
 
-from wizard.connect.cronofy import CronofyClient, Resource, Tokens
-from wizard.connect.oauth_loopback import RedirectError, RedirectServer
-from wizard.core.endpoints import Endpoints
+from wizard.connect.relay import Link, RelayClient, RelayError
 from wizard.core.errors import UserFacingError
-from wizard.core.flow import minutes_since, resumable
 from wizard.core.i18n import N_
 from wizard.core.interaction import Interaction, SignInRequest
 from wizard.core.model import Connection, Msg
-from wizard.core.secrets import SecretStore
 
-SCOPES = "service_account/accounts/manage service_account/resources/manage"
 SIGN_IN_TIMEOUT = 15 * 60
-TOKEN_KEYS = ("cronofy.access_token", "cronofy.refresh_token", "cronofy.expires_at",
-              "cronofy.service_account_id")
-# Kept beside the tokens, but identifiers: a support engineer needs the ser_… id, and
-# masking an expiry time would mask that number everywhere else too.
-NOT_SECRET = frozenset({"cronofy.expires_at", "cronofy.service_account_id"})
+POLL = 1.0  # seconds between two looks at the link
 
 
 @dataclass
 class LinkRequest:
     provider: str  # the registry's name; Cronofy's provider_name
     region: str
-    port: int
     step1_rooms: list[str]
     profile: str
-    # The profile's pending_link of a link that a crash or a lost SSH session cut
-    # short: its state and port are reused, so the browser's late redirect (or
-    # the URL it ended on, pasted) still completes it.
-    resume: dict[str, Any] = field(default_factory=dict)
     # msgid: why a room step 1 found may be missing from Cronofy's view (the provider's)
     missing_rooms_hint: str = ""
 
+
+@dataclass(frozen=True)
+class Resource:
+    id: str
+    name: str
+    email: str
 
 
 @dataclass
@@ -65,43 +54,6 @@ class LinkOutcome:
     connection: Connection
     resources: list[Resource]
     comparison: RoomComparison
-
-
-def store_tokens(secrets_store: SecretStore, profile: str, tokens: Tokens) -> None:
-    values = (tokens.access_token, tokens.refresh_token, str(tokens.expires_at),
-              tokens.service_account_id)
-    for key, value in zip(TOKEN_KEYS, values, strict=True):
-        secrets_store.set(profile, key, value, secret=key not in NOT_SECRET)
-
-
-def load_tokens(secrets_store: SecretStore, profile: str) -> Tokens | None:
-    access, refresh, expires, account = (secrets_store.get(profile, k, secret=k not in NOT_SECRET)
-                                         for k in TOKEN_KEYS)
-    if not access and not refresh:
-        return None
-    try:
-        expires_at = float(expires or 0)
-    except ValueError:
-        expires_at = 0.0
-    return Tokens(access or "", refresh or "", expires_at, account or "")
-
-
-def forget_tokens(secrets_store: SecretStore, profile: str) -> None:
-    for key in TOKEN_KEYS:
-        secrets_store.delete(profile, key)
-
-
-def authorize_url(app_url: str, client_id: str, redirect_uri: str, state: str,
-                  provider: str) -> str:
-    return f"{app_url}/enterprise_connect/oauth/authorize?" + urlencode({
-        "response_type": "code",
-        "client_id": client_id,
-        "redirect_uri": redirect_uri,
-        "scope": SCOPES,
-        "delegated_scope": "read_write",
-        "state": state,
-        "provider_name": provider,
-    })
 
 
 def compare(step1_rooms: list[str], resources: list[Resource],
@@ -122,144 +74,111 @@ def compare(step1_rooms: list[str], resources: list[Resource],
     return comparison
 
 
-def _connection(client: CronofyClient, request_provider: str, region: str,
-                resources: list[Resource]) -> Connection:
-    from wizard import providers
+def choose_region(wanted: str, served: list[str]) -> str:
+    """The data centre to link in: the one asked for if the relay serves it, else the
+    relay's only one; several and none of them asked for: a sentence naming them."""
+    if wanted in served:
+        return wanted
+    if len(served) == 1:
+        return served[0]
+    if not served:
+        raise RelayError(Msg(N_("The roomcal relay serves no Cronofy data centre yet.")),
+                         Msg(N_("Ask your meeting-room vendor to configure the relay.")),
+                         code="relay.no_region")
+    raise RelayError(
+        Msg(N_("The roomcal relay serves these Cronofy data centres: {regions}; “{region}” "
+               "is not one of them."), regions=", ".join(served), region=wanted or "-"),
+        Msg(N_("Choose one of them, then link again.")), code="relay.unknown_region")
 
-    info = client.userinfo()
-    provider = str(info.get("cronofy.service_account.provider_name") or request_provider)
-    account = str(info.get("email") or info.get("cronofy.service_account.domain") or
-                  info.get("sub", ""))
-    return Connection(
-        provider=provider if provider in providers.names() else request_provider,
-        account=account,
-        region=region,
-        service_account_id=str(info.get("sub", "")),
-        rooms=len(resources),
-        linked_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    )
+
+REFUSED = "cronofy.refused"
+EXPIRED = "cronofy.link_expired"
+# The relay's reasons for a refused link (docs/relay.md) -> sentence, remedy.
+REFUSALS = {
+    "consent_refused": (N_("The sign-in was cancelled or consent was refused."),
+                        N_("Link again and accept the requested permissions.")),
+    "unknown_application": (
+        N_("This Cronofy data centre does not know the vendor's application."),
+        N_("Choose the data centre where your meeting-room vendor's application is "
+           "registered, then link again.")),
+    "invalid_request": (N_("Cronofy rejected the sign-in request as invalid."),
+                        N_("Link again; if it keeps failing, tell your meeting-room vendor.")),
+    "authorize_failed": (N_("Cronofy could not sign in to the calendar service."),
+                         N_("Check the service account and its permissions (step 1), then "
+                            "link again.")),
+    "code_exchange_failed": (N_("Cronofy did not accept the sign-in's code."),
+                             N_("Link again: codes are single-use and expire after a few "
+                                "minutes.")),
+    "cronofy_unreachable": (N_("The roomcal relay could not reach Cronofy."),
+                            N_("Try again in a few minutes.")),
+}
 
 
-def run_link(
-    request: LinkRequest,
-    *,
-    endpoints: Endpoints,
-    secrets: SecretStore,
-    credentials: tuple[str, str],
-    interaction: Interaction,
-    cancel: threading.Event,
-    on_pending: Callable[[dict[str, Any]], None] = lambda data: None,
-) -> LinkOutcome:
+def refusal(link: Link) -> UserFacingError:
+    """The link ended without being linked: which way, in one sentence."""
+    if link.status == "expired":
+        return UserFacingError(
+            Msg(N_("The sign-in link expired before the sign-in was finished.")),
+            Msg(N_("Link again and finish the sign-in within {minutes} minutes."),
+                minutes=SIGN_IN_TIMEOUT // 60), code=EXPIRED)
+    sentence, remedy = REFUSALS.get(link.code, (
+        N_("Cronofy did not link the calendar service ({code})."),
+        N_("Link again; if it keeps failing, tell your meeting-room vendor.")))
+    refusal_ = Msg(sentence, code=link.code or link.status)
+    if link.detail:  # server text: a parameter, never part of ours
+        refusal_ = Msg(N_("{refusal} Cronofy says: {reason}"), refusal=refusal_,
+                       reason=link.detail)
+    return UserFacingError(refusal_, Msg(remedy), code=REFUSED)
+
+
+def run_link(request: LinkRequest, *, relay: RelayClient, interaction: Interaction,
+             cancel: threading.Event, poll: float = POLL) -> LinkOutcome:
     """Blocking (run it in a worker thread)."""
-    client_id, client_secret = credentials
-    app_url, api_url = endpoints.cronofy(request.region)
-    pending = request.resume if resumable(request.resume, request.region) else {}
-    server = _redirect_server(pending, request.port)
-    if server.port != pending.get("port"):
-        pending = {}  # the old port is taken: a fresh link
-    state = str(pending.get("state") or secrets_token())
-    server.state = state  # before the URL is shown: the browser's page depends on it
-    message = Msg(N_("Choose the calendar service in the Enterprise Connect dashboard, "
-                     "accept the terms and sign in."))
-    if pending:
-        message = Msg(N_("Resuming the link started {minutes} min ago, which was cut short. If the "
-                         "browser already shows an address starting with http://127.0.0.1, "
-                         "paste it here; otherwise finish the sign-in in the browser."),
-                      minutes=minutes_since(pending))
-    with server:
-        on_pending({"state": state, "port": server.port, "region": request.region,
-                    "redirect_uri": server.redirect_uri,
-                    "started": float(pending.get("started") or time.time())})
-        url = authorize_url(app_url, client_id, server.redirect_uri, state, request.provider)
-        pasted = interaction.begin_sign_in(SignInRequest(
-            service="cronofy", url=url, port=server.port, message=message,
-            title=Msg(N_("Cronofy Enterprise Connect"))))
-        try:
-            redirect = server.wait(pasted=pasted, cancel=cancel, timeout=SIGN_IN_TIMEOUT,
-                                   interaction=interaction)
-        except RedirectError as exc:
-            if exc.error == "unauthorized_client":
-                raise UserFacingError(
-                    Msg(N_("This Cronofy data centre ({region}) does not know the "
-                           "application."), region=request.region),
-                    Msg(N_("Choose the data centre where your Cronofy application is "
-                           "registered, then link again."))) from None
-            raise refused(exc) from None
-        finally:
-            interaction.end_sign_in()
-        redirect_uri = server.redirect_uri
-    client = CronofyClient(api_url, client_id, client_secret, ca_bundle=endpoints.ca_bundle,
-                           on_tokens=lambda t: store_tokens(secrets, request.profile, t),
-                           cancel=cancel)
+    region = choose_region(request.region, relay.regions())
+    link = relay.start_link(region, request.provider)
+    interaction.begin_sign_in(SignInRequest(
+        service="cronofy", url=link.authorize_url, title=Msg(N_("Cronofy Enterprise Connect")),
+        message=Msg(N_("Open this link on any device — this computer, a laptop or a phone — "
+                       "choose the calendar service, accept the terms and sign in. roomcal "
+                       "waits until Cronofy has linked it.")),
+        accepts_paste=False, qr=True, expires_at=time.time() + SIGN_IN_TIMEOUT))
     try:
-        client.exchange_code(redirect.code, redirect_uri)
-        resources = client.resources()
-        connection = _connection(client, request.provider, request.region, resources)
+        current = link
+        while current.status == "pending":
+            if cancel.wait(poll):
+                raise UserFacingError(Msg(N_("The sign-in was cancelled.")))
+            current = relay.link(link.id)
     finally:
-        client.close()
+        interaction.end_sign_in()
+    if current.status != "linked":
+        raise refusal(current)
+    resources = read_resources(relay, current.id)
+    connection = Connection(
+        provider=request.provider, account=current.account, region=region,
+        service_account_id=current.service_account_id,
+        rooms=len(resources), linked_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        link_id=current.id)
     return LinkOutcome(connection, resources,
                        compare(request.step1_rooms, resources, request.missing_rooms_hint))
 
 
-REFUSED = "cronofy.refused"
+def read_resources(relay: RelayClient, link_id: str) -> list[Resource]:
+    return [Resource(id=email, name=name, email=email)
+            for name, email in relay.resources(link_id)]
 
 
-def refused(exc: RedirectError) -> UserFacingError:
-    """Cronofy came back without a link: its sentence, and the service's reason it passed
-    on (server text: a parameter, never part of ours)."""
-    if not exc.description:
-        return UserFacingError(exc.sentence, exc.remedy, code=REFUSED)
-    return UserFacingError(Msg(N_("{refusal} Cronofy says: {reason}"), refusal=exc.sentence,
-                               reason=exc.description), exc.remedy, code=REFUSED)
-
-
-def secrets_token() -> str:
-    return secrets.token_urlsafe(24)
-
-
-def _redirect_server(pending: dict[str, Any], port: int) -> RedirectServer:
-    """On the pending link's port if it is free again, else on the requested one."""
-    if pending:
-        try:
-            return RedirectServer(port=int(pending["port"]))
-        except (UserFacingError, ValueError, KeyError):
-            pass
-    return RedirectServer(port=port)
-
-
-def _client(connection: Connection, endpoints: Endpoints, secrets_store: SecretStore,
-            credentials: tuple[str, str], profile: str) -> CronofyClient:
-    tokens = load_tokens(secrets_store, profile)
-    if tokens is None:
-        raise UserFacingError(Msg(N_("The Cronofy tokens of this link are not available (no "
-                                     "keyring, or they were removed).")),
+def load_connection(connection: Connection, *, relay: RelayClient, step1_rooms: list[str],
+                    missing_rooms_hint: str = "") -> LinkOutcome:
+    """After a restart: read the rooms back through the relay."""
+    if not connection.link_id:
+        raise UserFacingError(Msg(N_("This link was made before roomcal used the relay.")),
                               Msg(N_("Link again (step 2).")))
-    _app, api_url = endpoints.cronofy(connection.region)
-    return CronofyClient(api_url, *credentials, ca_bundle=endpoints.ca_bundle, tokens=tokens,
-                         on_tokens=lambda t: store_tokens(secrets_store, profile, t))
-
-
-def load_connection(connection: Connection, *, endpoints: Endpoints, secrets: SecretStore,
-                    credentials: tuple[str, str], profile: str,
-                    step1_rooms: list[str], missing_rooms_hint: str = "") -> LinkOutcome:
-    """After a restart: read the rooms back with the stored tokens (refreshing if needed)."""
-    client = _client(connection, endpoints, secrets, credentials, profile)
-    try:
-        resources = client.resources()
-    finally:
-        client.close()
+    resources = read_resources(relay, connection.link_id)
     return LinkOutcome(connection, resources,
                        compare(step1_rooms, resources, missing_rooms_hint))
 
 
-def disconnect(connection: Connection, *, endpoints: Endpoints, secrets: SecretStore,
-               credentials: tuple[str, str], profile: str) -> None:
-    """Revoke the tokens at Cronofy and remove them from the keyring."""
-    tokens = load_tokens(secrets, profile)
-    if tokens is not None:
-        client = _client(connection, endpoints, secrets, credentials, profile)
-        try:
-            client.revoke()
-        finally:
-            client.close()
-    forget_tokens(secrets, profile)
+def disconnect(connection: Connection, *, relay: RelayClient) -> None:
+    """End the link: the relay revokes its tokens at Cronofy."""
+    if connection.link_id:
+        relay.revoke(connection.link_id)

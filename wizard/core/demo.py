@@ -40,6 +40,10 @@ class DemoEnvironment(Protocol):
         """The demo's own secrets for a provider or for ``cronofy`` (never a real one)."""
         ...
 
+    def relay(self) -> tuple[str, str]:
+        """The demo's roomcal relay (step 2): its address and an enrollment token."""
+        ...
+
     def confirmations(self, provider: str) -> frozenset[str]:
         """The checks a person in this demo's world would confirm (its Marketplace app is
         installed unless the scenario says otherwise): a scripted check of a healthy

@@ -28,9 +28,6 @@ from wizard.core.i18n import N_
 from wizard.core.model import Msg
 
 REGIONS = ("us", "uk", "de", "au", "ca", "sg")
-# Step 2's loopback port for Cronofy's redirect: fixed, so `ssh -L 8751:…` can be set
-# up before the sign-in. The demo takes any free port (its browser is in-process).
-LINK_PORT = 8751
 
 
 @dataclass(frozen=True)

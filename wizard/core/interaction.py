@@ -28,6 +28,7 @@ class SignInRequest:
     user_code: str = ""  # device-code flows
     accepts_paste: bool = True  # may the user paste the final redirect URL?
     expires_at: float | None = None
+    qr: bool = False  # may be opened on a phone: show the URL as a QR code too
 
 
 def ssh_hint(port: int) -> str:

@@ -299,6 +299,7 @@ class RoomMapping:
     email: str
     room: str  # the conference room it belongs to
     authorization: str = ""  # "", "pending", "authorized", "failed"
+    code: str = ""  # why Cronofy could not prove it (wizard.core.proofs), "" otherwise
 
     def to_json(self) -> dict[str, str]:
         return {
@@ -307,6 +308,7 @@ class RoomMapping:
             "email": self.email,
             "room": self.room,
             "authorization": self.authorization,
+            **({"code": self.code} if self.code else {}),
         }
 
 
@@ -318,6 +320,7 @@ class Connection:
     service_account_id: str = ""
     rooms: int = 0
     linked_at: str = ""
+    link_id: str = ""  # the roomcal relay's link (lnk_…): no secret without the token
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -298,6 +298,23 @@ class Session:
                     problems.setdefault(item.key.lower(), (item.name, item.detail))
         return problems
 
+    def step1_verdicts(self) -> dict[str, str]:
+        """Step 1's verdict on each room it checked: address (lower case) -> pass | warn |
+        fail, to stand next to what Cronofy proved of the same room."""
+        verdicts: dict[str, str] = {}
+        if self.provider is None:
+            return verdicts
+        rooms = self.results.get(self.plugin().rooms_check)
+        for item in rooms.items if rooms is not None else ():
+            if item.key:
+                verdicts[item.key.lower()] = "pass"
+        for result in self.results.values():
+            for item in result.items:
+                if item.key and item.status in (Status.FAIL, Status.WARN) and \
+                        verdicts.get(item.key.lower()) != "fail":
+                    verdicts[item.key.lower()] = item.status.value
+        return verdicts
+
     def step1_rooms(self) -> list[str]:
         """The rooms step 1 found (their addresses), for step 2's comparison."""
         if self.provider is None:

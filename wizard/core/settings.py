@@ -108,14 +108,16 @@ class Settings:
         metadata=_about("ROOMCAL_PASSWORD", N_(
             "the service account's password for roomcal check (else the keyring, else a "
             "prompt)")))
-    cronofy_client_id: str = field(
+    relay_url: str = field(
         default="",
-        metadata=_about("ROOMCAL_CRONOFY_CLIENT_ID", N_(
-            "Cronofy client id (else the keyring)")))
-    cronofy_client_secret: str = field(
+        metadata=_about("ROOMCAL_RELAY_URL", N_(
+            "the address of your meeting-room vendor's roomcal relay, which links Cronofy "
+            "in step 2 (https)")))
+    relay_token: str = field(
         default="", repr=False,
-        metadata=_about("ROOMCAL_CRONOFY_CLIENT_SECRET", N_(
-            "Cronofy client secret (else the keyring)")))
+        metadata=_about("ROOMCAL_RELAY_TOKEN", N_(
+            "your organisation's enrollment token for the relay (else the keyring, else a "
+            "prompt)")))
     cronofy_app_url: str = field(
         default="",
         metadata=_about("ROOMCAL_CRONOFY_APP_URL", N_(
@@ -341,6 +343,28 @@ def _keymap(name: str, raw: str) -> Mapping[str, str]:
     return keymap
 
 
+def _relay_url(name: str, raw: str) -> str:
+    """The relay's address: https, or plain http to this machine (a test, the demo)."""
+    from urllib.parse import urlsplit
+
+    from wizard.core.endpoints import secret_may_go_to
+
+    value = raw.strip().rstrip("/")
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        parts = None
+    if parts is None or not secret_may_go_to(value) or parts.query or parts.fragment or \
+            parts.username or parts.password:
+        raise SettingsError(
+            name,
+            Msg(N_("{variable} must be the relay's https:// address (http:// only to this "
+                   "machine), not “{value}”: the enrollment token must not cross a network "
+                   "unencrypted."), variable=name, value=raw.strip()),
+            Msg(N_("For example: {example}"), example=f"{name}=https://relay.example.com"))
+    return value
+
+
 # A module name as `import` takes it: dotted identifiers.
 _MODULE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
@@ -367,6 +391,7 @@ _READERS: dict[str, Callable[[str, str], Any]] = {
     "keymap": _keymap,
     "room_sample": _count,
     "providers": _modules,
+    "relay_url": _relay_url,
     **{name: _address for name in Settings.ENDPOINTS},
 }
 

@@ -123,7 +123,14 @@ class Relay:
         link = await self._own_link(request)
         if link is None:
             return _problem(404, "no_such_link", "")
-        return web.json_response(_link_view(link))
+        view = _link_view(link)
+        if link["status"] == "linked" and link["tokens"]:
+            # Cronofy's id of the service account (ser_…): support asks for it. Kept
+            # sealed with the tokens, so the database holds no identifier in clear.
+            with contextlib.suppress(SealError):
+                view["service_account_id"] = str(self.sealer.open(
+                    link["tokens"], f"link:{link['id']}").get("service_account_id", ""))
+        return web.json_response(view)
 
     async def authorize_rooms(self, request: web.Request) -> web.Response:
         link = await self._own_link(request)
@@ -159,6 +166,60 @@ class Relay:
                                             await self.db(self.store.rooms, link["id"])]},
                                  status=202)
 
+    async def resources(self, request: web.Request) -> web.Response:
+        """The rooms Cronofy lists for the link (what the wizard compares with step 1)."""
+        link = await self._own_link(request)
+        if link is None:
+            return _problem(404, "no_such_link", "")
+        if link["status"] != "linked":
+            return _problem(409, "not_linked", f"the link is {link['status']}")
+        try:
+            answer = await self.service_call(link, "GET", "/v1/resources")
+        except CronofyUnreachable:
+            return _problem(502, "cronofy_unreachable", "")
+        listed = _list(answer, "resources")
+        if listed is None:
+            return web.json_response({"error": "resources_unreadable",
+                                      "detail": f"Cronofy answered {answer.status}",
+                                      "cronofy_status": answer.status}, status=502)
+        return web.json_response({"resources": [
+            {"email": str(r.get("email", "")), "name": str(r.get("name", ""))}
+            for r in listed if r.get("email")]})
+
+    async def end_link(self, request: web.Request) -> web.Response:
+        """The organisation disconnects: the link's and its rooms' tokens are revoked at
+        Cronofy and forgotten here; the link answers ``revoked`` from then on."""
+        link = await self._own_link(request)
+        if link is None:
+            return _problem(404, "no_such_link", "")
+        tokens: list[str] = []
+        with contextlib.suppress(SealError, KeyError, TypeError):
+            if link["tokens"]:
+                tokens.append(str(self.sealer.open(link["tokens"], f"link:{link['id']}")
+                                  .get("refresh_token", "")))
+        rooms = await self.db(self.store.rooms, link["id"])
+        for room in rooms:
+            with contextlib.suppress(SealError, KeyError, TypeError):
+                if room["sealed"]:
+                    tokens.append(str(self.sealer.open(room["sealed"], f"room:{room['id']}")
+                                      .get("refresh_token", "")))
+        app = self.cronofy.applications[link["region"]]
+        for token in filter(None, tokens):
+            with contextlib.suppress(CronofyUnreachable):
+                await self.cronofy.call(link["region"], "POST", "/oauth/token/revoke", json={
+                    "client_id": app.client_id, "client_secret": app.client_secret,
+                    "token": token})
+        await self.db(self.store.update_link, link["id"], status="revoked", code="revoked",
+                      tokens="", state_hash="")
+        for room in rooms:
+            await self.db(self.store.update_room, room["id"], sealed="", state_hash="",
+                          **({"phase": "done", "status": "fail", "code": "not_linked",
+                              "detail": "the link was revoked"}
+                             if room["status"] == "pending" else {}))
+        log.info("link.revoked", extra={"fields": {"org": request["org"], "link": link["id"],
+                                                   "tokens": len([t for t in tokens if t])}})
+        return web.json_response(_link_view(await self.db(self.store.link, link["id"])))
+
     async def room_proofs(self, request: web.Request) -> web.Response:
         link = await self._own_link(request)
         if link is None:
@@ -191,8 +252,11 @@ class Relay:
         code = request.query.get("code", "")
         if error or not code:
             reason = REDIRECT_ERRORS.get(error, "authorize_failed")
+            # The calendar service's reason as Cronofy passes it on: text, never a secret.
+            said = "".join(c for c in request.query.get("error_description", "")
+                           if c.isprintable())[:300]
             if await self.db(self.store.update_link, link_id, when_status="pending",
-                             status="refused", code=reason, state_hash=""):
+                             status="refused", code=reason, detail=said, state_hash=""):
                 log.info("link.refused", extra={"fields": {"link": link_id, "code": reason}})
             return _page(200, _("Cronofy did not connect the calendar service. roomcal shows "
                                 "why; you can close this page."))
@@ -227,6 +291,9 @@ class Relay:
             return await self._link_failed(link_id, "cronofy_unreachable", 0)
         body = info.body if isinstance(info.body, dict) else {}
         account = str(body.get("email", ""))[:320]
+        # Cronofy's id of the service account (ser_…), sealed with the tokens.
+        tokens["service_account_id"] = str(body.get("sub") or
+                                           tokens.get("service_account_id", ""))[:64]
         await self.db(self.store.update_link, link_id, status="linked", code="",
                       account=account,
                       tokens=self.sealer.seal(tokens, f"link:{link_id}"))
@@ -309,6 +376,8 @@ class Relay:
                 if refreshed is not None:
                     refreshed["refresh_token"] = refreshed["refresh_token"] or \
                         tokens["refresh_token"]
+                    refreshed["service_account_id"] = refreshed["service_account_id"] or \
+                        tokens.get("service_account_id", "")
                     tokens = refreshed
                     await self.db(self.store.update_link, link["id"],
                                   tokens=self.sealer.seal(tokens, context))
@@ -343,8 +412,11 @@ class Relay:
                 log.exception("worker.error")
 
     async def _one_round(self) -> None:
-        for phase, claim, job in (("queued", "requesting", self._request_room),
-                                  ("callback", "proving", self._prove_room)):
+        # Codes first: a callback's code is short-lived, so rooms whose callback came are
+        # proven before more authorizations are asked for (asked first, at the rate
+        # limit's pace, 5 000 rooms' codes expired while they queued behind new requests).
+        for phase, claim, job in (("callback", "proving", self._prove_room),
+                                  ("queued", "requesting", self._request_room)):
             for room in await self.db(self.store.rooms_in_phase, phase, 200):
                 if len(self._jobs) >= 4 * WORKERS:
                     return
@@ -472,7 +544,7 @@ def _errors(body: Any) -> str:
 def _link_view(link: Row) -> dict[str, Any]:
     return {"id": link["id"], "region": link["region"], "provider": link["provider"],
             "status": "pending" if link["status"] == "exchanging" else link["status"],
-            "code": link["code"], "account": link["account"],
+            "code": link["code"], "detail": link["detail"], "account": link["account"],
             "expires_at": datetime.fromtimestamp(link["expires"], UTC).isoformat()}
 
 
@@ -556,6 +628,8 @@ def make_app(relay: Relay) -> web.Application:
     app.router.add_get("/v1/regions", relay.regions)
     app.router.add_post("/v1/links", relay.start_link)
     app.router.add_get("/v1/links/{link_id}", relay.get_link)
+    app.router.add_delete("/v1/links/{link_id}", relay.end_link)
+    app.router.add_get("/v1/links/{link_id}/resources", relay.resources)
     app.router.add_post("/v1/links/{link_id}/rooms", relay.authorize_rooms)
     app.router.add_get("/v1/links/{link_id}/rooms", relay.room_proofs)
     return app

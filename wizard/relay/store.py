@@ -38,6 +38,7 @@ SCHEMA = (
         state_hash TEXT NOT NULL,
         status TEXT NOT NULL,
         code TEXT NOT NULL DEFAULT '',
+        detail TEXT NOT NULL DEFAULT '',
         account TEXT NOT NULL DEFAULT '',
         tokens TEXT NOT NULL DEFAULT '',
         created DOUBLE PRECISION NOT NULL,
@@ -62,7 +63,7 @@ SCHEMA = (
     "CREATE INDEX IF NOT EXISTS relay_rooms_phase ON relay_rooms (phase)",
 )
 
-LINK_FIELDS = frozenset({"status", "code", "account", "tokens", "state_hash"})
+LINK_FIELDS = frozenset({"status", "code", "detail", "account", "tokens", "state_hash"})
 ROOM_FIELDS = frozenset({"phase", "status", "code", "detail", "relink_url", "sealed",
                          "state_hash", "claimed_by"})
 # What a claim is, and where an abandoned one goes back to.

@@ -31,6 +31,7 @@ from wizard.sandbox.scenario import Scenario, ScenarioFileError, load
 
 if TYPE_CHECKING:
     from wizard.sandbox.enterprise_connect import EnterpriseConnect
+    from wizard.sandbox.relay import DemoRelay
     from wizard.sandbox.server import LoopbackServer
     from wizard.sandbox.tls import TlsMaterial
 
@@ -85,6 +86,7 @@ class Sandbox:
         # The folder of the TLS key and certificates, made first thing in start(): known
         # before the keys are written, so remove_files() can take it at any moment.
         self.files: Path | None = None
+        self._relay: DemoRelay | None = None  # started on first use (relay())
 
     def start(self, names: tuple[str, ...] | None = None) -> Sandbox:
         """Start the services; if one cannot (a fixed port in use), stop those already up."""
@@ -169,6 +171,9 @@ class Sandbox:
     def _stop_servers(self) -> None:
         # Every server serve() started, also those of a service whose start failed halfway.
         servers, self._servers = self._servers, []
+        relay, self._relay = self._relay, None
+        if relay is not None:
+            relay.stop()
         for server in servers:
             server.stop()
         self.remove_files()
@@ -236,6 +241,26 @@ class Sandbox:
         self.wait()
         return frozenset().union(*(handle.demo_confirmations.get(provider, frozenset())
                                    for handle in self.services.values()))
+
+    def relay(self) -> tuple[str, str]:
+        """The demo's roomcal relay (started now if it is not running): its address and
+        the demo organisation's enrollment token."""
+        self.wait()
+        with self._lock:
+            if self._relay is None:
+                from wizard.sandbox import relay
+
+                handle = self.services[CRONOFY]
+                state = handle.state
+                demo = handle.demo_secrets[CRONOFY]
+                assert self.files is not None
+                self._relay = relay.start(
+                    self.files / "relay", region=state.region, client_id=demo["client_id"],
+                    client_secret=demo["client_secret"],
+                    hosts={state.region: self._endpoints.cronofy(state.region)},
+                    ca_bundle=self._endpoints.ca_bundle,
+                    section=self.scenario.section("relay"))
+            return self._relay.url, self._relay.token
 
     def approve(self, request: SignInRequest) -> None:
         from wizard.sandbox import browser

@@ -16,7 +16,9 @@ default 2); ``retry_after`` (what injected 429s carry: default ``"1"``,
 value} (that endpoint answers exactly this, e.g. ``{ resources = "none" }``: a shape
 Cronofy never sends) with ``answer_status`` = {endpoint = status} (default 200);
 ``disconnected_rooms`` (rooms whose Cronofy profile is not connected: ``/v1/profiles``
-offers a relink URL); ``silent_rooms`` (no callback ever comes for them). A room's
+offers a relink URL); ``policy_excluded_rooms`` (an access policy of the application
+excludes them: their authorization's callback carries ``access_denied`` although the
+service account may open them); ``silent_rooms`` (no callback ever comes for them). A room's
 callback code is exchanged for that room's token, which reads ``/v1/profiles``,
 ``/v1/calendars`` and ``/v1/events`` (also ``fail``-able).
 
@@ -76,6 +78,9 @@ class CronofyState:
     tokens_issued: int = 0
     disconnected: set[str] = field(default_factory=set)  # rooms whose profile needs a relink
     silent: set[str] = field(default_factory=set)  # rooms whose callback never comes
+    excluded: set[str] = field(default_factory=set)  # an access policy refuses them
+    # When each API request arrived (time.monotonic()): the benchmark checks the pace.
+    arrivals: list[float] = field(default_factory=list)
     # The world of a provider by name (its sandbox service's answer), None when none.
     world: Callable[[str], EnterpriseConnect | None] = lambda provider: None
 
@@ -93,6 +98,7 @@ class CronofyState:
             expire_first_token=bool(section.get("expire_first_token", False)),
             disconnected={str(x).lower() for x in section.get("disconnected_rooms", [])},
             silent={str(x).lower() for x in section.get("silent_rooms", [])},
+            excluded={str(x).lower() for x in section.get("policy_excluded_rooms", [])},
             answer=dict(section.get("answer", {})),
             answer_status={str(k): int(v) for k, v in section.get("answer_status", {}).items()},
         )
@@ -271,7 +277,8 @@ class Cronofy:
         world = self.state.world(entry["provider"])
         payload = ({"authorization": {"code": secrets.token_urlsafe(12),
                                       "state": body.get("state", "")}}
-                   if email in known and (world is None or world.readable(email)) else
+                   if email in known and email not in self.state.excluded and
+                   (world is None or world.readable(email)) else
                    {"authorization": {"error": "access_denied", "state": body.get("state", "")}})
         threading.Thread(target=self._deliver, args=(request, email, callback, payload),
                          daemon=True).start()
@@ -366,14 +373,24 @@ def start(sandbox: Any) -> Any:
     app = Router()
     app.add("GET", f"{PREFIX}/enterprise_connect/oauth/authorize", service.authorize)
     api = Router()
-    api.add("POST", f"{PREFIX}/oauth/token", service.token)
-    api.add("POST", f"{PREFIX}/oauth/token/revoke", service.revoke)
-    api.add("GET", f"{PREFIX}/v1/userinfo", service.userinfo)
-    api.add("GET", f"{PREFIX}/v1/resources", service.resources)
-    api.add("POST", f"{PREFIX}/v1/service_account_authorizations", service.authorizations)
-    api.add("GET", f"{PREFIX}/v1/profiles", service.profiles)
-    api.add("GET", f"{PREFIX}/v1/calendars", service.calendars)
-    api.add("GET", f"{PREFIX}/v1/events", service.events)
+
+    def counted(handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
+        def arrived(request: Request) -> Response:
+            state.arrivals.append(time.monotonic())  # list.append: atomic
+            return handler(request)
+
+        return arrived
+
+    for method, path, handler in (
+            ("POST", "/oauth/token", service.token),
+            ("POST", "/oauth/token/revoke", service.revoke),
+            ("GET", "/v1/userinfo", service.userinfo),
+            ("GET", "/v1/resources", service.resources),
+            ("POST", "/v1/service_account_authorizations", service.authorizations),
+            ("GET", "/v1/profiles", service.profiles),
+            ("GET", "/v1/calendars", service.calendars),
+            ("GET", "/v1/events", service.events)):
+        api.add(method, f"{PREFIX}{path}", counted(handler))
     app_server = sandbox.serve(app, "cronofy-app", tls=True)
     api_server = sandbox.serve(api, "cronofy-api", tls=True)
     return ServiceHandle(

@@ -65,21 +65,22 @@ class ConnectStep:
                                        terms_connect=accepted, terms_link=accepted))
 
     def link_at_once(self, interaction: Interaction, cancel: threading.Event, *,
-                     service: str, region: str, accept_terms: bool,
-                     port: int | None = None) -> LinkOutcome:
+                     service: str, region: str | None, accept_terms: bool) -> LinkOutcome:
         """Step 2 in one go, as ``roomcal connect`` runs it: the service, the data centre
         and this run's acceptances (``--accept-terms``: the reminder and both terms).
+        No ``region``: the profile's, else the relay's only one.
 
         Refused (``GateClosedError``) before anything is kept: a refused run leaves the
         profile as it was — what a wizard ticked or chose stays ticked and chosen.
         """
-        record = dataclasses.replace(self.record, service=service, region=region,
+        record = dataclasses.replace(self.record, service=service,
+                                     region=region or self.record.region,
                                      reminder_acknowledged=accept_terms,
                                      terms_connect=accept_terms, terms_link=accept_terms)
         if not _gate(record).can_sign_in:
             raise GateClosedError(Msg(TERMS_NOT_ACCEPTED))
         self._keep(record)
-        return self.link(interaction, cancel, port=port)
+        return self.link(interaction, cancel)
 
     def choose_service(self, name: str) -> None:
         self._keep(dataclasses.replace(self.record, service=name))
@@ -87,13 +88,12 @@ class ConnectStep:
     def choose_region(self, code: str) -> None:
         self._keep(dataclasses.replace(self.record, region=code))
 
-    def link(self, interaction: Interaction, cancel: threading.Event, *,
-             port: int | None = None) -> LinkOutcome:
-        """Link Cronofy (blocking: a worker thread); refused with ``GateClosedError`` while
-        the reminder or a terms toggle is not given."""
+    def link(self, interaction: Interaction, cancel: threading.Event) -> LinkOutcome:
+        """Link Cronofy through the relay (blocking: a worker thread); refused with
+        ``GateClosedError`` while the reminder or a terms toggle is not given."""
         if not self.gate.can_sign_in:
             raise GateClosedError(Msg(TERMS_NOT_ACCEPTED))
-        return self._setup.link(interaction, cancel, region=self.record.region, port=port)
+        return self._setup.link(interaction, cancel, region=self.record.region)
 
     def done(self) -> Step | None:
         """Linked: the connected screen is next."""

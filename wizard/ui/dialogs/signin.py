@@ -19,7 +19,11 @@ from wizard.core.model import Msg, Text, render
 from wizard.ui.dialogs.modal import WizardModal
 from wizard.ui.text import plain, styled
 from wizard.ui.widgets.note import Note
+from wizard.ui.widgets.qr_code import QrCode
 from wizard.ui.widgets.steady_input import SteadyInput
+
+# Lines of the dialog around its QR code: title, message, link, label, buttons, borders.
+QR_SURROUND = 16
 
 
 class SignInModal(WizardModal[None]):
@@ -47,7 +51,13 @@ class SignInModal(WizardModal[None]):
         request = self.request
         # Title and buttons stay in view; the body scrolls (Google's link alone is nine
         # lines at 80 columns, and the focused button used to scroll the title away).
-        with Vertical(classes="modal"):
+        # The code where it helps: a terminal tall enough to show all of it (a dialog
+        # taller than its usual 23 lines); else the link alone, as text.
+        qr = QrCode(request.url, id="qr") if request.qr else None
+        fits = qr is not None and qr.rows and \
+            len(qr.rows) + QR_SURROUND <= self.app.size.height
+        self._qr = qr if fits else None
+        with Vertical(classes="modal with-qr" if fits else "modal"):
             # Who is signed in to says the request (its maker: a provider, the link).
             yield Static(styled((_("Sign in: {service}").format(
                 service=render(request.title) or request.service), "bold")),
@@ -73,6 +83,9 @@ class SignInModal(WizardModal[None]):
         else:
             yield Static(plain(_("Open this link in a browser (ctrl+y copies it):")))
             yield Static(plain(request.url), classes="url", id="url")
+            if self._qr is not None:
+                yield Static(plain(_("Or scan it with a phone:")), id="qr-label")
+                yield self._qr
         if request.port:
             yield Static(plain(_("Browser on another machine? Forward the port first:")))
             yield Static(plain(ssh_hint(request.port)), classes="url")

@@ -313,7 +313,8 @@ class AssignScreen(StepScreen):
             sentence, remedy = describe(exc)  # a UserFacingError keeps its own sentence
             self.app.call_from_thread(self._status, f"{render(sentence)} {render(remedy)}")
             return
-        failed = [m.calendar for m in self.session.profile.mappings
+        verdicts = self.session.step1_verdicts() if problems is not None else {}
+        failed = [self._failure(m, verdicts) for m in self.session.profile.mappings
                   if m.authorization == "failed"]
         total = len(self.session.profile.mappings)
         text = fill(ngettext("{done} of {total} assigned room authorized.",
@@ -322,6 +323,17 @@ class AssignScreen(StepScreen):
         if failed:
             text += " " + _("Not authorized: {rooms}.").format(rooms=", ".join(failed))
         self.app.call_from_thread(self._status, text + note)
+
+    def _failure(self, mapping: RoomMapping, verdicts: dict[str, str]) -> str:
+        """A room Cronofy could not prove: its stable code and cause, beside step 1's
+        verdict on the same room."""
+        if not mapping.code:
+            return mapping.calendar
+        cause = render(self.setup.proof_cause(mapping.code))
+        text = f"{mapping.calendar} ({mapping.code}: {cause}"
+        if verdicts.get(mapping.email.lower()) == "pass":
+            text += " " + _("roomcal could open it, Cronofy could not.")
+        return text + ")"
 
     def action_finish(self) -> None:
         """Not straight out: a summary first — what was connected, where it is saved."""

@@ -75,6 +75,7 @@ class ConnectedScreen(StepScreen):
             yield Static(plain(" ".join(filter(None, (
                 _("Cronofy signed in, but lists no room calendars."), _(hint) if hint else ""
             )))), classes="notice", id="proof")
+        yield from self._cronofy_proved()
         if missing_cronofy:
             yield Static(plain(fill(_("Found in step 1 but not visible to Cronofy ({count}): "
                                       "{rooms}"), count=len(missing_cronofy),
@@ -101,6 +102,19 @@ class ConnectedScreen(StepScreen):
                 missing_cronofy or missing_step1 or problems):
             yield Static(plain(_("Cronofy sees exactly the rooms found in step 1.")),
                          classes="hint", id="same-rooms")
+
+    def _cronofy_proved(self) -> ComposeResult:
+        """What Cronofy proved of the rooms authorized so far (on the assign screen)."""
+        done = [m for m in self.session.profile.mappings
+                if m.authorization in ("authorized", "failed")]
+        passed = sum(m.authorization == "authorized" for m in done)
+        if done and passed == len(done):
+            yield Static(plain(_(self.setup.proved())), classes="hint", id="cronofy-proved")
+        elif done:
+            yield Static(plain(fill(_("Cronofy proved {passed} of {total} authorized rooms; "
+                                      "the assign screen says why the others failed."),
+                                    passed=passed, total=len(done))),
+                         classes="notice", id="cronofy-proved")
 
     def _step1_open(self) -> ComposeResult:
         """Step 1's open items as step 1 left them: a link proves none of them done."""
