@@ -272,7 +272,9 @@ def test_the_gate_counts_what_is_unmet_not_what_could_not_run() -> None:
                                 confirmations=frozenset()).reason)
 
     assert reason(results).startswith("1 prerequisite is not met"), reason(results)
-    assert "3 checks could not run" in reason(results), reason(results)
+    waiting = sum(1 for spec in plugin.checks
+                  if spec.required and spec.id not in ("endpoint", "credentials"))
+    assert f"{waiting} checks could not run" in reason(results), reason(results)
     for waiting in ({}, {"endpoint": CheckResult("endpoint", Status.PASS),
                          "credentials": CheckResult("credentials", Status.PENDING)}):
         assert "not met" not in reason(waiting), reason(waiting)
@@ -292,7 +294,11 @@ async def test_step_1_says_only_what_it_found_and_cronofy_refuses_the_same_passw
             assert "not met" not in shown_text(app, "#gate-reason"), shown_text(app, "#gate-reason")
             await settle(pilot)
             gate = shown_text(app, "#gate-reason")
-            assert gate.startswith("1 prerequisite is not met") and "3 checks" in gate, gate
+            results = app.session.results
+            skipped = sum(1 for spec in app.session.plugin().checks
+                          if spec.required and results[spec.id].status == Status.SKIP)
+            assert skipped >= 3  # room list, rooms, impersonation and what needs them
+            assert gate.startswith("1 prerequisite is not met") and f"{skipped} checks" in gate, gate
             # The first failure has the focus; the passing check above it, opened, names
             # what its text is: the help page's step, not a to-do.
             assert app.focused is not None and app.focused.id == "check-credentials"

@@ -116,7 +116,11 @@ async def test_ctrl_l_keeps_a_pasted_address_in_the_google_sign_in() -> None:
         app = make_app(box, provider="google", step=Step.PREPARE)
         async with app.run_test(size=(80, 24)) as pilot:
             dialog = await _dialog(pilot, SignInModal)  # the sign-in check opens it
-            await pilot.click("#paste")
+            # The field sits below the long sign-in link at 80×24: Tab brings it into view.
+            for _stop in range(8):
+                if app.focused is dialog.query_one("#paste", Input):
+                    break
+                await pilot.press("tab")
             await pilot.press(*"http://127.0.0.1:8750/?code=x")
             await pilot.press("ctrl+l")
             assert await _dialog(pilot, SignInModal) is dialog

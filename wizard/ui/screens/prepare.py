@@ -25,6 +25,7 @@ from wizard.ui.memory import full_collections_postponed
 from wizard.ui.screens.base import StepScreen
 from wizard.ui.text import plain
 from wizard.ui.widgets.check_item import CheckItem
+from wizard.ui.widgets.row_button import RowButton
 from wizard.ui.widgets.field_row import FieldRow
 from wizard.ui.widgets.note import Note
 from wizard.ui.widgets.toggle import Toggle
@@ -98,7 +99,7 @@ class PrepareScreen(StepScreen):
                             every_item=spec.id == TEST_BOOKING)  # each room's answer
             if spec.id == TEST_BOOKING and self.setup.prepare.offers_test_booking():
                 # Under its row, which shows how it goes (the bar has no room at 80 columns).
-                yield Button(self._booking_label(), id="test-booking", compact=True)
+                yield RowButton(self._booking_label(), id="test-booking", compact=True)
         yield Static(plain(""), id="gate-reason", classes="hint")
         yield Toggle(_("Continue anyway (I will fix the remaining items later)"),
                      value=session.profile.continue_anyway, id="continue-anyway",
@@ -304,8 +305,11 @@ class PrepareScreen(StepScreen):
         focused = self.app.focused
         if isinstance(focused, Input) and focused is not self._auto_focused and not force:
             return False
+        # What holds step 1 open (flow's rule): an opt-in probe left off is no problem.
+        open_ids = set(self.session.open_items())
         for item in self.query(CheckItem):
-            if item.result.status in (Status.FAIL, Status.MANUAL, Status.SKIP):
+            if item.spec.id in open_ids and item.result.status in (
+                    Status.FAIL, Status.MANUAL, Status.SKIP):
                 item.focus(scroll_visible=False)
                 # Its fix opens below it, and "Continue anyway" comes after the list: the
                 # item's top goes to the top of the view (after the layout its new details
