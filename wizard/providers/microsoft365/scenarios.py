@@ -18,7 +18,7 @@ SCENARIOS = (
              "Exchange Server connection"),
     Scenario("m365-mailbox-settings-denied", 0, {"hidden_rooms": "warn", "hybrid_rooms": "warn"},
              "MailboxSettings.Read"),
-    Scenario("m365-cronofy-permissions", 0, {"cronofy_app": "fail"},
+    Scenario("m365-cronofy-permissions", 1, {"cronofy_app": "fail"},
              "User.Read.All, Organization.Read.All"),
     Scenario("m365-cronofy-ews", 0, {"cronofy_app": "warn"}, "1 April 2027"),
     Scenario("m365-not-admin", 1, {"admin_role": "fail"}, "admin consent"),
