@@ -109,7 +109,7 @@ class Unattended:
 
     def _stop(self, stop: Stopped) -> None:
         """What blocks, focused and in view; why, in a notification."""
-        from wizard.ui.screens.connect import LinkScreen
+        from wizard.ui.screens.connect import ConnectScreen, LinkScreen
         from wizard.ui.screens.prepare import PrepareScreen
 
         self.stopped = stop
@@ -118,6 +118,11 @@ class Unattended:
             screen.show_error(*stop.error)
         if stop.field and isinstance(screen, PrepareScreen):
             screen.show_form_problems()
+        if isinstance(screen, ConnectScreen | LinkScreen):
+            # The gate as the controller holds it when the run stopped: the toggle to focus
+            # is shown only once the reminder is acknowledged (a focus on a hidden widget
+            # is dropped, and the screen's first focus on "Connect" stayed).
+            screen.follow_controller()
         selector = (f"#check-{stop.check}" if stop.check else f"#field-{stop.field}"
                     if stop.field else "#terms-connect" if stop.terms else "#sign-in")
         try:
