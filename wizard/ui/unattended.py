@@ -12,9 +12,10 @@ The app's exit code says how it went: 0 once the connected screen was reached, e
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.css.query import NoMatches
+from textual.screen import Screen
 
 from wizard.app import unattended
 from wizard.app.unattended import (
@@ -109,7 +110,7 @@ class Unattended:
 
     def _stop(self, stop: Stopped) -> None:
         """What blocks, focused and in view; why, in a notification."""
-        from wizard.ui.screens.connect import ConnectScreen, LinkScreen
+        from wizard.ui.screens.connect import LinkScreen
         from wizard.ui.screens.prepare import PrepareScreen
 
         self.stopped = stop
@@ -118,20 +119,29 @@ class Unattended:
             screen.show_error(*stop.error)
         if stop.field and isinstance(screen, PrepareScreen):
             screen.show_form_problems()
+        self.focus_stop(screen)
+        self.app.notify(render(stop.sentence), severity="warning", timeout=10, markup=False)
+
+    def focus_stop(self, screen: Screen[Any]) -> None:
+        """What the run stopped at, focused and in view on ``screen``. Also called by a
+        step screen after its first paint places its own focus: under load the stop can
+        come before that paint, whose focus would otherwise win."""
+        from wizard.ui.screens.connect import ConnectScreen, LinkScreen
+
+        stop = self.stopped
+        if stop is None:
+            return
         if isinstance(screen, ConnectScreen | LinkScreen):
-            # The gate as the controller holds it when the run stopped: the toggle to focus
-            # is shown only once the reminder is acknowledged (a focus on a hidden widget
-            # is dropped, and the screen's first focus on "Connect" stayed).
+            # The gate as the controller holds it: the toggle to focus is shown only once
+            # the reminder is acknowledged (a focus on a hidden widget is dropped).
             screen.follow_controller()
         selector = (f"#check-{stop.check}" if stop.check else f"#field-{stop.field}"
                     if stop.field else "#terms-connect" if stop.terms else "#sign-in")
         try:
             widget = screen.query_one(selector)
         except NoMatches:  # the person went elsewhere meanwhile: the sentence still says it
-            pass
-        else:
-            widget.focus(scroll_visible=False)
-            # At once: a second animated scroll, begun while the screen's own is under way,
-            # ended somewhere between the two.
-            widget.scroll_visible(top=True, animate=False)
-        self.app.notify(render(stop.sentence), severity="warning", timeout=10, markup=False)
+            return
+        widget.focus(scroll_visible=False)
+        # At once: a second animated scroll, begun while the screen's own is under way,
+        # ended somewhere between the two.
+        widget.scroll_visible(top=True, animate=False)

@@ -119,6 +119,8 @@ class StepScreen(Screen[None]):
         # Focus first, then start work that may push modals: a modal returns focus
         # to what was focused when it opened, so the order must not be left to chance.
         self.focus_start()
+        if (run := self.wizard.unattended) is not None:
+            run.focus_stop(self)  # a stop that came before this paint keeps the focus
         self.after_paint()
         self.painted.set()
 

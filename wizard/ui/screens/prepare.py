@@ -25,9 +25,9 @@ from wizard.ui.memory import full_collections_postponed
 from wizard.ui.screens.base import StepScreen
 from wizard.ui.text import plain
 from wizard.ui.widgets.check_item import CheckItem
-from wizard.ui.widgets.row_button import RowButton
 from wizard.ui.widgets.field_row import FieldRow
 from wizard.ui.widgets.note import Note
+from wizard.ui.widgets.row_button import RowButton
 from wizard.ui.widgets.toggle import Toggle
 
 RECHECK_DELAY = 1.0  # seconds after the last keystroke
