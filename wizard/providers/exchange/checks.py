@@ -536,28 +536,10 @@ def impersonation_command(account: str) -> str:
 
 
 def check_impersonation(ctx: CheckContext) -> CheckResult:
-    rooms = [(r.name or r.email_address, r.email_address)
-             for r in ctx.shared.get("exchange.rooms", [])]
+    rooms = _room_pairs(ctx)
     account = ctx.values["username"]
-    results: list[SubResult] = []
-    last_report = time.monotonic()
-
-    def on_result(result: SubResult) -> None:
-        nonlocal last_report
-        results.append(result)
-        if len(results) % PROGRESS_EVERY == 0 or time.monotonic() - last_report > 0.5:
-            last_report = time.monotonic()
-            ctx.report_progress(CheckResult(
-                "impersonation", Status.CHECKING,
-                Msg(N_("{done} of {total} rooms checked…"), done=len(results),
-                    total=len(rooms)),
-                items=tuple(results)))
-
-    fan_out(ctx, impersonate_room, rooms, concurrency=ROOM_BUDGET, on_result=on_result,
-            shared={"exchange.ews_url": _ews_url(ctx)}, limiter_key=LIMITER)
+    results = _per_room(ctx, "impersonation", impersonate_room, rooms)  # in the rooms' order
     denied = [r for r in results if r.status == Status.FAIL]
-    order = {email: i for i, (_name, email) in enumerate(rooms)}
-    results.sort(key=lambda r: order.get(r.key, 0))
     if not denied:
         return CheckResult("impersonation", Status.PASS,
                            Msg(N_("{account} can impersonate all {count} rooms and read their "
