@@ -102,6 +102,9 @@ class Unattended:
                 await link.painted.wait()
                 link.follow_link(cancel)
             case Stopped():
+                # A sign-in's modal asked to close before the stop is closed first: the
+                # stop is shown on the step's screen, not on a dialog about to go.
+                await app.navigator.applied()
                 self._stop(event)
             case Finished():
                 self.finished = True
@@ -110,11 +113,15 @@ class Unattended:
 
     def _stop(self, stop: Stopped) -> None:
         """What blocks, focused and in view; why, in a notification."""
+        from wizard.ui.screens.base import StepScreen
         from wizard.ui.screens.connect import LinkScreen
         from wizard.ui.screens.prepare import PrepareScreen
 
         self.stopped = stop
-        screen = self.app.screen
+        # The step's own screen (or its link screen), under any dialog the person opened:
+        # on resume Textual focuses the first widget of a screen whose focus is empty.
+        screen = next((s for s in reversed(self.app.screen_stack)
+                       if isinstance(s, StepScreen)), self.app.screen)
         if stop.error is not None and isinstance(screen, LinkScreen):
             screen.show_error(*stop.error)
         if stop.field and isinstance(screen, PrepareScreen):
