@@ -341,6 +341,15 @@ class Setup:
         return RelayClient(self.settings.relay_url, token, ca_bundle=self.endpoints().ca_bundle,
                            cancel=cancel)
 
+    def served_regions(self) -> list[str]:
+        """The data centres the relay has a Cronofy application in (blocking), in
+        REGIONS' order; RelayError when it cannot say (unreachable, token refused)."""
+        from wizard.core.endpoints import REGIONS
+
+        with self.relay() as relay:
+            served = set(relay.regions())
+        return [region for region in REGIONS if region in served]
+
     def needs_relay_token(self) -> bool:
         """A relay is set but no enrollment token is known: the CLI asks on a terminal."""
         from wizard.connect.relay import TOKEN_KEY

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from textual import on, work
@@ -24,6 +25,8 @@ from wizard.ui.text import plain
 from wizard.ui.widgets.check_item import SYMBOLS
 from wizard.ui.widgets.note import Note
 from wizard.ui.widgets.toggle import Toggle
+
+log = logging.getLogger(__name__)
 
 TERMS = N_("I accept the terms of use and the privacy policy")
 REGION_NAMES = {
@@ -191,13 +194,42 @@ class LinkScreen(StepScreen):
     def __init__(self) -> None:
         super().__init__()
         self._cancel = threading.Event()
+        self._served: list[str] = []  # the relay's data centres, once known
 
     def after_compose(self) -> None:
         self.follow_controller()
 
+    def after_mount(self) -> None:
+        self.regions_worker()
+
     def follow_controller(self) -> None:
         """Show what the step's controller holds now (the person's doing, or a run's)."""
         self.gate = self.setup.connect.gate
+
+    @work(thread=True, exclusive=True, group="regions", exit_on_error=False)
+    def regions_worker(self) -> None:
+        """The data centres the relay serves, off the UI thread. Unknown (no relay or token
+        yet, unreachable, token refused): the full list stays, and the sign-in's own error
+        says why."""
+        try:
+            served = self.setup.connect.served_regions()
+        except Exception as exc:
+            log.info("the relay's data centres are unknown (%s)", type(exc).__name__)
+            return
+        if served:
+            self.app.call_from_thread(self._offer_regions, served)
+
+    def _offer_regions(self, served: list[str]) -> None:
+        """Only the served data centres: the profile's if among them, else the first."""
+        self._served = served  # a re-compose (ctrl+l) shows them too
+        chosen = self.setup.connect.record.region
+        value = chosen if chosen in served else served[0]
+        for select in self.query("#region").results(Select):
+            with select.prevent(Select.Changed):
+                select.set_options([(region_label(r), r) for r in served])
+                select.value = value
+        if value != chosen:
+            self.setup.connect.choose_region(value)
 
     def watch_gate(self, gate: ConnectGate) -> None:
         for terms in self.query("#terms-link").results(Checkbox):
@@ -223,7 +255,7 @@ class LinkScreen(StepScreen):
                          allow_blank=False, id="service", compact=True)
         with Horizontal(classes="field-row"):
             yield Static(plain(_("Cronofy data centre")), classes="field-label")
-            yield Select([(region_label(r), r) for r in REGIONS],
+            yield Select([(region_label(r), r) for r in self._served or REGIONS],
                          value=profile.region or "de", allow_blank=False, id="region",
                          compact=True)
         other = Static(plain(self._other_service_text(service)), id="other-service",
