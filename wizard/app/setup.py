@@ -363,6 +363,15 @@ class Setup:
 
         self.secrets.set(self.profile, TOKEN_KEY, token)
 
+    def _forget_refused_token(self, exc: BaseException) -> None:
+        """The relay refused the kept enrollment token (401): forget it, so the next
+        sign-in asks again (a token in the environment is the environment's)."""
+        from wizard.connect.relay import TOKEN_KEY, RelayError
+
+        if isinstance(exc, RelayError) and exc.code == "relay.unauthorized" and \
+                self.demo is None and not self.settings.relay_token:
+            self.secrets.delete(self.profile, TOKEN_KEY)
+
     def link(self, interaction: Interaction, cancel: threading.Event, *,
              region: str | None = None) -> LinkOutcome:
         """Link Cronofy for this profile (blocking: a worker thread); keep what it sees."""
@@ -385,6 +394,7 @@ class Setup:
         except Exception as exc:
             # Refused, cancelled or failed: the attempt is over, nothing to resume.
             self.on_main(lambda: self.session.keep_pending_link({}))
+            self._forget_refused_token(exc)
             if service == profile.provider:
                 _point_at_step1(exc, self.session)
             raise

@@ -18,6 +18,7 @@ from wizard.core.flow import ConnectGate, Step, minutes_since, open_parts
 from wizard.core.i18n import N_, _
 from wizard.core.model import Connection, Status, Text, render
 from wizard.core.text import fill
+from wizard.ui.dialogs.relay_token import RelayTokenModal
 from wizard.ui.dialogs.reminder import ReminderModal
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.screens.base import StepScreen
@@ -319,17 +320,29 @@ class LinkScreen(StepScreen):
     @on(Button.Pressed, "#sign-in")
     def _sign_in_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        if self.setup.connect.record.terms_link:
-            self.start_link()
+        if not self.setup.connect.record.terms_link:
+            return
+        if self.setup.needs_relay_token():
+            # A relay, but no enrollment token in the environment or the keyring: ask.
+            self.wizard.navigator.open(RelayTokenModal(), self._token_given, origin=self)
+            return
+        self.start_link()
+
+    def _token_given(self, token: str | None) -> None:
+        if not token:  # cancelled: nothing starts
+            self.query_one("#sign-in", Button).focus()
+            return
+        self.start_link(token)
 
     def show_error(self, sentence: Text, remedy: Text) -> None:
         self.query_one("#link-error", Note).show(sentence)
         self.query_one("#link-remedy", Note).show(remedy)
         self.linking = False
 
-    def start_link(self) -> None:
+    def start_link(self, token: str = "") -> None:
+        """``token``: the enrollment token just typed, kept (keyring) before the link."""
         self.follow_link(threading.Event())
-        self.link_worker()
+        self.link_worker(token)
 
     def follow_link(self, cancel: threading.Event) -> None:
         """A link runs (this screen's, or an unattended run's): Back and a sign-in's Cancel
@@ -340,9 +353,11 @@ class LinkScreen(StepScreen):
         self._cancel = cancel
 
     @work(thread=True, exclusive=True, group="link", exit_on_error=False)
-    def link_worker(self) -> None:
+    def link_worker(self, token: str = "") -> None:
         interaction = TuiInteraction(self.wizard, cancel_callback=self._cancel.set, origin=self)
         try:
+            if token:
+                self.setup.remember_relay_token(token)
             self.setup.connect.link(interaction, self._cancel)
         except Exception as exc:  # one sentence, never a traceback
             sentence, remedy = describe(exc)
