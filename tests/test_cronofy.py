@@ -267,7 +267,6 @@ async def test_tui_shows_the_link_as_text_and_qr_and_a_failure_as_one_sentence()
             assert "HTTP 402" in error and "Traceback" not in error
             remedy = str(app.screen.query_one("#link-remedy", Static).render())
             assert "Enterprise Connect" in remedy
-            assert app.session.profile.pending_link == {}  # failed: nothing to resume
             assert not app.screen.query_one("#sign-in").disabled  # try again is possible
     finally:
         box.stop()

@@ -99,7 +99,7 @@ class Setup:
         """The demo's link (and its tokens, kept in memory only) ended with the sandbox
         that issued them: a restarted demo links afresh instead of resuming a dead one."""
         profile = self.session.profile
-        if profile.connection is None and not profile.pending_link:
+        if profile.connection is None:
             return
         self.session.unlink(mappings=True)
         self.session.warnings.append(Msg(N_(
@@ -392,8 +392,8 @@ class Setup:
                 outcome = run_link(request, relay=relay, interaction=interaction,
                                    cancel=cancel, poll=0.1 if self.demo is not None else 1.0)
         except Exception as exc:
-            # Refused, cancelled or failed: the attempt is over, nothing to resume.
-            self.on_main(lambda: self.session.keep_pending_link({}))
+            # Refused, cancelled or failed: a link in progress is the relay's, and ends
+            # there (restart-safe); nothing of it is kept here.
             self._forget_refused_token(exc)
             if service == profile.provider:
                 _point_at_step1(exc, self.session)

@@ -111,7 +111,7 @@ class ConnectStep:
 
     def run_answers(self, answers: Answers) -> None:
         """The file's service and data centre; unattended, the acceptances are this run's
-        (given on the way, with ``accept_terms``), and no earlier attempt is resumed."""
+        (given on the way, with ``accept_terms``)."""
         record = self.record
         if answers.region:
             record = dataclasses.replace(record, region=answers.region)
@@ -121,7 +121,6 @@ class ConnectStep:
         if answers.unattended:
             record = dataclasses.replace(record, reminder_acknowledged=False,
                                          terms_connect=False, terms_link=False)
-            self._setup.session.keep_pending_link({})
         self._keep(record)
 
 

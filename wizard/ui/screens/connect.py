@@ -14,7 +14,7 @@ from textual.widgets import Button, Checkbox, Select, Static
 from wizard import providers
 from wizard.core.endpoints import REGIONS
 from wizard.core.errors import describe
-from wizard.core.flow import ConnectGate, Step, minutes_since, open_parts
+from wizard.core.flow import ConnectGate, Step, open_parts
 from wizard.core.i18n import N_, _
 from wizard.core.model import Connection, Status, Text, render
 from wizard.core.text import fill
@@ -96,12 +96,6 @@ class ConnectScreen(StepScreen):
 
     def after_compose(self) -> None:
         self.follow_controller()
-
-    def after_mount(self) -> None:
-        if self._gate().can_link and self.session.resumable_link():
-            # Back after a crash or a dropped SSH session in the middle of a link:
-            # straight to where it was cut short.
-            self.wizard.navigator.open(LinkScreen(), origin=self)
 
     def _already_linked(self, connection: Connection) -> str:
         """The link that stands: which service, and whether step 1 was checked for it."""
@@ -264,11 +258,6 @@ class LinkScreen(StepScreen):
         other.display = service != profile.provider
         yield other
         yield Static(plain(self._sign_in_text(service)), classes="intro", id="sign-in-text")
-        if self.session.resumable_link():
-            minutes = minutes_since(profile.pending_link)
-            yield Static(plain(_("The link started {minutes} min ago was cut short: \"Sign in\" "
-                                 "resumes it.").format(minutes=minutes)),
-                         id="link-resume", classes="notice")
         with Vertical(id="link-actions"):
             yield Toggle(_(TERMS), value=profile.terms_link, id="terms-link", compact=True)
             yield Button(_("Sign in"), id="sign-in", variant="primary", compact=True,
