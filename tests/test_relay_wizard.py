@@ -6,6 +6,9 @@ wizard talks HTTP to the relay, the relay to the sandbox's Cronofy."""
 from __future__ import annotations
 
 import json
+import os
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -236,3 +239,57 @@ async def test_a_token_in_the_environment_is_not_asked_for(
         assert link_started(vendor.relay)
         await pilot.press("escape")  # the sign-in's Cancel ends the link
         await settle(pilot)
+
+
+# -- unattended: never asks ------------------------------------------------------------------
+
+class Watching:
+    """An interaction that notes every sign-in it is asked to show (none, here)."""
+
+    def __init__(self) -> None:
+        self.asked: list[object] = []
+
+    def begin_sign_in(self, request: object) -> queue.Queue[str]:
+        self.asked.append(request)
+        return queue.Queue()
+
+    def end_sign_in(self) -> None:
+        pass
+
+    def notify(self, text: object) -> None:
+        pass
+
+
+async def test_an_unattended_run_never_asks_for_the_token_and_says_it_is_missing(
+        vendor: Vendor, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Step 1 passes against the sandbox's Exchange (no demo: the endpoints given), then
+    step 2 stops with the no-token sentence: no prompt, no link."""
+    from wizard.app import Setup, unattended
+    from wizard.app.answers import apply, parse
+    from wizard.core.model import render
+    from wizard.core.settings import Settings
+
+    box = Sandbox("healthy").start(("exchange",))
+    try:
+        monkeypatch.setenv("ROOMCAL_RELAY_URL", vendor.relay.url)
+        monkeypatch.delenv("ROOMCAL_RELAY_TOKEN", raising=False)
+        monkeypatch.setenv("ROOMCAL_TEST_PASSWORD", box.secrets("exchange")["password"])
+        form = "\n".join(f'{key} = "{value}"' for key, value in box.values("exchange").items())
+        confirm = "\n".join(f"{key} = true" for key in box.confirmations("exchange"))
+        answers = parse(f'provider = "exchange"\nunattended = true\n\n[form]\n{form}\n\n'
+                        f'[secrets]\npassword = "ROOMCAL_TEST_PASSWORD"\n\n[confirm]\n{confirm}'
+                        f"\n\n[connect]\naccept_terms = true\n", "answers.toml",
+                        environ=dict(os.environ))
+        setup = Setup("test", endpoints=box.endpoints, settings=Settings.from_env())
+        apply(setup, answers)
+        watching = Watching()
+        events = [event async for event in unattended.run(
+            setup, answers, watching, threading.Event())]  # type: ignore[arg-type]
+    finally:
+        box.stop()
+    stop = events[-1]
+    assert isinstance(stop, unattended.Stopped), events
+    assert stop.step == Step.CONNECT, render(stop.sentence)
+    assert "No enrollment token for the roomcal relay is set." in render(stop.sentence)
+    assert watching.asked == []
+    assert not link_started(vendor.relay)
