@@ -286,16 +286,6 @@ async def _region_menu(pilot: Pilot) -> None:
     await settle(pilot)
 
 
-async def _link_resume(pilot: Pilot) -> None:
-    """Back on the link screen after a link was cut short three minutes ago."""
-    import time
-
-    pilot.app.setup.session.keep_pending_link({  # type: ignore[attr-defined]
-        "state": "STATE", "port": 8751, "region": "de",
-        "redirect_uri": "http://127.0.0.1:8751/", "started": time.time() - 180})
-    await link_screen(pilot)
-
-
 async def _sign_in_modal(pilot: Pilot) -> None:
     from wizard.ui.dialogs.signin import SignInModal
 
@@ -385,7 +375,6 @@ SCENES = (
     Scene("08-connect-terms", "exchange", Step.PREPARE, after_reminder),
     Scene("09-link", "exchange", Step.PREPARE, link_screen),
     Scene("09-link-region-menu", "exchange", Step.PREPARE, _region_menu),
-    Scene("09-link-resume", "exchange", Step.PREPARE, _link_resume),
     Scene("10-sign-in", "exchange", Step.PREPARE, _sign_in_modal),
     Scene("11-connected", "exchange", Step.PREPARE, connected),
     Scene("11-connected-room-defaults", "exchange", Step.PREPARE, connected,

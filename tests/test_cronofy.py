@@ -43,8 +43,6 @@ CASES = [
     ("expire_first_token = true", "", [], True, None),  # the relay refreshes, silently
     ("fail = { resources = 429 }\nfail_times = 2", "", [], True, None),  # paced, retried
     ('fail = { resources = 429 }\nretry_after = "http-date"', "", [], True, None),
-    # The relay serves one data centre: asked for another, it links in its own.
-    ("", "", ["--region", "us"], True, None),
     ("deny = true", "", [], False, "consent was refused"),
     ("fail = { token = 401 }", "", [], False, "did not accept the sign-in's code"),
     ("fail = { resources = 402 }", "", [], False, "did not list the room calendars (HTTP 402)"),
@@ -75,6 +73,20 @@ def test_connect_cli_through_the_relay(cronofy: str, relay: str, extra: list[str
     else:
         assert phrase in payload["error"], payload
         assert payload["remedy"]
+
+
+def test_a_data_centre_the_relay_does_not_serve_is_refused_before_linking(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The demo's relay serves one data centre: asked for another by name, the command says
+    which it serves and stops (exit 2, as other usage errors); without --region it links
+    in the relay's own (the healthy case above)."""
+    code = main(["--lang", "en", "connect", "--accept-terms", "--scenario",
+                 scenario_file(tmp_path, ""), "--json", "--region", "us"])
+    payload = json.loads(capsys.readouterr().out)
+    assert code == 2
+    assert payload["code"] == "relay.unknown_region"
+    assert payload["error"] == ("The roomcal relay serves these Cronofy data centres: de; "
+                                "“us” is not one of them.")
 
 
 def test_each_room_proven_by_cronofy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -255,7 +267,6 @@ async def test_tui_shows_the_link_as_text_and_qr_and_a_failure_as_one_sentence()
             assert "HTTP 402" in error and "Traceback" not in error
             remedy = str(app.screen.query_one("#link-remedy", Static).render())
             assert "Enterprise Connect" in remedy
-            assert app.session.profile.pending_link == {}  # failed: nothing to resume
             assert not app.screen.query_one("#sign-in").disabled  # try again is possible
     finally:
         box.stop()

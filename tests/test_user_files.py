@@ -111,7 +111,6 @@ WRONG_SHAPES = [
     {"connection": "linked"},
     {"mappings": [{"resource_id": "r1"}]},
     {"mappings": {"a": 1}},
-    {"pending_link": []},
     {"continue_anyway": "yes"},
     {"checked": {"exchange": []}},
     {"region": "zz"},  # the link screen's data-centre list has no such entry
@@ -130,6 +129,22 @@ def test_a_wrong_typed_profile_is_kept_as_bak_and_started_fresh(
     assert "damaged; a copy was kept as" in err and "internal error" not in err
     backups = list(profiles().glob("default.json.*.bak"))
     assert [b.read_text(encoding="utf-8") for b in backups] == [text]
+
+
+def test_a_profile_from_before_the_relay_still_loads(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Links ran on this machine then, and a profile kept the one under way
+    ("pending_link"): that key is no longer read, and the profile loads as it was."""
+    profiles().mkdir(parents=True)
+    (profiles() / "default.json").write_text(json.dumps({
+        "name": "default", "provider": "exchange", "region": "uk", "step": "connect",
+        "pending_link": {"state": "STATE", "port": 8751, "region": "uk",
+                         "redirect_uri": "http://127.0.0.1:8751/", "started": 1.0e9}}),
+        encoding="utf-8")
+    assert main(["report"]) == 0
+    out, err = capsys.readouterr()
+    assert "damaged" not in err and not list(profiles().glob("*.bak"))
+    assert '"provider": "exchange"' in out
 
 
 def test_a_profile_nested_100000_deep_is_kept_as_bak(capsys: pytest.CaptureFixture[str]) -> None:

@@ -99,7 +99,7 @@ class Setup:
         """The demo's link (and its tokens, kept in memory only) ended with the sandbox
         that issued them: a restarted demo links afresh instead of resuming a dead one."""
         profile = self.session.profile
-        if profile.connection is None and not profile.pending_link:
+        if profile.connection is None:
             return
         self.session.unlink(mappings=True)
         self.session.warnings.append(Msg(N_(
@@ -341,6 +341,15 @@ class Setup:
         return RelayClient(self.settings.relay_url, token, ca_bundle=self.endpoints().ca_bundle,
                            cancel=cancel)
 
+    def served_regions(self) -> list[str]:
+        """The data centres the relay has a Cronofy application in (blocking), in
+        REGIONS' order; RelayError when it cannot say (unreachable, token refused)."""
+        from wizard.core.endpoints import REGIONS
+
+        with self.relay() as relay:
+            served = set(relay.regions())
+        return [region for region in REGIONS if region in served]
+
     def needs_relay_token(self) -> bool:
         """A relay is set but no enrollment token is known: the CLI asks on a terminal."""
         from wizard.connect.relay import TOKEN_KEY
@@ -353,6 +362,15 @@ class Setup:
         from wizard.connect.relay import TOKEN_KEY
 
         self.secrets.set(self.profile, TOKEN_KEY, token)
+
+    def _forget_refused_token(self, exc: BaseException) -> None:
+        """The relay refused the kept enrollment token (401): forget it, so the next
+        sign-in asks again (a token in the environment is the environment's)."""
+        from wizard.connect.relay import TOKEN_KEY, RelayError
+
+        if isinstance(exc, RelayError) and exc.code == "relay.unauthorized" and \
+                self.demo is None and not self.settings.relay_token:
+            self.secrets.delete(self.profile, TOKEN_KEY)
 
     def link(self, interaction: Interaction, cancel: threading.Event, *,
              region: str | None = None) -> LinkOutcome:
@@ -374,8 +392,9 @@ class Setup:
                 outcome = run_link(request, relay=relay, interaction=interaction,
                                    cancel=cancel, poll=0.1 if self.demo is not None else 1.0)
         except Exception as exc:
-            # Refused, cancelled or failed: the attempt is over, nothing to resume.
-            self.on_main(lambda: self.session.keep_pending_link({}))
+            # Refused, cancelled or failed: a link in progress is the relay's, and ends
+            # there (restart-safe); nothing of it is kept here.
+            self._forget_refused_token(exc)
             if service == profile.provider:
                 _point_at_step1(exc, self.session)
             raise

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
     from wizard.core.errors import UserFacingError
     from wizard.core.settings import Settings
 
-# Refusals that are the command's set-up, not step 2's outcome: exit 2, as a usage error.
-SETUP_CODES = frozenset({"relay.missing", "relay.no_token"})
+# Refusals that are the command's set-up, not step 2's outcome: exit 2, as a usage error
+# (a --region the relay does not serve among them).
+SETUP_CODES = frozenset({"relay.missing", "relay.no_token", "relay.unknown_region"})
 
 
 def run_connect(args: argparse.Namespace, settings: Settings) -> int:

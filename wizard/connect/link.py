@@ -85,7 +85,12 @@ def choose_region(wanted: str, served: list[str]) -> str:
         raise RelayError(Msg(N_("The roomcal relay serves no Cronofy data centre yet.")),
                          Msg(N_("Ask your meeting-room vendor to configure the relay.")),
                          code="relay.no_region")
-    raise RelayError(
+    raise not_served(wanted, served)
+
+
+def not_served(wanted: str, served: list[str]) -> RelayError:
+    """A data centre the relay has no application in: one sentence naming those it has."""
+    return RelayError(
         Msg(N_("The roomcal relay serves these Cronofy data centres: {regions}; “{region}” "
                "is not one of them."), regions=", ".join(served), region=wanted or "-"),
         Msg(N_("Choose one of them, then link again.")), code="relay.unknown_region")

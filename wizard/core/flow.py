@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from wizard.core.i18n import N_, _
 from wizard.core.model import CheckResult, CheckSpec, Msg, Plural, ProviderPlugin, Status
@@ -171,31 +169,6 @@ class ConnectGate:
     @property
     def can_sign_in(self) -> bool:
         return self.can_link and self.terms_link
-
-
-# A link cut short (crash, lost SSH) is resumed for as long as a sign-in may take.
-LINK_RESUME_WINDOW = 15 * 60
-
-
-def _age(pending: dict[str, Any], now: float | None) -> float | None:
-    """Seconds since a pending link started; None when the profile holds no valid time."""
-    try:
-        return (time.time() if now is None else now) - float(pending["started"])
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def minutes_since(pending: dict[str, Any], now: float | None = None) -> int:
-    """Whole minutes since a pending link started (at least 1, for "… min ago")."""
-    age = _age(pending, now)
-    return 1 if age is None else max(1, round(age / 60))
-
-
-def resumable(pending: dict[str, Any], region: str, now: float | None = None) -> bool:
-    """A pending link of this data centre younger than a sign-in may take."""
-    age = _age(pending, now)
-    return bool(pending.get("state")) and pending.get("region") == region and \
-        age is not None and 0 <= age < LINK_RESUME_WINDOW
 
 
 def local_time(iso: str) -> str:

@@ -17,7 +17,7 @@ from wizard import providers
 from wizard.core import room_display
 from wizard.core.codec import decode_result, encode_result
 from wizard.core.endpoints import has_userinfo, without_userinfo
-from wizard.core.flow import Gate, Step, open_items, prepare_gate, resumable
+from wizard.core.flow import Gate, Step, open_items, prepare_gate
 from wizard.core.model import CheckResult, Msg, ProviderPlugin, RoomMapping, Status, Text
 from wizard.core.store import Profile, ProfileStore
 
@@ -235,25 +235,17 @@ class Session:
                 self.record(CheckResult(check_id, Status.PASS,
                                         Msg(msgid, count=len(resources))))
         self.profile.connection = connection
-        self.profile.pending_link = {}
         self.save()
 
     def unlink(self, *, mappings: bool = False) -> None:
-        """The link is gone (revoked, or the demo's ended with its sandbox): its rooms, its
-        pending attempt and the terms accepted for it too; ``mappings``: the rooms'
-        assignments as well."""
+        """The link is gone (revoked, or the demo's ended with its sandbox): its rooms and
+        the terms accepted for it too; ``mappings``: the rooms' assignments as well."""
         self.resources = []
         self.comparison = None
         self.profile.connection = None
-        self.profile.pending_link = {}
         self.profile.terms_link = False
         if mappings:
             self.profile.mappings = []
-        self.save()
-
-    def keep_pending_link(self, data: dict[str, Any]) -> None:
-        """A link under way (no secrets: state, port, …), to resume after a crash; {}: none."""
-        self.profile.pending_link = dict(data)
         self.save()
 
     def keep_link_view(self, resources: list[Any], comparison: Any) -> None:
@@ -278,10 +270,6 @@ class Session:
         """Step 3's assignments of rooms to calendars (and their authorizations)."""
         self.profile.mappings = list(mappings)
         self.save()
-
-    def resumable_link(self) -> bool:
-        """A link of this profile was cut short (crash, lost SSH) and can be resumed."""
-        return resumable(self.profile.pending_link, self.profile.region or "de")
 
     def room_problems(self) -> dict[str, tuple[str, Text]]:
         """Rooms step 1 found a problem with: address (lower case) -> (name, what).

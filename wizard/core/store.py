@@ -60,7 +60,6 @@ class Profile:
     terms_link: bool = False
     region: str = "de"
     service: str = ""
-    pending_link: dict[str, Any] = field(default_factory=dict)  # no secrets: state, port, …
     connection: Connection | None = None
     mappings: list[RoomMapping] = field(default_factory=list)
     # provider -> {"at": ISO time, "inputs": the form's values} of the last check run:
@@ -78,7 +77,6 @@ class Profile:
         data["inputs"] = {k: dict(v) for k, v in self.inputs.items()}
         data["results"] = dict(self.results)
         data["confirmations"] = list(self.confirmations)
-        data["pending_link"] = dict(self.pending_link)
         data["connection"] = self.connection.to_json() if self.connection else None
         data["mappings"] = [m.to_json() for m in self.mappings]
         return data

@@ -88,7 +88,7 @@ class Relay:
         secret = new_secret()
         now = time.time()
         await self.db(self.store.add_link, {
-            "id": link_id, "org": request["org"], "region": region, "provider": provider,
+            "id": link_id, "org": request[ORG], "region": region, "provider": provider,
             "state_hash": digest(secret), "status": "pending", "created": now,
             "expires": now + self.options.link_ttl})
         app = self.cronofy.applications[region]
@@ -96,7 +96,7 @@ class Relay:
                            "redirect_uri": self.redirect_uri, "scope": SCOPE,
                            "delegated_scope": "read_write", "provider_name": provider,
                            "state": f"{link_id}.{secret}"})
-        log.info("link.started", extra={"fields": {"org": request["org"], "link": link_id,
+        log.info("link.started", extra={"fields": {"org": request[ORG], "link": link_id,
                                                    "region": region, "provider": provider}})
         link = await self.db(self.store.link, link_id)
         return web.json_response({**_link_view(link),
@@ -109,7 +109,7 @@ class Relay:
     async def _own_link(self, request: web.Request) -> Row | None:
         link = await self.db(self.store.link, request.match_info["link_id"])
         # Another organisation's link does not exist, as far as this one can tell.
-        if link is None or not secrets.compare_digest(link["org"], request["org"]):
+        if link is None or not secrets.compare_digest(link["org"], request[ORG]):
             return None
         if link["status"] in ("pending", "exchanging") and link["expires"] < time.time():
             # An exchange still running then is one a stopped instance left: its code
@@ -159,7 +159,7 @@ class Relay:
                       "detail": "Cronofy does not list this room in /v1/resources"})}
                  for email in emails if email]
         added = await self.db(self.store.add_rooms, rooms)
-        log.info("rooms.requested", extra={"fields": {"org": request["org"], "link": link["id"],
+        log.info("rooms.requested", extra={"fields": {"org": request[ORG], "link": link["id"],
                                                       "rooms": len(emails), "added": added}})
         self.wake.set()
         return web.json_response({"rooms": [_room_view(r) for r in
@@ -216,7 +216,7 @@ class Relay:
                           **({"phase": "done", "status": "fail", "code": "not_linked",
                               "detail": "the link was revoked"}
                              if room["status"] == "pending" else {}))
-        log.info("link.revoked", extra={"fields": {"org": request["org"], "link": link["id"],
+        log.info("link.revoked", extra={"fields": {"org": request[ORG], "link": link["id"],
                                                    "tokens": len([t for t in tokens if t])}})
         return web.json_response(_link_view(await self.db(self.store.link, link["id"])))
 
@@ -581,6 +581,8 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
 
 
 RELAY: web.AppKey[Relay] = web.AppKey("relay", Relay)
+# The organisation whose enrollment token a /v1/ request carried (its name).
+ORG: web.RequestKey[str] = web.RequestKey("org", str)
 
 
 @web.middleware
@@ -595,7 +597,7 @@ async def _organisation(request: web.Request,
         if org is None or not same(token.strip(), org["token_hash"]):
             return web.json_response({"error": "unauthorized", "detail": ""}, status=401,
                                      headers={"WWW-Authenticate": "Bearer"})
-        request["org"] = org["name"]
+        request[ORG] = org["name"]
     return await handler(request)
 
 
@@ -615,7 +617,7 @@ async def _request_log(request: web.Request,
     finally:
         # The path only: queries carry codes and states.
         log.info("http", extra={"fields": {"method": request.method, "path": request.path,
-                                           "status": status, "org": request.get("org", ""),
+                                           "status": status, "org": request.get(ORG, ""),
                                            "ms": round((time.monotonic() - start) * 1000)}})
 
 

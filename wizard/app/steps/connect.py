@@ -79,8 +79,18 @@ class ConnectStep:
                                      terms_connect=accept_terms, terms_link=accept_terms)
         if not _gate(record).can_sign_in:
             raise GateClosedError(Msg(TERMS_NOT_ACCEPTED))
+        if region:  # asked for by name: one the relay serves, before anything starts
+            from wizard.connect.link import not_served
+
+            served = self._setup.served_regions()
+            if region not in served:
+                raise not_served(region, served)
         self._keep(record)
         return self.link(interaction, cancel)
+
+    def served_regions(self) -> list[str]:
+        """The data centres the relay serves (blocking: a worker thread), REGIONS' order."""
+        return self._setup.served_regions()
 
     def choose_service(self, name: str) -> None:
         self._keep(dataclasses.replace(self.record, service=name))
@@ -101,7 +111,7 @@ class ConnectStep:
 
     def run_answers(self, answers: Answers) -> None:
         """The file's service and data centre; unattended, the acceptances are this run's
-        (given on the way, with ``accept_terms``), and no earlier attempt is resumed."""
+        (given on the way, with ``accept_terms``)."""
         record = self.record
         if answers.region:
             record = dataclasses.replace(record, region=answers.region)
@@ -111,7 +121,6 @@ class ConnectStep:
         if answers.unattended:
             record = dataclasses.replace(record, reminder_acknowledged=False,
                                          terms_connect=False, terms_link=False)
-            self._setup.session.keep_pending_link({})
         self._keep(record)
 
 

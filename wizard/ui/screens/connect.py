@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from textual import on, work
@@ -13,10 +14,11 @@ from textual.widgets import Button, Checkbox, Select, Static
 from wizard import providers
 from wizard.core.endpoints import REGIONS
 from wizard.core.errors import describe
-from wizard.core.flow import ConnectGate, Step, minutes_since, open_parts
+from wizard.core.flow import ConnectGate, Step, open_parts
 from wizard.core.i18n import N_, _
 from wizard.core.model import Connection, Status, Text, render
 from wizard.core.text import fill
+from wizard.ui.dialogs.relay_token import RelayTokenModal
 from wizard.ui.dialogs.reminder import ReminderModal
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.screens.base import StepScreen
@@ -24,6 +26,8 @@ from wizard.ui.text import plain
 from wizard.ui.widgets.check_item import SYMBOLS
 from wizard.ui.widgets.note import Note
 from wizard.ui.widgets.toggle import Toggle
+
+log = logging.getLogger(__name__)
 
 TERMS = N_("I accept the terms of use and the privacy policy")
 REGION_NAMES = {
@@ -92,12 +96,6 @@ class ConnectScreen(StepScreen):
 
     def after_compose(self) -> None:
         self.follow_controller()
-
-    def after_mount(self) -> None:
-        if self._gate().can_link and self.session.resumable_link():
-            # Back after a crash or a dropped SSH session in the middle of a link:
-            # straight to where it was cut short.
-            self.wizard.navigator.open(LinkScreen(), origin=self)
 
     def _already_linked(self, connection: Connection) -> str:
         """The link that stands: which service, and whether step 1 was checked for it."""
@@ -191,13 +189,42 @@ class LinkScreen(StepScreen):
     def __init__(self) -> None:
         super().__init__()
         self._cancel = threading.Event()
+        self._served: list[str] = []  # the relay's data centres, once known
 
     def after_compose(self) -> None:
         self.follow_controller()
 
+    def after_mount(self) -> None:
+        self.regions_worker()
+
     def follow_controller(self) -> None:
         """Show what the step's controller holds now (the person's doing, or a run's)."""
         self.gate = self.setup.connect.gate
+
+    @work(thread=True, exclusive=True, group="regions", exit_on_error=False)
+    def regions_worker(self) -> None:
+        """The data centres the relay serves, off the UI thread. Unknown (no relay or token
+        yet, unreachable, token refused): the full list stays, and the sign-in's own error
+        says why."""
+        try:
+            served = self.setup.connect.served_regions()
+        except Exception as exc:
+            log.info("the relay's data centres are unknown (%s)", type(exc).__name__)
+            return
+        if served:
+            self.app.call_from_thread(self._offer_regions, served)
+
+    def _offer_regions(self, served: list[str]) -> None:
+        """Only the served data centres: the profile's if among them, else the first."""
+        self._served = served  # a re-compose (ctrl+l) shows them too
+        chosen = self.setup.connect.record.region
+        value = chosen if chosen in served else served[0]
+        for select in self.query("#region").results(Select):
+            with select.prevent(Select.Changed):
+                select.set_options([(region_label(r), r) for r in served])
+                select.value = value
+        if value != chosen:
+            self.setup.connect.choose_region(value)
 
     def watch_gate(self, gate: ConnectGate) -> None:
         for terms in self.query("#terms-link").results(Checkbox):
@@ -223,7 +250,7 @@ class LinkScreen(StepScreen):
                          allow_blank=False, id="service", compact=True)
         with Horizontal(classes="field-row"):
             yield Static(plain(_("Cronofy data centre")), classes="field-label")
-            yield Select([(region_label(r), r) for r in REGIONS],
+            yield Select([(region_label(r), r) for r in self._served or REGIONS],
                          value=profile.region or "de", allow_blank=False, id="region",
                          compact=True)
         other = Static(plain(self._other_service_text(service)), id="other-service",
@@ -231,11 +258,6 @@ class LinkScreen(StepScreen):
         other.display = service != profile.provider
         yield other
         yield Static(plain(self._sign_in_text(service)), classes="intro", id="sign-in-text")
-        if self.session.resumable_link():
-            minutes = minutes_since(profile.pending_link)
-            yield Static(plain(_("The link started {minutes} min ago was cut short: \"Sign in\" "
-                                 "resumes it.").format(minutes=minutes)),
-                         id="link-resume", classes="notice")
         with Vertical(id="link-actions"):
             yield Toggle(_(TERMS), value=profile.terms_link, id="terms-link", compact=True)
             yield Button(_("Sign in"), id="sign-in", variant="primary", compact=True,
@@ -287,17 +309,29 @@ class LinkScreen(StepScreen):
     @on(Button.Pressed, "#sign-in")
     def _sign_in_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        if self.setup.connect.record.terms_link:
-            self.start_link()
+        if not self.setup.connect.record.terms_link:
+            return
+        if self.setup.needs_relay_token():
+            # A relay, but no enrollment token in the environment or the keyring: ask.
+            self.wizard.navigator.open(RelayTokenModal(), self._token_given, origin=self)
+            return
+        self.start_link()
+
+    def _token_given(self, token: str | None) -> None:
+        if not token:  # cancelled: nothing starts
+            self.query_one("#sign-in", Button).focus()
+            return
+        self.start_link(token)
 
     def show_error(self, sentence: Text, remedy: Text) -> None:
         self.query_one("#link-error", Note).show(sentence)
         self.query_one("#link-remedy", Note).show(remedy)
         self.linking = False
 
-    def start_link(self) -> None:
+    def start_link(self, token: str = "") -> None:
+        """``token``: the enrollment token just typed, kept (keyring) before the link."""
         self.follow_link(threading.Event())
-        self.link_worker()
+        self.link_worker(token)
 
     def follow_link(self, cancel: threading.Event) -> None:
         """A link runs (this screen's, or an unattended run's): Back and a sign-in's Cancel
@@ -308,9 +342,11 @@ class LinkScreen(StepScreen):
         self._cancel = cancel
 
     @work(thread=True, exclusive=True, group="link", exit_on_error=False)
-    def link_worker(self) -> None:
+    def link_worker(self, token: str = "") -> None:
         interaction = TuiInteraction(self.wizard, cancel_callback=self._cancel.set, origin=self)
         try:
+            if token:
+                self.setup.remember_relay_token(token)
             self.setup.connect.link(interaction, self._cancel)
         except Exception as exc:  # one sentence, never a traceback
             sentence, remedy = describe(exc)
