@@ -20,6 +20,9 @@ TEXTUAL_DESCRIPTIONS = frozenset({
 })
 
 
+Key = tuple[Binding, bool, str]  # a binding, whether it is enabled, its description
+
+
 class WizardFooter(Footer):
     """Textual's footer lays every key out in one row and lets the row run off the
     edge: at 80 columns in German that was "^q Beende", and ctrl+l gone.
@@ -44,8 +47,9 @@ class WizardFooter(Footer):
     def __init__(self) -> None:
         super().__init__(compact=True, show_command_palette=False)
         self.dropped: tuple[str, ...] = ()
+        self._drawn: tuple[object, ...] | None = None  # the keys composed last
 
-    def _keys(self) -> list[tuple[Binding, bool, str]]:
+    def _keys(self) -> list[Key]:
         """(binding, enabled, description) of every key to show, one per action."""
         keys = []
         actions = set()
@@ -68,9 +72,8 @@ class WizardFooter(Footer):
         # Compact style: "key description" and one column of margin.
         return cell_len(self.app.get_key_display(binding)) + 1 + cell_len(description) + 1
 
-    def compose(self) -> ComposeResult:
-        if not self._bindings_ready:
-            return
+    def _plan(self) -> tuple[list[Key], list[Key], tuple[str, ...]]:
+        """(shown, pinned, dropped): what fits, in the order it is shown."""
         keys = self._keys()
         pinned = sorted((k for k in keys if k[0].id in ALWAYS_SHOWN),
                         key=lambda k: ALWAYS_SHOWN.index(str(k[0].id)))
@@ -81,7 +84,7 @@ class WizardFooter(Footer):
         # go after its own, as on a screen, where the app's come last in the chain.
         others = sorted((k for k in keys if k not in pinned),
                         key=lambda k: str(k[0].id).startswith("app."))
-        shown: list[tuple[Binding, bool, str]] = []
+        shown: list[Key] = []
         dropped: list[str] = []
         for binding, enabled, description in others:
             width = self._width(binding, description)
@@ -90,7 +93,21 @@ class WizardFooter(Footer):
                 continue
             room -= width
             shown.append((binding, enabled, description))
-        self.dropped = tuple(dropped)
+        return shown, pinned, tuple(dropped)
+
+    def _signature(self, shown: list[Key], pinned: list[Key]) -> tuple[object, ...]:
+        """What the keys look like: a recompose that would draw the same is skipped."""
+        def drawn(keys: list[Key]) -> tuple[object, ...]:
+            return tuple((self.app.get_key_display(binding), binding.action, enabled,
+                          description) for binding, enabled, description in keys)
+
+        return drawn(shown), drawn(pinned)
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        shown, pinned, self.dropped = self._plan()
+        self._drawn = self._signature(shown, pinned)
         for key in shown:
             yield self._footer_key(*key)
         with HorizontalGroup(id="pinned-keys"):
@@ -98,13 +115,23 @@ class WizardFooter(Footer):
                 yield self._footer_key(*key)
 
     async def recompose(self) -> None:
-        """Not once the app has stopped. Footer asks for a recompose on every resize and
-        bindings change, after the next refresh; a browser tab closed before its first
+        """Only when the keys shown change, and not once the app has stopped.
+
+        Textual asks for a recompose on every resize and every change of the bindings —
+        each focus move, each check that finishes — and a recompose mounts every key
+        anew: most of a step-1 run's drawing went into footers that looked the same.
+
+        Footer asks after the next refresh; a browser tab closed before its first
         resize stops the app in between. Widgets mounted then never start, so the next
         recompose cannot remove them and mounts a second set of keys beside them:
         DuplicateIds, a crash on the way out."""
-        if self.app.is_running:
-            await super().recompose()
+        if not self.app.is_running or not self.is_attached:
+            return  # stopped, or its screen is gone: nothing to draw
+        if self._bindings_ready and self._drawn is not None:
+            shown, pinned, _dropped = self._plan()
+            if self._signature(shown, pinned) == self._drawn:
+                return
+        await super().recompose()
 
     def on_resize(self, event: Resize) -> None:
         self.call_after_refresh(self.recompose)
