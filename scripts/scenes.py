@@ -341,6 +341,10 @@ class Scene:
     # Environment while the scene runs: e.g. a fixed HOME, shown in full by the export dialog.
     env: dict[str, str] = field(default_factory=dict)
     theme: str = ""  # the colours (wizard.ui.themes, ctrl+t); "": the default
+    # The picture shows a sandbox address (the EWS URL in the form): its sandbox must listen
+    # on fixed ports (fixed_port_sandbox), so these scenes take turns. The others run on
+    # random ports, side by side.
+    shows_address: bool = False
 
     def setup(self, profile: str, sandbox: Sandbox) -> Setup:
         """A setup at this scene's start: provider, step and colours as a person left them."""
@@ -360,7 +364,7 @@ class Scene:
 SCENES = (
     Scene("01-welcome", None, Step.WELCOME),
     Scene("01-welcome-start-over", "exchange", Step.WELCOME, _start_over),
-    Scene("02-prepare-exchange", "exchange", Step.PREPARE),
+    Scene("02-prepare-exchange", "exchange", Step.PREPARE, shows_address=True),
     Scene("03-prepare-exchange-impersonation-denied", "exchange", Step.PREPARE,
           scenario="impersonation-denied"),
     Scene("03-prepare-exchange-handoff", "exchange", Step.PREPARE, _handoff_dialog,

@@ -19,12 +19,14 @@ from screen_text import reading_problems, translations
 from textual.pilot import Pilot
 
 from wizard.core import i18n
+from wizard.sandbox import Sandbox
 from wizard.ui.app import WizardApp
 
-# The scenes' sandbox listens on fixed ports (the URLs in the SVGs must repeat): under
-# pytest-xdist the scenes run on one worker, one after the other, rather than each
-# waiting at fixed_port_sandbox's lock for another worker's scene.
-pytestmark = pytest.mark.xdist_group("fixed-ports")
+# A scene whose picture shows a sandbox address listens on fixed ports (the URL in the SVG
+# must repeat): under pytest-xdist those run on one worker, one after the other, rather than
+# each waiting at fixed_port_sandbox's lock for another worker's scene. The rest, on random
+# ports, spread over the workers.
+FIXED_PORTS = pytest.mark.xdist_group("fixed-ports")
 
 
 @pytest.fixture(autouse=True)
@@ -49,14 +51,22 @@ def scene_app(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     scene, lang = request.param
     for name, value in scene.env.items():
         monkeypatch.setenv(name, value)
-    with fixed_port_sandbox(scene.scenario, PORT_BASE) as box:
+    if scene.shows_address:
+        with fixed_port_sandbox(scene.scenario, PORT_BASE) as box:
+            yield WizardApp(scene.setup(f"snap-{scene.name}", box), language=lang), scene
+        return
+    box = Sandbox(scene.scenario).start()
+    try:
         yield WizardApp(scene.setup(f"snap-{scene.name}", box), language=lang), scene
+    finally:
+        box.stop()
 
 
 @pytest.mark.parametrize(
     "scene_app",
-    [(scene, lang) for scene in SCENES for lang in ("de", "en")],
-    ids=[f"{scene.name}-{lang}" for scene in SCENES for lang in ("de", "en")],
+    [pytest.param((scene, lang), id=f"{scene.name}-{lang}",
+                  marks=[FIXED_PORTS] if scene.shows_address else [])
+     for scene in SCENES for lang in ("de", "en")],
     indirect=True,
 )
 def test_screen(scene_app: tuple[WizardApp, Scene], snap_compare) -> None:
