@@ -145,11 +145,17 @@ def test_csv_opens_in_excel_of_the_language(lang: str, delimiter: str, tmp_path:
 
 # -- roomcal sandbox: what to type into the other wizard ---------------------------------------
 
+def _ignoring_ctrl_c() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def test_sandbox_prints_the_demo_account_room_list_and_password() -> None:
+    """Started from a script's background job (Ctrl+C ignored, inherited), it
+    still stops on Ctrl+C, as its last line says."""
     process = subprocess.Popen(
         [sys.executable, "-P", "-m", "wizard", "--lang", "en", "sandbox"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=_ignoring_ctrl_c)
     try:
         assert process.stdout is not None
         lines: list[str] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 from typing import TYPE_CHECKING
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
 def run_sandbox(args: argparse.Namespace) -> int:
     from wizard.sandbox import Sandbox
 
+    # "Press Ctrl+C to stop" holds even when started from a script's background job, which
+    # hands Ctrl+C down ignored (Python then leaves it ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     scenario = load_scenario(args.scenario)
     box = Sandbox(scenario, port_base=args.port or 0)
     remove_files_on_signals(box)
