@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from textual.geometry import Region
+from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input
@@ -262,3 +263,25 @@ def reading_problems(screen: Screen[object], allowed: Iterable[str]) -> list[str
     """What a person could not read on ``screen``: cut words, foreign footer keys."""
     return [f"{type(screen).__name__}: {p}"
             for p in cuts(screen) + footer_problems(screen, allowed)]
+
+
+async def focus_walk_problems(pilot: Pilot[object], allowed: frozenset[str]) -> list[str]:
+    """Tab through every control of the screen shown (the footer follows the focus), and
+    read the screen back at each stop where it changed; only the footer at the others."""
+    app = pilot.app
+    screen = app.screen
+    problems: dict[str, None] = dict.fromkeys(reading_problems(screen, allowed))
+    read = screen_lines(screen)[:-1]  # what was read whole, the footer aside
+    for _stop in range(len(screen.focus_chain)):
+        await pilot.press("tab")
+        await pilot.pause()
+        if app.screen is not screen:
+            break
+        body = screen_lines(screen)[:-1]
+        if body == read:  # only the footer follows the focus here
+            problems.update(dict.fromkeys(
+                f"{type(screen).__name__}: {p}" for p in footer_problems(screen, allowed)))
+            continue
+        read = body
+        problems.update(dict.fromkeys(reading_problems(screen, allowed)))
+    return list(problems)

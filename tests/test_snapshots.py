@@ -1,21 +1,26 @@
 """Every screen at 80×24 in German and English (pytest-textual-snapshot).
 
 The scenes come from scripts/scenes.py — the same ones that produce the README's
-screenshots — and run against the sandbox on fixed ports.
+screenshots. Each picture is read back as a person would (no word cut, no foreign footer
+key); in German, the longer language, Tab then walks the focus through every control (the
+footer follows the focus) and the screen is read back at each stop — in the same run, after
+the picture is taken (tests/screen_text.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 from scenes import PORT_BASE, SCENES, Scene, fixed_port_sandbox, steady
-from screen_text import reading_problems, translations
+from screen_text import focus_walk_problems, reading_problems, translations
 from textual.pilot import Pilot
 
 from wizard.core import i18n
@@ -69,9 +74,11 @@ def scene_app(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
      for scene in SCENES for lang in ("de", "en")],
     indirect=True,
 )
-def test_screen(scene_app: tuple[WizardApp, Scene], snap_compare) -> None:
+def test_screen(scene_app: tuple[WizardApp, Scene], snap_compare,
+                monkeypatch: pytest.MonkeyPatch) -> None:
     app, scene = scene_app
     problems: list[str] = []
+    pilots: list[Pilot] = []
 
     async def drive_and_read(pilot: Pilot) -> None:
         await scene.drive(pilot)
@@ -79,6 +86,36 @@ def test_screen(scene_app: tuple[WizardApp, Scene], snap_compare) -> None:
         # Read back as a person would (no word cut, no foreign footer key): the picture
         # below is the one a person sees.
         problems.extend(reading_problems(app.screen, translations(i18n.current_language())))
+        pilots.append(pilot)
 
+    if i18n.current_language() == "de" and scene.name not in UNWALKED:
+        _walk_before_leaving(app, pilots, problems, monkeypatch)
     assert snap_compare(app, terminal_size=scene.size, run_before=drive_and_read)
     assert not problems, "\n".join(problems)
+
+
+# The projector themes change colours, not text or keys; the too-small notice has no
+# focus; the link screen with its list open has the controls 09-link walks.
+UNWALKED = ("13-too-small", "14-high-contrast", "15-terminal-colours", "09-link-region-menu")
+
+
+def _walk_before_leaving(app: WizardApp, pilots: list[Pilot], problems: list[str],
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once the picture is taken (pytest-textual-snapshot then ends the app with it), walk
+    the focus first: the walk changes what is focused and scrolled, never the picture, and
+    costs no second drive to the scene."""
+    leave = app.exit
+    walks: list[asyncio.Task[None]] = []
+
+    async def walk(*args: Any, **kwargs: Any) -> None:
+        try:
+            problems.extend(await focus_walk_problems(pilots[0], translations("de")))
+        except Exception as exc:  # the walk's failure is the test's, not a hung app
+            problems.append(f"the focus walk failed: {exc!r}")
+        finally:
+            leave(*args, **kwargs)
+
+    def exit_after_the_walk(*args: Any, **kwargs: Any) -> None:
+        walks.append(asyncio.ensure_future(walk(*args, **kwargs)))
+
+    monkeypatch.setattr(app, "exit", exit_after_the_walk)
