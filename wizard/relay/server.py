@@ -318,25 +318,32 @@ class Relay:
         result = result if isinstance(result, dict) else {}
         room_id, _dot, secret = str(result.get("state", "")).partition(".")
         room = await self.db(self.store.room, room_id) if room_id else None
-        if room is None or not secret or room["phase"] != "requested" or \
+        # "requesting" too: the state is stored before the request is sent, and a busy
+        # Cronofy may call back before its 202 has reached us.
+        if room is None or not secret or room["phase"] not in WAITING or \
                 not same(secret, room["state_hash"]):
             log.warning("callback.refused", extra={"fields": {"reason": "state"}})
             return web.json_response({})
         if result.get("error") or not result.get("code"):
-            if await self.db(self.store.update_room, room_id, when_phase="requested",
-                             phase="done", status="fail", code="authorization_refused",
-                             detail=f"Cronofy: {str(result.get('error', 'no code'))[:80]}",
-                             state_hash=""):
+            if await self._answered(room, phase="done", status="fail",
+                                    code="authorization_refused",
+                                    detail=f"Cronofy: {str(result.get('error', 'no code'))[:80]}",
+                                    state_hash=""):
                 log.info("room.refused", extra={"fields": {"room": room["email"],
                                                            "link": room["link_id"]}})
             return web.json_response({})
         sealed = self.sealer.seal({"code": str(result["code"])}, f"room:{room_id}")
-        if await self.db(self.store.update_room, room_id, when_phase="requested",
-                         phase="callback", sealed=sealed, state_hash=""):
+        if await self._answered(room, phase="callback", sealed=sealed, state_hash=""):
             log.info("room.callback", extra={"fields": {"room": room["email"],
                                                         "link": room["link_id"]}})
             self.wake.set()
         return web.json_response({})
+
+    async def _answered(self, room: Row, **values: str) -> bool:
+        """The room's callback, taken once: only from the phase it was found in (a repeated
+        or concurrent callback, or the request's own answer, then changes nothing)."""
+        return bool(await self.db(self.store.update_room, room["id"],
+                                  when_phase=room["phase"], **values))
 
     async def health(self, _request: web.Request) -> web.Response:
         try:
@@ -581,6 +588,8 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
 
 
 RELAY: web.AppKey[Relay] = web.AppKey("relay", Relay)
+# The phases in which a room waits for its callback (its request sent, or being sent).
+WAITING = ("requesting", "requested")
 # The organisation whose enrollment token a /v1/ request carried (its name).
 ORG: web.RequestKey[str] = web.RequestKey("org", str)
 

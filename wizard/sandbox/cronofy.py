@@ -18,8 +18,9 @@ Cronofy never sends) with ``answer_status`` = {endpoint = status} (default 200);
 ``disconnected_rooms`` (rooms whose Cronofy profile is not connected: ``/v1/profiles``
 offers a relink URL); ``policy_excluded_rooms`` (an access policy of the application
 excludes them: their authorization's callback carries ``access_denied`` although the
-service account may open them); ``silent_rooms`` (no callback ever comes for them). A room's
-callback code is exchanged for that room's token, which reads ``/v1/profiles``,
+service account may open them); ``silent_rooms`` (no callback ever comes for them);
+``callback_first`` (each room's callback is delivered before its request is answered, as a
+busy Cronofy may). A room's callback code is exchanged for that room's token, which reads ``/v1/profiles``,
 ``/v1/calendars`` and ``/v1/events`` (also ``fail``-able).
 
 The calendar service behind the link is the scenario's own world: the sign-in for
@@ -78,6 +79,8 @@ class CronofyState:
     tokens_issued: int = 0
     disconnected: set[str] = field(default_factory=set)  # rooms whose profile needs a relink
     silent: set[str] = field(default_factory=set)  # rooms whose callback never comes
+    # The callback is sent before the 202 is answered (a busy Cronofy: it does come first).
+    callback_first: bool = False
     excluded: set[str] = field(default_factory=set)  # an access policy refuses them
     # When each API request arrived (time.monotonic()): the benchmark checks the pace.
     arrivals: list[float] = field(default_factory=list)
@@ -98,6 +101,7 @@ class CronofyState:
             expire_first_token=bool(section.get("expire_first_token", False)),
             disconnected={str(x).lower() for x in section.get("disconnected_rooms", [])},
             silent={str(x).lower() for x in section.get("silent_rooms", [])},
+            callback_first=bool(section.get("callback_first", False)),
             excluded={str(x).lower() for x in section.get("policy_excluded_rooms", [])},
             answer=dict(section.get("answer", {})),
             answer_status={str(k): int(v) for k, v in section.get("answer_status", {}).items()},
@@ -280,8 +284,11 @@ class Cronofy:
                    if email in known and email not in self.state.excluded and
                    (world is None or world.readable(email)) else
                    {"authorization": {"error": "access_denied", "state": body.get("state", "")}})
-        threading.Thread(target=self._deliver, args=(request, email, callback, payload),
-                         daemon=True).start()
+        if self.state.callback_first:
+            self._deliver(request, email, callback, payload)
+        else:
+            threading.Thread(target=self._deliver, args=(request, email, callback, payload),
+                             daemon=True).start()
         return Response(202, b"", content_type="application/json")
 
     @staticmethod
