@@ -53,6 +53,18 @@ def test_a_state_is_spent_once(store: Store) -> None:
     assert store.link("lnk_1")["status"] == "linked"  # type: ignore[index]
 
 
+def test_a_callback_is_taken_in_either_waiting_phase_once(store: Store) -> None:
+    """The request's own answer ('requesting' → 'requested') may land between a callback's
+    read and its update: the callback is still taken, once."""
+    room = _room(store)
+    assert store.update_room(room, when_phase="queued", phase="requesting") is True
+    assert store.update_room(room, when_phase="requesting", phase="requested") is True
+    waiting = ("requesting", "requested")
+    assert store.update_room(room, when_phase=waiting, phase="callback") is True
+    assert store.update_room(room, when_phase=waiting, phase="callback") is False
+    assert store.room(room)["phase"] == "callback"
+
+
 def test_claims_of_a_stopped_instance_go_back_to_the_queue(store: Store) -> None:
     room = _room(store)
     store.heartbeat("ins_a")

@@ -340,10 +340,11 @@ class Relay:
         return web.json_response({})
 
     async def _answered(self, room: Row, **values: str) -> bool:
-        """The room's callback, taken once: only from the phase it was found in (a repeated
-        or concurrent callback, or the request's own answer, then changes nothing)."""
-        return bool(await self.db(self.store.update_room, room["id"],
-                                  when_phase=room["phase"], **values))
+        """The room's callback, taken once: only while the room still waits for it (a
+        repeated or concurrent callback then changes nothing; the request's own answer,
+        'requesting' → 'requested', may land in between and must not lose it)."""
+        return bool(await self.db(self.store.update_room, room["id"], when_phase=WAITING,
+                                  **values))
 
     async def health(self, _request: web.Request) -> web.Response:
         try:

@@ -273,13 +273,16 @@ class Store:
         return self.db.run("SELECT * FROM relay_rooms WHERE phase = ? ORDER BY updated "
                            "LIMIT ?", (phase, limit))[0]
 
-    def update_room(self, room_id: str, *, when_phase: str | None = None, **values: str) -> bool:
-        """Change a room; with ``when_phase`` only from that phase (True: changed)."""
+    def update_room(self, room_id: str, *, when_phase: str | tuple[str, ...] | None = None,
+                    **values: str) -> bool:
+        """Change a room; with ``when_phase`` only from that phase, or one of those phases
+        (True: changed)."""
         assert set(values) <= ROOM_FIELDS, values
         sets = ", ".join(f"{name} = ?" for name in (*values, "updated"))
         sql = f"UPDATE relay_rooms SET {sets} WHERE id = ?"
         params: list[Any] = [*values.values(), time.time(), room_id]
         if when_phase is not None:
-            sql += " AND phase = ?"
-            params.append(when_phase)
+            phases = (when_phase,) if isinstance(when_phase, str) else when_phase
+            sql += f" AND phase IN ({', '.join('?' * len(phases))})"
+            params.extend(phases)
         return self.db.run(sql, params)[1] > 0
