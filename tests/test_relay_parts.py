@@ -21,8 +21,9 @@ async def test_the_pace_keeps_both_limits_and_wastes_no_time() -> None:
     sent = []
     start = time.monotonic()
     for _ in range(250):
-        await pace.take()
-        sent.append(time.monotonic())
+        # The instant the pace gave, not the one this task resumed at: on a busy machine
+        # resumptions bunch (the relay keeps 46 a second for that, under Cronofy's 50).
+        sent.append(await pace.take())
     for i, stamp in enumerate(sent):
         assert sum(stamp - 0.5 < s <= stamp for s in sent[: i + 1]) <= 100
         assert sum(stamp - 0.1 < s <= stamp for s in sent[: i + 1]) <= 40

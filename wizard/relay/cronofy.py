@@ -50,7 +50,9 @@ class Pace:
         self.blocked_until = 0.0
         self._lock = asyncio.Lock()
 
-    async def take(self) -> None:
+    async def take(self) -> float:
+        """Wait for the next request's turn; the instant it was given, as the log holds it
+        (the caller runs a little later, later still on a busy machine)."""
         async with self._lock:
             while True:
                 now = time.monotonic()
@@ -64,7 +66,7 @@ class Pace:
                     wait = max(wait, self.sent[-self.per_second] + self.second - now)
                 if wait <= 0:
                     self.sent.append(now)
-                    return
+                    return now
                 await asyncio.sleep(wait)
 
     def hold(self, seconds: float) -> None:

@@ -20,8 +20,8 @@ offers a relink URL); ``policy_excluded_rooms`` (an access policy of the applica
 excludes them: their authorization's callback carries ``access_denied`` although the
 service account may open them); ``silent_rooms`` (no callback ever comes for them);
 ``callback_first`` (each room's callback is delivered before its request is answered, as a
-busy Cronofy may). A room's callback code is exchanged for that room's token, which reads ``/v1/profiles``,
-``/v1/calendars`` and ``/v1/events`` (also ``fail``-able).
+busy Cronofy may). A room's callback code is exchanged for that room's token, which reads
+``/v1/profiles``, ``/v1/calendars`` and ``/v1/events`` (also ``fail``-able).
 
 The calendar service behind the link is the scenario's own world: the sign-in for
 ``provider_name``, the account, the rooms listed and each room's authorization are
