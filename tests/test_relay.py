@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -184,73 +185,65 @@ def test_bad_configuration_is_one_sentence(setting: str, phrase: str, tmp_path: 
     assert "Traceback" not in err and err.count("\n") == 1
 
 
-def test_a_forged_state_for_a_waiting_room_changes_nothing(tmp_path: Path) -> None:
-    """The attacker knows the room's id (it is in the state Cronofy was sent) but not its
-    secret: nothing changes. Cronofy's own state works, once."""
-    scenario = Scenario("silent", data={"rooms": {"count": 3}})
-    silent, heard, forgotten = (r.email.lower() for r in scenario.rooms)
-    box = Sandbox(Scenario("silent", data={"rooms": {"count": 3}, "cronofy": {
-        "silent_rooms": [silent, forgotten]}})).start(("cronofy",))
+@contextmanager
+def rooms_requested(tmp_path: Path, cronofy: dict[str, Any], *, callback_timeout: int
+                    ) -> Iterator[tuple[Sandbox, Relay, httpx.Client, dict[str, Any]]]:
+    """Three rooms, linked through a relay (SQLite) and every room asked for."""
+    box = Sandbox(Scenario("rooms", data={"rooms": {"count": 3}, "cronofy": cronofy})).start(
+        ("cronofy",))
     env = relay_env(box, tmp_path, f"sqlite:///{tmp_path / 'relay.sqlite3'}")
     token = enroll(env, "acme")
-    relay = Relay(env, tmp_path, None, "--callback-timeout", "3").start()
+    relay = Relay(env, tmp_path, None, "--callback-timeout", str(callback_timeout)).start()
     try:
         with relay.client(token) as acme:
             link = start_link(acme)
             assert httpx.get(sign_in(box, link["authorize_url"])).status_code == 200
             acme.post(f"/v1/links/{link['id']}/rooms", json={"rooms": "all"})
-            proofs = f"/v1/links/{link['id']}/rooms"
-
-            def status() -> dict[str, tuple[str, str]]:
-                return {r["email"]: (r["status"], r["code"]) for r in acme.get(proofs).json()[
-                    "rooms"]}
-
-            wait_for(lambda: status()[heard][0] == "pass")
-            state = next(a["state"] for a in box.services["cronofy"].state.authorizations
-                         if a["email"].lower() == silent)
-            room_id, _dot, secret = state.partition(".")
-            for forged in (f"{room_id}.{secret[:-1]}x", f"{room_id}.", room_id,
-                           f"{room_id}.{secret}.extra"):
-                httpx.post(f"{relay.url}/ec/callback",
-                           json={"authorization": {"code": "attacker", "state": forged}})
-            assert status()[silent] == ("pending", "")
-            real = {"authorization": {"error": "access_denied", "state": state}}
-            httpx.post(f"{relay.url}/ec/callback", json=real)
-            assert status()[silent] == ("fail", "authorization_refused")
-            httpx.post(f"{relay.url}/ec/callback",
-                       json={"authorization": {"code": "late", "state": state}})
-            assert status()[silent] == ("fail", "authorization_refused")
-            # The room Cronofy never calls back for fails once --callback-timeout passed.
-            assert wait_for(lambda: status()[forgotten] == ("fail", "no_callback"))
+            yield box, relay, acme, link
     finally:
         relay.stop()
         box.stop()
+
+
+def _statuses(acme: httpx.Client, link: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    return {r["email"]: (r["status"], r["code"])
+            for r in acme.get(f"/v1/links/{link['id']}/rooms").json()["rooms"]}
+
+
+def test_a_forged_state_for_a_waiting_room_changes_nothing(tmp_path: Path) -> None:
+    """The attacker knows the room's id (it is in the state Cronofy was sent) but not its
+    secret: nothing changes. Cronofy's own state works, once."""
+    scenario = Scenario("rooms", data={"rooms": {"count": 3}})
+    silent, heard, forgotten = (r.email.lower() for r in scenario.rooms)
+    with rooms_requested(tmp_path, {"silent_rooms": [silent, forgotten]},
+                         callback_timeout=3) as (box, relay, acme, link):
+        wait_for(lambda: _statuses(acme, link)[heard][0] == "pass")
+        state = next(a["state"] for a in box.services["cronofy"].state.authorizations
+                     if a["email"].lower() == silent)
+        room_id, _dot, secret = state.partition(".")
+        for forged in (f"{room_id}.{secret[:-1]}x", f"{room_id}.", room_id,
+                       f"{room_id}.{secret}.extra"):
+            httpx.post(f"{relay.url}/ec/callback",
+                       json={"authorization": {"code": "attacker", "state": forged}})
+        assert _statuses(acme, link)[silent] == ("pending", "")
+        real = {"authorization": {"error": "access_denied", "state": state}}
+        httpx.post(f"{relay.url}/ec/callback", json=real)
+        assert _statuses(acme, link)[silent] == ("fail", "authorization_refused")
+        httpx.post(f"{relay.url}/ec/callback",
+                   json={"authorization": {"code": "late", "state": state}})
+        assert _statuses(acme, link)[silent] == ("fail", "authorization_refused")
+        # The room Cronofy never calls back for fails once --callback-timeout passed.
+        assert wait_for(lambda: _statuses(acme, link)[forgotten] == ("fail", "no_callback"))
 
 
 def test_a_callback_that_comes_before_cronofys_answer_counts(tmp_path: Path) -> None:
     """A busy Cronofy may call back before its 202 reaches the relay: the room's state is
     the relay's from before the request, so the callback counts (5 rooms of 5 000 waited
     for a callback already refused, in benchmarks/relay.py)."""
-    box = Sandbox(Scenario("first", data={"rooms": {"count": 3}, "cronofy": {
-        "callback_first": True}})).start(("cronofy",))
-    env = relay_env(box, tmp_path, f"sqlite:///{tmp_path / 'relay.sqlite3'}")
-    token = enroll(env, "acme")
-    relay = Relay(env, tmp_path, None, "--callback-timeout", "5").start()
-    try:
-        with relay.client(token) as acme:
-            link = start_link(acme)
-            assert httpx.get(sign_in(box, link["authorize_url"])).status_code == 200
-            acme.post(f"/v1/links/{link['id']}/rooms", json={"rooms": "all"})
-
-            def statuses() -> set[tuple[str, str]]:
-                return {(r["status"], r["code"]) for r in acme.get(
-                    f"/v1/links/{link['id']}/rooms").json()["rooms"]}
-
-            assert wait_for(lambda: "pending" not in {s for s, _code in statuses()})
-            assert statuses() == {("pass", "")}
-    finally:
-        relay.stop()
-        box.stop()
+    with rooms_requested(tmp_path, {"callback_first": True},
+                         callback_timeout=5) as (_box, _relay, acme, link):
+        assert wait_for(lambda: "pending" not in {s for s, _c in _statuses(acme, link).values()})
+        assert set(_statuses(acme, link).values()) == {("pass", "")}
 
 
 def test_rate_limits_and_an_expired_token_are_waited_out(tmp_path: Path) -> None:
