@@ -19,7 +19,7 @@ import re
 import secrets
 import signal
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -647,25 +647,21 @@ def make_app(relay: Relay) -> web.Application:
     return app
 
 
-async def serve(relay: Relay, host: str, port: int) -> None:
-    """Serve until SIGINT/SIGTERM, then finish the requests in flight and stop."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+@contextlib.asynccontextmanager
+async def serving(relay: Relay, site: Callable[[web.AppRunner], web.BaseSite],
+                  **runner_options: Any) -> AsyncIterator[web.AppRunner]:
+    """The relay's HTTP side and its worker running; on the way out the worker, the
+    requests in flight and every room job are ended, in that order. `roomcal relay serve`
+    and the demo's relay both run it."""
     await relay.resume()
-    runner = web.AppRunner(make_app(relay), access_log=None, handle_signals=False)
+    runner = web.AppRunner(make_app(relay), access_log=None, handle_signals=False,
+                           **runner_options)
     await runner.setup()
-    site = web.TCPSite(runner, host, port, shutdown_timeout=10)
-    await site.start()
-    log.info("relay.listening", extra={"fields": {
-        "address": [f"{a[0]}:{a[1]}" for a in runner.addresses],
-        "public_url": relay.options.public_url, "regions": sorted(relay.cronofy.applications)}})
+    await site(runner).start()
     worker = asyncio.create_task(relay.work())
     try:
-        await stop.wait()
+        yield runner
     finally:
-        log.info("relay.stopping", extra={"fields": {}})
         worker.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await worker
@@ -673,6 +669,24 @@ async def serve(relay: Relay, host: str, port: int) -> None:
         for job in list(relay._jobs):
             job.cancel()
         await asyncio.gather(*relay._jobs, return_exceptions=True)
-        await relay.sign_off()
-        await relay.cronofy.close()
-        log.info("relay.stopped", extra={"fields": {}})
+
+
+async def serve(relay: Relay, host: str, port: int) -> None:
+    """Serve until SIGINT/SIGTERM, then finish the requests in flight and stop."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with serving(relay, lambda runner: web.TCPSite(runner, host, port,
+                                                         shutdown_timeout=10)) as runner:
+        log.info("relay.listening", extra={"fields": {
+            "address": [f"{a[0]}:{a[1]}" for a in runner.addresses],
+            "public_url": relay.options.public_url,
+            "regions": sorted(relay.cronofy.applications)}})
+        try:
+            await stop.wait()
+        finally:
+            log.info("relay.stopping", extra={"fields": {}})
+    await relay.sign_off()
+    await relay.cronofy.close()
+    log.info("relay.stopped", extra={"fields": {}})

@@ -66,7 +66,7 @@ def start(folder: Path, *, region: str, client_id: str, client_secret: str,
     from wizard.relay.config import load_clients
     from wizard.relay.cronofy import Cronofy
     from wizard.relay.crypto import Sealer, digest, new_secret
-    from wizard.relay.server import Options, Relay, make_app
+    from wizard.relay.server import Options, Relay, serving
     from wizard.relay.store import Store, open_database
 
     token = new_secret()
@@ -98,23 +98,12 @@ def start(folder: Path, *, region: str, client_id: str, client_secret: str,
         cronofy = Cronofy(applications, {r: hosts[r] for r in applications},
                           ca_bundle=ca_bundle)
         relay = Relay(store, Sealer(key), cronofy, options)
-        await relay.resume()
-        runner = web.AppRunner(make_app(relay), access_log=None, handle_signals=False,
-                               shutdown_timeout=1)
-        await runner.setup()
-        await web.SockSite(runner, sock).start()
-        worker = asyncio.create_task(relay.work())
-        ready.set()
         try:
-            await handle.stop_event.wait()
+            async with serving(relay, lambda runner: web.SockSite(runner, sock),
+                               shutdown_timeout=1):
+                ready.set()
+                await handle.stop_event.wait()
         finally:
-            worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker
-            await runner.cleanup()
-            for job in list(relay._jobs):
-                job.cancel()
-            await asyncio.gather(*relay._jobs, return_exceptions=True)
             await cronofy.close()
             store.close()
 
