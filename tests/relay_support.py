@@ -55,17 +55,38 @@ def relay_env(box: Sandbox, folder: Path, database: str) -> dict[str, str]:
     return env
 
 
+class PortTaken(AssertionError):
+    """The relay could not listen: its port was taken meanwhile."""
+
+
 class Relay:
     def __init__(self, env: dict[str, str], folder: Path, port: int | None = None,
                  *options: str) -> None:
         self.env = env
         self.options = options
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = folder / f"relay-{self.port}-{time.monotonic_ns()}.log"
+        self.folder = folder
+        self._port_chosen_here = port is None
+        self._use_port(port or free_port())
         self.process: subprocess.Popen[bytes] | None = None
 
+    def _use_port(self, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = self.folder / f"relay-{self.port}-{time.monotonic_ns()}.log"
+
     def start(self) -> Relay:
+        for _attempt in range(5):
+            try:
+                return self._start()
+            except PortTaken:
+                if not self._port_chosen_here:
+                    raise
+                # A free port can be taken by another test's server before the relay
+                # binds it (the suite runs in parallel): another one, then.
+                self._use_port(free_port())
+        raise AssertionError("no free port for the relay after five tries")
+
+    def _start(self) -> Relay:
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-P", "-m", "wizard", "relay", "serve", "--public-url",
@@ -74,7 +95,10 @@ class Relay:
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(self.log.read_text())
+                output = self.log.read_text()
+                if "address already in use" in output:
+                    raise PortTaken(output)
+                raise AssertionError(output)
             try:
                 if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
                     return self

@@ -171,6 +171,8 @@ async def test_unattended_google_without_confirmation_stops_there(tmp_path: Path
         async with app.run_test(size=(80, 24)) as pilot:
             await _until(pilot, lambda: app.unattended is not None and app.unattended.stopped,
                          "stopped")
+            # The stop's focus is Textual's call_later: it lands once the screen settles.
+            await settle(pilot, sign_in=False)
             item = app.screen.query_one("#check-cronofy_app", CheckItem)
             assert item.result.status == Status.MANUAL
             assert app.focused is item
@@ -186,6 +188,7 @@ async def test_unattended_without_accepted_terms_stops_at_the_toggle(tmp_path: P
         async with app.run_test(size=(80, 24)) as pilot:
             await _until(pilot, lambda: app.unattended is not None and app.unattended.stopped,
                          "stopped")
+            await settle(pilot, sign_in=False)  # the stop's focus lands (call_later)
             assert isinstance(app.screen, ConnectScreen)
             terms = app.screen.query_one("#terms-connect", Checkbox)
             assert app.focused is terms and not terms.value
