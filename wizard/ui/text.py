@@ -11,6 +11,7 @@ from dataclasses import replace
 from textual.binding import Binding, BindingsMap
 from textual.content import Content
 from textual.dom import DOMNode
+from textual.widgets import Static
 
 from wizard.core import i18n
 from wizard.core.i18n import _
@@ -21,6 +22,14 @@ from wizard.core.text import printable
 def plain(text: Text | None) -> Content:
     """Literal text (translated already or from a server): no markup, no control chars."""
     return Content(printable(render(text)))
+
+
+def show(widget: Static, content: Content) -> None:
+    """``content`` in ``widget``, unless it shows that already: every Static.update lays
+    out the whole screen again (a gate or a field's problem is set again and again as
+    results arrive, mostly to the same sentence)."""
+    if widget.content != content:
+        widget.update(content)
 
 
 def tr(msgid: str) -> Content:

@@ -23,7 +23,7 @@ from wizard.core.room_display import ANSWER_WAIT, TEST_BOOKING
 from wizard.ui.interaction import TuiInteraction
 from wizard.ui.memory import full_collections_postponed
 from wizard.ui.screens.base import StepScreen
-from wizard.ui.text import plain
+from wizard.ui.text import plain, show
 from wizard.ui.widgets.check_item import CheckItem
 from wizard.ui.widgets.field_row import FieldRow
 from wizard.ui.widgets.note import Note
@@ -31,7 +31,9 @@ from wizard.ui.widgets.row_button import RowButton
 from wizard.ui.widgets.toggle import Toggle
 
 RECHECK_DELAY = 1.0  # seconds after the last keystroke
-PROGRESS_INTERVAL = 0.1  # at most ten checklist repaints a second per streaming check
+# At most ten checklist repaints a second: results that arrive meanwhile (and the progress
+# of a streaming check) are shown together, in one layout of the screen.
+PROGRESS_INTERVAL = 0.1
 
 
 class PrepareScreen(StepScreen):
@@ -59,7 +61,7 @@ class PrepareScreen(StepScreen):
         self._pending_keys: set[str] = set()
         self._timer: Timer | None = None
         self._cancel = threading.Event()
-        self._progress: dict[str, CheckResult] = {}
+        self._progress: dict[str, CheckResult] = {}  # arrived, not shown yet
         # Secret fields being typed: kept here, not in the keyring, until committed
         # (ctrl+l re-composes the widgets; the draft must survive that).
         self._drafts: dict[str, str] = {}
@@ -113,8 +115,9 @@ class PrepareScreen(StepScreen):
         yield Button(_("Next"), id="next", variant="primary", compact=True)
 
     def after_mount(self) -> None:
-        # Progress of long checks (one event per room, 5 000 rooms) is coalesced:
-        # repainting per event would stall the event loop.
+        # Results are coalesced: the progress of long checks (one event per room, 5 000
+        # rooms) repainted per event would stall the event loop, and each result shown on
+        # its own cost a layout of the whole screen (most of step 1's CPU on a jump host).
         self.set_interval(PROGRESS_INTERVAL, self._flush_progress)
         self.update_gate()
         self._auto_focused = self.focused  # Textual's pick, made while composing
@@ -133,7 +136,7 @@ class PrepareScreen(StepScreen):
     def _refresh_stale_note(self) -> None:
         for note in self.query("#stale-note").results(Static):
             text = self._stale_note()
-            note.update(plain(text))
+            show(note, plain(text))
             note.display = bool(text)
 
     def _stale_note(self) -> str:
@@ -273,6 +276,7 @@ class PrepareScreen(StepScreen):
         """A run (this screen's or one it follows) checks these (None: all): pending."""
         for item in self.query(CheckItem):
             if only is None or item.spec.id in only:
+                self._progress.pop(item.spec.id, None)  # an earlier run's, not shown yet
                 item.update_result(CheckResult(item.spec.id, Status.PENDING))
 
     @work(exclusive=True, group="checks", exit_on_error=False)
@@ -285,10 +289,8 @@ class PrepareScreen(StepScreen):
             async for result in self.setup.run_checks(interaction, only=only, cancel=cancel):
                 if cancel.is_set() and not result.status.done:
                     continue
-                if self.show_result(result):
-                    # Results can arrive in a burst; without this the whole burst runs as
-                    # one step of the event loop and the screen freezes for its length.
-                    await asyncio.sleep(0)
+                self._progress[result.check_id] = result  # shown at the next repaint
+            self._flush_progress()
             self.update_gate()
             self._refresh_stale_note()
         if point:
@@ -358,6 +360,8 @@ class PrepareScreen(StepScreen):
         pending, self._progress = self._progress, {}
         for result in pending.values():
             self._show(result)
+        if any(result.status.done for result in pending.values()):
+            self.update_gate()
 
     def on_check_item_confirmation_changed(self, event: CheckItem.ConfirmationChanged) -> None:
         self.setup.prepare.confirm(event.check_id, event.confirmed)
@@ -375,7 +379,7 @@ class PrepareScreen(StepScreen):
             next_button = self.query_one("#next", Button)
         except Exception:
             return
-        reason.update(plain(str(gate.reason) if gate.reason else ""))
+        show(reason, plain(str(gate.reason) if gate.reason else ""))
         override.display = gate.needs_override or bool(gate.failures)
         next_button.disabled = not gate.open
         self.refresh_bindings()

@@ -53,18 +53,21 @@ class CheckItem(Vertical, can_focus=True):
     def __init__(self, spec: CheckSpec, result: CheckResult | None, confirmed: bool, *,
                  every_item: bool = False) -> None:
         """``every_item``: list the items that passed too (a test booking's rooms)."""
-        super().__init__(id=f"check-{spec.id}")
+        result = result or CheckResult(spec.id, Status.PENDING)
+        # Styled once as it mounts: classes changed after mounting restyle every child.
+        super().__init__(id=f"check-{spec.id}", classes=" ".join(
+            name for name, on in _classes(result, every_item).items() if on))
         self.every_item = every_item
         translate_bindings(self)
         self.spec = spec
-        self.result = result or CheckResult(spec.id, Status.PENDING)
+        self.result = result
         self.confirmed = confirmed
         self._shown: dict[str, Content] = {}  # what each part's Static shows now
 
     def compose(self) -> ComposeResult:
-        yield Static(self._line(), classes="check-line")
+        yield self._part("check-line")
         # Its own widget, indented: a long (German) detail wraps under itself.
-        yield Static(self._detail(), classes="check-detail")
+        yield self._part("check-detail")
         if self.spec.confirmation is not None:
             yield Toggle(
                 _(self.spec.confirmation.toggle_label),
@@ -75,10 +78,27 @@ class CheckItem(Vertical, can_focus=True):
             if self.spec.confirmation.hint:
                 yield Static(plain(_(self.spec.confirmation.hint)), classes="hint")
         with Vertical(classes="check-details"):
-            yield Static(self._remedy(), classes="check-remedy")
+            yield self._part("check-remedy")
             yield CommandLines(self.result.command, classes="check-command")
-            yield Static(self._copy_hint(), classes="check-copy-hint")
-            yield Static(self._items(), classes="check-items")
+            yield self._part("check-copy-hint")
+            yield self._part("check-items")
+
+    def _parts(self) -> dict[str, Content]:
+        """What each part's Static shows for the current result, by its class."""
+        return {
+            "check-line": self._line(),
+            "check-detail": self._detail(),
+            "check-remedy": self._remedy(),
+            "check-copy-hint": self._copy_hint(),
+            "check-items": self._items(),
+        }
+
+    def _part(self, name: str) -> Static:
+        content = self._parts()[name]
+        self._shown[name] = content
+        part = Static(content, classes=name)
+        part.display = bool(content.plain)
+        return part
 
     def _line(self) -> Content:
         status = self.result.status
@@ -119,39 +139,29 @@ class CheckItem(Vertical, can_focus=True):
         return plain("\n".join(lines))
 
     def update_result(self, result: CheckResult) -> None:
+        """Show ``result``: only what changed is restyled or laid out again — on a jump host
+        each restyle or layout of the whole screen is a visible pause."""
         self.result = result
         # Failures open up to show their fix; classes work before the children exist.
-        failing = result.status in (Status.FAIL, Status.WARN, Status.MANUAL)
-        self.set_class(failing or (self.every_item and bool(result.items)), "-expanded")
-        for status in ("pass", "fail", "warn"):
-            self.set_class(result.status.value == status, f"status-{status}")
-        parts = {
-            ".check-line": self._line,
-            ".check-detail": self._detail,
-            ".check-remedy": self._remedy,
-            ".check-copy-hint": self._copy_hint,
-            ".check-items": self._items,
-        }
-        for selector, render_part in parts.items():
-            content = render_part()
-            shown = self._shown.get(selector)
+        # One restyle of the item and its children, not one per class (a tenth of step 1's
+        # CPU went to restyling the checklist while its results arrived).
+        self.update_classes(_classes(result, self.every_item))
+        for name, content in self._parts().items():
+            shown = self._shown.get(name)
             if shown is not None and _same(shown, content):
                 continue
             # A new layout of the whole screen costs several ms; with 8 check threads
             # holding the GIL in turn it stalled the event loop for ~50 ms per progress
             # repaint (5 000 rooms). A count that only changed its digits keeps its size.
             layout = shown is None or not _only_digits_changed(shown.plain, content.plain)
-            self._shown[selector] = content
-            for widget in self.query(selector).results(Static):
+            self._shown[name] = content
+            for widget in self.query(f".{name}").results(Static):
                 widget.update(content, layout=layout)
                 widget.display = bool(content.plain)
         for command in self.query(".check-command").results(CommandLines):
             command.show(result.command)
         if self.has_focus:
             self.refresh_bindings()
-
-    def on_mount(self) -> None:
-        self.update_result(self.result)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "copy_command":
@@ -192,6 +202,16 @@ class CheckItem(Vertical, can_focus=True):
         for toggle in self.query(f"#confirm-{self.spec.id}").results(Checkbox):
             with toggle.prevent(Checkbox.Changed):
                 toggle.value = confirmed
+
+
+def _classes(result: CheckResult, every_item: bool) -> dict[str, bool]:
+    """The item's classes for ``result``: failures open up to show their fix."""
+    failing = result.status in (Status.FAIL, Status.WARN, Status.MANUAL)
+    return {
+        "-expanded": failing or (every_item and bool(result.items)),
+        **{f"status-{status}": result.status.value == status
+           for status in ("pass", "fail", "warn")},
+    }
 
 
 def _same(shown: Content, content: Content) -> bool:

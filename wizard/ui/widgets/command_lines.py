@@ -37,8 +37,11 @@ class CommandLines(Widget):
     def __init__(self, command: str = "", *, classes: str | None = None) -> None:
         super().__init__(classes=classes)
         self.command = command
+        self.display = bool(command)
 
     def show(self, command: str) -> None:
+        if command == self.command:
+            return  # a layout of the whole screen for nothing, per check result
         self.command = command
         self.display = bool(command)
         self.refresh(layout=True)

@@ -8,7 +8,7 @@ from textual.widgets import Select, Static
 
 from wizard.core.i18n import _
 from wizard.core.model import TOGGLE_ON, Field, render
-from wizard.ui.text import plain
+from wizard.ui.text import plain, show
 from wizard.ui.widgets.steady_input import SteadyInput
 from wizard.ui.widgets.toggle import Toggle
 
@@ -62,6 +62,6 @@ class FieldRow(Vertical):
         shows the problem of its own value."""
         problem = self.problem(value)
         for error in self.query(".field-error").results(Static):
-            error.update(plain(problem or ""))
+            show(error, plain(problem or ""))
             error.display = bool(problem)
         return problem is None
