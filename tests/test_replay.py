@@ -18,22 +18,27 @@ from wizard.cli import main
 REPLAYABLE = [e for e in TABLE if e.scenario not in ("slow", "many-rooms")]
 
 
-@pytest.mark.parametrize("anonymized", [False, True], ids=["as-written", "anonymized"])
 @pytest.mark.parametrize("expect", REPLAYABLE, ids=lambda e: e.id)
-def test_report_replays_the_same_failures(expect: Expect, anonymized: bool, tmp_path: Path,
+def test_report_replays_the_same_failures(expect: Expect, tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
-    """Also anonymized (--anonymize): the sandbox takes the pseudonymous identities."""
+    """Also anonymized (--anonymize): the sandbox takes the pseudonymous identities. The
+    anonymized report is the replay's own (a support engineer's run of the customer's
+    setup, passed on): one check run fewer per scenario than a second customer run."""
     report = tmp_path / "customer-report.json"
     first = main(["--lang", "de", "check", expect.provider, "--scenario", expect.scenario,
-                  "--report", str(report), "--json", *(["--anonymize"] * anonymized)])
+                  "--report", str(report), "--json"])
     first_checks = json.loads(capsys.readouterr().out)["checks"]
     original = {c["id"]: c["status"] for c in first_checks}
-    if anonymized:
-        assert "demo.example.com" not in report.read_text(encoding="utf-8")
+    anonymized = tmp_path / "anonymized-report.json"
     replay = main(["--lang", "en", "check", expect.provider, "--scenario", str(report),
-                   "--json"])
+                   "--json", "--report", str(anonymized), "--anonymize"])
     replayed = {c["id"]: c["status"] for c in json.loads(capsys.readouterr().out)["checks"]}
     assert (replay, replayed) == (first, original), first_checks
+    assert "demo.example.com" not in anonymized.read_text(encoding="utf-8")
+    again = main(["--lang", "en", "check", expect.provider, "--scenario", str(anonymized),
+                  "--json"])
+    replayed = {c["id"]: c["status"] for c in json.loads(capsys.readouterr().out)["checks"]}
+    assert (again, replayed) == (first, original), first_checks
 
 
 def test_replay_takes_the_customers_identities(tmp_path: Path,
