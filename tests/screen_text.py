@@ -25,6 +25,7 @@ import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from textual._compositor import MapGeometry
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -74,17 +75,37 @@ def _geometry(screen: Screen[object], widget: Widget):  # -> MapGeometry | None
         return None
 
 
-def _occluded(screen: Screen[object], widget: Widget, visible: Region) -> bool:
+@dataclass(frozen=True)
+class _Painted:
+    """A widget the screen paints: where, in which order, and inside which widgets."""
+
+    widget: Widget
+    geometry: MapGeometry
+    ancestors: frozenset[Widget]
+
+
+def _painted(screen: Screen[object]) -> dict[Widget, _Painted]:
+    """Every widget the screen paints, looked up once per reading (not once per text: a
+    focus walk read each screen's ~170 widgets against each other at every stop)."""
+    painted = {}
+    for widget in screen.walk_children(Widget):
+        if (geometry := _geometry(screen, widget)) is not None:
+            painted[widget] = _Painted(widget, geometry, frozenset(widget.ancestors))
+    return painted
+
+
+def _occluded(painted: dict[Widget, _Painted], widget: Widget, visible: Region) -> bool:
     """Something painted later (a menu, a docked bar) lies over the widget."""
-    geometry = _geometry(screen, widget)
-    for other in screen.walk_children(Widget):
-        if other is widget or widget in other.ancestors or other in widget.ancestors:
+    this = painted[widget]
+    for other in painted.values():
+        if (other.widget is widget or widget in other.ancestors
+                or other.widget in this.ancestors):
             continue
-        other_geometry = _geometry(screen, other)
-        if other_geometry is None or other_geometry.order <= geometry.order:
+        if other.geometry.order <= this.geometry.order:
             continue
-        if other_geometry.visible_region.overlaps(visible) and (
-                other_geometry.order[0] != geometry.order[0] or other.styles.dock != "none"):
+        if other.geometry.visible_region.overlaps(visible) and (
+                other.geometry.order[0] != this.geometry.order[0]
+                or other.widget.styles.dock != "none"):
             return True  # another layer, or docked over the scrolling content
     return False
 
@@ -186,9 +207,10 @@ def cut_text(shown: Shown, lines: list[str]) -> str | None:
 
 def cuts(screen: Screen[object]) -> list[str]:
     lines = screen_lines(screen)
+    painted = _painted(screen)
     found = []
     for shown in shown_texts(screen):
-        if shown.visible.area and _occluded(screen, shown.widget, shown.visible):
+        if shown.visible.area and _occluded(painted, shown.widget, shown.visible):
             continue
         if (problem := cut_text(shown, lines)) is not None:
             found.append(problem)
