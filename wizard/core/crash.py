@@ -9,13 +9,12 @@ registered secret by the log's filter.
 
 from __future__ import annotations
 
-import logging
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from wizard.core import redact
 from wizard.core.i18n import _
 
-log = logging.getLogger("roomcal.crash")
+if TYPE_CHECKING:
+    from pathlib import Path
 
 EXIT_CODE = 70  # EX_SOFTWARE: roomcal itself failed; the log has the details
 
@@ -25,7 +24,14 @@ def record(error: BaseException, log_file: Path) -> str:
 
     ``log_file``: where the log goes (``Settings.log_file``), named in the sentence.
     """
-    log.critical("internal error", exc_info=(type(error), error, error.__traceback__))
+    # Imported here: `roomcal --help` lists this exit code and should not pay for logging
+    # and the redaction patterns (wizard/commands/epilog.py).
+    import logging
+
+    from wizard.core import redact
+
+    logging.getLogger("roomcal.crash").critical(
+        "internal error", exc_info=(type(error), error, error.__traceback__))
     return redact.scrub(_("roomcal stopped because of an internal error ({kind}). The details, "
                           "without secrets, are in {path}.").format(kind=type(error).__name__,
                                                                     path=str(log_file)))

@@ -25,7 +25,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from wizard.core.errors import SettingsError
 from wizard.core.i18n import N_
-from wizard.core.model import Msg
+from wizard.core.msg import Msg
 
 REGIONS = ("us", "uk", "de", "au", "ca", "sg")
 

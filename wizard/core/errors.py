@@ -8,10 +8,14 @@ never shown verbatim: they can contain URLs with credentials or tokens.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from wizard.core.i18n import N_
-from wizard.core.model import CheckResult, Msg, Status, Text
+from wizard.core.msg import Msg, Text
+
+if TYPE_CHECKING:
+    from wizard.core.model import CheckResult
 
 
 class UserFacingError(Exception):
@@ -161,6 +165,8 @@ def describe(exc: BaseException, host: str = "") -> tuple[Text, Text]:
 
 def failed(check_id: str, exc: BaseException, host: str = "") -> CheckResult:
     """A check's FAIL result for an exception: its code, sentence and remedy."""
+    from wizard.core.model import CheckResult, Status  # the model only where it is used
+
     failure = explain(exc, host)
     return CheckResult(check_id, Status.FAIL, failure.sentence, failure.remedy,
                        code=failure.code)

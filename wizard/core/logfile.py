@@ -22,8 +22,9 @@ import os
 from pathlib import Path
 
 from wizard.core import redact
+from wizard.core.settings import LOG_NAME
 
-NAME = "roomcal.log"
+NAME = LOG_NAME
 MAX_BYTES = 1_000_000
 BACKUPS = 3  # roomcal.log.1 … .3
 # Libraries that log request lines, headers or wire details below WARNING.

@@ -38,7 +38,11 @@ from typing import Any, ClassVar, NamedTuple
 from wizard.core.endpoints import CRONOFY, Address, Endpoints, require_https
 from wizard.core.errors import SettingsError
 from wizard.core.i18n import N_
-from wizard.core.model import Msg
+from wizard.core.msg import Msg
+
+# The log's file name, here rather than in wizard.core.logfile: `roomcal --help` shows
+# the path and should not load logging and the redaction patterns for it.
+LOG_NAME = "roomcal.log"
 
 __all__ = ["Setting", "Settings", "SettingsError", "Variable", "log_file",
            "names_a_secret_for_roomcal"]
@@ -282,9 +286,7 @@ class Settings:
 
     @property
     def log_file(self) -> Path:
-        from wizard.core import logfile
-
-        return logfile.path(self.state_dir)
+        return self.state_dir / LOG_NAME
 
 
 def log_file(env: Mapping[str, str] | None = None) -> Path:
