@@ -2,7 +2,7 @@
 
 ``roomcal report --anonymize`` and ``roomcal check … --report FILE --anonymize``
 replace every identifier by a pseudonym that is the same everywhere in the report
-(``tests/test_replay.py`` replays every scenario's anonymized report).
+(every CLI row of ``tests/test_scenarios.py`` replays its anonymized report).
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Each provider's package says what each of its sandbox scenarios must produce
 (``scenarios.py``: the exit code, the status of the checks that matter, and a
 phrase of the sentence the user reads); this test collects them through the
 registry. The CLI runs ``roomcal check PROVIDER --scenario S --json`` in this
-process; the TUI runs step 1 with Pilot and reads the checklist widgets.
+process, and its report is replayed (tests/test_replay.py); the TUI runs step 1 with
+Pilot and reads the checklist widgets.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 from scenes import settle
+from test_replay import NOT_REPLAYED, replays_the_same
 from textual.pilot import Pilot
 
 from leaks import collect_secrets, files_text, find_leaks
@@ -88,6 +90,9 @@ def test_cli(expect: Expect, capsys: pytest.CaptureFixture[str], tmp_path: Path)
     if expect.phrase:
         first = next(iter(expect.statuses))
         assert expect.phrase in _text(checks[first]), checks[first]
+    if expect.scenario not in NOT_REPLAYED:  # a support engineer replays this report
+        replays_the_same(expect.provider, report, code,
+                         {check_id: c["status"] for check_id, c in checks.items()}, capsys)
 
 
 @pytest.mark.parametrize("expect", SUITE_TABLE, ids=lambda e: e.id)
