@@ -65,9 +65,10 @@ class CheckItem(Vertical, can_focus=True):
         self._shown: dict[str, Content] = {}  # what each part's Static shows now
 
     def compose(self) -> ComposeResult:
-        yield self._part("check-line")
+        parts = self._parts()
+        yield self._part("check-line", parts)
         # Its own widget, indented: a long (German) detail wraps under itself.
-        yield self._part("check-detail")
+        yield self._part("check-detail", parts)
         if self.spec.confirmation is not None:
             yield Toggle(
                 _(self.spec.confirmation.toggle_label),
@@ -78,10 +79,10 @@ class CheckItem(Vertical, can_focus=True):
             if self.spec.confirmation.hint:
                 yield Static(plain(_(self.spec.confirmation.hint)), classes="hint")
         with Vertical(classes="check-details"):
-            yield self._part("check-remedy")
+            yield self._part("check-remedy", parts)
             yield CommandLines(self.result.command, classes="check-command")
-            yield self._part("check-copy-hint")
-            yield self._part("check-items")
+            yield self._part("check-copy-hint", parts)
+            yield self._part("check-items", parts)
 
     def _parts(self) -> dict[str, Content]:
         """What each part's Static shows for the current result, by its class."""
@@ -93,8 +94,8 @@ class CheckItem(Vertical, can_focus=True):
             "check-items": self._items(),
         }
 
-    def _part(self, name: str) -> Static:
-        content = self._parts()[name]
+    def _part(self, name: str, parts: dict[str, Content]) -> Static:
+        content = parts[name]
         self._shown[name] = content
         part = Static(content, classes=name)
         part.display = bool(content.plain)
