@@ -677,8 +677,8 @@ async def serve(relay: Relay, host: str, port: int) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with serving(relay, lambda runner: web.TCPSite(runner, host, port,
-                                                         shutdown_timeout=10)) as runner:
+    async with serving(relay, lambda runner: web.TCPSite(runner, host, port),
+                       shutdown_timeout=10) as runner:
         log.info("relay.listening", extra={"fields": {
             "address": [f"{a[0]}:{a[1]}" for a in runner.addresses],
             "public_url": relay.options.public_url,
