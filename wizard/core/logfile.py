@@ -24,7 +24,6 @@ from pathlib import Path
 from wizard.core import redact
 from wizard.core.settings import LOG_NAME
 
-NAME = LOG_NAME
 MAX_BYTES = 1_000_000
 BACKUPS = 3  # roomcal.log.1 … .3
 # Libraries that log request lines, headers or wire details below WARNING.
@@ -48,7 +47,7 @@ def authentication() -> tuple[str, ...]:
 
 
 def path(directory: Path) -> Path:
-    return directory / NAME
+    return directory / LOG_NAME
 
 
 def _private_rotating_handler(target: Path) -> logging.Handler:
