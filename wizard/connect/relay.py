@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from wizard.core import redact
+from wizard.core import redact, tls
 from wizard.core.errors import UserFacingError
 from wizard.core.i18n import N_
 from wizard.core.model import Msg
@@ -117,12 +117,8 @@ class RelayClient:
         self.url = url.rstrip("/")
         redact.register(token)
         self.cancel = cancel
-        verify: Any = True
-        if ca_bundle:
-            import ssl
-
-            verify = ssl.create_default_context(cafile=ca_bundle)
-        self.http = httpx.Client(base_url=self.url, timeout=TIMEOUT, verify=verify,
+        self.http = httpx.Client(base_url=self.url, timeout=TIMEOUT,
+                                 verify=tls.context(ca_bundle),
                                  headers={"Authorization": f"Bearer {token}"},
                                  follow_redirects=False)
 

@@ -11,13 +11,13 @@ import asyncio
 import collections
 import email.utils
 import logging
-import ssl
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from wizard.core import tls
 from wizard.relay.config import Application
 
 log = logging.getLogger("roomcal.relay")
@@ -118,8 +118,8 @@ class Cronofy:
                       for region, app in applications.items()}
         # ca_bundle: the CA that signed Cronofy's certificate when it is not the system's
         # (the demo's sandbox); the server reads SSL_CERT_FILE as httpx does.
-        verify: Any = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
-        self.http = httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False, verify=verify)
+        self.http = httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False,
+                                      verify=tls.context(ca_bundle))
 
     async def close(self) -> None:
         await self.http.aclose()

@@ -16,12 +16,14 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from wizard.core import tls
+
 if TYPE_CHECKING:
     from wizard.core.interaction import SignInRequest
 
 
-def _verify(ca_bundle: str) -> ssl.SSLContext | bool:
-    return ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
+def _verify(ca_bundle: str) -> ssl.SSLContext:
+    return tls.context(ca_bundle)
 
 
 def follow(url: str, sandbox_ports: set[int], *, ca_bundle: str = "", max_hops: int = 10) -> str:
@@ -42,7 +44,7 @@ def follow(url: str, sandbox_ports: set[int], *, ca_bundle: str = "", max_hops: 
 def complete(url: str, sandbox_ports: set[int], *, ca_bundle: str = "") -> str:
     """Follow the sign-in and deliver the final redirect to the wizard's loopback server."""
     final = follow(url, sandbox_ports, ca_bundle=ca_bundle)
-    with httpx.Client(timeout=10.0) as client:
+    with httpx.Client(verify=tls.context(), timeout=10.0) as client:  # verify: made once
         client.get(final)
     return final
 

@@ -43,6 +43,7 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
+from wizard.core import tls
 from wizard.sandbox.enterprise_connect import EnterpriseConnect, Refusal
 from wizard.sandbox.rooms import DOMAIN, Room
 from wizard.sandbox.server import Request, Response, Router, retry_after
@@ -350,7 +351,7 @@ class Cronofy:
     def _callback(url: str, payload: dict[str, Any]) -> None:
         time.sleep(0.05)  # asynchronous, like the real service
         with contextlib.suppress(httpx.HTTPError):
-            httpx.post(url, content=json.dumps(payload),
+            httpx.post(url, content=json.dumps(payload), verify=tls.context(),
                        headers={"Content-Type": "application/json"}, timeout=5)
 
     def revoke(self, request: Request) -> Response:

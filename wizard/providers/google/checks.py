@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from wizard.connect.oauth_loopback import RedirectServer
-from wizard.core import redact
+from wizard.core import redact, tls
 from wizard.core.addresses import valid_address
 from wizard.core.errors import UserFacingError
 from wizard.core.i18n import N_
@@ -114,9 +114,8 @@ def _client_config(ctx: CheckContext) -> dict[str, Any]:
     return {"installed": section}
 
 
-def _verify(ctx: CheckContext) -> ssl.SSLContext | bool:
-    bundle = ctx.endpoints.ca_bundle
-    return ssl.create_default_context(cafile=bundle) if bundle else True
+def _verify(ctx: CheckContext) -> ssl.SSLContext:
+    return tls.context(ctx.endpoints.ca_bundle)
 
 
 def _store(ctx: CheckContext) -> Any:

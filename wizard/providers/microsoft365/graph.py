@@ -8,6 +8,7 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
+from wizard.core import tls
 from wizard.core.i18n import N_
 from wizard.core.model import CheckContext, CheckResult, Msg, Status
 from wizard.providers.microsoft365.clouds import service_urls
@@ -25,9 +26,8 @@ def ca_bundle(ctx: CheckContext) -> str:
     return ctx.values.get("ca_bundle") or ctx.endpoints.ca_bundle or ""
 
 
-def _verify(ctx: CheckContext) -> ssl.SSLContext | bool:
-    bundle = ca_bundle(ctx)
-    return ssl.create_default_context(cafile=bundle) if bundle else True
+def _verify(ctx: CheckContext) -> ssl.SSLContext:
+    return tls.context(ca_bundle(ctx))
 
 
 def get(ctx: CheckContext, path: str, *, on_page: Callable[[int], None] | None = None) -> Any:
