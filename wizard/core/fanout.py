@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import IO, Any, TypeVar
 
-from wizard.core import undo
+from wizard.core import clients, undo
 from wizard.core.child import child_environment, python_command
 from wizard.core.endpoints import Endpoints
 from wizard.core.limiter import Budget, Limiter
@@ -200,6 +200,8 @@ def _work(job: Job, out: IO[bytes]) -> None:
             for future in futures:  # a failed run ends now, not after every other room
                 future.cancel()
             raise
+        finally:
+            clients.close(ctx)
     if batch:
         _send(out, lock, "batch", batch)
     _send(out, lock, "end", None)

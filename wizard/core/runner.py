@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
+from wizard.core import clients
 from wizard.core.errors import failed
 from wizard.core.i18n import N_
 from wizard.core.model import CheckContext, CheckResult, CheckSpec, Msg, Status
@@ -123,6 +124,7 @@ async def run_checks(
                 await runner
         # Threads stuck in a blocking call are abandoned, not joined: the UI must not wait.
         executor.shutdown(wait=False, cancel_futures=True)
+        clients.close(ctx)
 
 
 def _running_ancestors(specs: list[CheckSpec], only: set[str] | None,

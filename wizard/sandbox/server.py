@@ -130,8 +130,12 @@ class _TlsPerConnection(ThreadingHTTPServer):
 
     daemon_threads = True
     tls: ssl.SSLContext | None = None
+    connections = 0  # accepted so far (tests: are connections kept alive and reused?)
+    _counting = threading.Lock()
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
+        with self._counting:
+            self.connections += 1
         if self.tls is not None:
             secured = self._handshake(request)
             if secured is None:
@@ -202,6 +206,11 @@ class LoopbackServer:
             target=self._httpd.serve_forever, args=(STOP_POLL,), name=f"sandbox-{name}",
             daemon=True,
         )
+
+    @property
+    def connections(self) -> int:
+        """The connections clients opened to this server so far."""
+        return self._httpd.connections
 
     @property
     def base_url(self) -> str:

@@ -14,13 +14,12 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import ssl
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from wizard.connect.oauth_loopback import RedirectServer
-from wizard.core import redact, tls
+from wizard.core import clients, redact
 from wizard.core.addresses import valid_address
 from wizard.core.errors import UserFacingError
 from wizard.core.i18n import N_
@@ -41,6 +40,9 @@ from wizard.providers.google import vantage
 from wizard.providers.google.display import CALENDAR_SCOPE
 from wizard.providers.google.display import CHECKS as DISPLAY_CHECKS
 from wizard.providers.google.display import SENDER as BOOKING_SENDER
+
+if TYPE_CHECKING:
+    import httpx
 
 SCOPES = [
     "openid",
@@ -114,8 +116,9 @@ def _client_config(ctx: CheckContext) -> dict[str, Any]:
     return {"installed": section}
 
 
-def _verify(ctx: CheckContext) -> ssl.SSLContext:
-    return tls.context(ctx.endpoints.ca_bundle)
+def http(ctx: CheckContext) -> httpx.Client:
+    """The run's client for Google: its connections kept alive (wizard.core.clients)."""
+    return clients.client(ctx, ctx.endpoints.ca_bundle)
 
 
 def _store(ctx: CheckContext) -> Any:
@@ -130,10 +133,8 @@ def _profile(ctx: CheckContext) -> str:
 def _refresh(ctx: CheckContext, config: dict[str, Any], refresh_token: str
              ) -> tuple[str | None, Msg | None]:
     """(access token, None) — or (None, why a fresh sign-in is needed)."""
-    import httpx
-
     section = config["installed"]
-    response = httpx.post(section["token_uri"], verify=_verify(ctx), timeout=30, data={
+    response = http(ctx).post(section["token_uri"], data={
         "grant_type": "refresh_token", "refresh_token": refresh_token,
         "client_id": section["client_id"], "client_secret": section["client_secret"]})
     if response.status_code != 200:  # invalid_grant: expired, revoked, password changed
@@ -249,15 +250,13 @@ def check_sign_in(ctx: CheckContext) -> CheckResult:
 
 def _api(ctx: CheckContext, path: str, *, base: str = "", **params: Any) -> Any:
     """GET ``path`` of the Admin SDK (or of ``base``: another Google API) as the admin."""
-    import httpx
-
     from wizard.core.retry import Backoff, send_retrying
 
     headers = {"Authorization": f"Bearer {ctx.shared.get('google.token', '')}"}
     url = f"{base or ctx.endpoints.google_api_url}{path}"
-    response = send_retrying(
-        lambda: httpx.get(url, params=params, headers=headers, verify=_verify(ctx), timeout=30),
-        Backoff(ctx.cancel))
+    client = http(ctx)
+    response = send_retrying(lambda: client.get(url, params=params, headers=headers),
+                             Backoff(ctx.cancel))
     if response.status_code == 401 and (store := _store(ctx)) is not None:
         # The token was revoked: the next re-check must sign in afresh.
         store.delete(_profile(ctx), REFRESH_KEY)

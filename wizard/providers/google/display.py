@@ -73,10 +73,8 @@ def _seen(event: dict[str, Any]) -> rd.Seen:
 
 def read_room(ctx: CheckContext, room: tuple[str, str]) -> SubResult:
     """One room (name, address): what its calendar shows (fan-out: by name, plain values)."""
-    import httpx
-
     from wizard.core.retry import Backoff, send_retrying
-    from wizard.providers.google.checks import _verify
+    from wizard.providers.google.checks import http
 
     name, email = room
     now = datetime.now(UTC)
@@ -85,8 +83,8 @@ def read_room(ctx: CheckContext, room: tuple[str, str]) -> SubResult:
               "timeMax": now.isoformat(), "singleEvents": "true", "orderBy": "startTime",
               "maxResults": str(rd.MAX_MEETINGS)}
     headers = {"Authorization": f"Bearer {ctx.shared.get('google.token', '')}"}
-    response = send_retrying(lambda: httpx.get(url, params=params, headers=headers,
-                                               verify=_verify(ctx), timeout=30),
+    client = http(ctx)
+    response = send_retrying(lambda: client.get(url, params=params, headers=headers),
                              Backoff(ctx.cancel))
     if response.status_code != 200:
         return SubResult(name, Status.SKIP, Msg(N_("not evaluated: HTTP {status}"),
@@ -158,16 +156,14 @@ def _write_access(ctx: CheckContext) -> str | None:
 
 def _send(ctx: CheckContext, token: str, method: str, path: str, body: Any = None,
           **params: str) -> Any:
-    import httpx
-
     from wizard.core.retry import Backoff, send_retrying
-    from wizard.providers.google.checks import _verify
+    from wizard.providers.google.checks import http
 
-    with httpx.Client(verify=_verify(ctx), timeout=30.0,
-                      headers={"Authorization": f"Bearer {token}"}) as client:
-        return send_retrying(lambda: client.request(method, f"{_calendar_api(ctx)}{path}",
-                                                    params=params, json=body),
-                             Backoff(ctx.cancel))
+    client = http(ctx)
+    headers = {"Authorization": f"Bearer {token}"}
+    return send_retrying(lambda: client.request(method, f"{_calendar_api(ctx)}{path}",
+                                                params=params, json=body, headers=headers),
+                         Backoff(ctx.cancel))
 
 
 GOOGLE_ANSWERS = {"accepted": "accepted", "declined": "declined", "tentative": "tentative"}

@@ -104,15 +104,12 @@ def check_room_display(ctx: CheckContext) -> CheckResult:
 
 
 def _send(ctx: CheckContext, method: str, path: str, body: Any = None) -> Any:
-    import httpx
-
     from wizard.core.retry import Backoff, send_retrying
 
-    token = ctx.shared.get("m365.token")
-    with httpx.Client(verify=graph._verify(ctx), timeout=30.0,
-                      headers={"Authorization": f"Bearer {token}"}) as client:
-        return send_retrying(lambda: client.request(method, f"{graph.graph_url(ctx)}/v1.0{path}",
-                                                    json=body), Backoff(ctx.cancel))
+    headers = {"Authorization": f"Bearer {ctx.shared.get('m365.token')}"}
+    client = graph.http(ctx)
+    return send_retrying(lambda: client.request(method, f"{graph.graph_url(ctx)}/v1.0{path}",
+                                                json=body, headers=headers), Backoff(ctx.cancel))
 
 
 def check_test_booking(ctx: CheckContext) -> CheckResult:

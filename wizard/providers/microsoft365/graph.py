@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from wizard.core import tls
+from wizard.core import clients
 from wizard.core.i18n import N_
 from wizard.core.model import CheckContext, CheckResult, Msg, Status
 from wizard.providers.microsoft365.clouds import service_urls
+
+if TYPE_CHECKING:
+    import httpx
 
 
 def login_url(ctx: CheckContext) -> str:
@@ -26,8 +28,9 @@ def ca_bundle(ctx: CheckContext) -> str:
     return ctx.values.get("ca_bundle") or ctx.endpoints.ca_bundle or ""
 
 
-def _verify(ctx: CheckContext) -> ssl.SSLContext:
-    return tls.context(ca_bundle(ctx))
+def http(ctx: CheckContext) -> httpx.Client:
+    """The run's client for Graph: its connections kept alive (wizard.core.clients)."""
+    return clients.client(ctx, ca_bundle(ctx))
 
 
 def get(ctx: CheckContext, path: str, *, on_page: Callable[[int], None] | None = None) -> Any:
@@ -36,8 +39,6 @@ def get(ctx: CheckContext, path: str, *, on_page: Callable[[int], None] | None =
     A collection comes back as a list, an object as a dict, an HTTP error as the
     response. ``on_page`` hears how many values were read so far, while pages follow.
     """
-    import httpx
-
     from wizard.core.retry import Backoff, send_retrying
 
     token = ctx.shared.get("m365.token")
@@ -46,32 +47,32 @@ def get(ctx: CheckContext, path: str, *, on_page: Callable[[int], None] | None =
     url = f"{graph_url(ctx)}/v1.0{path}"
     values: list[Any] = []
     backoff = Backoff(ctx.cancel)  # one budget for every page of this call
-    with httpx.Client(verify=_verify(ctx), timeout=30.0,
-                      headers={"Authorization": f"Bearer {token}"}) as client:
-        while url:
-            response = send_retrying(partial(client.get, url), backoff)
-            if response.status_code >= 400:
-                return response
-            try:
-                data = response.json()
-                if not isinstance(data, dict):  # Graph always answers with an object
-                    raise ValueError("not a Graph response")
-            except ValueError:
-                from wizard.core.errors import UserFacingError
+    client = http(ctx)
+    headers = {"Authorization": f"Bearer {token}"}
+    while url:
+        response = send_retrying(partial(client.get, url, headers=headers), backoff)
+        if response.status_code >= 400:
+            return response
+        try:
+            data = response.json()
+            if not isinstance(data, dict):  # Graph always answers with an object
+                raise ValueError("not a Graph response")
+        except ValueError:
+            from wizard.core.errors import UserFacingError
 
-                raise UserFacingError(
-                    Msg(N_("Microsoft Graph answered with something that is not JSON (HTTP "
-                           "{status}): a proxy may be rewriting the traffic."),
-                        status=response.status_code),
-                    Msg(N_("Let {host} through the proxy unchanged, then re-check."),
-                        host=urlsplit(url).hostname or "-"), code="microsoft365.graph_not_json",
-                ) from None
-            if "value" not in data:
-                return data
-            values.extend(data["value"])
-            url = data.get("@odata.nextLink", "")
-            if on_page is not None and url:
-                on_page(len(values))
+            raise UserFacingError(
+                Msg(N_("Microsoft Graph answered with something that is not JSON (HTTP "
+                       "{status}): a proxy may be rewriting the traffic."),
+                    status=response.status_code),
+                Msg(N_("Let {host} through the proxy unchanged, then re-check."),
+                    host=urlsplit(url).hostname or "-"), code="microsoft365.graph_not_json",
+            ) from None
+        if "value" not in data:
+            return data
+        values.extend(data["value"])
+        url = data.get("@odata.nextLink", "")
+        if on_page is not None and url:
+            on_page(len(values))
     return values
 
 

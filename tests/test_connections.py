@@ -1,4 +1,8 @@
-"""A TLS context is made once per trust store, not once per request.
+"""Connections are kept alive, and a TLS context is made once per trust store.
+
+A client per request (each room's included) opened a connection and did a TLS handshake
+before every request — two round trips to Google or Graph, the handshake's CPU on both
+ends. Counted at the sandbox's servers: the connections its clients opened.
 
 Making one reads its CA certificates — the system's bundle is ~25 ms of CPU — and the
 checks made one, or let httpx make one, for every request, each room's included. Counted
@@ -17,7 +21,38 @@ import pytest
 
 from wizard.cli import main
 from wizard.core import tls
+from wizard.sandbox import Sandbox
 from wizard.sandbox.tls import make_tls
+
+
+@pytest.fixture
+def sandboxes(monkeypatch: pytest.MonkeyPatch) -> list[Sandbox]:
+    """Every sandbox started (by `roomcal check --scenario`), to count at its servers."""
+    started: list[Sandbox] = []
+    original = Sandbox.start
+
+    def start(self: Sandbox, *args: Any, **kwargs: Any) -> Sandbox:
+        started.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Sandbox, "start", start)
+    return started
+
+
+@pytest.mark.parametrize("provider", ["google", "microsoft365"])
+def test_a_check_run_keeps_its_connections_alive(provider: str, sandboxes: list[Sandbox],
+                                                 tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    tenant = tmp_path / "sixty-rooms.toml"
+    tenant.write_text("[rooms]\ncount = 60\n", encoding="utf-8")
+    assert main(["--lang", "en", "check", provider, "--scenario", str(tenant), "--json"]) == 0
+    capsys.readouterr()
+    service = sandboxes[0].services[provider]
+    requests = sum(len(server.requests) for server in service.servers)
+    connections = sum(server.connections for server in service.servers)
+    # Each room's calendar is read (and more): before, one connection per request.
+    assert requests > 60, requests
+    assert connections < requests / 4, (connections, requests)
 
 
 @pytest.fixture
