@@ -27,6 +27,7 @@ READS_THE_ENVIRONMENT = {
     "app/answers.py": "the secrets' variables an answers file names (ROOMCAL_* ones only)",
     "core/fanout.py": "the worker process's environment: ours, with the package on PYTHONPATH",
     "core/child.py": "a child's PYTHONPATH: this wizard on it, no empty (= cwd) entry",
+    "core/tls.py": "SSL_CERT_FILE, SSL_CERT_DIR: which default trust store httpx would read",
 }
 
 
