@@ -49,3 +49,24 @@ async def test_progress_then_result_show_the_latest_text() -> None:
         items = app.query_one(".check-items", Static)
         assert items.display and "Alster: denied" in str(items.render())
         assert line.region.height == 1  # laid out anew: the progress was as long
+
+
+async def test_a_closed_item_makes_its_details_when_it_first_opens() -> None:
+    """Most items pass and stay closed: their fix, command and rooms are made on opening
+    (Enter), not composed, styled and kept hidden for every item of the checklist."""
+    app = _Host()
+    async with app.run_test(size=(80, 24)) as pilot:
+        item = app.query_one(CheckItem)
+        item.update_result(CheckResult("rooms", Status.PASS, Msg(N_("Found {count} rooms."),
+                                                                 count=3)))
+        await pilot.pause()
+        assert not item.query(".check-details")
+        item.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert item.has_class("-expanded")
+        details = item.query_one(".check-details")
+        assert "Found 3 rooms." in str(item.query_one(".check-detail", Static).render())
+        await pilot.press("enter")  # closed again: kept (the app's CSS hides them)
+        await pilot.pause()
+        assert not item.has_class("-expanded") and item.query_one(".check-details") is details

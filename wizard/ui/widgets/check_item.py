@@ -63,6 +63,8 @@ class CheckItem(Vertical, can_focus=True):
         self.result = result
         self.confirmed = confirmed
         self._shown: dict[str, Content] = {}  # what each part's Static shows now
+        self._parts_made: dict[str, Static] = {}  # each part's Static, once made
+        self._command: CommandLines | None = None  # once the details are made
 
     def compose(self) -> ComposeResult:
         parts = self._parts()
@@ -78,11 +80,27 @@ class CheckItem(Vertical, can_focus=True):
             )
             if self.spec.confirmation.hint:
                 yield Static(plain(_(self.spec.confirmation.hint)), classes="hint")
-        with Vertical(classes="check-details"):
-            yield self._part("check-remedy", parts)
-            yield CommandLines(self.result.command, classes="check-command")
-            yield self._part("check-copy-hint", parts)
-            yield self._part("check-items", parts)
+        if self.has_class("-expanded"):
+            yield self._details(parts)
+
+    def _details(self, parts: dict[str, Content]) -> Vertical:
+        """What an opened item shows below: the fix, its command, the rooms concerned.
+
+        Made when the item first opens, not before: most items pass and stay closed, and a
+        step-1 screen of closed items composed, styled and kept five hidden widgets each
+        (60 of its 167 widgets; an eighth of the screen's CPU on a jump host)."""
+        self._command = CommandLines(self.result.command, classes="check-command")
+        return Vertical(
+            self._part("check-remedy", parts),
+            self._command,
+            self._part("check-copy-hint", parts),
+            self._part("check-items", parts),
+            classes="check-details",
+        )
+
+    def _open_details(self, parts: dict[str, Content] | None = None) -> None:
+        if self.has_class("-expanded") and self.is_mounted and self._command is None:
+            self.mount(self._details(parts or self._parts()))
 
     def _parts(self) -> dict[str, Content]:
         """What each part's Static shows for the current result, by its class."""
@@ -97,7 +115,7 @@ class CheckItem(Vertical, can_focus=True):
     def _part(self, name: str, parts: dict[str, Content]) -> Static:
         content = parts[name]
         self._shown[name] = content
-        part = Static(content, classes=name)
+        part = self._parts_made[name] = Static(content, classes=name)
         part.display = bool(content.plain)
         return part
 
@@ -147,20 +165,22 @@ class CheckItem(Vertical, can_focus=True):
         # One restyle of the item and its children, not one per class (a tenth of step 1's
         # CPU went to restyling the checklist while its results arrived).
         self.update_classes(_classes(result, self.every_item))
-        for name, content in self._parts().items():
+        parts = self._parts()
+        self._open_details(parts)
+        for name, content in parts.items():
+            part = self._parts_made.get(name)
             shown = self._shown.get(name)
-            if shown is not None and _same(shown, content):
-                continue
+            if part is None or (shown is not None and _same(shown, content)):
+                continue  # not made yet (closed details: made with the result then)
             # A new layout of the whole screen costs several ms; with 8 check threads
             # holding the GIL in turn it stalled the event loop for ~50 ms per progress
             # repaint (5 000 rooms). A count that only changed its digits keeps its size.
             layout = shown is None or not _only_digits_changed(shown.plain, content.plain)
             self._shown[name] = content
-            for widget in self.query(f".{name}").results(Static):
-                widget.update(content, layout=layout)
-                widget.display = bool(content.plain)
-        for command in self.query(".check-command").results(CommandLines):
-            command.show(result.command)
+            part.update(content, layout=layout)
+            part.display = bool(content.plain)
+        if self._command is not None:
+            self._command.show(result.command)
         if self.has_focus:
             self.refresh_bindings()
 
@@ -172,6 +192,7 @@ class CheckItem(Vertical, can_focus=True):
 
     def action_toggle_details(self) -> None:
         self.toggle_class("-expanded")
+        self._open_details()
 
     def action_copy_command(self) -> None:
         text = self.result.command or render(self.result.remedy)
