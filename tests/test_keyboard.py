@@ -8,7 +8,7 @@ from __future__ import annotations
 from scenes import settle
 from textual.widgets import DataTable, Input, Static
 
-from ui_support import make_app, sandbox, walk_to_connected
+from ui_support import make_app, sandbox, type_at_once, walk_to_connected
 from wizard.core.flow import Step
 from wizard.core.model import Status
 from wizard.ui.screens.assign import AssignScreen
@@ -84,6 +84,20 @@ async def test_blocked_step_1_says_why_and_the_arrows_move_between_rows() -> Non
                     break
                 await pilot.press("down")
             assert _focused_id(app) == "continue-anyway"  # … on to "Continue anyway"
+
+
+async def test_keys_typed_at_once_follow_the_row_cursor() -> None:
+    """Down then Enter, quickly (one packet over SSH): the row moved to opens — not the one
+    the cursor left, which Enter closed while the focus was still on its way."""
+    with sandbox("impersonation-denied", services=("exchange",)) as box:
+        app = make_app(box, provider="exchange", step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert _focused_id(app) == "check-impersonation"  # opened: it failed
+            await type_at_once(pilot, "up", "enter")
+            assert _focused_id(app) == "check-rooms"
+            assert app.screen.query_one("#check-rooms").has_class("-expanded")
+            assert app.screen.query_one("#check-impersonation").has_class("-expanded")
 
 
 async def test_search_hands_over_to_the_list_with_enter_or_down() -> None:

@@ -72,6 +72,23 @@ def make_app(
     return WizardApp(setup, language=language)
 
 
+# What a terminal sends for the keys a burst uses that are not characters themselves.
+_KEY_CHARACTERS = {"enter": "\r", "tab": "\t", "space": " ", "escape": "\x1b"}
+
+
+async def type_at_once(pilot: Any, *keys: str) -> None:
+    """``keys`` as a terminal delivers them when they were typed quickly, or arrived in
+    one packet over SSH: all queued at once, each handled after the one before — not with
+    a pause between them for the app to settle, as Pilot.press gives them."""
+    from textual import events
+
+    for key in keys:
+        pilot.app.post_message(events.Key(key, _KEY_CHARACTERS.get(
+            key, key if len(key) == 1 else None)))
+    await pilot.pause()
+    await pilot.pause()
+
+
 def shown_text(app: Any, selector: str) -> str:
     """What the Static ``selector`` on the current screen says, on one line ("" while it is
     hidden): a sentence wrapped by its own line breaks is still found whole."""
@@ -80,4 +97,5 @@ def shown_text(app: Any, selector: str) -> str:
 
 
 __all__ = ["after_reminder", "click", "link_screen", "make_app", "make_setup", "sandbox",
-           "settle", "shown_text", "signed_in", "walk_to_assign", "walk_to_connected"]
+           "settle", "shown_text", "signed_in", "type_at_once", "walk_to_assign",
+           "walk_to_connected"]

@@ -12,6 +12,7 @@ from textual.widgets import Checkbox, Static
 from wizard.core.i18n import N_, _
 from wizard.core.model import CheckResult, CheckSpec, Status, render
 from wizard.core.text import fill, one_line
+from wizard.ui.focus import focus_now
 from wizard.ui.text import plain, styled, translate_bindings
 from wizard.ui.widgets.command_lines import CommandLines
 from wizard.ui.widgets.toggle import Toggle
@@ -206,7 +207,7 @@ class CheckItem(Vertical, can_focus=True):
         items = list(self.screen.query(CheckItem))
         index = items.index(self) + step
         if 0 <= index < len(items):
-            items[index].focus()
+            focus_now(items[index])  # the next key (Enter: open it) goes to it
         elif step > 0:
             self.screen.focus_next()  # past the last row: on to what follows the list
         else:
