@@ -261,6 +261,32 @@ def colourless(screen: Screen[object], region: Region) -> tuple[tuple[str, tuple
     return tuple(cells)
 
 
+async def focus_cue_problems(pilot: Pilot[object]) -> list[str]:
+    """Tab through every control of the screen shown and compare each whole control's
+    look, colours taken away, focused and unfocused: a control whose focus only colour
+    shows is named (in a projector's or the terminal's colours, NO_COLOR)."""
+    app = pilot.app
+    screen = app.screen
+    unfocused: dict[Widget, set[tuple[object, ...]]] = {}
+    focused: dict[Widget, tuple[object, ...]] = {}
+    for _stop in range(len(screen.focus_chain) + 1):
+        for widget in screen.focus_chain:
+            region = widget.region
+            if not region.area or screen.find_widget(widget).visible_region != region:
+                continue  # only whole widgets: a clipped one looks different anyway
+            look = colourless(screen, region)
+            if widget is app.focused:
+                focused[widget] = look
+            else:
+                unfocused.setdefault(widget, set()).add(look)
+        await pilot.press("tab")
+        await pilot.pause()
+    if not focused:
+        return [f"{type(screen).__name__}: nothing took the focus"]
+    return [f"{type(screen).__name__}: {type(w).__name__}#{w.id} looks the same focused and "
+            "unfocused" for w, look in focused.items() if look in unfocused.get(w, set())]
+
+
 # Names of languages are not English text, in any language.
 LANGUAGE_NAMES = {"Deutsch", "English", "Deutsch/English"}
 

@@ -20,7 +20,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 from scenes import PORT_BASE, SCENES, Scene, fixed_port_sandbox, steady
-from screen_text import focus_walk_problems, reading_problems, translations
+from screen_text import focus_cue_problems, focus_walk_problems, reading_problems, translations
 from textual.pilot import Pilot
 
 from wizard.core import i18n
@@ -89,7 +89,7 @@ def test_screen(scene_app: tuple[WizardApp, Scene], snap_compare,
         pilots.append(pilot)
 
     if i18n.current_language() == "de" and scene.name not in UNWALKED:
-        _walk_before_leaving(app, pilots, problems, monkeypatch)
+        _walk_before_leaving(app, pilots, problems, monkeypatch, THEME_WALKS.get(scene.name, ()))
     assert snap_compare(app, terminal_size=scene.size, run_before=drive_and_read)
     assert not problems, "\n".join(problems)
 
@@ -97,19 +97,35 @@ def test_screen(scene_app: tuple[WizardApp, Scene], snap_compare,
 # The projector themes change colours, not text or keys; the too-small notice has no
 # focus; the link screen with its list open has the controls 09-link walks.
 UNWALKED = ("13-too-small", "14-high-contrast", "15-terminal-colours", "09-link-region-menu")
+# After the German walk, these scenes are walked again in each new theme, every colour
+# taken away: focus must show without colour (choice lists, fields, toggles, buttons and
+# a dialog in both, the table in high contrast). tests/test_themes.py has the rest.
+THEME_WALKS = {
+    "01-welcome": ("roomcal-high-contrast",),
+    "05-prepare-google": ("roomcal-high-contrast",),
+    "12-assign": ("roomcal-high-contrast",),
+    "12-assign-export": ("roomcal-high-contrast", "roomcal-terminal"),
+    "03-prepare-exchange-impersonation-denied": ("roomcal-terminal",),
+    "08-connect-terms": ("roomcal-terminal",),
+}
 
 
 def _walk_before_leaving(app: WizardApp, pilots: list[Pilot], problems: list[str],
-                         monkeypatch: pytest.MonkeyPatch) -> None:
+                         monkeypatch: pytest.MonkeyPatch, themes: tuple[str, ...]) -> None:
     """Once the picture is taken (pytest-textual-snapshot then ends the app with it), walk
-    the focus first: the walk changes what is focused and scrolled, never the picture, and
-    costs no second drive to the scene."""
+    the focus first, then again in each of ``themes``: the walks change what is focused,
+    scrolled and coloured, never the picture, and cost no second drive to the scene."""
     leave = app.exit
     walks: list[asyncio.Task[None]] = []
 
     async def walk(*args: Any, **kwargs: Any) -> None:
         try:
             problems.extend(await focus_walk_problems(pilots[0], translations("de")))
+            for theme in themes:
+                app.theme = theme
+                await pilots[0].pause()
+                problems.extend(f"{theme}: {problem}"
+                                for problem in await focus_cue_problems(pilots[0]))
         except Exception as exc:  # the walk's failure is the test's, not a hung app
             problems.append(f"the focus walk failed: {exc!r}")
         finally:

@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from scenes import SCENES, settle
+from scenes import settle
 from screen_text import colourless
-from textual.widget import Widget
 from textual.widgets import Button, Checkbox
 
 from ui_support import make_app, sandbox
@@ -23,7 +22,6 @@ from wizard.core.flow import Step
 from wizard.core.store import Profile
 from wizard.ui import themes
 
-SCENE = {scene.name: scene for scene in SCENES}
 NEW_THEMES = [themes.HIGH_CONTRAST.name, themes.TERMINAL.name]
 
 
@@ -77,56 +75,9 @@ async def test_an_unknown_theme_in_the_profile_falls_back_to_the_default() -> No
         assert app.theme == themes.DEFAULT
 
 
-def _focus_cues_missing(app, unfocused: dict[Widget, set], focused: dict[Widget, tuple]
-                        ) -> list[str]:
-    return [f"{type(w).__name__}#{w.id}: looks the same focused and unfocused"
-            for w, look in focused.items() if look in unfocused.get(w, set())]
-
-
-async def _walk_focus(pilot, unfocused: dict, focused: dict) -> None:
-    app = pilot.app
-    screen = app.screen
-    for _stop in range(len(screen.focus_chain) + 1):
-        for widget in screen.focus_chain:
-            region = widget.region
-            if not region.area or screen.find_widget(widget).visible_region != region:
-                continue  # only whole widgets: a clipped one looks different anyway
-            look = colourless(screen, region)
-            if widget is app.focused:
-                focused[widget] = look
-            else:
-                unfocused.setdefault(widget, set()).add(look)
-        await pilot.press("tab")
-        await pilot.pause()
-
-
-# Each new theme on some of the screens: choice lists, fields, toggles, buttons and a
-# dialog are walked in both, the table in high contrast.
-FOCUS_WALKS = [
-    ("roomcal-high-contrast", "01-welcome"), ("roomcal-high-contrast", "05-prepare-google"),
-    ("roomcal-high-contrast", "12-assign"), ("roomcal-high-contrast", "12-assign-export"),
-    ("roomcal-terminal", "03-prepare-exchange-impersonation-denied"),
-    ("roomcal-terminal", "08-connect-terms"), ("roomcal-terminal", "12-assign-export"),
-]
-
-
-@pytest.mark.parametrize(("theme", "name"), FOCUS_WALKS)
-async def test_focus_shows_without_colour(theme: str, name: str,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    scene = SCENE[name]
-    for variable, value in scene.env.items():
-        monkeypatch.setenv(variable, value)
-    with sandbox(scene.scenario) as box:
-        app = make_app(box, language="de", provider=scene.provider, step=scene.step)
-        app.setup.set_theme(theme)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await scene.drive(pilot)
-            assert app.theme == theme
-            unfocused: dict = {}
-            focused: dict = {}
-            await _walk_focus(pilot, unfocused, focused)
-            assert focused, "nothing took the focus"
-            assert _focus_cues_missing(app, unfocused, focused) == []
+# Focus without colour, on the screens themselves: the German snapshot runs of some scenes
+# walk the focus in each new theme once the picture is taken (tests/test_snapshots.py,
+# THEME_WALKS; tests/screen_text.focus_cue_problems) — no second drive to the scene.
 
 
 @pytest.mark.parametrize("theme", [themes.DEFAULT, *NEW_THEMES])
