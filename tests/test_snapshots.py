@@ -19,7 +19,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from scenes import PORT_BASE, SCENES, Scene, fixed_port_sandbox, steady
+from scenes import PORT_BASE, SCENES, Scene, fixed_port_sandbox, settle, steady
 from screen_text import focus_cue_problems, focus_walk_problems, reading_problems, translations
 from textual.pilot import Pilot
 
@@ -90,6 +90,9 @@ def test_screen(scene_app: tuple[WizardApp, Scene], snap_compare,
 
     if i18n.current_language() == "de" and scene.name not in UNWALKED:
         _walk_before_leaving(app, pilots, problems, monkeypatch, THEME_WALKS.get(scene.name, ()))
+    elif i18n.current_language() == "en" and scene.name in LANGUAGE_SWITCHES:
+        _before_leaving(app, monkeypatch, problems,
+                        lambda: _switch_language_problems(pilots[0], scene.name))
     assert snap_compare(app, terminal_size=scene.size, run_before=drive_and_read)
     assert not problems, "\n".join(problems)
 
@@ -110,28 +113,83 @@ THEME_WALKS = {
 }
 
 
-def _walk_before_leaving(app: WizardApp, pilots: list[Pilot], problems: list[str],
-                         monkeypatch: pytest.MonkeyPatch, themes: tuple[str, ...]) -> None:
-    """Once the picture is taken (pytest-textual-snapshot then ends the app with it), walk
-    the focus first, then again in each of ``themes``: the walks change what is focused,
-    scrolled and coloured, never the picture, and cost no second drive to the scene."""
+# ctrl+l where a person is (tests/test_ui_language.py has the rest): in a dialog it stays
+# open, its button and its title now German — (button, its German label, the German
+# title); on a step screen the header follows — None.
+LANGUAGE_SWITCHES: dict[str, tuple[str, str, str] | None] = {
+    "01-welcome-start-over": ("confirm-no", "Abbrechen", "Neu beginnen?"),
+    "07-connect-reminder": ("reminder-back", "Zurück",
+                            "Erinnerung: Schließen Sie zuerst Schritt 1 ab"),
+    "10-sign-in": ("cancel", "Abbrechen", "Anmelden: Cronofy Enterprise Connect"),
+    "12-assign-export": ("export-cancel", "Abbrechen", "Raumzuordnungen exportieren"),
+    "01-welcome": None, "02-prepare-exchange": None, "11-connected": None, "12-assign": None,
+}
+
+
+async def _switch_language_problems(pilot: Pilot, name: str) -> list[str]:
+    """ctrl+l on the scene's screen, in English: what did not follow it into German."""
+    from textual.widgets import Button, Static
+    from textual.widgets._header import HeaderTitle
+
+    from wizard.ui.dialogs.modal import WizardModal
+
+    app = pilot.app
+    shown = type(app.screen)
+    step = getattr(app.screen, "STEP", None)
+    await pilot.press("ctrl+l")
+    await settle(pilot, sign_in=False)
+    if i18n.current_language() != "de":
+        return [f"ctrl+l left the language at {i18n.current_language()}"]
+    if type(app.screen) is not shown:
+        return [f"ctrl+l closed {shown.__name__}: {type(app.screen).__name__} is shown"]
+    expected = LANGUAGE_SWITCHES[name]
+    if expected is None:
+        header = str(app.screen.query_one(HeaderTitle).render())
+        heading = f"roomcal — {step.heading}" if step is not None else "?"
+        return [] if header == heading else [f"the header says {header!r}, not {heading!r}"]
+    button_id, label, title = expected
+    problems = [] if issubclass(shown, WizardModal) else [f"{shown.__name__} is no dialog"]
+    button = app.screen.query_one(f"#{button_id}", Button).label.plain
+    if button != label:
+        problems.append(f"#{button_id} says {button!r}, not {label!r}")
+    texts = [str(static.render()) for static in app.screen.query(Static)]
+    if title not in texts:
+        problems.append(f"no title {title!r} among {texts[:3]}")
+    return problems
+
+
+def _before_leaving(app: WizardApp, monkeypatch: pytest.MonkeyPatch, problems: list[str],
+                    after_the_picture: Any) -> None:
+    """Once the picture is taken (pytest-textual-snapshot then ends the app with it), run
+    ``after_the_picture`` (its problems added) first, then leave."""
     leave = app.exit
     walks: list[asyncio.Task[None]] = []
 
-    async def walk(*args: Any, **kwargs: Any) -> None:
+    async def run(*args: Any, **kwargs: Any) -> None:
         try:
-            problems.extend(await focus_walk_problems(pilots[0], translations("de")))
-            for theme in themes:
-                app.theme = theme
-                await pilots[0].pause()
-                problems.extend(f"{theme}: {problem}"
-                                for problem in await focus_cue_problems(pilots[0]))
-        except Exception as exc:  # the walk's failure is the test's, not a hung app
-            problems.append(f"the focus walk failed: {exc!r}")
+            problems.extend(await after_the_picture())
+        except Exception as exc:  # its failure is the test's, not a hung app
+            problems.append(f"after the picture, it failed: {exc!r}")
         finally:
             leave(*args, **kwargs)
 
-    def exit_after_the_walk(*args: Any, **kwargs: Any) -> None:
-        walks.append(asyncio.ensure_future(walk(*args, **kwargs)))
+    def exit_after_it(*args: Any, **kwargs: Any) -> None:
+        walks.append(asyncio.ensure_future(run(*args, **kwargs)))
 
-    monkeypatch.setattr(app, "exit", exit_after_the_walk)
+    monkeypatch.setattr(app, "exit", exit_after_it)
+
+
+def _walk_before_leaving(app: WizardApp, pilots: list[Pilot], problems: list[str],
+                         monkeypatch: pytest.MonkeyPatch, themes: tuple[str, ...]) -> None:
+    """Walk the focus after the picture, then again in each of ``themes``: the walks
+    change what is focused, scrolled and coloured, never the picture, and cost no second
+    drive to the scene."""
+    async def walks() -> list[str]:
+        found = await focus_walk_problems(pilots[0], translations("de"))
+        for theme in themes:
+            app.theme = theme
+            await pilots[0].pause()
+            found += [f"{theme}: {problem}" for problem in await focus_cue_problems(pilots[0])]
+        return found
+
+    _before_leaving(app, monkeypatch, problems, walks)
