@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import gc
 import os
 import sys
@@ -23,6 +24,12 @@ from wizard.core import catalogs, i18n, redact
 # relative to these and is tested as such. Measured on the UI tests pinned to one core
 # each, A/B at the same time: 2-3 % less CPU.
 gc.set_threshold(50_000, 50, 1_000)
+
+# Byte-compile the package once, before the workers start: a clean checkout has no
+# bytecode, and where PYTHONDONTWRITEBYTECODE is set (CI images often set it) each of
+# the six workers and every `python -m wizard` the tests start compiled it again.
+if "PYTEST_XDIST_WORKER" not in os.environ:
+    compileall.compile_dir(Path(i18n.__file__).resolve().parents[1], quiet=1)
 
 # Compile the .po fragments once per run when they changed in this checkout.
 catalogs.compile_all(Path(i18n.LOCALE_DIR), only_stale=True)
