@@ -68,7 +68,11 @@ class Navigator:
             job = await self._jobs.get()
             self._busy = True
             try:
-                await job()
+                # Shielded: stop() (the app unmounting) must not cancel a change halfway.
+                # Cancelling this task while it awaited a dismissal cancelled Textual's own
+                # pending pop, which the app awaits as it shuts down: CancelledError out of
+                # the app's exit (seen once in CI, a sign-in dialog closing as the app quit).
+                await asyncio.shield(job())
             except Exception as error:  # a bug in a change: the app's crash handling
                 self._on_error(error)
                 return
