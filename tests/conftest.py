@@ -18,11 +18,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from memory_keyring import MemoryKeyring
 from wizard.core import catalogs, i18n, redact
 
-# The suite allocates as Textual does, hundreds of app runs per worker: CPython's young
-# generation (700 allocations) was collected some thousand times a test. Young cycles are
-# still collected, a fiftieth as often; the app's own policy (wizard/ui/memory.py) works
-# relative to these and is tested as such. Measured on the UI tests pinned to one core
-# each, A/B at the same time: 2-3 % less CPU.
+# The suite allocates as Textual does, dozens of app runs per worker: CPython collects its
+# young generation every 700 allocations. Young cycles are still collected, a seventieth
+# as often; the app's own policy (wizard/ui/memory.py) works relative to these and is
+# tested as such. Measured on the UI tests pinned to one core each, A/B at the same time:
+# 2-3 % less CPU.
 gc.set_threshold(50_000, 50, 1_000)
 
 # Byte-compile the package once, before the workers start: a clean checkout has no
