@@ -60,8 +60,6 @@ STATUS_SYMBOLS = {
 }
 
 
-
-
 @dataclass(frozen=True)
 class SubResult:
     """One part of a check, e.g. the impersonation result for one room mailbox."""

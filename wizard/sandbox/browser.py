@@ -10,7 +10,6 @@ then requests that URL too (the loopback path); a guide can instead paste it
 
 from __future__ import annotations
 
-import ssl
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
@@ -22,13 +21,10 @@ if TYPE_CHECKING:
     from wizard.core.interaction import SignInRequest
 
 
-def _verify(ca_bundle: str) -> ssl.SSLContext:
-    return tls.context(ca_bundle)
-
-
 def follow(url: str, sandbox_ports: set[int], *, ca_bundle: str = "", max_hops: int = 10) -> str:
     """Return the first redirect target outside the sandbox (the final redirect URL)."""
-    with httpx.Client(verify=_verify(ca_bundle), follow_redirects=False, timeout=10.0) as client:
+    with httpx.Client(verify=tls.context(ca_bundle), follow_redirects=False,
+                      timeout=10.0) as client:
         for _hop in range(max_hops):
             parts = urlsplit(url)
             if parts.port not in sandbox_ports:
@@ -59,7 +55,7 @@ def approve(request: SignInRequest, sandbox_ports: set[int], *, ca_bundle: str =
     url, user_code = request.url, request.user_code
     if user_code:
         separator = "&" if "?" in url else "?"
-        with httpx.Client(verify=_verify(ca_bundle), timeout=10.0) as client:
+        with httpx.Client(verify=tls.context(ca_bundle), timeout=10.0) as client:
             response = client.get(f"{url}{separator}user_code={user_code}")
             response.raise_for_status()
         return url

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -63,7 +65,6 @@ class CheckItem(Vertical, can_focus=True):
         self.spec = spec
         self.result = result
         self.confirmed = confirmed
-        self._shown: dict[str, Content] = {}  # what each part's Static shows now
         self._parts_made: dict[str, Static] = {}  # each part's Static, once made
         self._command: CommandLines | None = None  # once the details are made
 
@@ -115,7 +116,6 @@ class CheckItem(Vertical, can_focus=True):
 
     def _part(self, name: str, parts: dict[str, Content]) -> Static:
         content = parts[name]
-        self._shown[name] = content
         part = self._parts_made[name] = Static(content, classes=name)
         part.display = bool(content.plain)
         return part
@@ -170,14 +170,15 @@ class CheckItem(Vertical, can_focus=True):
         self._open_details(parts)
         for name, content in parts.items():
             part = self._parts_made.get(name)
-            shown = self._shown.get(name)
-            if part is None or (shown is not None and _same(shown, content)):
+            if part is None:
                 continue  # not made yet (closed details: made with the result then)
+            shown = cast(Content, part.content)  # only _part and this loop set it
+            if _same(shown, content):
+                continue
             # A new layout of the whole screen costs several ms; with 8 check threads
             # holding the GIL in turn it stalled the event loop for ~50 ms per progress
             # repaint (5 000 rooms). A count that only changed its digits keeps its size.
-            layout = shown is None or not _only_digits_changed(shown.plain, content.plain)
-            self._shown[name] = content
+            layout = not _only_digits_changed(shown.plain, content.plain)
             part.update(content, layout=layout)
             part.display = bool(content.plain)
         if self._command is not None:
