@@ -4,8 +4,8 @@ A client per request (each room's included) opened a connection and did a TLS ha
 before every request — two round trips to Google or Graph, the handshake's CPU on both
 ends. Counted at the sandbox's servers: the connections its clients opened.
 
-Making one reads its CA certificates — the system's bundle is ~25 ms of CPU — and the
-checks made one, or let httpx make one, for every request, each room's included. Counted
+Making a TLS context reads its CA certificates — the system's bundle is ~25 ms of CPU —
+and the checks made one, or let httpx make one, for every request, each room's included. Counted
 here where httpx and the wizard make them (ssl.create_default_context), while real checks
 run against the sandbox. (requests, under exchangelib and MSAL, reads its bundle once per
 pooled connection: its own, and kept alive.)
