@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import textual.screen
 
 from monkey import one_run
 
@@ -35,6 +36,9 @@ STEPS = 20  # per short case; scripts/monkey.py runs long ones
 @pytest.mark.parametrize("case", SHORT + REGRESSIONS, ids=lambda c: "-".join(map(str, c)))
 async def test_monkey_never_crashes(case: tuple[str, str, str, int], tmp_path: Path,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # At Textual's own pace (the suite composites less often, tests/conftest.py): screen
+    # updates interleave with the input as they do in a person's terminal.
+    monkeypatch.setattr(textual.screen, "UPDATE_PERIOD", 1 / 60)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path))  # the export dialog's default folder
     provider, scenario, step, seed = case
