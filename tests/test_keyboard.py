@@ -8,7 +8,7 @@ from __future__ import annotations
 from scenes import settle
 from textual.widgets import DataTable, Input, Static
 
-from ui_support import make_app, sandbox, type_at_once, walk_to_connected
+from ui_support import make_app, sandbox, type_at_once, walk_to_assign, walk_to_connected
 from wizard.core.flow import Step
 from wizard.core.model import Status
 from wizard.ui.screens.assign import AssignScreen
@@ -31,13 +31,15 @@ async def test_tab_after_ticking_the_terms_reaches_the_button_it_enabled() -> No
             await settle(pilot)
             assert isinstance(app.screen, ConnectScreen)
             assert _focused_id(app) == "terms-connect"
-            await pilot.press("space", "tab")
+            # Quickly, or in one packet over SSH: the toggle's Changed, which enables Link,
+            # was still on its way to the screen when Tab came, and Tab skipped Link.
+            await type_at_once(pilot, "space", "tab")
             assert _focused_id(app) == "link"  # not "Zurück"
             await pilot.press("enter")
             await settle(pilot)
             assert isinstance(app.screen, LinkScreen)
             assert _focused_id(app) == "terms-link"
-            await pilot.press("space", "tab")
+            await type_at_once(pilot, "space", "tab")
             assert _focused_id(app) == "sign-in"  # "Anmelden"
 
 
@@ -124,6 +126,24 @@ async def test_search_hands_over_to_the_list_with_enter_or_down() -> None:
             await settle(pilot)
             table = app.screen.query_one("#resources", DataTable)
             assert app.focused is table and table.cursor_row == row
+
+
+async def test_keys_typed_at_once_on_the_room_list_go_where_the_keys_before_sent_them() -> None:
+    """ctrl+f, then the search typed straight after it; Enter on a row, then the room
+    typed straight after it — as one packet over SSH: the keys bound further up (the
+    screen's ctrl+f, the list's Enter) move the focus through the app's queue, behind the
+    keys already there, which went to the list."""
+    with sandbox("healthy", services=("exchange", "cronofy")) as box:
+        app = make_app(box, provider="exchange", step=Step.PREPARE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await walk_to_assign(pilot)
+            table = app.screen.query_one("#resources", DataTable)
+            assert app.focused is table
+            await type_at_once(pilot, "ctrl+f", *"Elbe")
+            assert app.screen.query_one("#search", Input).value == "Elbe"
+            await type_at_once(pilot, "enter", "enter", *"Elbe 2")
+            assert app.focused is app.screen.query_one("#room", Input)
+            assert app.screen.query_one("#room", Input).value == "Elbe 2"
 
 
 async def test_a_wrong_password_in_the_demo_can_be_undone() -> None:

@@ -21,6 +21,7 @@ from wizard.ui.global_keys import app_keys
 from wizard.ui.memory import freeze_garbage_collector
 from wizard.ui.navigation import Navigator
 from wizard.ui.text import translate_bindings
+from wizard.ui.typeahead import Typeahead
 
 if TYPE_CHECKING:
     from wizard.app import Setup
@@ -67,11 +68,10 @@ class WizardApp(App[int]):
         i18n.set_language(lang)
         super().__init__()
         self.navigator = Navigator(self, on_error=self._handle_exception)
+        # Each key acts on what the one before left (typed ahead, or one packet over SSH).
+        self.typeahead = Typeahead(self, self.navigator)
         # The focused widget's id per screen while the terminal is too small (hidden).
         self._hidden_focus: dict[Screen[Any], str | None] = {}
-        # Keys typed while ctrl+l re-composes the screens: they go where the cursor is
-        # once it is back (None: no switch running).
-        self._held_keys: list[events.Key] | None = None
         # Step 2 runs in worker threads; its changes to the session land on this loop.
         setup.on_main = self.call_from_thread
         setup.keep_event_loop_free()  # large tenants' per-room checks in a worker process
@@ -168,31 +168,16 @@ class WizardApp(App[int]):
             self.navigator.open(KeysModal(self.screen), origin=self.screen)
 
     def action_switch_language(self) -> None:
-        # A stack-wide change: in turn with every other change of the screens. ctrl+l is a
-        # priority key, so this runs before any key typed after it is handed on: those
-        # wait for the new widgets instead of going to the old ones being removed.
-        if self._held_keys is None:
-            self._held_keys = []
-        self.navigator.run(self._switch_language)
+        # A stack-wide change: in turn with every other change of the screens. Keys typed
+        # after ctrl+l wait for it (wizard.ui.typeahead): they go to the new widgets,
+        # where the cursor is again, not to the old ones being removed.
+        self.navigator.run(self._retranslate)
 
     async def on_event(self, event: events.Event) -> None:
-        if (self._held_keys is not None and isinstance(event, events.Key)
-                and not event.is_forwarded):
-            self._held_keys.append(events.Key(event.key, event.character))
-            return
+        if (isinstance(event, events.Key) and not event.is_forwarded
+                and not await self.typeahead.take(event)):
+            return  # held behind a change of the screens; handed on after it
         await super().on_event(event)
-
-    def _release_keys(self) -> None:
-        """Hand the held keys on, in order, after the focus (queued before this) is back."""
-        held, self._held_keys = self._held_keys or [], None
-        for key in held:
-            self.post_message(key)
-
-    async def _switch_language(self) -> None:
-        try:
-            await self._retranslate()
-        finally:
-            self.call_later(self._release_keys)
 
     async def _retranslate(self) -> None:
         lang = i18n.set_language(i18n.next_language(i18n.current_language()))

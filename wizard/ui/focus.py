@@ -5,9 +5,8 @@ terminal has already delivered. Keys typed quickly after the one that moved it â
 arriving in one packet over SSH, as typed keys often do on a jump host â€” went to the
 widget the focus was leaving: Enter closed the checklist row the cursor had just left.
 
-This serves a key handled by the widget the key was sent to (the checklist's arrows). A
-key bound further up (the screen's ctrl+f) is not handled before the keys after it were
-handed to the focused widget: those still go where the focus was.
+The app holds a key behind such a callback (wizard.ui.typeahead); the checklist's arrows,
+pressed many times a second, move the focus at once and need no hold.
 """
 
 from __future__ import annotations

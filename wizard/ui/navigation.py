@@ -45,6 +45,7 @@ class Navigator:
         self._jobs: asyncio.Queue[Job] = asyncio.Queue()
         self._busy = False
         self._task: asyncio.Task[None] | None = None
+        self._when_idle: list[Callable[[], None]] = []
 
     def start(self) -> None:
         """Start applying changes; call from the app's own handler (not a screen's).
@@ -63,6 +64,13 @@ class Navigator:
         """No change waiting or running (tests and scripts wait for this)."""
         return not self._busy and self._jobs.empty()
 
+    def when_idle(self, callback: Callable[[], None]) -> None:
+        """``callback`` once every change asked for is applied (at once if none is waiting)."""
+        if self.idle:
+            callback()
+        else:
+            self._when_idle.append(callback)
+
     async def _run(self) -> None:
         while True:
             job = await self._jobs.get()
@@ -80,6 +88,10 @@ class Navigator:
                 self._busy = self._jobs.qsize() > 0
             # Let the new screen's mount and first messages run before the next change.
             await asyncio.sleep(0)
+            if self.idle:
+                callbacks, self._when_idle = self._when_idle, []
+                for callback in callbacks:
+                    callback()
 
     def _submit(self, job: Job) -> None:
         self._jobs.put_nowait(job)
