@@ -5,6 +5,7 @@ Every test presses keys (and clicks) as a person does at 80×24.
 
 from __future__ import annotations
 
+import pytest
 from scenes import settle
 from textual.widgets import DataTable, Input, Static
 
@@ -41,6 +42,47 @@ async def test_tab_after_ticking_the_terms_reaches_the_button_it_enabled() -> No
             assert _focused_id(app) == "terms-link"
             await type_at_once(pilot, "space", "tab")
             assert _focused_id(app) == "sign-in"  # "Anmelden"
+
+
+async def test_keys_typed_ahead_keep_their_order_on_a_machine_that_keeps_the_app_waiting(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A loaded machine (six test workers on two cores, a busy jump host) leaves the app
+    waiting for longer than a key may wait behind a busy screen: that time is not waited
+    for the key before. Each reading of the clock here is a second later."""
+    import itertools
+
+    from wizard.ui import typeahead
+
+    seconds = itertools.count()
+    monkeypatch.setattr(typeahead, "monotonic", lambda: float(next(seconds)))
+    with sandbox("healthy", services=("exchange", "cronofy")) as box:
+        app = make_app(box, provider="exchange", step=Step.CONNECT)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await type_at_once(pilot, "enter")  # "Connect"
+            await settle(pilot)
+            await type_at_once(pilot, "enter", "space", "tab", "enter")  # the reminder read
+            await settle(pilot)
+            assert isinstance(app.screen, LinkScreen)
+
+
+async def test_keys_typed_while_a_screen_opens_go_where_it_puts_the_cursor() -> None:
+    """Link, then the terms and Tab typed straight after it: the link page places its
+    cursor on its terms once drawn; the keys typed meanwhile wait for that."""
+    with sandbox("healthy", services=("exchange", "cronofy")) as box:
+        app = make_app(box, provider="exchange", step=Step.CONNECT)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await type_at_once(pilot, "enter")  # "Connect"
+            await settle(pilot)
+            await type_at_once(pilot, "enter", "space", "tab")  # the reminder; the terms
+            await settle(pilot)
+            assert _focused_id(app) == "link"
+            await type_at_once(pilot, "enter", "space", "tab")
+            await settle(pilot)
+            assert isinstance(app.screen, LinkScreen)
+            assert app.setup.connect.gate.terms_link
+            assert _focused_id(app) == "sign-in"
 
 
 async def test_focus_stays_after_ctrl_l_and_a_resize() -> None:

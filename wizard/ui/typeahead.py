@@ -36,9 +36,10 @@ if TYPE_CHECKING:
 
     from wizard.ui.navigation import Navigator
 
-# Seconds a key waits at most behind widgets still busy with the keys before it (a screen
-# that never falls quiet, results streaming in): then it is handed on anyway.
+# Seconds, and rounds of the event loop, a key waits at most behind widgets still busy
+# with the keys before it (a screen that never falls quiet): then it is handed on anyway.
 QUIET_LIMIT = 0.25
+QUIET_ROUNDS = 50
 # Quiet checks in a row before a key is handed on.
 QUIET_CHECKS = 2
 # Times a key is held behind work the keys before it queued for the app (Enter on a row:
@@ -101,22 +102,32 @@ class Typeahead:
             self._app.post_message(key)  # taken again: held anew behind another change
 
     async def quiet(self) -> None:
-        """Return once no widget of the screen has a message waiting (or QUIET_LIMIT)."""
+        """Return once no widget of the screen has a message waiting.
+
+        A screen that never falls quiet holds a key QUIET_LIMIT at most — and QUIET_ROUNDS
+        rounds in which its widgets could run too: a process the machine leaves waiting (a
+        loaded jump host, a busy CI runner) must not count that time as waited."""
         start = monotonic()
-        quiet = 0
+        quiet = rounds = 0
         while quiet < QUIET_CHECKS:
-            waited = monotonic() - start
-            quiet = quiet + 1 if waited > QUIET_LIMIT or _widgets_quiet(self._app) else 0
+            rounds += 1
+            enough = rounds > QUIET_ROUNDS and monotonic() - start > QUIET_LIMIT
+            quiet = quiet + 1 if enough or _widgets_quiet(self._app) else 0
             if quiet < QUIET_CHECKS:
                 # The first rounds only let the widgets' tasks run; then a little time.
-                await asyncio.sleep(0 if waited < 0.005 else 0.002)
+                await asyncio.sleep(0 if rounds < 5 else 0.002)
 
 
 def _widgets_quiet(app: App[Any]) -> bool:
     """No message waiting in any widget of the current screen (the app's own queue holds
-    the keys themselves, and is not asked)."""
+    the keys themselves, and is not asked), and the screen has placed its focus: a step
+    screen does that after its first paint (``painted``, wizard.ui.screens.base) — keys
+    typed while it opened went to the widget Textual focused first."""
     try:
         screen = app.screen
     except Exception:  # no screen yet, or the app is closing: nothing to wait for
         return True
+    painted = getattr(screen, "painted", None)
+    if isinstance(painted, asyncio.Event) and not painted.is_set():
+        return False
     return all(node.message_queue_size == 0 for node in screen.walk_children(with_self=True))
