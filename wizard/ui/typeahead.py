@@ -20,7 +20,8 @@ So a key from the terminal is handed on only when the work of the keys before it
   comes back to the app to be looked up (Enter on a table row, ctrl+f), and
   ``Widget.focus()`` moves the focus through the app's queue — the key is held behind it.
 
-No wait is unbounded: a key is late, never lost.
+A key is late, never lost: it waits behind busy widgets for a bounded time, behind a
+change of the screens for as long as the change runs.
 """
 
 from __future__ import annotations
