@@ -110,7 +110,6 @@ def test_a_missing_bundle_is_an_error_as_before(tmp_path: Path) -> None:
         tls.context(str(tmp_path / "nowhere.pem"))
 
 
-
 def _dir(parent: Path, name: str) -> Path:
     (parent / name).mkdir()
     return parent / name

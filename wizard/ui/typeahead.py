@@ -64,7 +64,7 @@ class Typeahead:
         if not self._admit(key):
             return False
         queued = self._app.message_queue_size
-        await self.quiet()
+        await self._quiet()
         if self._app.message_queue_size > queued and self._held_for_work.get(id(key), 0) < \
                 WORK_HOLDS:
             # The keys before queued work for the app meanwhile — a key bound further up
@@ -102,7 +102,7 @@ class Typeahead:
         for key in held:
             self._app.post_message(key)  # taken again: held anew behind another change
 
-    async def quiet(self) -> None:
+    async def _quiet(self) -> None:
         """Return once no widget of the screen has a message waiting.
 
         A screen that never falls quiet holds a key QUIET_LIMIT at most — and QUIET_ROUNDS
